@@ -1,0 +1,6 @@
+//! Tokio transport for `llm-sse-core`. The provider clients and the gateway server live here.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use llm_sse_core as core;

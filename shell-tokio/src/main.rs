@@ -1,0 +1,5 @@
+//! The `llm-sse` command.
+
+fn main() {
+    println!("llm-sse");
+}
