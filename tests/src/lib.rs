@@ -1,2 +1,109 @@
 //! Cross-crate integration and conformance tests for llm-sse; see `tests/tests/`.
-//! Shared helpers for those tests live here.
+//! This library holds the harness they share.
+
+use std::path::{Path, PathBuf};
+
+use llm_sse_core::{Normalizer, Provider, StreamChunk};
+
+/// How a test splits its input into the chunks it feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    /// All bytes in one call.
+    Whole,
+    /// One byte per call.
+    Bytewise,
+    /// Pseudo-random chunk sizes from 1 to 64 bytes, from this seed.
+    Random(u64),
+}
+
+impl Split {
+    /// Whole, byte by byte, and a few random splits.
+    pub const ALL: [Split; 6] = [
+        Split::Whole,
+        Split::Bytewise,
+        Split::Random(1),
+        Split::Random(2),
+        Split::Random(3),
+        Split::Random(0xdead_beef),
+    ];
+
+    /// The chunks of `bytes` under this split.
+    pub fn chunks<'a>(&self, bytes: &'a [u8]) -> Vec<&'a [u8]> {
+        match *self {
+            Split::Whole => vec![bytes],
+            Split::Bytewise => bytes.chunks(1).collect(),
+            Split::Random(seed) => {
+                let mut rng = XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+                let mut out = Vec::new();
+                let mut rest = bytes;
+                while !rest.is_empty() {
+                    let n = (1 + rng.next() % 64) as usize;
+                    let (head, tail) = rest.split_at(n.min(rest.len()));
+                    out.push(head);
+                    rest = tail;
+                }
+                out
+            }
+        }
+    }
+}
+
+/// A tiny deterministic PRNG for test splits.
+#[derive(Debug, Clone)]
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    /// The next pseudo-random number.
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+}
+
+/// Runs `bytes` through a [`Normalizer`] for `provider`, fed as `split` says, draining after every
+/// feed, and returns every chunk.
+pub fn normalize(provider: Provider, bytes: &[u8], split: Split) -> Vec<StreamChunk> {
+    let mut normalizer = Normalizer::new(provider);
+    let mut chunks = Vec::new();
+    for piece in split.chunks(bytes) {
+        normalizer.feed(piece);
+        while let Some(chunk) = normalizer.next_chunk() {
+            chunks.push(chunk);
+        }
+    }
+    normalizer.finish();
+    while let Some(chunk) = normalizer.next_chunk() {
+        chunks.push(chunk);
+    }
+    chunks
+}
+
+/// Runs `bytes` through a [`Normalizer`] and returns the wire frames.
+pub fn frames(provider: Provider, bytes: &[u8], split: Split) -> Vec<u8> {
+    let mut out = Vec::new();
+    for chunk in normalize(provider, bytes, split) {
+        llm_sse_core::frame::encode(&chunk, &mut out);
+    }
+    out
+}
+
+/// The directory of the bundled fixtures (`tests/fixtures`).
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The `.sse` fixtures of `provider`, sorted by name.
+pub fn fixtures(provider: Provider) -> Vec<PathBuf> {
+    let dir = fixtures_dir().join(provider.as_str());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sse"))
+        .collect();
+    files.sort();
+    files
+}

@@ -1,0 +1,60 @@
+//! Every recorded provider stream under `tests/fixtures/<provider>/*.sse` normalizes to exactly
+//! the frames in its `*.frames` golden file, whole, byte by byte and in random-sized chunks.
+//!
+//! Set `BLESS=1` to write missing or differing golden files (then review every changed byte
+//! against the wire contract before committing).
+
+use llm_sse_core::Provider;
+use llm_sse_tests::{Split, fixtures, frames};
+
+fn check_provider(provider: Provider, at_least: usize) {
+    let files = fixtures(provider);
+    assert!(
+        files.len() >= at_least,
+        "{provider}: {} fixtures, expected at least {at_least}",
+        files.len()
+    );
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut failures = Vec::new();
+    for sse in &files {
+        let input = std::fs::read(sse).unwrap();
+        let golden_path = sse.with_extension("frames");
+        let actual = frames(provider, &input, Split::Whole);
+        if bless {
+            if std::fs::read(&golden_path).ok().as_deref() != Some(&actual[..]) {
+                std::fs::write(&golden_path, &actual).unwrap();
+                eprintln!("blessed {}", golden_path.display());
+            }
+        }
+        let golden = std::fs::read(&golden_path)
+            .unwrap_or_else(|e| panic!("{}: {e}", golden_path.display()));
+        for split in Split::ALL {
+            let got = frames(provider, &input, split);
+            if got != golden {
+                failures.push(format!(
+                    "{} ({split:?}):\n--- expected\n{}\n--- got\n{}",
+                    sse.display(),
+                    String::from_utf8_lossy(&golden),
+                    String::from_utf8_lossy(&got)
+                ));
+                break;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn anthropic_fixtures_match_golden_frames() {
+    check_provider(Provider::Anthropic, 13);
+}
+
+#[test]
+fn openai_fixtures_match_golden_frames() {
+    check_provider(Provider::OpenAi, 6);
+}
+
+#[test]
+fn gemini_fixtures_match_golden_frames() {
+    check_provider(Provider::Gemini, 5);
+}
