@@ -1,0 +1,296 @@
+//! SSE parser throughput: `llm_sse_core::sse::Parser` side by side with the peer crates
+//! (`sse-core`, `sse-stream`, `eventsource-stream`) and two baselines (`memchr` newline count,
+//! plain copy of each chunk into a reused `Vec`), on two generated corpora, at chunk sizes
+//! whole / 16 KiB / 1 KiB / 64 B.
+//!
+//! ```text
+//! cargo bench -p llm-sse-core --bench sse_parser
+//! ```
+//!
+//! Before measuring, every peer is run once on every corpus at every chunk size and must produce
+//! exactly our event count and total data length, so the comparison is honest. A scaling probe
+//! then times each combination on 1/64 and 1/32 of the corpus: a combination whose time grows
+//! quadratically is reported (and skipped when its full run would take too long, as
+//! `eventsource-stream` does on a whole 28 MB buffer). After criterion, a summary table with
+//! MB/s and events/s (median of a few runs) is printed; set `SSE_BENCH_SUMMARY=0` to skip it.
+
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use eventsource_stream::Eventsource;
+use futures::StreamExt;
+use llm_sse_core::sse::{Parsed, Parser};
+
+mod corpus;
+
+/// What a parser produced: (events, total data bytes).
+type Outcome = (usize, usize);
+
+/// A parser under test: runs the whole corpus fed in chunks of `chunk` bytes.
+type Runner = fn(&[u8], usize) -> Outcome;
+
+fn ours(bytes: &[u8], chunk: usize) -> Outcome {
+    let mut parser = Parser::new();
+    let (mut events, mut data) = (0, 0);
+    for piece in bytes.chunks(chunk) {
+        parser.feed(piece);
+        while let Some(item) = parser.next_event().expect("within limits") {
+            if let Parsed::Event(event) = item {
+                events += 1;
+                data += black_box(event.data).len();
+            }
+        }
+    }
+    assert!(parser.finish().is_clean());
+    (events, data)
+}
+
+fn sse_core(bytes: &[u8], chunk: usize) -> Outcome {
+    let mut decoder = sse_core::SseDecoder::new();
+    let (mut events, mut data) = (0, 0);
+    for piece in bytes.chunks(chunk) {
+        let mut buf = piece;
+        while let Some(item) = decoder.next(&mut buf) {
+            if let sse_core::SseEvent::Message(event) = item.expect("within limits") {
+                events += 1;
+                data += black_box(event.data).len();
+            }
+        }
+    }
+    (events, data)
+}
+
+fn sse_stream(bytes: &[u8], chunk: usize) -> Outcome {
+    let input = futures::stream::iter(bytes.chunks(chunk).map(Ok::<&[u8], Infallible>));
+    let mut stream = sse_stream::SseByteStream::new(input);
+    futures::executor::block_on(async {
+        let (mut events, mut data) = (0, 0);
+        while let Some(item) = stream.next().await {
+            let event = item.expect("sse-stream parse error");
+            if let Some(d) = black_box(event).data {
+                events += 1;
+                data += d.len();
+            }
+        }
+        (events, data)
+    })
+}
+
+fn eventsource_stream(bytes: &[u8], chunk: usize) -> Outcome {
+    let input = futures::stream::iter(bytes.chunks(chunk).map(Ok::<&[u8], Infallible>));
+    let mut stream = input.eventsource();
+    futures::executor::block_on(async {
+        let (mut events, mut data) = (0, 0);
+        while let Some(item) = stream.next().await {
+            let event = item.expect("eventsource-stream parse error");
+            events += 1;
+            data += black_box(event.data).len();
+        }
+        (events, data)
+    })
+}
+
+/// Baseline: count the LFs of every chunk with `memchr` (the floor of any line scanner).
+fn memchr_count(bytes: &[u8], chunk: usize) -> Outcome {
+    let lines = bytes
+        .chunks(chunk)
+        .map(|piece| memchr::memchr_iter(b'\n', black_box(piece)).count())
+        .sum();
+    (lines, 0)
+}
+
+/// Baseline: copy every chunk into a reused `Vec` (the minimum any buffering parser must do).
+fn plain_copy(bytes: &[u8], chunk: usize) -> Outcome {
+    let mut buf = Vec::new();
+    let mut total = 0;
+    for piece in bytes.chunks(chunk) {
+        buf.clear();
+        buf.extend_from_slice(piece);
+        total += black_box(&buf).len();
+    }
+    (0, total)
+}
+
+const PARSERS: [(&str, Runner, bool); 6] = [
+    // (name, runner, is a parser whose output must match ours)
+    ("llm-sse", ours, true),
+    ("sse-core", sse_core, true),
+    ("sse-stream", sse_stream, true),
+    ("eventsource-stream", eventsource_stream, true),
+    ("memchr-count", memchr_count, false),
+    ("plain-copy", plain_copy, false),
+];
+
+const CHUNKS: [(&str, Option<usize>); 4] = [
+    ("whole", None),
+    ("16KiB", Some(16 * 1024)),
+    ("1KiB", Some(1024)),
+    ("64B", Some(64)),
+];
+
+/// A full run slower than this is skipped (with a note) rather than measured.
+const MAX_RUN: Duration = Duration::from_secs(3);
+
+struct Corpus {
+    name: &'static str,
+    bytes: Vec<u8>,
+    events: usize,
+}
+
+struct Combo {
+    corpus: usize,
+    chunk: usize,
+    parser: usize,
+    /// Why it is not measured.
+    skip: Option<String>,
+}
+
+fn chunk_len(corpus: &Corpus, chunk: Option<usize>) -> usize {
+    chunk.unwrap_or(corpus.bytes.len()).max(1)
+}
+
+fn time<F: FnMut()>(mut f: F) -> Duration {
+    let start = Instant::now();
+    f();
+    start.elapsed()
+}
+
+/// Times `runner` on 1/64 and 1/32 of the corpus; returns the growth exponent (1 = linear,
+/// 2 = quadratic) and the extrapolated time of a full run.
+fn probe(corpus: &Corpus, chunk: Option<usize>, runner: Runner) -> (f64, Duration) {
+    let small = corpus::prefix_events(&corpus.bytes, corpus.events / 64);
+    let large = corpus::prefix_events(&corpus.bytes, corpus.events / 32);
+    let run = |bytes: &[u8]| {
+        let chunk = chunk.unwrap_or(bytes.len()).max(1);
+        // Best of 3 to damp noise.
+        (0..3)
+            .map(|_| time(|| {
+                black_box(runner(bytes, chunk));
+            }))
+            .min()
+            .unwrap_or_default()
+    };
+    let (t1, t2) = (run(small), run(large));
+    let exponent =
+        (t2.as_secs_f64() / t1.as_secs_f64().max(1e-9)).log2() / ((large.len() as f64 / small.len() as f64).log2());
+    let full = t2.as_secs_f64() * (corpus.bytes.len() as f64 / large.len() as f64).powf(exponent.max(1.0));
+    (exponent, Duration::from_secs_f64(full))
+}
+
+fn main() {
+    let corpora = [
+        {
+            let bytes = corpus::anthropic_deltas(200_000);
+            Corpus { name: "anthropic", bytes, events: 200_000 }
+        },
+        {
+            let bytes = corpus::long_lines(400, 64 * 1024);
+            Corpus { name: "64KiB-lines", bytes, events: 400 }
+        },
+    ];
+    for c in &corpora {
+        eprintln!("corpus {}: {} bytes, {} events", c.name, c.bytes.len(), c.events);
+    }
+
+    // Probe every combination for its scaling, skip the ones that would not finish, and check
+    // that every parser that is measured agrees with ours.
+    let mut combos = Vec::new();
+    eprintln!("\nscaling probe (time on 1/32 vs 1/64 of the corpus; exponent 1 = linear, 2 = quadratic):");
+    for (ci, c) in corpora.iter().enumerate() {
+        for (ki, &(kname, chunk)) in CHUNKS.iter().enumerate() {
+            let expected = ours(&c.bytes, chunk_len(c, chunk));
+            assert_eq!(expected.0, c.events, "llm-sse event count on {}", c.name);
+            for (pi, &(pname, runner, is_parser)) in PARSERS.iter().enumerate() {
+                let (exponent, full) = probe(c, chunk, runner);
+                let mut skip = None;
+                if full > MAX_RUN {
+                    skip = Some(format!(
+                        "skipped: scaling exponent {exponent:.2}, a full run would take ~{:.0} s",
+                        full.as_secs_f64()
+                    ));
+                } else if is_parser {
+                    let got = runner(&c.bytes, chunk_len(c, chunk));
+                    assert_eq!(got, expected, "{pname} on {} in {kname} chunks: (events, data bytes) differ from ours", c.name);
+                }
+                eprintln!(
+                    "  {:<12} {:<6} {:<19} exponent {exponent:5.2}{}",
+                    c.name,
+                    kname,
+                    pname,
+                    skip.as_deref().map(|s| format!("  {s}")).unwrap_or_default()
+                );
+                combos.push(Combo { corpus: ci, chunk: ki, parser: pi, skip });
+            }
+        }
+    }
+
+    let mut criterion = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    for (ci, c) in corpora.iter().enumerate() {
+        for (ki, &(kname, chunk)) in CHUNKS.iter().enumerate() {
+            let mut group = criterion.benchmark_group(format!("sse_parser/{}/{kname}", c.name));
+            group.sampling_mode(SamplingMode::Flat);
+            group.throughput(Throughput::Bytes(c.bytes.len() as u64));
+            let len = chunk_len(c, chunk);
+            for combo in combos.iter().filter(|m| m.corpus == ci && m.chunk == ki && m.skip.is_none()) {
+                let (pname, runner, _) = PARSERS[combo.parser];
+                group.bench_with_input(BenchmarkId::from_parameter(pname), &len, |b, &len| {
+                    b.iter(|| runner(black_box(&c.bytes), len))
+                });
+            }
+            group.finish();
+        }
+    }
+    criterion.final_summary();
+
+    if std::env::var("SSE_BENCH_SUMMARY").as_deref() != Ok("0") {
+        summary(&corpora, &combos);
+    }
+}
+
+/// Prints a Markdown table: MB/s and events/s per parser, corpus and chunk size (median of 5
+/// runs), and our speed relative to the fastest peer.
+fn summary(corpora: &[Corpus], combos: &[Combo]) {
+    println!("\n| corpus | chunk | parser | MB/s | events/s | llm-sse / this |");
+    println!("|---|---|---|---:|---:|---:|");
+    for (ci, c) in corpora.iter().enumerate() {
+        for (ki, &(kname, chunk)) in CHUNKS.iter().enumerate() {
+            let len = chunk_len(c, chunk);
+            let mut rows = Vec::new();
+            for combo in combos.iter().filter(|m| m.corpus == ci && m.chunk == ki) {
+                let (pname, runner, _) = PARSERS[combo.parser];
+                if let Some(why) = &combo.skip {
+                    rows.push((pname, None, why.clone()));
+                    continue;
+                }
+                let mut times: Vec<Duration> =
+                    (0..5).map(|_| time(|| {
+                        black_box(runner(&c.bytes, len));
+                    })).collect();
+                times.sort();
+                rows.push((pname, Some(times[2]), String::new()));
+            }
+            let ours = rows[0].1.unwrap_or_default().as_secs_f64();
+            for (pname, t, note) in rows {
+                match t {
+                    Some(t) => {
+                        let s = t.as_secs_f64();
+                        println!(
+                            "| {} | {kname} | {pname} | {:.0} | {:.0} | {:.2}x |",
+                            c.name,
+                            c.bytes.len() as f64 / s / 1e6,
+                            c.events as f64 / s,
+                            s / ours
+                        );
+                    }
+                    None => println!("| {} | {kname} | {pname} | — | — | {note} |", c.name),
+                }
+            }
+        }
+    }
+}
