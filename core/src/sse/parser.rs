@@ -41,6 +41,18 @@ impl Limits {
             max_data_len,
         }
     }
+
+    /// These limits with the longest accepted line set to `max_line_len` bytes.
+    pub const fn max_line_len(mut self, max_line_len: usize) -> Limits {
+        self.max_line_len = max_line_len;
+        self
+    }
+
+    /// These limits with the largest accepted event data set to `max_data_len` bytes.
+    pub const fn max_data_len(mut self, max_data_len: usize) -> Limits {
+        self.max_data_len = max_data_len;
+        self
+    }
 }
 
 impl Default for Limits {

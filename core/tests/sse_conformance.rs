@@ -1,0 +1,495 @@
+//! Conformance table for the WHATWG "event stream interpretation" (HTML Living Standard,
+//! server-sent events). Each case is written from the standard's text and runs whole, one byte at
+//! a time, and split at every single position, with the same expected result each time.
+
+use llm_sse_core::sse::{EndOfInput, Limit, Limits, ParseError, Parsed, Parser};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Out {
+    /// event type, data, last event id
+    Ev(String, String, String),
+    Retry(u64),
+}
+
+fn ev(event: &str, data: &str, id: &str) -> Out {
+    Out::Ev(event.into(), data.into(), id.into())
+}
+
+fn msg(data: &str) -> Out {
+    ev("message", data, "")
+}
+
+const CLEAN: EndOfInput = EndOfInput {
+    partial_line_bytes: 0,
+    undispatched_event: false,
+};
+
+fn partial(bytes: usize) -> EndOfInput {
+    EndOfInput {
+        partial_line_bytes: bytes,
+        undispatched_event: false,
+    }
+}
+
+fn pending_event(bytes: usize) -> EndOfInput {
+    EndOfInput {
+        partial_line_bytes: bytes,
+        undispatched_event: true,
+    }
+}
+
+fn run(chunks: &[&[u8]]) -> (Vec<Out>, EndOfInput) {
+    let mut parser = Parser::new();
+    let mut out = Vec::new();
+    for chunk in chunks {
+        parser.feed(chunk);
+        while let Some(item) = parser.next_event().expect("no limit is reached") {
+            out.push(match item {
+                Parsed::Event(e) => Out::Ev(e.event.into(), e.data.into(), e.id.into()),
+                Parsed::Retry(ms) => Out::Retry(ms),
+            });
+        }
+    }
+    (out, parser.finish())
+}
+
+struct Case {
+    name: &'static str,
+    input: &'static [u8],
+    expected: Vec<Out>,
+    end: EndOfInput,
+}
+
+fn case(name: &'static str, input: &'static [u8], expected: Vec<Out>, end: EndOfInput) -> Case {
+    Case {
+        name,
+        input,
+        expected,
+        end,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        // --- Dispatch and the data buffer -------------------------------------------------
+        case("empty stream", b"", vec![], CLEAN),
+        case("single event", b"data: hello\n\n", vec![msg("hello")], CLEAN),
+        case("two events", b"data: a\n\ndata: b\n\n", vec![msg("a"), msg("b")], CLEAN),
+        case("multi-line data joined with LF", b"data: a\ndata: b\ndata: c\n\n", vec![msg("a\nb\nc")], CLEAN),
+        case("only one trailing LF removed", b"data: a\ndata:\n\n", vec![msg("a\n")], CLEAN),
+        case("empty data field dispatches empty data", b"data\n\n", vec![msg("")], CLEAN),
+        case("data colon no value dispatches empty data", b"data:\n\n", vec![msg("")], CLEAN),
+        case("two empty data lines give one LF", b"data\ndata\n\n", vec![msg("\n")], CLEAN),
+        case("blank line alone dispatches nothing", b"\n\n\n", vec![], CLEAN),
+        case("event without data dispatches nothing", b"event: foo\n\n", vec![], CLEAN),
+        case(
+            "event type reset after an empty dispatch",
+            b"event: foo\n\ndata: x\n\n",
+            vec![msg("x")],
+            CLEAN,
+        ),
+        case("id without data dispatches nothing", b"id: 1\n\n", vec![], CLEAN),
+        case(
+            "event type resets between events",
+            b"event: a\ndata: 1\n\ndata: 2\n\n",
+            vec![ev("a", "1", ""), msg("2")],
+            CLEAN,
+        ),
+        case("field order does not matter", b"data: x\nevent: late\n\n", vec![ev("late", "x", "")], CLEAN),
+        // --- The colon split and the one leading space ------------------------------------
+        case("one leading space removed", b"data: x\n\n", vec![msg("x")], CLEAN),
+        case("no space after colon", b"data:x\n\n", vec![msg("x")], CLEAN),
+        case("only one of two spaces removed", b"data:  x\n\n", vec![msg(" x")], CLEAN),
+        case("trailing spaces kept", b"data: x  \n\n", vec![msg("x  ")], CLEAN),
+        case("tab is not removed", b"data:\tx\n\n", vec![msg("\tx")], CLEAN),
+        case("split at the first colon only", b"data: a:b: c\n\n", vec![msg("a:b: c")], CLEAN),
+        case("value that is only a space", b"data: \n\n", vec![msg("")], CLEAN),
+        case("space before colon is part of the name", b"data : x\n\n", vec![], CLEAN),
+        case("field names are case-sensitive", b"Data: x\nDATA: y\n\n", vec![], CLEAN),
+        case("unknown fields are ignored", b"foo: bar\ndata: x\nbaz\n\n", vec![msg("x")], CLEAN),
+        case("leading space in name makes it unknown", b" data: x\n\n", vec![], CLEAN),
+        // --- Comments ---------------------------------------------------------------------
+        case("comment ignored", b": hello\ndata: x\n\n", vec![msg("x")], CLEAN),
+        case("lone colon comment", b":\ndata: x\n\n", vec![msg("x")], CLEAN),
+        case("comment does not dispatch", b"data: x\n: keep-alive\n\n", vec![msg("x")], CLEAN),
+        case("comment only stream", b": ping\n: ping\n", vec![], CLEAN),
+        case("comment between data lines", b"data: a\n:c\ndata: b\n\n", vec![msg("a\nb")], CLEAN),
+        // --- event ------------------------------------------------------------------------
+        case("event sets the type", b"event: add\ndata: 1\n\n", vec![ev("add", "1", "")], CLEAN),
+        case("empty event means message", b"event:\ndata: 1\n\n", vec![msg("1")], CLEAN),
+        case("event without colon means message", b"event\ndata: 1\n\n", vec![msg("1")], CLEAN),
+        case("last event field wins", b"event: a\nevent: b\ndata: 1\n\n", vec![ev("b", "1", "")], CLEAN),
+        case("event with leading space kept", b"event:  a\ndata: 1\n\n", vec![ev(" a", "1", "")], CLEAN),
+        // --- id ---------------------------------------------------------------------------
+        case("id set", b"id: 7\ndata: x\n\n", vec![ev("message", "x", "7")], CLEAN),
+        case(
+            "id persists across events",
+            b"id: 7\ndata: x\n\ndata: y\n\n",
+            vec![ev("message", "x", "7"), ev("message", "y", "7")],
+            CLEAN,
+        ),
+        case(
+            "empty id resets to empty",
+            b"id: 7\ndata: x\n\nid\ndata: y\n\n",
+            vec![ev("message", "x", "7"), ev("message", "y", "")],
+            CLEAN,
+        ),
+        case(
+            "id colon empty resets",
+            b"id: 7\ndata: x\n\nid:\ndata: y\n\n",
+            vec![ev("message", "x", "7"), ev("message", "y", "")],
+            CLEAN,
+        ),
+        case(
+            "id containing NUL is ignored",
+            b"id: 1\ndata: a\n\nid: 2\x003\ndata: b\n\n",
+            vec![ev("message", "a", "1"), ev("message", "b", "1")],
+            CLEAN,
+        ),
+        case(
+            "id set on an event that does not dispatch still persists",
+            b"id: 5\n\ndata: x\n\n",
+            vec![ev("message", "x", "5")],
+            CLEAN,
+        ),
+        case(
+            "id after data in the same event applies",
+            b"data: x\nid: 9\n\n",
+            vec![ev("message", "x", "9")],
+            CLEAN,
+        ),
+        case(
+            "id with unicode",
+            "id: é→\ndata: x\n\n".as_bytes(),
+            vec![ev("message", "x", "é→")],
+            CLEAN,
+        ),
+        // --- retry ------------------------------------------------------------------------
+        case("retry digits", b"retry: 1000\n", vec![Out::Retry(1000)], CLEAN),
+        case("retry zero", b"retry: 0\n", vec![Out::Retry(0)], CLEAN),
+        case("retry with leading zeros", b"retry: 007\n", vec![Out::Retry(7)], CLEAN),
+        case("retry non-digit ignored", b"retry: 10a\n", vec![], CLEAN),
+        case("retry negative ignored", b"retry: -1\n", vec![], CLEAN),
+        case("retry decimal ignored", b"retry: 1.5\n", vec![], CLEAN),
+        case("retry empty ignored", b"retry:\nretry\n", vec![], CLEAN),
+        case("retry with two spaces ignored", b"retry:  5\n", vec![], CLEAN),
+        case("retry trailing space ignored", b"retry: 5 \n", vec![], CLEAN),
+        case("retry beyond 32 bits kept", b"retry: 5000000000\n", vec![Out::Retry(5_000_000_000)], CLEAN),
+        case(
+            "retry beyond 64 bits saturates",
+            b"retry: 99999999999999999999999\n",
+            vec![Out::Retry(u64::MAX)],
+            CLEAN,
+        ),
+        case("retry full-width digits ignored", "retry: １\n".as_bytes(), vec![], CLEAN),
+        case(
+            "retry reported in stream order",
+            b"data: a\nretry: 5\n\ndata: b\n\n",
+            vec![Out::Retry(5), msg("a"), msg("b")],
+            CLEAN,
+        ),
+        // --- Line ends --------------------------------------------------------------------
+        case("CRLF line ends", b"data: a\r\ndata: b\r\n\r\n", vec![msg("a\nb")], CLEAN),
+        case("CR-only line ends", b"data: a\rdata: b\r\r", vec![msg("a\nb")], CLEAN),
+        case(
+            "mixed line ends",
+            b"data: a\r\ndata: b\rdata: c\n\r\ndata: d\r\r",
+            vec![msg("a\nb\nc"), msg("d")],
+            CLEAN,
+        ),
+        case("LF CR is two line ends", b"data: a\n\r", vec![msg("a")], CLEAN),
+        case("CR CR LF is a blank line then", b"data: a\r\r\n", vec![msg("a")], CLEAN),
+        case("CRLFCRLF dispatches once", b"data: a\r\n\r\n\r\n", vec![msg("a")], CLEAN),
+        case("CR in the middle splits the line", b"data: a\rb\n\n", vec![msg("a")], CLEAN),
+        // --- UTF-8 and BOM ----------------------------------------------------------------
+        case("unicode data", "data: héllo ✓ 😀\n\n".as_bytes(), vec![msg("héllo ✓ 😀")], CLEAN),
+        case("leading BOM stripped", b"\xEF\xBB\xBFdata: x\n\n", vec![msg("x")], CLEAN),
+        case(
+            "only one leading BOM stripped",
+            b"\xEF\xBB\xBF\xEF\xBB\xBFdata: x\n\n",
+            vec![],
+            CLEAN,
+        ),
+        case(
+            "BOM later in the stream is data",
+            b"data: x\n\n\xEF\xBB\xBFdata: y\n\n",
+            vec![msg("x")],
+            CLEAN,
+        ),
+        case("BOM inside a value kept", b"data: \xEF\xBB\xBFx\n\n", vec![msg("\u{FEFF}x")], CLEAN),
+        case("BOM then blank line", b"\xEF\xBB\xBF\ndata: x\n\n", vec![msg("x")], CLEAN),
+        case("truncated BOM is not a BOM", b"\xEF\xBBdata: x\n\n", vec![], CLEAN),
+        case("invalid byte replaced", b"data: a\xFFb\n\n", vec![msg("a\u{FFFD}b")], CLEAN),
+        case(
+            "truncated sequence before line end is one replacement",
+            b"data: \xE2\x82\n\n",
+            vec![msg("\u{FFFD}")],
+            CLEAN,
+        ),
+        case(
+            "each maximal subpart replaced once",
+            b"data: \xF0\x9F\x98\xE2\x82x\n\n",
+            vec![msg("\u{FFFD}\u{FFFD}x")],
+            CLEAN,
+        ),
+        case(
+            "surrogate encoding replaced per byte",
+            b"data: \xED\xA0\x80\n\n",
+            vec![msg("\u{FFFD}\u{FFFD}\u{FFFD}")],
+            CLEAN,
+        ),
+        case(
+            "overlong encoding replaced per byte",
+            b"data: \xC0\xAF\n\n",
+            vec![msg("\u{FFFD}\u{FFFD}")],
+            CLEAN,
+        ),
+        case(
+            "invalid bytes in the field name make it unknown",
+            b"dat\xE1: x\ndata: y\n\n",
+            vec![msg("y")],
+            CLEAN,
+        ),
+        case("NUL in data kept", b"data: a\x00b\n\n", vec![msg("a\0b")], CLEAN),
+        // --- End of input -----------------------------------------------------------------
+        case("unterminated event not dispatched", b"data: x\n", vec![], pending_event(0)),
+        case("partial last line not processed", b"data: x", vec![], partial(7)),
+        case(
+            "event then partial line",
+            b"data: a\n\ndata: b",
+            vec![msg("a")],
+            partial(7),
+        ),
+        case("partial retry line not applied", b"retry: 10", vec![], partial(9)),
+        case("unterminated event type only", b"event: x\n", vec![], pending_event(0)),
+        case(
+            "pending data and a partial line",
+            b"data: a\ndata: b",
+            vec![],
+            pending_event(7),
+        ),
+        case("final CR ends the line", b"data: x\r\r", vec![msg("x")], CLEAN),
+        case("partial comment", b"data: a\n\n: ke", vec![msg("a")], partial(4)),
+    ]
+}
+
+/// Every single split point of the input into two chunks.
+fn two_way_splits(input: &[u8]) -> impl Iterator<Item = [&[u8]; 2]> {
+    (0..=input.len()).map(move |i| [&input[..i], &input[i..]])
+}
+
+#[test]
+fn table_has_at_least_sixty_cases() {
+    assert!(cases().len() >= 60, "{} cases", cases().len());
+}
+
+#[test]
+fn conformance_whole() {
+    for c in cases() {
+        let (out, end) = run(&[c.input]);
+        assert_eq!(out, c.expected, "case {:?}", c.name);
+        assert_eq!(end, c.end, "end of case {:?}", c.name);
+    }
+}
+
+#[test]
+fn conformance_byte_by_byte() {
+    for c in cases() {
+        let chunks: Vec<&[u8]> = c.input.chunks(1).collect();
+        let (out, end) = run(&chunks);
+        assert_eq!(out, c.expected, "case {:?} byte by byte", c.name);
+        assert_eq!(end, c.end, "end of case {:?} byte by byte", c.name);
+    }
+}
+
+#[test]
+fn conformance_every_split_point() {
+    for c in cases() {
+        for split in two_way_splits(c.input) {
+            let (out, end) = run(&split);
+            assert_eq!(out, c.expected, "case {:?} split {:?}", c.name, split);
+            assert_eq!(end, c.end, "end of case {:?} split {:?}", c.name, split);
+        }
+    }
+}
+
+#[test]
+fn conformance_with_trailing_partial_data() {
+    // Appending the start of another event must not change what the complete part yields.
+    for c in cases() {
+        if c.end != CLEAN {
+            continue;
+        }
+        let mut input = c.input.to_vec();
+        input.extend_from_slice(b"data: never dispatched");
+        let (out, end) = run(&[&input]);
+        assert_eq!(out, c.expected, "case {:?} with trailing partial data", c.name);
+        assert!(!end.is_clean(), "case {:?}: truncation must be reported", c.name);
+    }
+}
+
+// --- Named chunk-boundary edge cases ------------------------------------------------------
+
+#[test]
+fn cr_at_chunk_end_and_lf_at_next_start_are_one_line_end() {
+    // Were they two line ends, the LF would be a blank line and dispatch "a" early, splitting
+    // the event in two.
+    let (out, _) = run(&[b"data: a\r", b"\ndata: b\r\n\r\n"]);
+    assert_eq!(out, vec![msg("a\nb")]);
+}
+
+#[test]
+fn cr_at_chunk_end_followed_by_blank_line_dispatches() {
+    let (out, _) = run(&[b"data: a\r", b"\r"]);
+    assert_eq!(out, vec![msg("a")]);
+}
+
+#[test]
+fn bom_split_across_chunks_is_stripped() {
+    let (out, _) = run(&[b"\xEF", b"\xBB", b"\xBFdata: x\n\n"]);
+    assert_eq!(out, vec![msg("x")]);
+}
+
+#[test]
+fn bom_in_second_chunk_is_not_stripped() {
+    let (out, _) = run(&[b"data: x\n\n", b"\xEF\xBB\xBFdata: y\n\n"]);
+    assert_eq!(out, vec![msg("x")]);
+}
+
+#[test]
+fn utf8_sequence_split_across_chunks_decodes_whole() {
+    let bytes = "data: 😀é\n\n".as_bytes();
+    for i in 0..bytes.len() {
+        let (out, _) = run(&[&bytes[..i], &bytes[i..]]);
+        assert_eq!(out, vec![msg("😀é")], "split at {i}");
+    }
+}
+
+#[test]
+fn events_borrow_reused_buffers_and_reset_between_events() {
+    let mut parser = Parser::new();
+    parser.feed(b"event: a\ndata: long data value\n\ndata: b\n\n");
+    let Some(Parsed::Event(first)) = parser.next_event().unwrap() else {
+        panic!("expected an event");
+    };
+    assert_eq!((first.event, first.data), ("a", "long data value"));
+    let Some(Parsed::Event(second)) = parser.next_event().unwrap() else {
+        panic!("expected an event");
+    };
+    assert_eq!((second.event, second.data), ("message", "b"));
+    assert_eq!(parser.next_event().unwrap(), None);
+}
+
+#[test]
+fn state_queries_report_partial_line_and_pending_event() {
+    let mut parser = Parser::new();
+    parser.feed(b"id: 3\nretry: 25\ndata: x\nda");
+    assert_eq!(parser.next_event().unwrap(), Some(Parsed::Retry(25)));
+    assert_eq!(parser.next_event().unwrap(), None);
+    assert!(parser.has_partial_line());
+    assert!(parser.has_pending_event());
+    assert_eq!(parser.last_event_id(), "3");
+    assert_eq!(parser.reconnection_time(), Some(25));
+    parser.feed(b"ta: y\n\n");
+    let Some(Parsed::Event(e)) = parser.next_event().unwrap() else {
+        panic!("expected an event");
+    };
+    assert_eq!((e.data, e.id), ("x\ny", "3"));
+    assert_eq!(parser.next_event().unwrap(), None);
+    assert!(!parser.has_partial_line());
+    assert!(!parser.has_pending_event());
+    assert!(parser.finish().is_clean());
+}
+
+// --- Limits -------------------------------------------------------------------------------
+
+#[test]
+fn line_without_newline_hits_the_line_limit_not_memory() {
+    let limits = Limits::DEFAULT.max_line_len(1024);
+    let mut parser = Parser::with_limits(limits);
+    let chunk = [b'a'; 100];
+    let mut error = None;
+    for _ in 0..1000 {
+        parser.feed(&chunk);
+        match parser.next_event() {
+            Ok(None) => {}
+            Ok(Some(_)) => panic!("no event expected"),
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    match error {
+        Some(ParseError::LimitExceeded {
+            limit: Limit::LineLength,
+            max: 1024,
+            actual,
+        }) => assert!((1025..=1100).contains(&actual), "actual {actual}"),
+        other => panic!("expected a line-length error, got {other:?}"),
+    }
+    // Sticky.
+    assert!(matches!(
+        parser.next_event(),
+        Err(ParseError::LimitExceeded { limit: Limit::LineLength, .. })
+    ));
+}
+
+#[test]
+fn data_over_the_event_limit_is_an_error() {
+    let mut parser = Parser::with_limits(Limits::with_max_event_size(10));
+    parser.feed(b"data: 12345\ndata: 6789\n\n");
+    assert_eq!(
+        parser.next_event(),
+        Err(ParseError::LimitExceeded {
+            limit: Limit::DataLength,
+            max: 10,
+            actual: 11,
+        })
+    );
+}
+
+#[test]
+fn data_exactly_at_the_event_limit_is_accepted() {
+    // "12345\n6789\n" is 11 bytes counting each LF; the dispatched data is 10.
+    let mut parser = Parser::with_limits(Limits::with_max_event_size(11));
+    parser.feed(b"data: 12345\ndata: 6789\n\n");
+    let Some(Parsed::Event(e)) = parser.next_event().unwrap() else {
+        panic!("expected an event");
+    };
+    assert_eq!(e.data, "12345\n6789");
+}
+
+#[test]
+fn limit_error_message_names_the_limit_and_sizes() {
+    let err = ParseError::LimitExceeded {
+        limit: Limit::DataLength,
+        max: 10,
+        actual: 11,
+    };
+    assert_eq!(
+        err.to_string(),
+        "event data size limit exceeded: 11 bytes, at most 10 allowed"
+    );
+}
+
+#[test]
+fn feeding_after_finish_is_a_usage_error() {
+    let mut parser = Parser::new();
+    assert!(parser.finish().is_clean());
+    parser.feed(b"data: x\n\n");
+    assert_eq!(parser.next_event(), Err(ParseError::FedAfterFinish));
+}
+
+#[test]
+fn many_events_in_one_feed_and_tiny_feeds_agree() {
+    let mut input = Vec::new();
+    for i in 0..500 {
+        input.extend_from_slice(format!("id: {i}\nevent: e{}\ndata: line {i}\ndata: more\r\n\r", i % 7).as_bytes());
+    }
+    let whole = run(&[&input]);
+    let chunks: Vec<&[u8]> = input.chunks(3).collect();
+    assert_eq!(run(&chunks), whole);
+    assert_eq!(whole.0.len(), 500);
+    assert_eq!(whole.0[499], ev("e2", "line 499\nmore", "499"));
+}
