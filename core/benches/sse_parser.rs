@@ -11,7 +11,9 @@
 //! exactly our event count and total data length, so the comparison is honest. A scaling probe
 //! then times each combination on 1/64 and 1/32 of the corpus: a combination whose time grows
 //! quadratically is reported (and skipped when its full run would take too long, as
-//! `eventsource-stream` does on a whole 28 MB buffer). After criterion, a summary table with
+//! `eventsource-stream` does on a whole 28 MB buffer); `SSE_BENCH_PROBE=0` skips both (only for
+//! profiling a single benchmark: it also measures the combinations that would not finish). After
+//! criterion, a summary table with
 //! MB/s and events/s (median of a few runs) is printed; set `SSE_BENCH_SUMMARY=0` to skip it.
 
 use std::convert::Infallible;
@@ -166,16 +168,19 @@ fn probe(corpus: &Corpus, chunk: Option<usize>, runner: Runner) -> (f64, Duratio
         let chunk = chunk.unwrap_or(bytes.len()).max(1);
         // Best of 3 to damp noise.
         (0..3)
-            .map(|_| time(|| {
-                black_box(runner(bytes, chunk));
-            }))
+            .map(|_| {
+                time(|| {
+                    black_box(runner(bytes, chunk));
+                })
+            })
             .min()
             .unwrap_or_default()
     };
     let (t1, t2) = (run(small), run(large));
-    let exponent =
-        (t2.as_secs_f64() / t1.as_secs_f64().max(1e-9)).log2() / ((large.len() as f64 / small.len() as f64).log2());
-    let full = t2.as_secs_f64() * (corpus.bytes.len() as f64 / large.len() as f64).powf(exponent.max(1.0));
+    let exponent = (t2.as_secs_f64() / t1.as_secs_f64().max(1e-9)).log2()
+        / ((large.len() as f64 / small.len() as f64).log2());
+    let full =
+        t2.as_secs_f64() * (corpus.bytes.len() as f64 / large.len() as f64).powf(exponent.max(1.0));
     (exponent, Duration::from_secs_f64(full))
 }
 
@@ -183,26 +188,52 @@ fn main() {
     let corpora = [
         {
             let bytes = corpus::anthropic_deltas(200_000);
-            Corpus { name: "anthropic", bytes, events: 200_000 }
+            Corpus {
+                name: "anthropic",
+                bytes,
+                events: 200_000,
+            }
         },
         {
             let bytes = corpus::long_lines(400, 64 * 1024);
-            Corpus { name: "64KiB-lines", bytes, events: 400 }
+            Corpus {
+                name: "64KiB-lines",
+                bytes,
+                events: 400,
+            }
         },
     ];
     for c in &corpora {
-        eprintln!("corpus {}: {} bytes, {} events", c.name, c.bytes.len(), c.events);
+        eprintln!(
+            "corpus {}: {} bytes, {} events",
+            c.name,
+            c.bytes.len(),
+            c.events
+        );
     }
 
     // Probe every combination for its scaling, skip the ones that would not finish, and check
     // that every parser that is measured agrees with ours.
     let mut combos = Vec::new();
-    eprintln!("\nscaling probe (time on 1/32 vs 1/64 of the corpus; exponent 1 = linear, 2 = quadratic):");
+    // `SSE_BENCH_PROBE=0` skips the probe and the cross-check (for profiling one benchmark).
+    let probing = std::env::var("SSE_BENCH_PROBE").as_deref() != Ok("0");
+    eprintln!(
+        "\nscaling probe (time on 1/32 vs 1/64 of the corpus; exponent 1 = linear, 2 = quadratic):"
+    );
     for (ci, c) in corpora.iter().enumerate() {
         for (ki, &(kname, chunk)) in CHUNKS.iter().enumerate() {
             let expected = ours(&c.bytes, chunk_len(c, chunk));
             assert_eq!(expected.0, c.events, "llm-sse event count on {}", c.name);
             for (pi, &(pname, runner, is_parser)) in PARSERS.iter().enumerate() {
+                if !probing {
+                    combos.push(Combo {
+                        corpus: ci,
+                        chunk: ki,
+                        parser: pi,
+                        skip: None,
+                    });
+                    continue;
+                }
                 let (exponent, full) = probe(c, chunk, runner);
                 let mut skip = None;
                 if full > MAX_RUN {
@@ -212,16 +243,27 @@ fn main() {
                     ));
                 } else if is_parser {
                     let got = runner(&c.bytes, chunk_len(c, chunk));
-                    assert_eq!(got, expected, "{pname} on {} in {kname} chunks: (events, data bytes) differ from ours", c.name);
+                    assert_eq!(
+                        got, expected,
+                        "{pname} on {} in {kname} chunks: (events, data bytes) differ from ours",
+                        c.name
+                    );
                 }
                 eprintln!(
                     "  {:<12} {:<6} {:<19} exponent {exponent:5.2}{}",
                     c.name,
                     kname,
                     pname,
-                    skip.as_deref().map(|s| format!("  {s}")).unwrap_or_default()
+                    skip.as_deref()
+                        .map(|s| format!("  {s}"))
+                        .unwrap_or_default()
                 );
-                combos.push(Combo { corpus: ci, chunk: ki, parser: pi, skip });
+                combos.push(Combo {
+                    corpus: ci,
+                    chunk: ki,
+                    parser: pi,
+                    skip,
+                });
             }
         }
     }
@@ -237,7 +279,10 @@ fn main() {
             group.sampling_mode(SamplingMode::Flat);
             group.throughput(Throughput::Bytes(c.bytes.len() as u64));
             let len = chunk_len(c, chunk);
-            for combo in combos.iter().filter(|m| m.corpus == ci && m.chunk == ki && m.skip.is_none()) {
+            for combo in combos
+                .iter()
+                .filter(|m| m.corpus == ci && m.chunk == ki && m.skip.is_none())
+            {
                 let (pname, runner, _) = PARSERS[combo.parser];
                 group.bench_with_input(BenchmarkId::from_parameter(pname), &len, |b, &len| {
                     b.iter(|| runner(black_box(&c.bytes), len))
@@ -268,10 +313,13 @@ fn summary(corpora: &[Corpus], combos: &[Combo]) {
                     rows.push((pname, None, why.clone()));
                     continue;
                 }
-                let mut times: Vec<Duration> =
-                    (0..5).map(|_| time(|| {
-                        black_box(runner(&c.bytes, len));
-                    })).collect();
+                let mut times: Vec<Duration> = (0..5)
+                    .map(|_| {
+                        time(|| {
+                            black_box(runner(&c.bytes, len));
+                        })
+                    })
+                    .collect();
                 times.sort();
                 rows.push((pname, Some(times[2]), String::new()));
             }

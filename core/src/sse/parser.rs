@@ -6,9 +6,6 @@ use core::fmt;
 
 use super::Event;
 
-/// The UTF-8 encoding of U+FEFF, stripped once at the start of a stream.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
 /// Buffers that grew beyond this many bytes (for one large event) are released after use, so a
 /// single huge event does not pin its memory for the rest of a long stream.
 const RETAINED_CAPACITY: usize = 64 * 1024;
@@ -99,7 +96,10 @@ impl fmt::Display for ParseError {
                     Limit::LineLength => "line length",
                     Limit::DataLength => "event data size",
                 };
-                write!(f, "{what} limit exceeded: {actual} bytes, at most {max} allowed")
+                write!(
+                    f,
+                    "{what} limit exceeded: {actual} bytes, at most {max} allowed"
+                )
             }
             ParseError::FedAfterFinish => f.write_str("bytes were fed after the end of input"),
         }
@@ -151,19 +151,42 @@ impl EndOfInput {
 /// Memory stays bounded by [`Limits`] as long as the caller drains between feeds: a line or event
 /// over a limit is an error, never unbounded buffering. Each input byte is examined once by the
 /// line scanner, and steady-state parsing allocates nothing: events borrow reusable buffers.
+///
+/// # How it is fast
+///
+/// [`feed`](Parser::feed) decodes the bytes into a text buffer as they arrive (one bulk UTF-8
+/// validation per chunk; the WHATWG decoder runs on the stream as a whole, with a sequence split
+/// between two chunks held back until it completes). Lines are then found with `memchr` from a
+/// remembered scan offset, and field values are *not* copied: an event whose data is one `data`
+/// line (the common case) hands out that line's value straight from the input buffer. Values are
+/// copied only when an event has several `data` lines, or when a later `feed` has to reclaim the
+/// buffer space an undispatched event still points into.
 #[derive(Debug, Clone)]
 pub struct Parser {
-    /// Buffered input. `buf[pos..]` has not been consumed.
-    buf: Vec<u8>,
+    /// The decoded input. `buf[pos..]` has not been consumed.
+    buf: String,
     /// Start of the current, incomplete line.
     pos: usize,
     /// `buf[pos..scan]` is known to contain no line end: scanning resumes at `scan`.
     scan: usize,
+    /// The bytes of a UTF-8 sequence split by the end of the last chunk (`pending[..pending_len]`).
+    pending: [u8; 4],
+    pending_len: u8,
+    /// Where invalid input was replaced by U+FFFD in `buf` and how many bytes longer the
+    /// replacement is than the bytes it replaced, so partial lines are reported in input bytes.
+    /// Empty unless the input contained invalid UTF-8.
+    replacements: Vec<(usize, u8)>,
     /// The previous line ended in CR, so an LF right after it belongs to that line end.
     after_cr: bool,
     /// Still at the start of the stream, where one BOM is stripped.
     at_start: bool,
+    /// Where the current event's data is.
+    data_at: Text,
+    /// The data when it had to be copied out of `buf` (`Text::Owned`): each value plus an LF.
     data: String,
+    /// Where the current event's type is.
+    type_at: Text,
+    /// The event type when it had to be copied out of `buf` (`Text::Owned`).
     event_type: String,
     last_event_id: String,
     reconnection_time: Option<u64>,
@@ -172,6 +195,17 @@ pub struct Parser {
     finished: bool,
     error: Option<ParseError>,
     limits: Limits,
+}
+
+/// Where a field value of the current event lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Text {
+    /// Not set.
+    None,
+    /// `buf[start..end]`, in the consumed part of the input buffer.
+    Span(usize, usize),
+    /// In the parser's own string for it.
+    Owned,
 }
 
 impl Default for Parser {
@@ -196,12 +230,17 @@ impl Parser {
     /// A parser with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
         Parser {
-            buf: Vec::new(),
+            buf: String::new(),
             pos: 0,
             scan: 0,
+            pending: [0; 4],
+            pending_len: 0,
+            replacements: Vec::new(),
             after_cr: false,
             at_start: true,
+            data_at: Text::None,
             data: String::new(),
+            type_at: Text::None,
             event_type: String::new(),
             last_event_id: String::new(),
             reconnection_time: None,
@@ -227,21 +266,42 @@ impl Parser {
             }
             return;
         }
+        if self.error.is_some() || bytes.is_empty() {
+            return;
+        }
+        if self.dispatched {
+            // The event handed out last can no longer be borrowed.
+            self.dispatched = false;
+            self.reset_event();
+        }
         if self.pos == self.buf.len() {
+            // Everything was consumed: start over at the front of the buffer.
+            self.own_spans();
             self.buf.clear();
+            self.replacements.clear();
             self.pos = 0;
             self.scan = 0;
             if self.buf.capacity() > RETAINED_CAPACITY && bytes.len() <= RETAINED_CAPACITY {
                 self.buf.shrink_to(RETAINED_CAPACITY);
             }
-        } else if self.pos > 0 && self.pos >= self.buf.len() - self.pos {
-            // Move the partial line to the front only when what is dropped is at least as long as
-            // what is moved, so each byte is moved O(1) times in total.
-            self.buf.drain(..self.pos);
-            self.scan -= self.pos;
+        } else if self.pos > 0
+            && self.pos >= self.buf.len() - self.pos
+            && self.buf.len() + bytes.len() > self.buf.capacity()
+        {
+            // Move the partial line to the front instead of growing the buffer, but only when
+            // what is dropped is at least as long as what is moved, so each byte is moved O(1)
+            // times in total.
+            self.own_spans();
+            let pos = self.pos;
+            self.buf.drain(..pos);
+            self.replacements.retain(|&(at, _)| at >= pos);
+            for r in &mut self.replacements {
+                r.0 -= pos;
+            }
+            self.scan -= pos;
             self.pos = 0;
         }
-        self.buf.extend_from_slice(bytes);
+        self.push_decoded(bytes);
     }
 
     /// Parses buffered bytes until an event is dispatched or a valid `retry` field is processed,
@@ -261,19 +321,18 @@ impl Parser {
         }
         loop {
             if self.at_start {
-                let head = &self.buf[self.pos..];
-                if head.len() < BOM.len() && BOM.starts_with(head) && !self.finished {
-                    // Could still become a BOM: wait for more bytes.
+                if self.buf.len() == self.pos {
+                    // Nothing decoded yet (a BOM may still be arriving byte by byte).
                     return Ok(None);
                 }
-                if head.starts_with(BOM) {
-                    self.pos += BOM.len();
+                if self.buf.as_bytes()[self.pos..].starts_with("\u{FEFF}".as_bytes()) {
+                    self.pos += '\u{FEFF}'.len_utf8();
                     self.scan = self.pos;
                 }
                 self.at_start = false;
             }
             if self.after_cr {
-                match self.buf.get(self.pos) {
+                match self.buf.as_bytes().get(self.pos) {
                     None => return Ok(None),
                     Some(b'\n') => {
                         self.pos += 1;
@@ -283,7 +342,14 @@ impl Parser {
                 }
                 self.after_cr = false;
             }
-            let Some(offset) = memchr::memchr2(b'\n', b'\r', &self.buf[self.scan..]) else {
+            let bytes = self.buf.as_bytes();
+            let rest = &bytes[self.scan..];
+            // A blank line (every event ends with one) is found without a call into memchr.
+            let found = match rest.first() {
+                Some(b'\n' | b'\r') => Some(0),
+                _ => memchr::memchr2(b'\n', b'\r', rest),
+            };
+            let Some(offset) = found else {
                 self.scan = self.buf.len();
                 return match self.check_line_len(self.scan - self.pos) {
                     Ok(()) => Ok(None),
@@ -291,9 +357,10 @@ impl Parser {
                 };
             };
             let end = self.scan + offset;
+            let ended_by_cr = bytes[end] == b'\r';
             let start = self.pos;
             self.check_line_len(end - start)?;
-            self.after_cr = self.buf[end] == b'\r';
+            self.after_cr = ended_by_cr;
             self.pos = end + 1;
             self.scan = self.pos;
             match self.process_line(start, end)? {
@@ -301,16 +368,7 @@ impl Parser {
                 LineOutcome::Retry(ms) => return Ok(Some(Parsed::Retry(ms))),
                 LineOutcome::Dispatch => {
                     self.dispatched = true;
-                    let event = if self.event_type.is_empty() {
-                        "message"
-                    } else {
-                        self.event_type.as_str()
-                    };
-                    return Ok(Some(Parsed::Event(Event {
-                        event,
-                        data: &self.data,
-                        id: &self.last_event_id,
-                    })));
+                    return Ok(Some(Parsed::Event(self.current_event())));
                 }
             }
         }
@@ -328,15 +386,11 @@ impl Parser {
             self.reset_event();
         }
         let report = EndOfInput {
-            partial_line_bytes: self.buf.len() - self.pos,
-            undispatched_event: !self.data.is_empty() || !self.event_type.is_empty(),
+            partial_line_bytes: self.partial_line_bytes(),
+            undispatched_event: self.has_pending_event(),
         };
         self.finished = true;
-        self.buf = Vec::new();
-        self.pos = 0;
-        self.scan = 0;
-        self.data = String::new();
-        self.event_type = String::new();
+        self.release();
         report
     }
 
@@ -349,12 +403,12 @@ impl Parser {
     ///
     /// Exact after [`next_event`](Parser::next_event) has returned `Ok(None)`.
     pub fn has_partial_line(&self) -> bool {
-        self.buf.len() > self.pos
+        self.buf.len() > self.pos || self.pending_len > 0
     }
 
     /// True when fields of an event have been processed that no blank line has dispatched yet.
     pub fn has_pending_event(&self) -> bool {
-        !self.dispatched && (!self.data.is_empty() || !self.event_type.is_empty())
+        !self.dispatched && (self.data_at != Text::None || !self.event_type().is_empty())
     }
 
     /// The last event ID (persisting across events; empty when never set).
@@ -365,6 +419,31 @@ impl Parser {
     /// The reconnection time set by the last valid `retry` field, in milliseconds.
     pub fn reconnection_time(&self) -> Option<u64> {
         self.reconnection_time
+    }
+
+    /// The input bytes of the partial line (decoded replacements counted as the bytes they
+    /// replaced).
+    fn partial_line_bytes(&self) -> usize {
+        let extra: usize = self
+            .replacements
+            .iter()
+            .filter(|&&(at, _)| at >= self.pos)
+            .map(|&(_, extra)| usize::from(extra))
+            .sum();
+        (self.buf.len() - self.pos).saturating_sub(extra) + usize::from(self.pending_len)
+    }
+
+    /// Frees every buffer (after the end of input or an error).
+    fn release(&mut self) {
+        self.buf = String::new();
+        self.pos = 0;
+        self.scan = 0;
+        self.pending_len = 0;
+        self.replacements = Vec::new();
+        self.data_at = Text::None;
+        self.data = String::new();
+        self.type_at = Text::None;
+        self.event_type = String::new();
     }
 
     fn check_line_len(&mut self, len: usize) -> Result<(), ParseError> {
@@ -378,91 +457,260 @@ impl Parser {
         let err = ParseError::LimitExceeded { limit, max, actual };
         self.error = Some(err.clone());
         // Nothing will be parsed any more: release the memory.
-        self.buf = Vec::new();
-        self.pos = 0;
-        self.scan = 0;
-        self.data = String::new();
-        self.event_type = String::new();
+        self.release();
         err
     }
 
     fn reset_event(&mut self) {
+        self.data_at = Text::None;
         self.data.clear();
-        self.event_type.clear();
         if self.data.capacity() > RETAINED_CAPACITY {
             self.data = String::new();
         }
+        self.type_at = Text::None;
+        self.event_type.clear();
+    }
+
+    /// `buf[start..end]`; the bounds are always ASCII positions, so this never fails.
+    fn text(&self, start: usize, end: usize) -> &str {
+        self.buf.get(start..end).unwrap_or_default()
+    }
+
+    /// The event type set so far (empty when none).
+    fn event_type(&self) -> &str {
+        match self.type_at {
+            Text::None => "",
+            Text::Span(start, end) => self.text(start, end),
+            Text::Owned => &self.event_type,
+        }
+    }
+
+    /// The event being dispatched (its data is never empty).
+    fn current_event(&self) -> Event<'_> {
+        let event = match self.event_type() {
+            "" => "message",
+            event => event,
+        };
+        let data = match self.data_at {
+            Text::None => "",
+            Text::Span(start, end) => self.text(start, end),
+            // Without the LF after the last value.
+            Text::Owned => self
+                .data
+                .get(..self.data.len().saturating_sub(1))
+                .unwrap_or_default(),
+        };
+        Event {
+            event,
+            data,
+            id: &self.last_event_id,
+        }
+    }
+
+    /// Copies the values that still point into `buf` into the parser's own strings, before
+    /// `buf` is cleared or compacted.
+    fn own_spans(&mut self) {
+        if let Text::Span(start, end) = self.data_at {
+            self.data.clear();
+            self.data
+                .push_str(self.buf.get(start..end).unwrap_or_default());
+            self.data.push('\n');
+            self.data_at = Text::Owned;
+        }
+        if let Text::Span(start, end) = self.type_at {
+            self.event_type.clear();
+            self.event_type
+                .push_str(self.buf.get(start..end).unwrap_or_default());
+            self.type_at = Text::Owned;
+        }
+    }
+
+    /// Decodes `bytes` as UTF-8 onto the end of `buf`, each maximal invalid subsequence replaced
+    /// by U+FFFD (the WHATWG decoder's rule), keeping a sequence cut off by the end of `bytes` in
+    /// `pending` until the next chunk completes or breaks it.
+    fn push_decoded(&mut self, mut bytes: &[u8]) {
+        while self.pending_len > 0 {
+            let Some((&byte, rest)) = bytes.split_first() else {
+                return;
+            };
+            let len = usize::from(self.pending_len);
+            self.pending[len] = byte;
+            match core::str::from_utf8(&self.pending[..=len]) {
+                Ok(text) => {
+                    self.buf.push_str(text);
+                    self.pending_len = 0;
+                    bytes = rest;
+                }
+                Err(err) if err.error_len().is_none() => {
+                    self.pending_len += 1;
+                    bytes = rest;
+                }
+                Err(_) => {
+                    // The byte does not continue the sequence: the sequence is one error, and
+                    // the byte is decoded afresh.
+                    self.push_replacement(len);
+                    self.pending_len = 0;
+                }
+            }
+        }
+        // Validate in bulk all but a sequence cut off by the end of the chunk, which is common
+        // with multi-byte text and small chunks, and would otherwise send the whole chunk down
+        // the slow path.
+        let (body, tail) = bytes.split_at(complete_prefix_len(bytes));
+        match simdutf8::basic::from_utf8(body) {
+            Ok(text) => {
+                self.buf.push_str(text);
+                if !tail.is_empty() {
+                    self.push_lossy(tail);
+                }
+            }
+            Err(_) => self.push_lossy(bytes),
+        }
+    }
+
+    /// The slow path of [`push_decoded`](Parser::push_decoded), for invalid input or a cut-off
+    /// sequence (never called with bytes pending).
+    fn push_lossy(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.utf8_chunks().peekable();
+        while let Some(chunk) = chunks.next() {
+            self.buf.push_str(chunk.valid());
+            let invalid = chunk.invalid();
+            if invalid.is_empty() {
+                continue;
+            }
+            let cut_off = chunks.peek().is_none()
+                && matches!(core::str::from_utf8(invalid), Err(err) if err.error_len().is_none());
+            if cut_off {
+                // At most 3 bytes: the start of a sequence that the next chunk may complete.
+                self.pending[..invalid.len()].copy_from_slice(invalid);
+                self.pending_len = invalid.len() as u8;
+            } else {
+                self.push_replacement(invalid.len());
+            }
+        }
+    }
+
+    /// Appends U+FFFD for `replaced` invalid input bytes.
+    fn push_replacement(&mut self, replaced: usize) {
+        let extra = char::REPLACEMENT_CHARACTER
+            .len_utf8()
+            .saturating_sub(replaced);
+        if extra > 0 {
+            self.replacements.push((self.buf.len(), extra as u8));
+        }
+        self.buf.push(char::REPLACEMENT_CHARACTER);
     }
 
     /// Applies the line `buf[start..end]` (without its line end).
     fn process_line(&mut self, start: usize, end: usize) -> Result<LineOutcome, ParseError> {
-        let line = &self.buf[start..end];
-        let (name, value) = match memchr::memchr(b':', line) {
-            // A blank line dispatches.
-            None if line.is_empty() => {
-                if self.data.is_empty() {
-                    self.event_type.clear();
-                    return Ok(LineOutcome::Nothing);
+        let line = &self.buf.as_bytes()[start..end];
+        // The usual line first: `data:` (the first colon is then the one after `data`).
+        let (name, value_start) = if line.starts_with(b"data:") {
+            (&b"data"[..], start + 5)
+        } else if line.starts_with(b"event:") {
+            (&b"event"[..], start + 6)
+        } else {
+            match memchr::memchr(b':', line) {
+                // A blank line dispatches.
+                None if line.is_empty() => {
+                    if self.data_at == Text::None {
+                        self.type_at = Text::None;
+                        self.event_type.clear();
+                        return Ok(LineOutcome::Nothing);
+                    }
+                    return Ok(LineOutcome::Dispatch);
                 }
-                self.data.pop(); // the LF after the last value
-                return Ok(LineOutcome::Dispatch);
+                // A comment.
+                Some(0) => return Ok(LineOutcome::Nothing),
+                Some(colon) => (&line[..colon], start + colon + 1),
+                // A field name alone: the value is empty.
+                None => (line, end),
             }
-            // A comment.
-            Some(0) => return Ok(LineOutcome::Nothing),
-            Some(colon) => {
-                let value = &line[colon + 1..];
-                let value = value.strip_prefix(b" ").unwrap_or(value);
-                (&line[..colon], value)
-            }
-            // A field name alone: the value is empty.
-            None => (line, &b""[..]),
         };
-        // Comparing bytes is exact: the names are ASCII, and invalid UTF-8 in a name decodes to
-        // U+FFFD, which matches no name either.
+        let value_start =
+            if self.buf.as_bytes().get(value_start) == Some(&b' ') && value_start < end {
+                value_start + 1
+            } else {
+                value_start
+            };
+        // Comparing bytes is exact: the names are ASCII, and U+FFFD in a name matches no name.
         match name {
-            b"data" => {
-                let len = self.data.len() + value.len() + 1;
-                if len > self.limits.max_data_len {
-                    return Err(self.fail(Limit::DataLength, self.limits.max_data_len, len));
-                }
-                push_utf8_lossy(&mut self.data, value);
-                self.data.push('\n');
-            }
+            b"data" => self.push_data(value_start, end)?,
             b"event" => {
+                self.type_at = Text::Span(value_start, end);
                 self.event_type.clear();
-                push_utf8_lossy(&mut self.event_type, value);
             }
-            // U+0000 in the decoded value is exactly a 0x00 byte in the UTF-8 input.
-            b"id" if !value.contains(&0) => {
-                self.last_event_id.clear();
-                push_utf8_lossy(&mut self.last_event_id, value);
+            b"id" => {
+                let value = self.text(value_start, end);
+                if !value.contains('\0') {
+                    self.last_event_id.clear();
+                    self.last_event_id
+                        .push_str(self.buf.get(value_start..end).unwrap_or_default());
+                }
             }
-            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                let ms = value.iter().fold(0u64, |acc, d| {
-                    acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                });
-                self.reconnection_time = Some(ms);
-                return Ok(LineOutcome::Retry(ms));
+            b"retry" => {
+                let value = &self.buf.as_bytes()[value_start..end];
+                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
+                    let ms = value.iter().fold(0u64, |acc, d| {
+                        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+                    });
+                    self.reconnection_time = Some(ms);
+                    return Ok(LineOutcome::Retry(ms));
+                }
             }
             _ => {}
         }
         Ok(LineOutcome::Nothing)
     }
+
+    /// Appends the value `buf[start..end]` and an LF to the data buffer.
+    fn push_data(&mut self, start: usize, end: usize) -> Result<(), ParseError> {
+        let held = match self.data_at {
+            Text::None => 0,
+            Text::Span(s, e) => e - s + 1,
+            Text::Owned => self.data.len(),
+        };
+        let len = held + (end - start) + 1;
+        if len > self.limits.max_data_len {
+            return Err(self.fail(Limit::DataLength, self.limits.max_data_len, len));
+        }
+        match self.data_at {
+            // The first value stays where it is.
+            Text::None => self.data_at = Text::Span(start, end),
+            Text::Span(..) => {
+                self.own_spans();
+                self.append_data(start, end);
+            }
+            Text::Owned => self.append_data(start, end),
+        }
+        Ok(())
+    }
+
+    fn append_data(&mut self, start: usize, end: usize) {
+        self.data
+            .push_str(self.buf.get(start..end).unwrap_or_default());
+        self.data.push('\n');
+    }
 }
 
-/// Appends `bytes` decoded as UTF-8, each maximal invalid subsequence replaced by U+FFFD (the
-/// WHATWG decoder's rule). Line ends and `:` are ASCII, so decoding line by line and field by field
-/// gives the same text as decoding the whole stream at once.
-fn push_utf8_lossy(dst: &mut String, bytes: &[u8]) {
-    match core::str::from_utf8(bytes) {
-        Ok(s) => dst.push_str(s),
-        Err(_) => {
-            for chunk in bytes.utf8_chunks() {
-                dst.push_str(chunk.valid());
-                if !chunk.invalid().is_empty() {
-                    dst.push(char::REPLACEMENT_CHARACTER);
-                }
-            }
+/// The length of `bytes` without a trailing UTF-8 sequence that is cut short (an incomplete
+/// sequence can only be the last 1 to 3 bytes: a lead byte and fewer continuation bytes than it
+/// announces).
+fn complete_prefix_len(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    for back in 1..=len.min(3) {
+        let byte = bytes[len - back];
+        if byte & 0xC0 == 0x80 {
+            // A continuation byte: its lead byte is further back.
+            continue;
         }
+        let needed = match byte {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        return if needed > back { len - back } else { len };
     }
+    len
 }
