@@ -299,7 +299,9 @@ enum Open {
 /// Push every chunk in order ([`push`](Accumulator::push) or
 /// [`push_owned`](Accumulator::push_owned), or `extend`), then call
 /// [`finish`](Accumulator::finish). The rules are under [Folding rules](#folding-rules) below;
-/// the outcomes are described on [`finish`](Accumulator::finish).
+/// the outcomes are described on [`finish`](Accumulator::finish). Driven by a
+/// [`Normalizer`](crate::Normalizer), push every chunk its `next_chunk` yields, and call `finish`
+/// after the normalizer's terminal chunk (which it always produces once finished or failed).
 ///
 /// ```
 /// use llm_sse_core::{
