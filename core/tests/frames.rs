@@ -4,8 +4,7 @@
 
 use llm_sse_core::frame::{self, DONE_FRAME};
 use llm_sse_core::{
-    Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallPiece,
-    Usage,
+    Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallPiece, Usage,
 };
 
 fn encode(chunk: &StreamChunk) -> String {
@@ -178,15 +177,24 @@ fn every_finish_reason_has_its_wire_name() {
     ];
     for (reason, name) in names {
         assert_eq!(reason.as_str(), name);
-        assert_eq!(serde_json::to_string(&reason).unwrap(), format!("\"{name}\""));
+        assert_eq!(
+            serde_json::to_string(&reason).unwrap(),
+            format!("\"{name}\"")
+        );
     }
 }
 
 #[test]
 fn chunks_without_wire_content_produce_no_bytes() {
     let mut out = b"prefix".to_vec();
-    assert_eq!(frame::encode(&StreamChunk::ReasoningSignature("sig".into()), &mut out), 0);
-    assert_eq!(frame::encode(&StreamChunk::RedactedReasoning("opaque".into()), &mut out), 0);
+    assert_eq!(
+        frame::encode(&StreamChunk::ReasoningSignature("sig".into()), &mut out),
+        0
+    );
+    assert_eq!(
+        frame::encode(&StreamChunk::RedactedReasoning("opaque".into()), &mut out),
+        0
+    );
     assert_eq!(out, b"prefix");
 }
 

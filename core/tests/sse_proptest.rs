@@ -58,7 +58,11 @@ fn oracle(input: &[u8]) -> (Vec<Out>, EndOfInput) {
             if data.ends_with('\n') {
                 data.pop();
             }
-            let ty = if event_type.is_empty() { "message".to_string() } else { event_type.clone() };
+            let ty = if event_type.is_empty() {
+                "message".to_string()
+            } else {
+                event_type.clone()
+            };
             out.push(Out::Ev(ty, std::mem::take(&mut data), last_id.clone()));
             event_type.clear();
             continue;
@@ -81,13 +85,19 @@ fn oracle(input: &[u8]) -> (Vec<Out>, EndOfInput) {
             }
             "id" if !value.contains('\0') => last_id = value.to_string(),
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
-                let n = value.parse::<u128>().map_or(u64::MAX, |n| n.min(u64::MAX as u128) as u64);
+                let n = value
+                    .parse::<u128>()
+                    .map_or(u64::MAX, |n| n.min(u64::MAX as u128) as u64);
                 out.push(Out::Retry(n));
             }
             _ => {}
         }
     }
-    let start = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let start = if input.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let after_last_line_end = input[start..]
         .iter()
         .rposition(|b| *b == b'\r' || *b == b'\n')
@@ -105,11 +115,7 @@ fn line_end() -> impl Strategy<Value = &'static str> {
 
 /// Values: unicode text without line ends, sometimes with colons, spaces, NULs.
 fn value() -> impl Strategy<Value = String> {
-    prop_oneof![
-        "[^\r\n]{0,12}",
-        "[ :a-z0-9\u{0}é😀]{0,8}",
-        "[0-9]{1,25}",
-    ]
+    prop_oneof!["[^\r\n]{0,12}", "[ :a-z0-9\u{0}é😀]{0,8}", "[0-9]{1,25}",]
 }
 
 fn line() -> impl Strategy<Value = String> {
