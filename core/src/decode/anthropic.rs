@@ -49,6 +49,7 @@ use core::fmt::{self, Write as _};
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::chunk::{FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, Usage};
 use crate::sse::Event;
@@ -274,12 +275,13 @@ struct BlockDeltaEvent<'a> {
 struct Delta<'a> {
     #[serde(borrow, rename = "type")]
     ty: Cow<'a, str>,
+    // The hot fields stay raw JSON: `json_str` unescapes them straight into the chunk's String.
     #[serde(borrow, default)]
-    text: Option<Cow<'a, str>>,
+    text: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    partial_json: Option<Cow<'a, str>>,
+    partial_json: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    thinking: Option<Cow<'a, str>>,
+    thinking: Option<&'a RawValue>,
     #[serde(borrow, default)]
     signature: Option<Cow<'a, str>>,
 }
@@ -623,13 +625,14 @@ impl AnthropicDecoder {
         }
         let delta = ev.delta;
         let missing = match (&*delta.ty, &mut block.kind) {
-            ("text_delta", BlockKind::Text) => match delta.text {
-                Some(text) => return self.out.token(text),
+            ("text_delta", BlockKind::Text) => match delta.text.map(json_str) {
+                Some(Ok(text)) => return self.out.token(text),
+                Some(Err(err)) => return self.invalid("content_block_delta", err),
                 None => "text",
             },
             ("input_json_delta", BlockKind::Tool { call, streamed, .. }) => {
-                match delta.partial_json {
-                    Some(json) => {
+                match delta.partial_json.map(json_str) {
+                    Some(Ok(json)) => {
                         // An empty fragment produces no frame and does not count as streamed.
                         if !json.is_empty() {
                             *streamed = true;
@@ -638,11 +641,13 @@ impl AnthropicDecoder {
                         }
                         return;
                     }
+                    Some(Err(err)) => return self.invalid("content_block_delta", err),
                     None => "partial_json",
                 }
             }
-            ("thinking_delta", BlockKind::Thinking) => match delta.thinking {
-                Some(thinking) => return self.out.reasoning(thinking),
+            ("thinking_delta", BlockKind::Thinking) => match delta.thinking.map(json_str) {
+                Some(Ok(thinking)) => return self.out.reasoning(thinking),
+                Some(Err(err)) => return self.invalid("content_block_delta", err),
                 None => "thinking",
             },
             ("signature_delta", BlockKind::Thinking) => match delta.signature {
@@ -831,6 +836,85 @@ fn probe_type(data: &str) -> Option<String> {
     serde_json::from_str::<TypeOnly<'_>>(data)
         .ok()
         .map(|t| t.ty.into_owned())
+}
+
+/// The value of the JSON string token `raw` (already validated by serde_json: well-formed escapes,
+/// no raw control characters), unescaped into a new `String` with one allocation. An empty string
+/// allocates nothing.
+///
+/// Errors when `raw` is not a string, or holds a lone UTF-16 surrogate escape (which serde_json
+/// also rejects for strings).
+fn json_str(raw: &RawValue) -> Result<String, &'static str> {
+    let inner = raw
+        .get()
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .ok_or("expected a JSON string")?;
+    if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+        return Ok(String::from(inner));
+    }
+    // Unescaping only shrinks the text: one allocation suffices.
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(pos) = memchr::memchr(b'\\', rest.as_bytes()) {
+        out.push_str(&rest[..pos]);
+        let escape = &rest.as_bytes()[pos + 1..];
+        let (ch, len) = match escape.first() {
+            Some(b'"') => ('"', 2),
+            Some(b'\\') => ('\\', 2),
+            Some(b'/') => ('/', 2),
+            Some(b'b') => ('\u{8}', 2),
+            Some(b'f') => ('\u{c}', 2),
+            Some(b'n') => ('\n', 2),
+            Some(b'r') => ('\r', 2),
+            Some(b't') => ('\t', 2),
+            Some(b'u') => {
+                let high = hex4(&escape[1..]).ok_or("invalid \\u escape")?;
+                match high {
+                    0xD800..=0xDBFF => {
+                        let low = match escape.get(5..7) {
+                            Some(b"\\u") => hex4(&escape[7..]),
+                            _ => None,
+                        };
+                        let low = match low {
+                            Some(low @ 0xDC00..=0xDFFF) => low,
+                            _ => return Err("lone leading surrogate in \\u escape"),
+                        };
+                        let code = 0x1_0000
+                            + ((u32::from(high) - 0xD800) << 10)
+                            + (u32::from(low) - 0xDC00);
+                        (char::from_u32(code).ok_or("invalid \\u escape")?, 12)
+                    }
+                    0xDC00..=0xDFFF => return Err("lone trailing surrogate in \\u escape"),
+                    _ => (
+                        char::from_u32(u32::from(high)).ok_or("invalid \\u escape")?,
+                        6,
+                    ),
+                }
+            }
+            _ => return Err("invalid escape"),
+        };
+        out.push(ch);
+        rest = rest.get(pos + len..).ok_or("invalid escape")?;
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Four hex digits at the start of `bytes`.
+fn hex4(bytes: &[u8]) -> Option<u16> {
+    let digits = bytes.get(..4)?;
+    let mut n: u16 = 0;
+    for &b in digits {
+        let v = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return None,
+        };
+        n = (n << 4) | u16::from(v);
+    }
+    Some(n)
 }
 
 /// Why `data` has no JSON `type` (for error messages).

@@ -928,3 +928,88 @@ fn double_finish_gives_one_terminal() {
     assert_eq!(chunks.len(), 1);
     assert_eq!(error_of(&chunks).kind, StreamErrorKind::IncompleteStream);
 }
+
+#[test]
+fn delta_strings_are_unescaped_like_serde_json() {
+    let cases = [
+        r#""""#,
+        r#""plain""#,
+        r#""\" \\ \/ \b \f \n \r \t""#,
+        r#""\u0000\u001f\u00e9\u20AC\uFFFF""#,
+        r#""\ud83d\ude00 and \uD834\uDD1E""#,
+        r#""ü 😀 \\u0041""#,
+        r#""tail\\""#,
+    ];
+    for raw in cases {
+        let value: &serde_json::value::RawValue = serde_json::from_str(raw).unwrap();
+        let want: String = serde_json::from_str(raw).unwrap();
+        assert_eq!(super::json_str(value), Ok(want), "{raw}");
+    }
+    for raw in [
+        r#""\ud83d""#,
+        r#""\ud83d\u0041""#,
+        r#""\ude00""#,
+        r#""\ud83d\n""#,
+    ] {
+        let value: &serde_json::value::RawValue = serde_json::from_str(raw).unwrap();
+        assert!(super::json_str(value).is_err(), "{raw}");
+        assert!(serde_json::from_str::<String>(raw).is_err(), "{raw}");
+    }
+    let not_a_string: &serde_json::value::RawValue = serde_json::from_str("[1]").unwrap();
+    assert_eq!(super::json_str(not_a_string), Err("expected a JSON string"));
+}
+
+#[test]
+fn delta_with_whitespace_and_non_string_text() {
+    let chunks = run(&[
+        (START.0, START.1.to_string()),
+        text_start(0),
+        (
+            "content_block_delta",
+            "{ \"type\" : \"content_block_delta\" , \"index\" : 0 , \"delta\" : { \"text\" : \"a\\nb\" , \"type\" : \"text_delta\" } }".into(),
+        ),
+        delta(0, r#"{"type":"text_delta","text":42}"#),
+    ]);
+    assert_eq!(content(&chunks), &[token("a\nb")]);
+    assert_invalid(
+        &chunks,
+        "invalid content_block_delta event: expected a JSON string",
+    );
+}
+
+#[test]
+fn lone_surrogate_in_a_delta_is_invalid() {
+    let chunks = run(&[
+        (START.0, START.1.to_string()),
+        text_start(0),
+        delta(0, r#"{"type":"text_delta","text":"\ud83d"}"#),
+    ]);
+    assert_invalid(
+        &chunks,
+        "invalid content_block_delta event: lone leading surrogate",
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn json_str_matches_serde_json(s in "\\PC*|[\"\\\\\\n\\u{0}-\\u{1f}é😀]*", ascii_escape in proptest::bool::ANY) {
+        // serde_json's own escaping, and a form with every non-ASCII char as \u escapes.
+        let mut raw = serde_json::to_string(&s).unwrap();
+        if ascii_escape {
+            let mut escaped = String::new();
+            for ch in raw.chars() {
+                if ch.is_ascii() {
+                    escaped.push(ch);
+                } else {
+                    let mut buf = [0u16; 2];
+                    for unit in ch.encode_utf16(&mut buf) {
+                        escaped.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+            }
+            raw = escaped;
+        }
+        let value: &serde_json::value::RawValue = serde_json::from_str(&raw).unwrap();
+        proptest::prop_assert_eq!(super::json_str(value), Ok(s));
+    }
+}
