@@ -292,6 +292,7 @@ struct Delta<'a> {
 struct BlockDeltaTypeOnly<'a> {
     #[serde(borrow, rename = "type")]
     ty: Cow<'a, str>,
+    index: u32,
     #[serde(borrow)]
     delta: BlockTypeOnly<'a>,
 }
@@ -610,19 +611,10 @@ impl AnthropicDecoder {
         };
         self.content_seen = true;
         let index = ev.index;
-        let Some(pos) = self.block_pos(index) else {
-            return self.invalid(
-                "content_block_delta",
-                format_args!("block index {index} was never started"),
-            );
+        let Some(pos) = self.open_block("content_block_delta", index) else {
+            return;
         };
         let block = &mut self.blocks[pos];
-        if !block.open {
-            return self.invalid(
-                "content_block_delta",
-                format_args!("block index {index} has already stopped"),
-            );
-        }
         let delta = ev.delta;
         let missing = match (&*delta.ty, &mut block.kind) {
             ("text_delta", BlockKind::Text) => match delta.text.map(json_str) {
@@ -679,7 +671,9 @@ impl AnthropicDecoder {
     fn on_block_delta_slow(&mut self, data: &str, source: Source) {
         if let Ok(probe) = serde_json::from_str::<BlockDeltaTypeOnly<'_>>(data) {
             if probe.ty == "content_block_delta" && !is_known_delta(&probe.delta.ty) {
+                // Ignored like every unknown delta type, once its block index checks out.
                 self.content_seen = true;
+                let _ = self.open_block("content_block_delta", probe.index);
                 return;
             }
         }
@@ -692,20 +686,28 @@ impl AnthropicDecoder {
             return;
         };
         self.content_seen = true;
-        let index = ev.index;
-        let Some(pos) = self.block_pos(index) else {
-            return self.invalid(
-                "content_block_stop",
-                format_args!("block index {index} was never started"),
-            );
-        };
-        if !self.blocks[pos].open {
-            return self.invalid(
-                "content_block_stop",
-                format_args!("block index {index} has already stopped"),
-            );
+        if let Some(pos) = self.open_block("content_block_stop", ev.index) {
+            self.close_block(pos);
         }
-        self.close_block(pos);
+    }
+
+    /// The position of the open block `index`; reports `invalid_event` for `event` when that
+    /// block was never started or has already stopped.
+    fn open_block(&mut self, event: &str, index: u32) -> Option<usize> {
+        match self.block_pos(index) {
+            Some(pos) if self.blocks[pos].open => Some(pos),
+            Some(_) => {
+                self.invalid(
+                    event,
+                    format_args!("block index {index} has already stopped"),
+                );
+                None
+            }
+            None => {
+                self.invalid(event, format_args!("block index {index} was never started"));
+                None
+            }
+        }
     }
 
     /// Marks the block at `pos` stopped; a tool call that streamed no JSON gets its arguments.

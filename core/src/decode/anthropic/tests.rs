@@ -797,6 +797,20 @@ fn delta_for_a_never_started_block_is_invalid() {
 }
 
 #[test]
+fn unknown_delta_type_for_a_never_started_block_is_invalid_too() {
+    for d in [
+        r#"{"type":"sparkle_delta","sparkle":"*"}"#,
+        r#"{"type":"sparkle_delta","text":{"x":1}}"#,
+    ] {
+        let chunks = run(&[(START.0, START.1.to_string()), delta(5, d)]);
+        assert_invalid(
+            &chunks,
+            "invalid content_block_delta event: block index 5 was never started",
+        );
+    }
+}
+
+#[test]
 fn block_lifecycle_violations_are_invalid() {
     let s = || (START.0, START.1.to_string());
     let chunks = run(&[s(), text_start(0), block_stop(0), text_delta(0, "late")]);
