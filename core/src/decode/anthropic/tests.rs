@@ -1027,3 +1027,39 @@ proptest::proptest! {
         proptest::prop_assert_eq!(super::json_str(value), Ok(s));
     }
 }
+
+proptest::proptest! {
+    /// Mutated valid events (a random char replaced or inserted) under any event name: no panic,
+    /// and exactly one terminal chunk, last.
+    #[test]
+    fn mutated_events_never_panic(
+        picks in proptest::collection::vec((0usize..8, 0usize..10, proptest::num::usize::ANY, proptest::char::any(), proptest::bool::ANY), 0..12),
+    ) {
+        let samples: [&str; 8] = [
+            START.1,
+            r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+            r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"f","input":{"a":[1,2.5,"x"]}}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\"b\\c\u00e9"}}"#,
+            r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}"#,
+            r#"{"type":"content_block_stop","index":1}"#,
+            r#"{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":3}}"#,
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+        ];
+        let names = ["message", "message_start", "content_block_start", "content_block_delta",
+            "content_block_stop", "message_delta", "message_stop", "ping", "error", "x"];
+        let mut events = Vec::new();
+        for (sample, name, at, ch, replace) in picks {
+            let mut data: Vec<char> = samples[sample].chars().collect();
+            let at = at % (data.len() + 1);
+            if replace && at < data.len() {
+                data[at] = ch;
+            } else {
+                data.insert(at, ch);
+            }
+            events.push((names[name], data.into_iter().collect::<String>()));
+        }
+        let chunks = run(&events);
+        proptest::prop_assert_eq!(chunks.iter().filter(|c| c.is_done()).count(), 1);
+        proptest::prop_assert!(chunks.last().is_some_and(StreamChunk::is_done));
+    }
+}
