@@ -12,8 +12,9 @@
 //! into borrowed structs. The parsed `type` is then checked against the hint, and when they differ
 //! (or the data does not fit the hinted struct) the event is re-dispatched on its JSON `type`.
 //! Events named `message` (no `event:` field) or with an unknown name are probed for their `type`
-//! first. The only allocation per text delta is the token's `String` (JSON strings without
-//! escapes are borrowed straight from the parser's buffer).
+//! first. The only allocation per text delta is the token's `String`: the delta's text stays raw
+//! JSON (a borrowed `RawValue`) until it is unescaped straight into that `String`, so escapes
+//! cost no scratch buffer either.
 //!
 //! # Decisions on malformed or unusual streams
 //!
@@ -40,6 +41,10 @@
 //!   `provider_finish_reason`.
 //! - Usage counts replace earlier ones field by field (Anthropic reports cumulative counts); a
 //!   `null` count is treated as not reported.
+//! - `message_delta.delta.stop_sequence` is validated but not carried: the wire contract has no
+//!   field for the matched sequence (the finish reason says `stop_sequence`).
+//! - An `error` event whose `error` object lacks `message` ends with an empty message; one without
+//!   `error.type` is `invalid_event`.
 
 use alloc::borrow::Cow;
 use alloc::format;
