@@ -1063,3 +1063,15 @@ proptest::proptest! {
         proptest::prop_assert!(chunks.last().is_some_and(StreamChunk::is_done));
     }
 }
+
+#[test]
+fn error_event_without_message_has_an_empty_message() {
+    let chunks = run(&owned(&[
+        START,
+        ("error", r#"{"type":"error","error":{"type":"api_error"}}"#),
+    ]));
+    assert_eq!(
+        *error_of(&chunks),
+        StreamError::new(StreamErrorKind::Provider("api_error".into()), "")
+    );
+}
