@@ -274,9 +274,16 @@ impl Parser {
             self.dispatched = false;
             self.reset_event();
         }
-        if self.pos == self.buf.len() {
-            // Everything was consumed: start over at the front of the buffer.
+        // Keep what the current event still points into (usually nothing, or its one `data`
+        // line and its `event` line), unless that has grown large (say, many comment lines
+        // after a `data` line): then copy those values out and keep only the partial line.
+        let mut keep = self.retained_from();
+        if self.buf.len() - keep > RETAINED_CAPACITY && keep < self.pos {
             self.own_spans();
+            keep = self.pos;
+        }
+        if keep == self.buf.len() {
+            // Everything was consumed: start over at the front of the buffer.
             self.buf.clear();
             self.replacements.clear();
             self.pos = 0;
@@ -284,22 +291,26 @@ impl Parser {
             if self.buf.capacity() > RETAINED_CAPACITY && bytes.len() <= RETAINED_CAPACITY {
                 self.buf.shrink_to(RETAINED_CAPACITY);
             }
-        } else if self.pos > 0
-            && self.pos >= self.buf.len() - self.pos
+        } else if keep > 0
             && self.buf.len() + bytes.len() > self.buf.capacity()
+            && (self.buf.len() - keep) * 2 <= self.buf.capacity()
         {
-            // Move the partial line to the front instead of growing the buffer, but only when
-            // what is dropped is at least as long as what is moved, so each byte is moved O(1)
-            // times in total.
-            self.own_spans();
-            let pos = self.pos;
-            self.buf.drain(..pos);
-            self.replacements.retain(|&(at, _)| at >= pos);
+            // Move what is kept to the front instead of growing the buffer, but only while it
+            // fills at most half the buffer: the buffer is then full again only after at least
+            // as many new bytes as are moved now, so each byte is moved O(1) times in total, and
+            // the capacity settles (no allocation in steady state).
+            self.buf.drain(..keep);
+            self.replacements.retain(|&(at, _)| at >= keep);
             for r in &mut self.replacements {
-                r.0 -= pos;
+                r.0 -= keep;
             }
-            self.scan -= pos;
-            self.pos = 0;
+            self.pos -= keep;
+            self.scan -= keep;
+            for text in [&mut self.data_at, &mut self.type_at] {
+                if let Text::Span(start, end) = text {
+                    *text = Text::Span(*start - keep, *end - keep);
+                }
+            }
         }
         self.push_decoded(bytes);
     }
@@ -505,6 +516,18 @@ impl Parser {
             data,
             id: &self.last_event_id,
         }
+    }
+
+    /// The start of what `buf` must keep: the current partial line and the values of the
+    /// current event that still point into `buf`.
+    fn retained_from(&self) -> usize {
+        let mut keep = self.pos;
+        for text in [self.data_at, self.type_at] {
+            if let Text::Span(start, _) = text {
+                keep = keep.min(start);
+            }
+        }
+        keep
     }
 
     /// Copies the values that still point into `buf` into the parser's own strings, before
