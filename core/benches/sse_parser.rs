@@ -202,6 +202,14 @@ fn main() {
                 events: 400,
             }
         },
+        {
+            let bytes = corpus::base64_lines(400, 64 * 1024);
+            Corpus {
+                name: "64KiB-b64-lines",
+                bytes,
+                events: 400,
+            }
+        },
     ];
     for c in &corpora {
         eprintln!(
@@ -268,6 +276,10 @@ fn main() {
         }
     }
 
+    if probing {
+        line_length_probe();
+    }
+
     let mut criterion = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_millis(300))
@@ -298,19 +310,81 @@ fn main() {
     }
 }
 
-/// Prints a Markdown table: MB/s and events/s per parser, corpus and chunk size (median of 5
-/// runs), and our speed relative to the fastest peer.
+/// Quadratic behaviour can also hide in the length of one line (rescanning or re-copying a
+/// partial line on every chunk): the same bytes as 4 lines of 128 KiB and as 8 lines of 64 KiB,
+/// in small chunks, must take about the same time (ratio 1; 2 means quadratic in line length).
+fn line_length_probe() {
+    eprintln!(
+        "\nline-length probe (time for 4 x 128 KiB lines / 8 x 64 KiB lines; 1 = linear, 2 = quadratic):"
+    );
+    let long = corpus::long_lines(4, 128 * 1024);
+    let short = corpus::long_lines(8, 64 * 1024);
+    for chunk in [64, 1024] {
+        for &(pname, runner, _) in &PARSERS {
+            let best = |bytes: &[u8]| {
+                (0..3)
+                    .map(|_| {
+                        time(|| {
+                            black_box(runner(bytes, chunk));
+                        })
+                    })
+                    .min()
+                    .unwrap_or_default()
+            };
+            let ratio = best(&long).as_secs_f64() / best(&short).as_secs_f64().max(1e-9);
+            eprintln!("  {chunk:>4}-byte chunks  {pname:<19} {ratio:5.2}");
+        }
+    }
+}
+
+/// The median time of one iteration that criterion measured for `group`/`id` in this run, read
+/// from `target/criterion/<group>/<id>/new/estimates.json`.
+fn criterion_median(group: &str, id: &str) -> Option<Duration> {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        // target/release/deps/<bench binary>
+        None => std::env::current_exe()
+            .ok()?
+            .ancestors()
+            .nth(3)?
+            .to_path_buf(),
+    };
+    let sanitize = |s: &str| s.replace(['/', '\\', ':', '*', '?', '"', '<', '>', '|'], "_");
+    let path = target
+        .join("criterion")
+        .join(sanitize(group))
+        .join(sanitize(id))
+        .join("new")
+        .join("estimates.json");
+    let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
+    // Only figures from this run.
+    if modified.elapsed().ok()? > Duration::from_secs(3600) {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let ns = json["median"]["point_estimate"].as_f64()?;
+    Some(Duration::from_secs_f64(ns / 1e9))
+}
+
+/// Prints a Markdown table: MB/s and events/s per parser, corpus and chunk size, from
+/// criterion's medians (or, for a benchmark criterion did not run, the median of 5 quick runs,
+/// marked `*`), and how many times faster llm-sse is.
 fn summary(corpora: &[Corpus], combos: &[Combo]) {
-    println!("\n| corpus | chunk | parser | MB/s | events/s | llm-sse / this |");
+    println!("\n| corpus | chunk | parser | MB/s | events/s | llm-sse is |");
     println!("|---|---|---|---:|---:|---:|");
     for (ci, c) in corpora.iter().enumerate() {
         for (ki, &(kname, chunk)) in CHUNKS.iter().enumerate() {
             let len = chunk_len(c, chunk);
+            let group = format!("sse_parser/{}/{kname}", c.name);
             let mut rows = Vec::new();
             for combo in combos.iter().filter(|m| m.corpus == ci && m.chunk == ki) {
                 let (pname, runner, _) = PARSERS[combo.parser];
                 if let Some(why) = &combo.skip {
                     rows.push((pname, None, why.clone()));
+                    continue;
+                }
+                if let Some(t) = criterion_median(&group, pname) {
+                    rows.push((pname, Some(t), String::new()));
                     continue;
                 }
                 let mut times: Vec<Duration> = (0..5)
@@ -321,7 +395,7 @@ fn summary(corpora: &[Corpus], combos: &[Combo]) {
                     })
                     .collect();
                 times.sort();
-                rows.push((pname, Some(times[2]), String::new()));
+                rows.push((pname, Some(times[2]), "*".to_string()));
             }
             let ours = rows[0].1.unwrap_or_default().as_secs_f64();
             for (pname, t, note) in rows {
@@ -329,7 +403,7 @@ fn summary(corpora: &[Corpus], combos: &[Combo]) {
                     Some(t) => {
                         let s = t.as_secs_f64();
                         println!(
-                            "| {} | {kname} | {pname} | {:.0} | {:.0} | {:.2}x |",
+                            "| {} | {kname} | {pname} | {:.0}{note} | {:.0}{note} | {:.2}x |",
                             c.name,
                             c.bytes.len() as f64 / s / 1e6,
                             c.events as f64 / s,

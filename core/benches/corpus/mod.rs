@@ -144,6 +144,28 @@ pub fn long_lines(n: usize, line_len: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// `n` events, each one `data:` line carrying exactly `line_len` bytes of value: a JSON object
+/// with a base64 payload, as image or audio chunks arrive (pure ASCII).
+pub fn base64_lines(n: usize, line_len: usize) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut rng = Rng::new(4);
+    let mut out = Vec::with_capacity(n * (line_len + 8));
+    for _ in 0..n {
+        out.extend_from_slice(b"data: {\"type\":\"image\",\"data\":\"");
+        let start = out.len() - 24;
+        while out.len() - start < line_len - 2 {
+            let bits = rng.next();
+            for shift in (0..60).step_by(6) {
+                if out.len() - start < line_len - 2 {
+                    out.push(ALPHABET[((bits >> shift) & 63) as usize]);
+                }
+            }
+        }
+        out.extend_from_slice(b"\"}\n\n");
+    }
+    out
+}
+
 /// Cuts `corpus` after its `events`-th blank line (so a prefix holds whole events).
 pub fn prefix_events(corpus: &[u8], events: usize) -> &[u8] {
     let mut seen = 0;
