@@ -360,3 +360,497 @@ struct PromptFeedback<'a> {
     #[serde(borrow, default)]
     block_reason: Option<Str<'a>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::{String, ToString};
+    use alloc::vec::Vec;
+
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::chunk::{Finish, ToolCallPiece};
+    use crate::frame;
+
+    fn run_events(events: &[(&str, String)]) -> Vec<StreamChunk> {
+        let mut decoder = GeminiDecoder::new();
+        let mut chunks = Vec::new();
+        for (name, data) in events {
+            decoder.decode(&Event::new(name, data));
+            while let Some(c) = decoder.next_chunk() {
+                chunks.push(c);
+            }
+        }
+        decoder.finish();
+        while let Some(c) = decoder.next_chunk() {
+            chunks.push(c);
+        }
+        chunks
+    }
+
+    fn run(data: &[String]) -> Vec<StreamChunk> {
+        let events: Vec<(&str, String)> = data.iter().map(|d| ("message", d.clone())).collect();
+        run_events(&events)
+    }
+
+    fn frames(chunks: &[StreamChunk]) -> String {
+        let mut out = Vec::new();
+        for c in chunks {
+            frame::encode(c, &mut out);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    /// A response whose candidate 0 has `parts` and `finish` (null for none).
+    fn response(parts: Value, finish: Value) -> String {
+        let mut candidate = json!({"content": {"parts": parts, "role": "model"}, "index": 0});
+        if !finish.is_null() {
+            candidate["finishReason"] = finish;
+        }
+        json!({"candidates": [candidate], "modelVersion": "gemini-2.5-flash", "responseId": "resp-1"})
+            .to_string()
+    }
+
+    fn text(t: &str) -> String {
+        response(json!([{ "text": t }]), Value::Null)
+    }
+
+    fn with_usage(data: String, usage: Value) -> String {
+        let mut v: Value = serde_json::from_str(&data).unwrap();
+        v["usageMetadata"] = usage;
+        v.to_string()
+    }
+
+    fn last(chunks: &[StreamChunk]) -> &Finish {
+        match chunks.last() {
+            Some(StreamChunk::Done(f)) => f,
+            other => panic!("last chunk is not terminal: {other:?}"),
+        }
+    }
+
+    fn piece(index: u32, id: Option<&str>, name: &str, arguments: &str) -> StreamChunk {
+        StreamChunk::ToolCall(ToolCallPiece {
+            index,
+            id: id.map(Into::into),
+            name: Some(name.into()),
+            arguments: arguments.into(),
+        })
+    }
+
+    #[test]
+    fn text_stream_is_byte_exact_and_ends_at_the_end_of_input() {
+        let mut decoder = GeminiDecoder::new();
+        let events = [
+            text("Hello"),
+            text(""),
+            with_usage(
+                response(json!([{"text": ", world\n"}]), json!("STOP")),
+                json!({"promptTokenCount": 8, "candidatesTokenCount": 4, "totalTokenCount": 12,
+                       "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 8}]}),
+            ),
+        ];
+        let mut chunks = Vec::new();
+        for data in &events {
+            decoder.decode(&Event::new("message", data));
+            while let Some(c) = decoder.next_chunk() {
+                chunks.push(c);
+            }
+        }
+        // No terminal chunk before the end of the input: usage may still follow.
+        assert!(!decoder.is_done());
+        decoder.finish();
+        while let Some(c) = decoder.next_chunk() {
+            chunks.push(c);
+        }
+        assert_eq!(
+            frames(&chunks),
+            concat!(
+                "data: {\"token\":\"Hello\",\"done\":false}\n\n",
+                "data: {\"token\":\", world\\n\",\"done\":false}\n\n",
+                "data: {\"token\":\"\",\"done\":true,\"provider\":\"gemini\",\"id\":\"resp-1\",\"model\":\"gemini-2.5-flash\",",
+                "\"finish_reason\":\"stop\",\"provider_finish_reason\":\"STOP\",",
+                "\"usage\":{\"input_tokens\":8,\"output_tokens\":4}}\n\n",
+                "data: [DONE]\n\n"
+            )
+        );
+    }
+
+    #[test]
+    fn thoughts_are_reasoning_and_signatures_follow_their_part() {
+        let chunks = run(&[
+            response(
+                json!([{"text": "Let me think", "thought": true}]),
+                Value::Null,
+            ),
+            response(
+                json!([{"text": "The answer", "thoughtSignature": "c2ln"}, {"text": " is 4.", "thought": false}]),
+                Value::Null,
+            ),
+            response(
+                json!([{"text": "", "thoughtSignature": "c2lnMg=="}]),
+                json!("STOP"),
+            ),
+        ]);
+        assert_eq!(
+            chunks[..5],
+            [
+                StreamChunk::Reasoning("Let me think".into()),
+                StreamChunk::Token("The answer".into()),
+                StreamChunk::ReasoningSignature("c2ln".into()),
+                StreamChunk::Token(" is 4.".into()),
+                StreamChunk::ReasoningSignature("c2lnMg==".into()),
+            ]
+        );
+        assert_eq!(chunks.len(), 6);
+        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+    }
+
+    #[test]
+    fn function_calls_are_complete_pieces_and_stop_becomes_tool_calls() {
+        let raw_args = r#"{"candidates": [{"content": {"parts": [{"functionCall": {"name": "get_weather", "args": {"location": "Paris", "unit": "celsius", "days": 3, "detail": {"b": [1.5, true, null], "a": "x\"y"}}}, "thoughtSignature": "sig1"}],"role": "model"},"index": 0}],"modelVersion": "gemini-2.5-flash","responseId": "r"}"#;
+        let chunks = run(&[
+            raw_args.into(),
+            response(
+                json!([{"functionCall": {"id": "fc_1", "name": "get_time"}}, {"functionCall": {"name": "noop", "args": {}}}]),
+                json!("STOP"),
+            ),
+        ]);
+        assert_eq!(
+            chunks[..4],
+            [
+                piece(
+                    0,
+                    None,
+                    "get_weather",
+                    r#"{"location":"Paris","unit":"celsius","days":3,"detail":{"b":[1.5,true,null],"a":"x\"y"}}"#
+                ),
+                StreamChunk::ReasoningSignature("sig1".into()),
+                piece(1, Some("fc_1"), "get_time", "{}"),
+                piece(2, None, "noop", "{}"),
+            ]
+        );
+        let fin = last(&chunks);
+        assert_eq!(fin.finish_reason, FinishReason::ToolCalls);
+        assert_eq!(fin.provider_finish_reason.as_deref(), Some("STOP"));
+        assert_eq!(chunks.len(), 5);
+        assert_eq!(
+            frames(&chunks[..1]),
+            "data: {\"token\":\"\",\"done\":false,\"tool_call\":{\"index\":0,\"name\":\"get_weather\",\"arguments\":\"{\\\"location\\\":\\\"Paris\\\",\\\"unit\\\":\\\"celsius\\\",\\\"days\\\":3,\\\"detail\\\":{\\\"b\\\":[1.5,true,null],\\\"a\\\":\\\"x\\\\\\\"y\\\"}}\"}}\n\n"
+        );
+    }
+
+    #[test]
+    fn a_function_call_does_not_change_other_finish_reasons() {
+        let chunks = run(&[response(
+            json!([{"functionCall": {"name": "f", "args": {"a": 1}}}]),
+            json!("MAX_TOKENS"),
+        )]);
+        assert_eq!(last(&chunks).finish_reason, FinishReason::Length);
+    }
+
+    #[test]
+    fn finish_reason_table() {
+        for (raw, unified) in [
+            ("STOP", FinishReason::Stop),
+            ("MAX_TOKENS", FinishReason::Length),
+            ("SAFETY", FinishReason::ContentFilter),
+            ("RECITATION", FinishReason::ContentFilter),
+            ("BLOCKLIST", FinishReason::ContentFilter),
+            ("PROHIBITED_CONTENT", FinishReason::ContentFilter),
+            ("SPII", FinishReason::ContentFilter),
+            ("IMAGE_SAFETY", FinishReason::ContentFilter),
+            ("OTHER", FinishReason::Other),
+            ("MALFORMED_FUNCTION_CALL", FinishReason::Other),
+            ("FINISH_REASON_UNSPECIFIED", FinishReason::Other),
+            ("LANGUAGE", FinishReason::Other),
+            ("SOMETHING_NEW", FinishReason::Other),
+        ] {
+            let chunks = run(&[text("x"), response(json!([]), json!(raw))]);
+            let fin = last(&chunks);
+            assert_eq!(fin.finish_reason, unified, "{raw}");
+            assert_eq!(fin.provider_finish_reason.as_deref(), Some(raw));
+            assert!(fin.error.is_none());
+        }
+    }
+
+    #[test]
+    fn prompt_block_is_a_content_filter_finish() {
+        let blocked = json!({
+            "promptFeedback": {"blockReason": "PROHIBITED_CONTENT",
+                "safetyRatings": [{"category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE"}]},
+            "usageMetadata": {"promptTokenCount": 7, "totalTokenCount": 7},
+            "modelVersion": "gemini-2.5-flash", "responseId": "resp-b"
+        })
+        .to_string();
+        let chunks = run(&[blocked]);
+        assert_eq!(
+            frames(&chunks),
+            concat!(
+                "data: {\"token\":\"\",\"done\":true,\"provider\":\"gemini\",\"id\":\"resp-b\",\"model\":\"gemini-2.5-flash\",",
+                "\"finish_reason\":\"content_filter\",\"provider_finish_reason\":\"PROHIBITED_CONTENT\",",
+                "\"usage\":{\"input_tokens\":7,\"output_tokens\":0}}\n\n",
+                "data: [DONE]\n\n"
+            )
+        );
+        // The block reason wins over a later finishReason.
+        let chunks = run(&[
+            json!({"promptFeedback": {"blockReason": "SAFETY"}}).to_string(),
+            response(json!([]), json!("STOP")),
+        ]);
+        let fin = last(&chunks);
+        assert_eq!(fin.finish_reason, FinishReason::ContentFilter);
+        assert_eq!(fin.provider_finish_reason.as_deref(), Some("SAFETY"));
+    }
+
+    #[test]
+    fn usage_running_totals_last_report_wins() {
+        let chunks = run(&[
+            with_usage(
+                text("a"),
+                json!({"promptTokenCount": 10, "candidatesTokenCount": 1, "totalTokenCount": 11}),
+            ),
+            with_usage(
+                response(json!([{"text": "b"}]), json!("STOP")),
+                json!({"promptTokenCount": 10, "candidatesTokenCount": 5, "thoughtsTokenCount": 0, "totalTokenCount": 15}),
+            ),
+            // Usage after the finishReason, with thoughts and cache.
+            with_usage(
+                response(json!([]), Value::Null),
+                json!({"promptTokenCount": 2048, "candidatesTokenCount": 30, "thoughtsTokenCount": 120,
+                       "cachedContentTokenCount": 1024, "totalTokenCount": 2198}),
+            ),
+            // Empty usage metadata is ignored.
+            with_usage(response(json!([]), Value::Null), json!({})),
+        ]);
+        assert_eq!(
+            last(&chunks).usage,
+            Some(Usage {
+                input_tokens: 2048,
+                output_tokens: 150,
+                cache_read_input_tokens: Some(1024),
+                cache_creation_input_tokens: None,
+                reasoning_tokens: Some(120),
+            })
+        );
+        // A reported 0 is kept; an unreported count stays absent.
+        let chunks = run(&[with_usage(
+            response(json!([{"text": "b"}]), json!("STOP")),
+            json!({"promptTokenCount": 3, "candidatesTokenCount": 1, "thoughtsTokenCount": 0}),
+        )]);
+        assert!(
+            frames(&chunks).contains(
+                "\"usage\":{\"input_tokens\":3,\"output_tokens\":1,\"reasoning_tokens\":0}"
+            )
+        );
+        let chunks = run(&[response(json!([{"text": "b"}]), json!("STOP"))]);
+        assert_eq!(last(&chunks).usage, None);
+    }
+
+    #[test]
+    fn error_object_ends_the_stream_at_once() {
+        let error = json!({"error": {"code": 503, "message": "The model is overloaded. Please try again later.", "status": "UNAVAILABLE"}}).to_string();
+        let mut decoder = GeminiDecoder::new();
+        for data in [
+            with_usage(
+                text("a"),
+                json!({"promptTokenCount": 5, "candidatesTokenCount": 1}),
+            ),
+            error,
+            text("ignored"),
+        ] {
+            decoder.decode(&Event::new("message", &data));
+        }
+        assert!(decoder.is_done());
+        let mut chunks = Vec::new();
+        while let Some(c) = decoder.next_chunk() {
+            chunks.push(c);
+        }
+        assert_eq!(
+            frames(&chunks),
+            concat!(
+                "data: {\"token\":\"a\",\"done\":false}\n\n",
+                "data: {\"token\":\"\",\"done\":true,\"provider\":\"gemini\",\"id\":\"resp-1\",\"model\":\"gemini-2.5-flash\",",
+                "\"finish_reason\":\"error\",\"usage\":{\"input_tokens\":5,\"output_tokens\":1},",
+                "\"error\":{\"type\":\"UNAVAILABLE\",\"message\":\"The model is overloaded. Please try again later.\"}}\n\n",
+                "data: [DONE]\n\n"
+            )
+        );
+    }
+
+    #[test]
+    fn error_type_falls_back_to_code_then_api_error() {
+        let error_of = |data: String| last(&run(&[data])).error.clone().unwrap();
+        assert_eq!(
+            error_of(json!({"error": {"code": 500, "message": "Internal error"}}).to_string()),
+            StreamError::new(StreamErrorKind::Provider("500".into()), "Internal error")
+        );
+        assert_eq!(
+            error_of(json!({"error": {"message": "m"}}).to_string()),
+            StreamError::new(StreamErrorKind::Provider("api_error".into()), "m")
+        );
+        assert_eq!(
+            last(&run_events(&[("error", "gateway timeout".into())])).error,
+            Some(StreamError::new(
+                StreamErrorKind::Provider("api_error".into()),
+                "gateway timeout"
+            ))
+        );
+    }
+
+    #[test]
+    fn a_stream_without_finish_reason_is_incomplete() {
+        let chunks = run(&[text("partial")]);
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(
+            frames(&chunks[1..]),
+            concat!(
+                "data: {\"token\":\"\",\"done\":true,\"provider\":\"gemini\",\"id\":\"resp-1\",\"model\":\"gemini-2.5-flash\",",
+                "\"finish_reason\":\"error\",\"error\":{\"type\":\"incomplete_stream\",",
+                "\"message\":\"the stream ended before any finishReason\"}}\n\n",
+                "data: [DONE]\n\n"
+            )
+        );
+        assert_eq!(last(&run(&[])).finish_reason, FinishReason::Error);
+    }
+
+    #[test]
+    fn a_done_sentinel_ends_the_stream() {
+        let chunks = run(&[
+            response(json!([{"text": "a"}]), json!("STOP")),
+            "[DONE]".into(),
+            text("late"),
+        ]);
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        let chunks = run(&[text("a"), "[DONE]".into()]);
+        assert_eq!(
+            last(&chunks).error.as_ref().map(|e| e.kind.clone()),
+            Some(StreamErrorKind::IncompleteStream)
+        );
+    }
+
+    #[test]
+    fn only_candidate_zero_is_normalized() {
+        let data = json!({"candidates": [
+            {"content": {"parts": [{"text": "other"}]}, "finishReason": "MAX_TOKENS", "index": 1},
+            {"content": {"parts": [{"text": "mine"}]}, "finishReason": "STOP", "index": 0}
+        ]})
+        .to_string();
+        let chunks = run(&[data]);
+        assert_eq!(chunks[0], StreamChunk::Token("mine".into()));
+        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(chunks.len(), 2);
+    }
+
+    #[test]
+    fn other_part_kinds_produce_nothing() {
+        let chunks = run(&[response(
+            json!([
+                {"executableCode": {"language": "PYTHON", "code": "print(1)"}},
+                {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "1"}},
+                {"inlineData": {"mimeType": "image/png", "data": "AAAA"}}
+            ]),
+            json!("STOP"),
+        )]);
+        assert_eq!(chunks.len(), 1);
+    }
+
+    #[test]
+    fn undecodable_data_is_invalid_event() {
+        for bad in [
+            "{\"candidates\": [",
+            "<html>",
+            r#"{"candidates":[{"content":{"parts":[{"text":7}]}}]}"#,
+            r#"{"candidates":{"index":0}}"#,
+            r#"{"usageMetadata":{"promptTokenCount":"x"}}"#,
+        ] {
+            let chunks = run(&[text("a"), bad.into(), text("b")]);
+            assert_eq!(chunks.len(), 2, "{bad}");
+            let err = last(&chunks).error.clone().unwrap();
+            assert_eq!(err.kind, StreamErrorKind::InvalidEvent, "{bad}");
+            assert!(
+                err.message
+                    .starts_with("undecodable Gemini GenerateContentResponse: "),
+                "{}",
+                err.message
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_after_the_terminal_chunk() {
+        let mut decoder = GeminiDecoder::new();
+        decoder.decode(&Event::new(
+            "message",
+            &response(json!([{"text": "a"}]), json!("STOP")),
+        ));
+        decoder.finish();
+        decoder.decode(&Event::new("message", &text("late")));
+        decoder.finish();
+        decoder.fail(StreamError::new(StreamErrorKind::ConnectionError, "x"));
+        let mut chunks = Vec::new();
+        while let Some(c) = decoder.next_chunk() {
+            chunks.push(c);
+        }
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+    }
+
+    #[test]
+    fn transport_failure_keeps_what_was_known() {
+        let mut decoder = GeminiDecoder::new();
+        let data = with_usage(
+            response(json!([{"text": "a"}]), json!("STOP")),
+            json!({"promptTokenCount": 2, "candidatesTokenCount": 1}),
+        );
+        decoder.decode(&Event::new("message", &data));
+        decoder.fail(StreamError::new(StreamErrorKind::ConnectionError, "reset"));
+        let mut chunks = Vec::new();
+        while let Some(c) = decoder.next_chunk() {
+            chunks.push(c);
+        }
+        assert_eq!(
+            frames(&chunks[1..]),
+            concat!(
+                "data: {\"token\":\"\",\"done\":true,\"provider\":\"gemini\",\"id\":\"resp-1\",\"model\":\"gemini-2.5-flash\",",
+                "\"finish_reason\":\"error\",\"provider_finish_reason\":\"STOP\",",
+                "\"usage\":{\"input_tokens\":2,\"output_tokens\":1},",
+                "\"error\":{\"type\":\"connection_error\",\"message\":\"reset\"}}\n\n",
+                "data: [DONE]\n\n"
+            )
+        );
+    }
+
+    #[test]
+    fn hostile_inputs_never_panic() {
+        let inputs = [
+            "",
+            "null",
+            "[]",
+            "{}",
+            "1",
+            "{\"candidates\":null}",
+            "{\"candidates\":[null]}",
+            "{\"candidates\":[{}]}",
+            "{\"candidates\":[{\"content\":null}]}",
+            "{\"candidates\":[{\"content\":{\"parts\":null}}]}",
+            "{\"candidates\":[{\"content\":{\"parts\":[{}]}}]}",
+            "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{}}]}}]}",
+            "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"args\":[[[[]]]]}}]}}]}",
+            "{\"error\":null}",
+            "{\"error\":{}}",
+            "{\"promptFeedback\":null}",
+            "{\"usageMetadata\":{\"candidatesTokenCount\":18446744073709551615,\"thoughtsTokenCount\":5}}",
+        ];
+        for input in inputs {
+            for name in ["message", "error"] {
+                let chunks = run_events(&[(name, input.into()), ("message", text("a"))]);
+                assert!(
+                    chunks.last().is_some_and(StreamChunk::is_done),
+                    "{name}: {input}"
+                );
+                assert_eq!(chunks.iter().filter(|c| c.is_done()).count(), 1);
+            }
+        }
+    }
+}
