@@ -76,8 +76,8 @@ use crate::chunk::{FinishReason, Provider, StreamChunk, StreamError, StreamError
 use crate::sse::Event;
 
 use super::json::{
-    self, CompactJson, FALLBACK_ERROR_TYPE, IndexZero, Indexed, InlineSeq, ProviderError, Str,
-    non_empty,
+    self, CompactJson, FALLBACK_ERROR_TYPE, IndexZero, Indexed, InlineSeq, ProviderError, Skip,
+    Str, non_empty,
 };
 use super::{Decode, Emitter};
 
@@ -277,6 +277,9 @@ impl Decode for GeminiDecoder {
 }
 
 // ---- Wire types (borrowing from the event's data; unknown fields ignored) ----
+//
+// Fields that are never read but nest two deep are declared as `Skip`: serde_json's `IgnoredAny`,
+// which handles undeclared fields, allocates for such values on every event.
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -304,6 +307,16 @@ struct Candidate<'a> {
     finish_reason: Option<Str<'a>>,
     #[serde(default)]
     index: Option<u64>,
+    #[serde(default, rename = "safetyRatings")]
+    _safety_ratings: Skip,
+    #[serde(default, rename = "citationMetadata")]
+    _citation_metadata: Skip,
+    #[serde(default, rename = "groundingMetadata")]
+    _grounding_metadata: Skip,
+    #[serde(default, rename = "urlContextMetadata")]
+    _url_context_metadata: Skip,
+    #[serde(default, rename = "logprobsResult")]
+    _logprobs_result: Skip,
 }
 
 impl Indexed for Candidate<'_> {
@@ -352,6 +365,14 @@ struct UsageMetadata {
     thoughts_token_count: Option<u64>,
     #[serde(default)]
     cached_content_token_count: Option<u64>,
+    #[serde(default, rename = "promptTokensDetails")]
+    _prompt_tokens_details: Skip,
+    #[serde(default, rename = "candidatesTokensDetails")]
+    _candidates_tokens_details: Skip,
+    #[serde(default, rename = "cacheTokensDetails")]
+    _cache_tokens_details: Skip,
+    #[serde(default, rename = "toolUsePromptTokensDetails")]
+    _tool_use_prompt_tokens_details: Skip,
 }
 
 #[derive(Deserialize)]
@@ -359,6 +380,8 @@ struct UsageMetadata {
 struct PromptFeedback<'a> {
     #[serde(borrow, default)]
     block_reason: Option<Str<'a>>,
+    #[serde(default, rename = "safetyRatings")]
+    _safety_ratings: Skip,
 }
 
 #[cfg(test)]

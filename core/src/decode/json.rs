@@ -3,7 +3,12 @@
 //! They exist so that decoding a text delta costs no allocation beyond the text itself:
 //!
 //! - [`Str`] borrows a string from the event's data when it has no escapes (serde's own
-//!   `Option<Cow<str>>` always copies).
+//!   `Option<Cow<str>>` always copies), and unescapes one that has escapes straight into its own
+//!   `String` (serde_json would first unescape into a scratch buffer and then copy: two or three
+//!   allocations instead of one).
+//! - [`Skip`] consumes a value the decoder does not need without allocating (serde_json's
+//!   `IgnoredAny` allocates a stack for values nested two deep, such as `safetyRatings` or
+//!   Azure's `content_filter_results`, on every event).
 //! - [`IndexZero`] keeps only the element whose `index` is 0 of an array (`choices`,
 //!   `candidates`) without collecting the array into a `Vec`.
 //! - [`InlineSeq`] holds an array whose usual length is 1 (Gemini `parts`, OpenAI `tool_calls`)
@@ -20,7 +25,11 @@ use core::fmt::{self, Write as _};
 use core::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Unexpected,
+    Visitor,
+};
+use serde_json::value::RawValue;
 
 /// A JSON string, borrowed from the input when it contains no escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,26 +52,174 @@ impl<'a> Str<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <&'de RawValue>::deserialize(deserializer)?;
+        match json_string(raw.get()) {
+            Some(Ok(text)) => Ok(Str(text)),
+            Some(Err(e)) => Err(D::Error::custom(e)),
+            None => Err(D::Error::invalid_type(unexpected(raw.get()), &"a string")),
+        }
+    }
+}
+
+/// What a raw JSON value that is not a string is, for error messages.
+fn unexpected(raw: &str) -> Unexpected<'_> {
+    match raw.as_bytes().first() {
+        Some(b'{') => Unexpected::Map,
+        Some(b'[') => Unexpected::Seq,
+        Some(b't') => Unexpected::Bool(true),
+        Some(b'f') => Unexpected::Bool(false),
+        Some(b'n') => Unexpected::Unit,
+        _ => Unexpected::Other("number"),
+    }
+}
+
+/// The text of `raw` when it is a JSON string literal (as serde_json validated it: quotes,
+/// escapes with their hex digits, no raw control characters): borrowed when it has no escapes,
+/// otherwise unescaped into one exactly-sized `String`. `None` when `raw` is not a string.
+fn json_string(raw: &str) -> Option<Result<Cow<'_, str>, &'static str>> {
+    let body = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if memchr::memchr(b'\\', body.as_bytes()).is_none() {
+        return Some(Ok(Cow::Borrowed(body)));
+    }
+    Some(unescape(body).map(Cow::Owned))
+}
+
+/// Decodes the escapes of a JSON string body, rejecting lone surrogates as serde_json does.
+fn unescape(body: &str) -> Result<String, &'static str> {
+    const BAD: &str = "invalid escape in string";
+    let bytes = body.as_bytes();
+    let mut out = String::with_capacity(body.len());
+    let mut start = 0;
+    while let Some(offset) = bytes
+        .get(start..)
+        .and_then(|rest| memchr::memchr(b'\\', rest))
+    {
+        let at = start + offset;
+        // `at` is an ASCII backslash, so both slices end on character boundaries.
+        out.push_str(body.get(start..at).ok_or(BAD)?);
+        let escape = *bytes.get(at + 1).ok_or(BAD)?;
+        start = at + 2;
+        let c = match escape {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = hex4(bytes, start).ok_or(BAD)?;
+                start += 4;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        // A leading surrogate must be followed by an escaped trailing one.
+                        if bytes.get(start..start + 2) != Some(&b"\\u"[..]) {
+                            return Err("lone leading surrogate in hex escape");
+                        }
+                        let low = hex4(bytes, start + 2).ok_or(BAD)?;
+                        if !(0xDC00..=0xDFFF).contains(&low) {
+                            return Err("lone leading surrogate in hex escape");
+                        }
+                        start += 6;
+                        let scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                        char::from_u32(scalar).ok_or(BAD)?
+                    }
+                    0xDC00..=0xDFFF => return Err("lone trailing surrogate in hex escape"),
+                    _ => char::from_u32(unit).ok_or(BAD)?,
+                }
+            }
+            _ => return Err(BAD),
+        };
+        out.push(c);
+    }
+    out.push_str(body.get(start..).ok_or(BAD)?);
+    Ok(out)
+}
+
+/// The value of the four hex digits at `bytes[at..at + 4]`.
+fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
+    let digits = bytes.get(at..at.checked_add(4)?)?;
+    digits.iter().try_fold(0u32, |acc, &d| {
+        let v = char::from(d).to_digit(16)?;
+        Some(acc * 16 + v)
+    })
+}
+
+/// An object key: borrowed when it has no escapes. (Keys do not go through `RawValue`.)
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V<'a>(PhantomData<&'a ()>);
         impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Str<'a>;
+            type Value = Key<'a>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
+                f.write_str("an object key")
             }
             fn visit_borrowed_str<E: serde::de::Error>(
                 self,
                 v: &'de str,
             ) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Borrowed(v)))
+                Ok(Key(Cow::Borrowed(v)))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Owned(v.into())))
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Owned(v)))
+                Ok(Key(Cow::Owned(v.into())))
             }
         }
         deserializer.deserialize_str(V(PhantomData))
+    }
+}
+
+/// Any JSON value, consumed and dropped without allocating (except for a string with escapes
+/// inside it, which serde_json unescapes into its scratch buffer).
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Skip;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Skip, D::Error> {
+                Skip::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+                while seq.next_element::<Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+                while map.next_key::<IgnoredAny>()?.is_some() {
+                    map.next_value::<Skip>()?;
+                }
+                Ok(Skip)
+            }
+        }
+        deserializer.deserialize_any(V)
     }
 }
 
@@ -178,50 +335,15 @@ pub(super) struct JsonText<'a>(pub(super) Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for JsonText<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = JsonText<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string or a JSON value")
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(
-                self,
-                v: &'de str,
-            ) -> Result<Self::Value, E> {
-                Ok(JsonText(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(JsonText(Cow::Owned(v.into())))
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(JsonText(Cow::Owned(v)))
-            }
-            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(JsonText(Cow::Borrowed(if v { "true" } else { "false" })))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(JsonText(Cow::Owned(v.to_string())))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(JsonText(Cow::Owned(v.to_string())))
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                let mut out = String::new();
-                JsonWriter { out: &mut out }.visit_f64(v)?;
-                Ok(JsonText(Cow::Owned(out)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = String::new();
-                JsonWriter { out: &mut out }.visit_seq(seq)?;
-                Ok(JsonText(Cow::Owned(out)))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let mut out = String::new();
-                JsonWriter { out: &mut out }.visit_map(map)?;
-                Ok(JsonText(Cow::Owned(out)))
-            }
+        let raw = <&'de RawValue>::deserialize(deserializer)?;
+        match json_string(raw.get()) {
+            Some(Ok(text)) => Ok(JsonText(text)),
+            Some(Err(e)) => Err(D::Error::custom(e)),
+            // Not a string: re-write the value compactly (rare, so re-parsing is fine).
+            None => serde_json::from_str::<CompactJson>(raw.get())
+                .map(|json| JsonText(Cow::Owned(json.0)))
+                .map_err(D::Error::custom),
         }
-        deserializer.deserialize_any(V(PhantomData))
     }
 }
 
@@ -352,8 +474,8 @@ impl<'de> Deserialize<'de> for ProviderError {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ProviderError, A::Error> {
                 let mut out = ProviderError::default();
-                while let Some(key) = map.next_key::<Str<'de>>()? {
-                    let slot = match key.as_str() {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    let slot = match &*key.0 {
                         "message" => &mut out.message,
                         "type" => &mut out.error_type,
                         "code" => &mut out.code,
@@ -405,8 +527,8 @@ impl<'de> DeserializeSeed<'de> for Element<'_> {
         }
         if self.key {
             // Object keys are always strings in JSON.
-            let key = Str::deserialize(deserializer)?;
-            write_json_string(self.out, key.as_str());
+            let key = Key::deserialize(deserializer)?;
+            write_json_string(self.out, &key.0);
             self.out.push(':');
             Ok(())
         } else {
@@ -536,6 +658,8 @@ pub(super) fn decode<'a, T: Deserialize<'a>>(data: &'a str, what: &str) -> Resul
 
 #[cfg(test)]
 mod tests {
+    use alloc::format;
+
     use super::*;
 
     #[test]
@@ -545,6 +669,71 @@ mod tests {
         let s: Str<'_> = serde_json::from_str(r#""a\nb""#).unwrap();
         assert!(matches!(s.0, Cow::Owned(ref o) if o == "a\nb"));
         assert!(serde_json::from_str::<Str<'_>>("1").is_err());
+    }
+
+    #[test]
+    fn str_unescapes_exactly_like_serde_json() {
+        let cases = [
+            r#""""#,
+            r#""\n""#,
+            r#""a\"b\\c\/d\b\f\n\r\t""#,
+            r#""\u0041\u00e9\u4f60\uFFFF\u0000""#,
+            r#""\ud83e\udd80 crab \uD83D\uDE00""#,
+            r#""tail \\""#,
+            "\"raw ü 🦀 \\u00fc\"",
+        ];
+        for case in cases {
+            let ours: Str<'_> = serde_json::from_str(case).unwrap();
+            let theirs: String = serde_json::from_str(case).unwrap();
+            assert_eq!(ours.as_str(), theirs, "{case}");
+        }
+        for bad in [
+            r#""\ud800""#,
+            r#""\ud800x""#,
+            r#""\ud800\u0041""#,
+            r#""\udc00""#,
+            r#""\x""#,
+            r#""\u12""#,
+            "\"a\u{1}\"",
+            "1",
+            "{}",
+            "null",
+        ] {
+            assert!(serde_json::from_str::<Str<'_>>(bad).is_err(), "{bad}");
+        }
+        // In a struct, with whitespace around the value.
+        #[derive(Deserialize)]
+        struct S<'a> {
+            #[serde(borrow)]
+            a: Option<Str<'a>>,
+        }
+        let s: S<'_> = serde_json::from_str(r#"{ "a" : "x\ty" }"#).unwrap();
+        assert_eq!(s.a.unwrap().as_str(), "x\ty");
+        let s: S<'_> = serde_json::from_str(r#"{"a":null}"#).unwrap();
+        assert!(s.a.is_none());
+    }
+
+    #[test]
+    fn skip_consumes_any_value() {
+        #[derive(Deserialize)]
+        struct S {
+            #[serde(default)]
+            _x: Skip,
+            y: u8,
+        }
+        for x in [
+            "null",
+            "1",
+            "-2.5e3",
+            "true",
+            r#""s\n""#,
+            r#"[{"a":[{"b":{}}]},[],"q"]"#,
+            r#"{"k":{"k":{"k":[1,2,{"z":null}]}}}"#,
+        ] {
+            let s: S = serde_json::from_str(&format!(r#"{{"_x":{x},"y":7}}"#)).unwrap();
+            assert_eq!(s.y, 7, "{x}");
+        }
+        assert!(serde_json::from_str::<S>(r#"{"_x":[1,,],"y":7}"#).is_err());
     }
 
     #[derive(Deserialize, Debug)]

@@ -99,7 +99,7 @@ use crate::chunk::{FinishReason, Provider, StreamChunk, StreamError, StreamError
 use crate::sse::Event;
 
 use super::json::{
-    self, FALLBACK_ERROR_TYPE, IndexZero, Indexed, InlineSeq, JsonText, ProviderError, Str,
+    self, FALLBACK_ERROR_TYPE, IndexZero, Indexed, InlineSeq, JsonText, ProviderError, Skip, Str,
     non_empty,
 };
 use super::{Decode, Emitter};
@@ -396,6 +396,9 @@ impl Decode for OpenAiDecoder {
 }
 
 // ---- Wire types (borrowing from the event's data; unknown fields ignored) ----
+//
+// Fields that are never read but nest two deep are declared as `Skip`: serde_json's `IgnoredAny`,
+// which handles undeclared fields, allocates for such values on every event.
 
 #[derive(Deserialize)]
 struct Chunk<'a> {
@@ -411,6 +414,9 @@ struct Chunk<'a> {
     x_groq: Option<XGroq>,
     #[serde(default)]
     error: Option<ProviderError>,
+    /// Azure's prompt filter results (first chunk).
+    #[serde(default, rename = "prompt_filter_results")]
+    _prompt_filter_results: Skip,
 }
 
 #[derive(Deserialize)]
@@ -421,6 +427,11 @@ struct Choice<'a> {
     delta: Option<Delta<'a>>,
     #[serde(borrow, default)]
     finish_reason: Option<Str<'a>>,
+    #[serde(default, rename = "logprobs")]
+    _logprobs: Skip,
+    /// Azure's per-chunk content filter results.
+    #[serde(default, rename = "content_filter_results")]
+    _content_filter_results: Skip,
 }
 
 impl Indexed for Choice<'_> {
@@ -443,6 +454,11 @@ struct Delta<'a> {
     tool_calls: InlineSeq<ToolCallDelta<'a>>,
     #[serde(borrow, default)]
     function_call: Option<FunctionDelta<'a>>,
+    /// OpenRouter's structured copy of the reasoning text.
+    #[serde(default, rename = "reasoning_details")]
+    _reasoning_details: Skip,
+    #[serde(default, rename = "annotations")]
+    _annotations: Skip,
 }
 
 #[derive(Deserialize)]
