@@ -234,8 +234,9 @@ impl Emitter {
         index
     }
 
-    /// A later piece of the tool call `index` that also carries an id or a name the call's first
-    /// piece lacked. Produces nothing when the piece carries nothing.
+    /// A later piece of the tool call `index`: an arguments fragment, and the id or name when
+    /// the call's first piece lacked them (omitted when `None`). Produces nothing when the piece
+    /// carries nothing.
     pub(crate) fn tool_call_piece(
         &mut self,
         index: u32,

@@ -56,7 +56,8 @@
 //! **Errors.** A chunk with an `error` object (`{"error":{"message","type","code"}}`, as OpenAI,
 //! Azure, Ollama and OpenRouter send mid-stream), or any event named `error`, ends the stream with
 //! a provider error whose type is the error's `type`, else its `code` (a string or a number, as
-//! OpenRouter sends HTTP-like codes), else its `status`, else `api_error`. An `error` event whose
+//! OpenRouter sends HTTP-like codes), else its `status`, else `api_error`. So does a bare error
+//! object marked `"object":"error"` (older vLLM). An `error` event whose
 //! data is not an error object carries its raw data as the message. Data that is not a valid
 //! chunk is `invalid_event`. Events of any other name are decoded as chunks.
 //!
@@ -371,6 +372,14 @@ impl Decode for OpenAiDecoder {
             return;
         }
         match json::decode::<Chunk<'_>>(event.data, "OpenAI chat.completion.chunk") {
+            // A bare error object (`{"object":"error","message":...}`, older vLLM).
+            Ok(chunk) if chunk.object.as_ref().is_some_and(|o| o.as_str() == "error") => {
+                self.chunk(Chunk {
+                    choices: IndexZero::default(),
+                    ..chunk
+                });
+                self.provider_error(ProviderError::from_event_data(event.data));
+            }
             Ok(chunk) => self.chunk(chunk),
             Err(message) => self.out.fail_with(StreamErrorKind::InvalidEvent, message),
         }
@@ -404,6 +413,8 @@ impl Decode for OpenAiDecoder {
 struct Chunk<'a> {
     #[serde(borrow, default)]
     id: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    object: Option<Str<'a>>,
     #[serde(borrow, default)]
     model: Option<Str<'a>>,
     #[serde(borrow, default)]
@@ -1182,6 +1193,20 @@ mod tests {
                 "Provider disconnected"
             ))
         );
+    }
+
+    #[test]
+    fn bare_vllm_error_object() {
+        let data = json!({"object": "error", "message": "This model's maximum context length is 4096 tokens.", "type": "BadRequestError", "param": null, "code": 400}).to_string();
+        let chunks = run(&[text("a"), data]);
+        assert_eq!(
+            last(&chunks).error,
+            Some(StreamError::new(
+                StreamErrorKind::Provider("BadRequestError".into()),
+                "This model's maximum context length is 4096 tokens."
+            ))
+        );
+        assert_eq!(last(&chunks).id.as_deref(), Some("chatcmpl-1"));
     }
 
     #[test]
