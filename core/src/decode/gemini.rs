@@ -1,74 +1,4 @@
-//! Gemini `models/*:streamGenerateContent?alt=sse` streams.
-//!
-//! # What the decoder reads
-//!
-//! Every event's data is a `GenerateContentResponse`; there are no event names and no `[DONE]`
-//! sentinel. Only candidate `index` 0 (absent counts as 0) is normalized.
-//!
-//! | response field | normalized |
-//! |---|---|
-//! | `candidates[0].content.parts[].text` | text tokens |
-//! | a `text` part with `"thought": true` | reasoning |
-//! | `functionCall` `{id?, name, args}` | one complete tool-call piece: `id` only when Gemini sent one, `name`, and `args` as compact JSON (key order and numbers as sent; `"{}"` when `args` is absent) |
-//! | `thoughtSignature` on any part | a [`StreamChunk::ReasoningSignature`] (no frame) right after that part's chunk |
-//! | `candidates[0].finishReason` | the finish reason (see below) |
-//! | `promptFeedback.blockReason` | a `content_filter` finish with the block reason as `provider_finish_reason` |
-//! | `usageMetadata` | usage: running totals on every chunk, the last report wins |
-//! | `responseId`, `modelVersion` | `id`, `model` (first non-empty value) |
-//! | `error` | an error terminal chunk, at once |
-//!
-//! Parts the server handles itself (`executableCode`, `codeExecutionResult`) and media parts
-//! (`inlineData`, `fileData`) produce no frames.
-//!
-//! **Finish reasons.** `STOP` → `stop`, or `tool_calls` when a `functionCall` part appeared in
-//! the turn; `MAX_TOKENS` → `length`; `SAFETY`, `RECITATION`, `BLOCKLIST`, `PROHIBITED_CONTENT`,
-//! `SPII`, `IMAGE_SAFETY` → `content_filter`; `OTHER`, `MALFORMED_FUNCTION_CALL`,
-//! `FINISH_REASON_UNSPECIFIED` and any other value → `other`. The raw value is kept as
-//! `provider_finish_reason`. A `promptFeedback.blockReason` takes precedence over a
-//! `finishReason`.
-//!
-//! **Usage.** `promptTokenCount` → `input_tokens`; `candidatesTokenCount + thoughtsTokenCount` →
-//! `output_tokens` (every billed output token); `thoughtsTokenCount` → `reasoning_tokens` and
-//! `cachedContentTokenCount` → `cache_read_input_tokens` when reported. A `usageMetadata` without
-//! any of these counts is ignored.
-//!
-//! **When the stream ends.** Usage may arrive in a chunk after the `finishReason`, so the
-//! terminal chunk is produced at [`finish`](Decode::finish) (the end of the input): a normal end
-//! when a `finishReason` or `blockReason` was seen, otherwise `incomplete_stream`. (A `[DONE]`
-//! sentinel, which some proxies add, is treated as the end of the input.)
-//!
-//! **Errors.** `{"error":{"code":503,"message":"...","status":"UNAVAILABLE"}}` (or any event named
-//! `error`) ends the stream at once with a provider error whose type is the `status`, else the
-//! `code`, else the error's `type`, else `api_error`. Data that is not a valid response is
-//! `invalid_event`.
-//!
-//! ```
-//! use llm_sse_core::{Normalizer, Provider};
-//!
-//! let body = concat!(
-//!     "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hi\"}],\"role\": \"model\"},\"index\": 0}],",
-//!     "\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"r1\"}\r\n\r\n",
-//!     "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"!\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],",
-//!     "\"usageMetadata\": {\"promptTokenCount\": 4,\"candidatesTokenCount\": 2,\"totalTokenCount\": 6},",
-//!     "\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"r1\"}\r\n\r\n",
-//! );
-//! let mut normalizer = Normalizer::new(Provider::Gemini);
-//! normalizer.feed(body.as_bytes());
-//! normalizer.finish();
-//! let mut frames = Vec::new();
-//! normalizer.write_frames(&mut frames);
-//! assert_eq!(
-//!     String::from_utf8(frames).unwrap(),
-//!     concat!(
-//!         "data: {\"token\":\"Hi\",\"done\":false}\n\n",
-//!         "data: {\"token\":\"!\",\"done\":false}\n\n",
-//!         "data: {\"token\":\"\",\"done\":true,\"provider\":\"gemini\",\"id\":\"r1\",",
-//!         "\"model\":\"gemini-2.5-flash\",\"finish_reason\":\"stop\",\"provider_finish_reason\":\"STOP\",",
-//!         "\"usage\":{\"input_tokens\":4,\"output_tokens\":2}}\n\n",
-//!         "data: [DONE]\n\n",
-//!     )
-//! );
-//! ```
+//! The Gemini `streamGenerateContent?alt=sse` stream decoder: [`GeminiDecoder`].
 
 use serde::Deserialize;
 
@@ -81,8 +11,77 @@ use super::json::{
 };
 use super::{Decode, Emitter};
 
-/// Decoder for Gemini `streamGenerateContent?alt=sse` streams (see the [module docs](self) for
-/// the exact mapping).
+/// Decoder for Gemini `models/*:streamGenerateContent?alt=sse` streams.
+///
+/// # What the decoder reads
+///
+/// Every event's data is a `GenerateContentResponse`; there are no event names and no `[DONE]`
+/// sentinel. Only candidate `index` 0 (absent counts as 0) is normalized.
+///
+/// | response field | normalized |
+/// |---|---|
+/// | `candidates[0].content.parts[].text` | text tokens |
+/// | a `text` part with `"thought": true` | reasoning |
+/// | `functionCall` `{id?, name, args}` | one complete tool-call piece: `id` only when Gemini sent one, `name`, and `args` as compact JSON (key order and numbers as sent; `"{}"` when `args` is absent) |
+/// | `thoughtSignature` on any part | a [`StreamChunk::ReasoningSignature`] (no frame) right after that part's chunk |
+/// | `candidates[0].finishReason` | the finish reason (see below) |
+/// | `promptFeedback.blockReason` | a `content_filter` finish with the block reason as `provider_finish_reason` |
+/// | `usageMetadata` | usage: running totals on every chunk, the last report wins |
+/// | `responseId`, `modelVersion` | `id`, `model` (first non-empty value) |
+/// | `error` | an error terminal chunk, at once |
+///
+/// Parts the server handles itself (`executableCode`, `codeExecutionResult`) and media parts
+/// (`inlineData`, `fileData`) produce no frames.
+///
+/// **Finish reasons.** `STOP` → `stop`, or `tool_calls` when a `functionCall` part appeared in
+/// the turn; `MAX_TOKENS` → `length`; `SAFETY`, `RECITATION`, `BLOCKLIST`, `PROHIBITED_CONTENT`,
+/// `SPII`, `IMAGE_SAFETY` → `content_filter`; `OTHER`, `MALFORMED_FUNCTION_CALL`,
+/// `FINISH_REASON_UNSPECIFIED` and any other value → `other`. The raw value is kept as
+/// `provider_finish_reason`. A `promptFeedback.blockReason` takes precedence over a
+/// `finishReason`.
+///
+/// **Usage.** `promptTokenCount` → `input_tokens`; `candidatesTokenCount + thoughtsTokenCount` →
+/// `output_tokens` (every billed output token); `thoughtsTokenCount` → `reasoning_tokens` and
+/// `cachedContentTokenCount` → `cache_read_input_tokens` when reported. A `usageMetadata` without
+/// any of these counts is ignored.
+///
+/// **When the stream ends.** Usage may arrive in a chunk after the `finishReason`, so the
+/// terminal chunk is produced at [`finish`](Decode::finish) (the end of the input): a normal end
+/// when a `finishReason` or `blockReason` was seen, otherwise `incomplete_stream`. (A `[DONE]`
+/// sentinel, which some proxies add, is treated as the end of the input.)
+///
+/// **Errors.** `{"error":{"code":503,"message":"...","status":"UNAVAILABLE"}}` (or any event named
+/// `error`) ends the stream at once with a provider error whose type is the `status`, else the
+/// `code`, else the error's `type`, else `api_error`. Data that is not a valid response is
+/// `invalid_event`.
+///
+/// ```
+/// use llm_sse_core::{Normalizer, Provider};
+///
+/// let body = concat!(
+///     "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hi\"}],\"role\": \"model\"},\"index\": 0}],",
+///     "\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"r1\"}\r\n\r\n",
+///     "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"!\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],",
+///     "\"usageMetadata\": {\"promptTokenCount\": 4,\"candidatesTokenCount\": 2,\"totalTokenCount\": 6},",
+///     "\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"r1\"}\r\n\r\n",
+/// );
+/// let mut normalizer = Normalizer::new(Provider::Gemini);
+/// normalizer.feed(body.as_bytes());
+/// normalizer.finish();
+/// let mut frames = Vec::new();
+/// normalizer.write_frames(&mut frames);
+/// assert_eq!(
+///     String::from_utf8(frames).unwrap(),
+///     concat!(
+///         "data: {\"token\":\"Hi\",\"done\":false}\n\n",
+///         "data: {\"token\":\"!\",\"done\":false}\n\n",
+///         "data: {\"token\":\"\",\"done\":true,\"provider\":\"gemini\",\"id\":\"r1\",",
+///         "\"model\":\"gemini-2.5-flash\",\"finish_reason\":\"stop\",\"provider_finish_reason\":\"STOP\",",
+///         "\"usage\":{\"input_tokens\":4,\"output_tokens\":2}}\n\n",
+///         "data: [DONE]\n\n",
+///     )
+/// );
+/// ```
 #[derive(Debug, Clone)]
 pub struct GeminiDecoder {
     out: Emitter,

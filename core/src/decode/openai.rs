@@ -1,96 +1,7 @@
-//! OpenAI Chat Completions streams (`"stream": true`) and the servers that speak the same format:
-//! Together, vLLM, OpenRouter, Groq, DeepSeek, Azure OpenAI, Ollama, xAI.
-//!
-//! # What the decoder reads
-//!
-//! Every event's data is a `chat.completion.chunk` object; the stream ends with `data: [DONE]`.
-//! Only choice `index` 0 is normalized (a request with `n > 1` interleaves the other choices,
-//! which are decoded and dropped).
-//!
-//! | chunk field | normalized |
-//! |---|---|
-//! | `choices[0].delta.content` | text tokens |
-//! | `delta.reasoning_content` (DeepSeek, vLLM) or `delta.reasoning` (OpenRouter, Groq, Ollama) | reasoning; a chunk carrying both with the same text (a server sending both names) produces it once |
-//! | `delta.refusal` | text tokens; the unified finish reason becomes `content_filter` |
-//! | `delta.tool_calls[]` | tool-call pieces (see below) |
-//! | `delta.function_call` (legacy functions API) | one tool call without an id |
-//! | `choices[0].finish_reason` | the finish reason (`null` and `""` mean none) |
-//! | `usage`, `x_groq.usage` (Groq) | usage; the last report wins |
-//! | `id`, `model` | the first non-empty value (Azure's first chunk has them empty) |
-//! | `error` | an error terminal chunk |
-//!
-//! **Tool calls.** Pieces are matched to calls by their `index` (parallel calls interleave). The
-//! first piece of a call usually carries `id`, `function.name` and `function.arguments` (possibly
-//! `""`); later pieces carry `index` and an `arguments` fragment. Some servers send a whole call in
-//! one piece. Calls are numbered 0, 1, … in order of first appearance, whatever the provider's
-//! `index`. For servers that leave `index` out, a piece with a known `id` continues that call, a
-//! piece with a new `id` or a `name` starts a new call, and a bare `arguments` piece continues the
-//! most recent call. An id or name that first arrives on a later piece is passed on with that
-//! piece; repeats of an id or name already sent are dropped. `arguments` sent as a JSON value
-//! instead of a string are re-written as compact JSON. A call that streamed no arguments at all
-//! gets one piece with `"arguments":"{}"` just before the terminal chunk of a normal end.
-//!
-//! **Legacy `function_call`.** The functions API streams at most one call per turn as
-//! `delta.function_call` `{name, arguments}` without an id or index; it becomes one tool call
-//! (name on its first piece, no id) and `finish_reason: "function_call"` maps to `tool_calls`.
-//!
-//! **Finish reasons.** `stop` → `stop`, `length` → `length`, `tool_calls` and `function_call` →
-//! `tool_calls`, `content_filter` → `content_filter`, anything else → `other`; the raw value is
-//! always kept as `provider_finish_reason`. After any non-empty `refusal` delta the unified reason
-//! is `content_filter`.
-//!
-//! **Usage.** `prompt_tokens` → `input_tokens`, `completion_tokens` → `output_tokens`,
-//! `prompt_tokens_details.cached_tokens` (or DeepSeek's `prompt_cache_hit_tokens` when that is
-//! absent) → `cache_read_input_tokens`, `completion_tokens_details.reasoning_tokens` →
-//! `reasoning_tokens`. Counts are included when reported, even when 0; `usage: null` and usage
-//! objects with neither token count are ignored. Usage may come on the finish chunk (DeepSeek),
-//! in a chunk with empty `choices` after it (`stream_options.include_usage`), or in Groq's
-//! `x_groq.usage`; a later report replaces an earlier one (a chunk's top-level `usage` is read
-//! after its `x_groq.usage`).
-//!
-//! **When the stream ends.** The finish chunk comes before the usage chunk, so the terminal chunk
-//! is produced at `data: [DONE]`, or at [`finish`](Decode::finish) when the stream ends after a
-//! `finish_reason` without `[DONE]` (a normal end). `[DONE]` or the end of input before any
-//! `finish_reason` is `incomplete_stream`.
-//!
-//! **Errors.** A chunk with an `error` object (`{"error":{"message","type","code"}}`, as OpenAI,
-//! Azure, Ollama and OpenRouter send mid-stream), or any event named `error`, ends the stream with
-//! a provider error whose type is the error's `type`, else its `code` (a string or a number, as
-//! OpenRouter sends HTTP-like codes), else its `status`, else `api_error`. So does a bare error
-//! object marked `"object":"error"` (older vLLM). An `error` event whose
-//! data is not an error object carries its raw data as the message. Data that is not a valid
-//! chunk is `invalid_event`. Events of any other name are decoded as chunks.
-//!
-//! ```
-//! use llm_sse_core::{Normalizer, Provider};
-//!
-//! let body = concat!(
-//!     "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",",
-//!     "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n",
-//!     "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",",
-//!     "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
-//!     "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",\"choices\":[],",
-//!     "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":1,\"total_tokens\":10}}\n\n",
-//!     "data: [DONE]\n\n",
-//! );
-//! let mut normalizer = Normalizer::new(Provider::OpenAi);
-//! normalizer.feed(body.as_bytes());
-//! normalizer.finish();
-//! let mut frames = Vec::new();
-//! normalizer.write_frames(&mut frames);
-//! assert_eq!(
-//!     String::from_utf8(frames).unwrap(),
-//!     concat!(
-//!         "data: {\"token\":\"Hi\",\"done\":false}\n\n",
-//!         "data: {\"token\":\"\",\"done\":true,\"provider\":\"openai\",\"id\":\"chatcmpl-1\",",
-//!         "\"model\":\"gpt-4o\",\"finish_reason\":\"stop\",\"provider_finish_reason\":\"stop\",",
-//!         "\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}\n\n",
-//!         "data: [DONE]\n\n",
-//!     )
-//! );
-//! ```
+//! The OpenAI Chat Completions (and compatible servers') stream decoder: [`OpenAiDecoder`].
 
 use alloc::borrow::Cow;
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -105,8 +16,97 @@ use super::json::{
 };
 use super::{Decode, Emitter};
 
-/// Decoder for OpenAI Chat Completions streams and compatible servers (see the [module
-/// docs](self) for the exact mapping).
+/// Decoder for OpenAI Chat Completions streams (`"stream": true`) and the servers that speak the
+/// same format: Together, vLLM, OpenRouter, Groq, DeepSeek, Azure OpenAI, Ollama, xAI.
+///
+/// # What the decoder reads
+///
+/// Every event's data is a `chat.completion.chunk` object; the stream ends with `data: [DONE]`.
+/// Only choice `index` 0 is normalized (a request with `n > 1` interleaves the other choices,
+/// which are decoded and dropped).
+///
+/// | chunk field | normalized |
+/// |---|---|
+/// | `choices[0].delta.content` | text tokens |
+/// | `delta.reasoning_content` (DeepSeek, vLLM) or `delta.reasoning` (OpenRouter, Groq, Ollama) | reasoning; a chunk carrying both with the same text (a server sending both names) produces it once |
+/// | `delta.refusal` | text tokens; the unified finish reason becomes `content_filter` |
+/// | `delta.tool_calls[]` | tool-call pieces (see below) |
+/// | `delta.function_call` (legacy functions API) | one tool call without an id |
+/// | `choices[0].finish_reason` | the finish reason (`null` and `""` mean none) |
+/// | `usage`, `x_groq.usage` (Groq) | usage; the last report wins |
+/// | `id`, `model` | the first non-empty value (Azure's first chunk has them empty) |
+/// | `error` | an error terminal chunk |
+///
+/// **Tool calls.** Pieces are matched to calls by their `index` (parallel calls interleave). The
+/// first piece of a call usually carries `id`, `function.name` and `function.arguments` (possibly
+/// `""`); later pieces carry `index` and an `arguments` fragment. Some servers send a whole call in
+/// one piece. Calls are numbered 0, 1, … in order of first appearance, whatever the provider's
+/// `index`. For servers that leave `index` out, a piece with a known `id` continues that call, a
+/// piece with a new `id` or a `name` starts a new call, and a bare `arguments` piece continues the
+/// most recent call. An id or name that first arrives on a later piece is passed on with that
+/// piece; repeats of an id or name already sent are dropped. `arguments` sent as a JSON value
+/// instead of a string are re-written as compact JSON. A call that streamed no arguments at all
+/// gets one piece with `"arguments":"{}"` just before the terminal chunk of a normal end.
+///
+/// **Legacy `function_call`.** The functions API streams at most one call per turn as
+/// `delta.function_call` `{name, arguments}` without an id or index; it becomes one tool call
+/// (name on its first piece, no id) and `finish_reason: "function_call"` maps to `tool_calls`.
+///
+/// **Finish reasons.** `stop` → `stop`, `length` → `length`, `tool_calls` and `function_call` →
+/// `tool_calls`, `content_filter` → `content_filter`, anything else → `other`; the raw value is
+/// always kept as `provider_finish_reason`. After any non-empty `refusal` delta the unified reason
+/// is `content_filter`.
+///
+/// **Usage.** `prompt_tokens` → `input_tokens`, `completion_tokens` → `output_tokens`,
+/// `prompt_tokens_details.cached_tokens` (or DeepSeek's `prompt_cache_hit_tokens` when that is
+/// absent) → `cache_read_input_tokens`, `completion_tokens_details.reasoning_tokens` →
+/// `reasoning_tokens`. Counts are included when reported, even when 0; `usage: null` and usage
+/// objects with neither token count are ignored. Usage may come on the finish chunk (DeepSeek),
+/// in a chunk with empty `choices` after it (`stream_options.include_usage`), or in Groq's
+/// `x_groq.usage`; a later report replaces an earlier one (a chunk's top-level `usage` is read
+/// after its `x_groq.usage`).
+///
+/// **When the stream ends.** The finish chunk comes before the usage chunk, so the terminal chunk
+/// is produced at `data: [DONE]`, or at [`finish`](Decode::finish) when the stream ends after a
+/// `finish_reason` without `[DONE]` (a normal end). `[DONE]` or the end of input before any
+/// `finish_reason` is `incomplete_stream`.
+///
+/// **Errors.** A chunk with an `error` object (`{"error":{"message","type","code"}}`, as OpenAI,
+/// Azure, Ollama and OpenRouter send mid-stream), or any event named `error`, ends the stream with
+/// a provider error whose type is the error's `type`, else its `code` (a string or a number, as
+/// OpenRouter sends HTTP-like codes), else its `status`, else `api_error`. So does a bare error
+/// object marked `"object":"error"` (older vLLM). An `error` event whose
+/// data is not an error object carries its raw data as the message. Data that is not a valid
+/// chunk is `invalid_event`. Events of any other name are decoded as chunks.
+///
+/// ```
+/// use llm_sse_core::{Normalizer, Provider};
+///
+/// let body = concat!(
+///     "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",",
+///     "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n",
+///     "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",",
+///     "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+///     "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",\"choices\":[],",
+///     "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":1,\"total_tokens\":10}}\n\n",
+///     "data: [DONE]\n\n",
+/// );
+/// let mut normalizer = Normalizer::new(Provider::OpenAi);
+/// normalizer.feed(body.as_bytes());
+/// normalizer.finish();
+/// let mut frames = Vec::new();
+/// normalizer.write_frames(&mut frames);
+/// assert_eq!(
+///     String::from_utf8(frames).unwrap(),
+///     concat!(
+///         "data: {\"token\":\"Hi\",\"done\":false}\n\n",
+///         "data: {\"token\":\"\",\"done\":true,\"provider\":\"openai\",\"id\":\"chatcmpl-1\",",
+///         "\"model\":\"gpt-4o\",\"finish_reason\":\"stop\",\"provider_finish_reason\":\"stop\",",
+///         "\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}\n\n",
+///         "data: [DONE]\n\n",
+///     )
+/// );
+/// ```
 #[derive(Debug, Clone)]
 pub struct OpenAiDecoder {
     out: Emitter,
@@ -116,6 +116,8 @@ pub struct OpenAiDecoder {
     refused: bool,
     /// The tool calls seen so far, in order of first appearance.
     calls: Vec<CallSlot>,
+    /// Positions in `calls` by the provider's `index` (so a stream of many calls stays linear).
+    by_index: BTreeMap<i64, usize>,
 }
 
 /// What identifies a tool call's pieces.
@@ -155,6 +157,7 @@ impl OpenAiDecoder {
             finish: None,
             refused: false,
             calls: Vec::new(),
+            by_index: BTreeMap::new(),
         }
     }
 
@@ -232,6 +235,7 @@ impl OpenAiDecoder {
         let name = non_empty(name);
         let arguments = arguments.map(|a| a.0).unwrap_or(Cow::Borrowed(""));
         let found = match &key {
+            Some(CallKey::Index(index)) => self.by_index.get(index).copied(),
             Some(key) => self.calls.iter().position(|c| c.key == *key),
             None => match &id {
                 Some(id) => self
@@ -243,9 +247,8 @@ impl OpenAiDecoder {
                 None => None,
             },
         };
-        match found {
-            Some(pos) => {
-                let slot = &mut self.calls[pos];
+        match found.and_then(|pos| self.calls.get_mut(pos)) {
+            Some(slot) => {
                 let id = id.filter(|_| !slot.has_id).map(Str::into_string);
                 let name = name.filter(|_| !slot.has_name).map(Str::into_string);
                 slot.has_id |= id.is_some();
@@ -279,6 +282,9 @@ impl OpenAiDecoder {
                     name.map(Str::into_string),
                     arguments.into_owned(),
                 );
+                if let CallKey::Index(provider_index) = slot.key {
+                    self.by_index.insert(provider_index, self.calls.len());
+                }
                 self.calls.push(CallSlot { index, ..slot });
             }
         }
