@@ -8,6 +8,7 @@
 
 mod anthropic;
 mod gemini;
+mod json;
 mod openai;
 
 pub use anthropic::AnthropicDecoder;
@@ -208,6 +209,47 @@ impl Emitter {
                 id: None,
                 name: None,
                 arguments: fragment.into(),
+            }));
+        }
+    }
+
+    /// Announces a new tool call whose provider may leave out the id or the name (Gemini's
+    /// `functionCall` without an id, OpenAI's legacy `function_call`, a compatible server's first
+    /// piece without a name) and returns its stream index. Absent fields are omitted from the
+    /// piece; `arguments` may be empty.
+    pub(crate) fn start_tool_call_parts(
+        &mut self,
+        id: Option<String>,
+        name: Option<String>,
+        arguments: String,
+    ) -> u32 {
+        let index = self.tool_calls;
+        self.tool_calls = self.tool_calls.saturating_add(1);
+        self.push(StreamChunk::ToolCall(ToolCallPiece {
+            index,
+            id,
+            name,
+            arguments,
+        }));
+        index
+    }
+
+    /// A later piece of the tool call `index`: an arguments fragment, and the id or name when
+    /// the call's first piece lacked them (omitted when `None`). Produces nothing when the piece
+    /// carries nothing.
+    pub(crate) fn tool_call_piece(
+        &mut self,
+        index: u32,
+        id: Option<String>,
+        name: Option<String>,
+        arguments: String,
+    ) {
+        if id.is_some() || name.is_some() || !arguments.is_empty() {
+            self.push(StreamChunk::ToolCall(ToolCallPiece {
+                index,
+                id,
+                name,
+                arguments,
             }));
         }
     }

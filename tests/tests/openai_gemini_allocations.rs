@@ -1,0 +1,166 @@
+//! The OpenAI and Gemini pipelines (bytes → parser → decoder → chunks → frames) cost at most one
+//! heap allocation per text delta on average: the delta's own `String`. Counted with a counting
+//! global allocator, per thread, over generated streams fed in 4 KiB pieces.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use llm_sse_core::{Normalizer, Provider, StreamChunk, frame};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count() {
+    // `try_with`: the thread-local may already be gone while a thread shuts down.
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; counting touches only a
+// `const`-initialized thread-local `Cell`, which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+const WORDS: [&str; 8] = [
+    " the", " quick", " brown", " fox", " jumps", " über", " 🦀", " dog.",
+];
+
+/// Runs `body` through the full pipeline in 4 KiB pieces, writing frames into a reused buffer as
+/// a server would, and returns (allocations, text and tool-call frames).
+fn measure(provider: Provider, body: &[u8]) -> (u64, usize) {
+    let mut out = Vec::with_capacity(64 * 1024);
+    let mut tokens = 0;
+    let before = allocations();
+    let mut normalizer = Normalizer::new(provider);
+    let mut drain = |normalizer: &mut Normalizer, out: &mut Vec<u8>| {
+        while let Some(chunk) = normalizer.next_chunk() {
+            if matches!(chunk, StreamChunk::Token(_) | StreamChunk::ToolCall(_)) {
+                tokens += 1;
+            }
+            frame::encode(&chunk, out);
+        }
+        out.clear();
+    };
+    for piece in body.chunks(4096) {
+        normalizer.feed(piece);
+        drain(&mut normalizer, &mut out);
+    }
+    normalizer.finish();
+    drain(&mut normalizer, &mut out);
+    (allocations() - before, tokens)
+}
+
+fn openai_stream(deltas: usize, escape_every: usize) -> Vec<u8> {
+    let mut body = String::new();
+    for i in 0..deltas {
+        let word = if escape_every > 0 && i % escape_every == 0 {
+            " \\\"quoted\\\"\\n"
+        } else {
+            WORDS[i % WORDS.len()]
+        };
+        body.push_str(&format!(
+            "data: {{\"id\":\"chatcmpl-CXt1kQ2sFz8cN0pWm3YbR7aLJdE9v\",\"object\":\"chat.completion.chunk\",\"created\":1764086400,\"model\":\"gpt-4o-2024-08-06\",\"service_tier\":\"default\",\"system_fingerprint\":\"fp_cbf1785567\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{word}\"}},\"logprobs\":null,\"finish_reason\":null}}],\"usage\":null}}\n\n"
+        ));
+    }
+    body.push_str("data: {\"id\":\"chatcmpl-CXt1kQ2sFz8cN0pWm3YbR7aLJdE9v\",\"object\":\"chat.completion.chunk\",\"created\":1764086400,\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":null}\n\n");
+    body.push_str("data: {\"id\":\"chatcmpl-CXt1kQ2sFz8cN0pWm3YbR7aLJdE9v\",\"object\":\"chat.completion.chunk\",\"created\":1764086400,\"model\":\"gpt-4o-2024-08-06\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":20000,\"total_tokens\":20012,\"prompt_tokens_details\":{\"cached_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0}}}\n\ndata: [DONE]\n\n");
+    body.into_bytes()
+}
+
+fn gemini_stream(deltas: usize) -> Vec<u8> {
+    let mut body = String::new();
+    for i in 0..deltas {
+        let word = WORDS[i % WORDS.len()];
+        body.push_str(&format!(
+            "data: {{\"candidates\": [{{\"content\": {{\"parts\": [{{\"text\": \"{word}\"}}],\"role\": \"model\"}},\"index\": 0}}],\"usageMetadata\": {{\"promptTokenCount\": 9,\"totalTokenCount\": 9,\"promptTokensDetails\": [{{\"modality\": \"TEXT\",\"tokenCount\": 9}}]}},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"Xc18aP2kHZ3Wz7IPkp_u2QM\"}}\r\n\r\n"
+        ));
+    }
+    body.push_str("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 9,\"candidatesTokenCount\": 20000,\"totalTokenCount\": 20009},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"Xc18aP2kHZ3Wz7IPkp_u2QM\"}\r\n\r\n");
+    body.into_bytes()
+}
+
+const DELTAS: usize = 20_000;
+
+fn per_delta(provider: Provider, body: &[u8]) -> f64 {
+    let (allocs, tokens) = measure(provider, body);
+    assert_eq!(tokens, DELTAS);
+    let per = allocs as f64 / tokens as f64;
+    eprintln!("{provider}: {allocs} allocations for {tokens} deltas = {per:.4} per delta");
+    per
+}
+
+#[test]
+fn openai_text_deltas_cost_one_allocation_each() {
+    let per = per_delta(Provider::OpenAi, &openai_stream(DELTAS, 0));
+    assert!(per <= 1.01, "{per}");
+}
+
+#[test]
+fn openai_escaped_text_deltas_cost_one_allocation_each() {
+    let per = per_delta(Provider::OpenAi, &openai_stream(DELTAS, 4));
+    assert!(per <= 1.01, "{per}");
+}
+
+#[test]
+fn gemini_text_deltas_cost_one_allocation_each() {
+    let per = per_delta(Provider::Gemini, &gemini_stream(DELTAS));
+    assert!(per <= 1.01, "{per}");
+}
+
+/// Azure-style chunks (per-chunk `content_filter_results`, nested two deep) carrying tool-call
+/// argument fragments full of escaped quotes.
+fn azure_tool_stream(deltas: usize) -> Vec<u8> {
+    let mut body = String::new();
+    let head = "{\"choices\":[{\"content_filter_results\":{\"hate\":{\"filtered\":false,\"severity\":\"safe\"},\"violence\":{\"filtered\":false,\"severity\":\"safe\"}},\"delta\":";
+    let tail = ",\"finish_reason\":null,\"index\":0,\"logprobs\":null}],\"created\":1764086460,\"id\":\"chatcmpl-CXt4uV2bN7mK1qP9sR3tW5xY8zA0\",\"model\":\"gpt-4o-2024-08-06\",\"object\":\"chat.completion.chunk\",\"system_fingerprint\":\"fp_ee1d74bde0\"}";
+    body.push_str(&format!("data: {head}{{\"role\":\"assistant\",\"tool_calls\":[{{\"index\":0,\"id\":\"call_Qm3XbA9LrT2pV7kY1sDw8nHe\",\"type\":\"function\",\"function\":{{\"name\":\"write\",\"arguments\":\"{{\\\"text\\\":\\\"\"}}}}]}}{tail}\n\n"));
+    for i in 1..deltas {
+        let word = WORDS[i % WORDS.len()];
+        body.push_str(&format!("data: {head}{{\"tool_calls\":[{{\"index\":0,\"function\":{{\"arguments\":\"\\\"{word}\\\"\"}}}}]}}{tail}\n\n"));
+    }
+    body.push_str(
+        &format!("data: {head}{{}}{tail}\n\n")
+            .replace("\"finish_reason\":null", "\"finish_reason\":\"tool_calls\""),
+    );
+    body.push_str("data: [DONE]\n\n");
+    body.into_bytes()
+}
+
+#[test]
+fn openai_tool_argument_deltas_with_azure_filter_results_cost_one_allocation_each() {
+    let body = azure_tool_stream(DELTAS);
+    // Sanity: the stream decodes as intended.
+    let frames = llm_sse_tests::frames(Provider::OpenAi, &body, llm_sse_tests::Split::Whole);
+    let text = String::from_utf8(frames).unwrap();
+    assert!(
+        text.contains("\"finish_reason\":\"tool_calls\""),
+        "{}",
+        &text[text.len() - 400..]
+    );
+    let per = per_delta(Provider::OpenAi, &body);
+    assert!(per <= 1.01, "{per}");
+}
