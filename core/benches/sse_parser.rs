@@ -9,7 +9,7 @@
 //!
 //! Before measuring, every peer is run once on every corpus at every chunk size and must produce
 //! exactly our event count and total data length, so the comparison is honest. A scaling probe
-//! then times each combination on 1/64 and 1/32 of the corpus: a combination whose time grows
+//! then times each combination on 1/32 and 1/16 of the corpus: a combination whose time grows
 //! quadratically is reported (and skipped when its full run would take too long, as
 //! `eventsource-stream` does on a whole 28 MB buffer); `SSE_BENCH_PROBE=0` skips both (only for
 //! profiling a single benchmark: it also measures the combinations that would not finish). After
@@ -159,11 +159,11 @@ fn time<F: FnMut()>(mut f: F) -> Duration {
     start.elapsed()
 }
 
-/// Times `runner` on 1/64 and 1/32 of the corpus; returns the growth exponent (1 = linear,
+/// Times `runner` on 1/32 and 1/16 of the corpus; returns the growth exponent (1 = linear,
 /// 2 = quadratic) and the extrapolated time of a full run.
 fn probe(corpus: &Corpus, chunk: Option<usize>, runner: Runner) -> (f64, Duration) {
-    let small = corpus::prefix_events(&corpus.bytes, corpus.events / 64);
-    let large = corpus::prefix_events(&corpus.bytes, corpus.events / 32);
+    let small = corpus::prefix_events(&corpus.bytes, corpus.events / 32);
+    let large = corpus::prefix_events(&corpus.bytes, corpus.events / 16);
     let run = |bytes: &[u8]| {
         let chunk = chunk.unwrap_or(bytes.len()).max(1);
         // Best of 3 to damp noise.
@@ -226,7 +226,7 @@ fn main() {
     // `SSE_BENCH_PROBE=0` skips the probe and the cross-check (for profiling one benchmark).
     let probing = std::env::var("SSE_BENCH_PROBE").as_deref() != Ok("0");
     eprintln!(
-        "\nscaling probe (time on 1/32 vs 1/64 of the corpus; exponent 1 = linear, 2 = quadratic):"
+        "\nscaling probe (time on 1/16 vs 1/32 of the corpus; exponent 1 = linear, 2 = quadratic):"
     );
     for (ci, c) in corpora.iter().enumerate() {
         for (ki, &(kname, chunk)) in CHUNKS.iter().enumerate() {
