@@ -172,10 +172,11 @@ pub struct Parser {
     /// The bytes of a UTF-8 sequence split by the end of the last chunk (`pending[..pending_len]`).
     pending: [u8; 4],
     pending_len: u8,
-    /// Where invalid input was replaced by U+FFFD in `buf` and how many bytes longer the
-    /// replacement is than the bytes it replaced, so partial lines are reported in input bytes.
-    /// Empty unless the input contained invalid UTF-8.
-    replacements: Vec<(usize, u8)>,
+    /// Where invalid input was replaced by U+FFFD in `buf`, each with the number of bytes by
+    /// which the replacements up to and including it are longer than the input they replaced,
+    /// so line lengths are measured (and reported) in input bytes. Sorted by position; empty
+    /// unless the input contained invalid UTF-8.
+    replacements: Vec<(usize, usize)>,
     /// The previous line ended in CR, so an LF right after it belongs to that line end.
     after_cr: bool,
     /// Still at the start of the stream, where one BOM is stripped.
@@ -300,9 +301,11 @@ impl Parser {
             // as many new bytes as are moved now, so each byte is moved O(1) times in total, and
             // the capacity settles (no allocation in steady state).
             self.buf.drain(..keep);
+            let dropped = self.extra_before(keep);
             self.replacements.retain(|&(at, _)| at >= keep);
             for r in &mut self.replacements {
                 r.0 -= keep;
+                r.1 -= dropped;
             }
             self.pos -= keep;
             self.scan -= keep;
@@ -362,7 +365,9 @@ impl Parser {
             };
             let Some(offset) = found else {
                 self.scan = self.buf.len();
-                return match self.check_line_len(self.scan - self.pos) {
+                // The bytes of a cut-off UTF-8 sequence belong to this line too.
+                let len = self.input_len(self.pos, self.scan) + usize::from(self.pending_len);
+                return match self.check_line_len(len) {
                     Ok(()) => Ok(None),
                     Err(err) => Err(err),
                 };
@@ -370,7 +375,7 @@ impl Parser {
             let end = self.scan + offset;
             let ended_by_cr = bytes[end] == b'\r';
             let start = self.pos;
-            self.check_line_len(end - start)?;
+            self.check_line_len(self.input_len(start, end))?;
             self.after_cr = ended_by_cr;
             self.pos = end + 1;
             self.scan = self.pos;
@@ -435,13 +440,24 @@ impl Parser {
     /// The input bytes of the partial line (decoded replacements counted as the bytes they
     /// replaced).
     fn partial_line_bytes(&self) -> usize {
-        let extra: usize = self
-            .replacements
-            .iter()
-            .filter(|&&(at, _)| at >= self.pos)
-            .map(|&(_, extra)| usize::from(extra))
-            .sum();
-        (self.buf.len() - self.pos).saturating_sub(extra) + usize::from(self.pending_len)
+        self.input_len(self.pos, self.buf.len()) + usize::from(self.pending_len)
+    }
+
+    /// How many bytes longer than their input the replacements before `at` in `buf` are.
+    fn extra_before(&self, at: usize) -> usize {
+        match self.replacements.partition_point(|&(r, _)| r < at) {
+            0 => 0,
+            n => self.replacements[n - 1].1,
+        }
+    }
+
+    /// The number of input bytes that decoded to `buf[start..end]`.
+    fn input_len(&self, start: usize, end: usize) -> usize {
+        if self.replacements.is_empty() {
+            return end - start;
+        }
+        let extra = self.extra_before(end) - self.extra_before(start);
+        (end - start).saturating_sub(extra)
     }
 
     /// Frees every buffer (after the end of input or an error).
@@ -619,7 +635,8 @@ impl Parser {
             .len_utf8()
             .saturating_sub(replaced);
         if extra > 0 {
-            self.replacements.push((self.buf.len(), extra as u8));
+            let total = self.replacements.last().map_or(0, |&(_, total)| total) + extra;
+            self.replacements.push((self.buf.len(), total));
         }
         self.buf.push(char::REPLACEMENT_CHARACTER);
     }
