@@ -246,7 +246,7 @@ fn main() {
                 let mut skip = None;
                 if full > MAX_RUN {
                     skip = Some(format!(
-                        "skipped: scaling exponent {exponent:.2}, a full run would take ~{:.0} s",
+                        "skipped: a full run would take ~{:.0} s (corpus-size exponent {exponent:.2}; see the line-length probe)",
                         full.as_secs_f64()
                     ));
                 } else if is_parser {
