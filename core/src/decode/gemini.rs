@@ -391,36 +391,14 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::chunk::{Finish, ToolCallPiece};
-    use crate::frame;
+    use crate::decode::test_support::{self, frames, piece, terminal};
 
     fn run_events(events: &[(&str, String)]) -> Vec<StreamChunk> {
-        let mut decoder = GeminiDecoder::new();
-        let mut chunks = Vec::new();
-        for (name, data) in events {
-            decoder.decode(&Event::new(name, data));
-            while let Some(c) = decoder.next_chunk() {
-                chunks.push(c);
-            }
-        }
-        decoder.finish();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
-        chunks
+        test_support::run_events(GeminiDecoder::new(), events)
     }
 
     fn run(data: &[String]) -> Vec<StreamChunk> {
-        let events: Vec<(&str, String)> = data.iter().map(|d| ("message", d.clone())).collect();
-        run_events(&events)
-    }
-
-    fn frames(chunks: &[StreamChunk]) -> String {
-        let mut out = Vec::new();
-        for c in chunks {
-            frame::encode(c, &mut out);
-        }
-        String::from_utf8(out).unwrap()
+        test_support::run_unnamed(GeminiDecoder::new(), data)
     }
 
     /// A response whose candidate 0 has `parts` and `finish` (null for none).
@@ -441,22 +419,6 @@ mod tests {
         let mut v: Value = serde_json::from_str(&data).unwrap();
         v["usageMetadata"] = usage;
         v.to_string()
-    }
-
-    fn last(chunks: &[StreamChunk]) -> &Finish {
-        match chunks.last() {
-            Some(StreamChunk::Done(f)) => f,
-            other => panic!("last chunk is not terminal: {other:?}"),
-        }
-    }
-
-    fn piece(index: u32, id: Option<&str>, name: &str, arguments: &str) -> StreamChunk {
-        StreamChunk::ToolCall(ToolCallPiece {
-            index,
-            id: id.map(Into::into),
-            name: Some(name.into()),
-            arguments: arguments.into(),
-        })
     }
 
     #[test]
@@ -524,7 +486,7 @@ mod tests {
             ]
         );
         assert_eq!(chunks.len(), 6);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
 
     #[test]
@@ -543,15 +505,15 @@ mod tests {
                 piece(
                     0,
                     None,
-                    "get_weather",
+                    Some("get_weather"),
                     r#"{"location":"Paris","unit":"celsius","days":3,"detail":{"b":[1.5,true,null],"a":"x\"y"}}"#
                 ),
                 StreamChunk::ReasoningSignature("sig1".into()),
-                piece(1, Some("fc_1"), "get_time", "{}"),
-                piece(2, None, "noop", "{}"),
+                piece(1, Some("fc_1"), Some("get_time"), "{}"),
+                piece(2, None, Some("noop"), "{}"),
             ]
         );
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::ToolCalls);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("STOP"));
         assert_eq!(chunks.len(), 5);
@@ -567,7 +529,7 @@ mod tests {
             json!([{"functionCall": {"name": "f", "args": {"a": 1}}}]),
             json!("MAX_TOKENS"),
         )]);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Length);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Length);
     }
 
     #[test]
@@ -588,7 +550,7 @@ mod tests {
             ("SOMETHING_NEW", FinishReason::Other),
         ] {
             let chunks = run(&[text("x"), response(json!([]), json!(raw))]);
-            let fin = last(&chunks);
+            let fin = terminal(&chunks);
             assert_eq!(fin.finish_reason, unified, "{raw}");
             assert_eq!(fin.provider_finish_reason.as_deref(), Some(raw));
             assert!(fin.error.is_none());
@@ -619,7 +581,7 @@ mod tests {
             json!({"promptFeedback": {"blockReason": "SAFETY"}}).to_string(),
             response(json!([]), json!("STOP")),
         ]);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::ContentFilter);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("SAFETY"));
     }
@@ -645,7 +607,7 @@ mod tests {
             with_usage(response(json!([]), Value::Null), json!({})),
         ]);
         assert_eq!(
-            last(&chunks).usage,
+            terminal(&chunks).usage,
             Some(Usage {
                 input_tokens: 2048,
                 output_tokens: 150,
@@ -665,7 +627,7 @@ mod tests {
             )
         );
         let chunks = run(&[response(json!([{"text": "b"}]), json!("STOP"))]);
-        assert_eq!(last(&chunks).usage, None);
+        assert_eq!(terminal(&chunks).usage, None);
     }
 
     #[test]
@@ -701,7 +663,7 @@ mod tests {
 
     #[test]
     fn error_type_falls_back_to_code_then_api_error() {
-        let error_of = |data: String| last(&run(&[data])).error.clone().unwrap();
+        let error_of = |data: String| terminal(&run(&[data])).error.clone().unwrap();
         assert_eq!(
             error_of(json!({"error": {"code": 500, "message": "Internal error"}}).to_string()),
             StreamError::new(StreamErrorKind::Provider("500".into()), "Internal error")
@@ -711,7 +673,7 @@ mod tests {
             StreamError::new(StreamErrorKind::Provider("api_error".into()), "m")
         );
         assert_eq!(
-            last(&run_events(&[("error", "gateway timeout".into())])).error,
+            terminal(&run_events(&[("error", "gateway timeout".into())])).error,
             Some(StreamError::new(
                 StreamErrorKind::Provider("api_error".into()),
                 "gateway timeout"
@@ -732,7 +694,7 @@ mod tests {
                 "data: [DONE]\n\n"
             )
         );
-        assert_eq!(last(&run(&[])).finish_reason, FinishReason::Error);
+        assert_eq!(terminal(&run(&[])).finish_reason, FinishReason::Error);
     }
 
     #[test]
@@ -743,10 +705,10 @@ mod tests {
             text("late"),
         ]);
         assert_eq!(chunks.len(), 2);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
         let chunks = run(&[text("a"), "[DONE]".into()]);
         assert_eq!(
-            last(&chunks).error.as_ref().map(|e| e.kind.clone()),
+            terminal(&chunks).error.as_ref().map(|e| e.kind.clone()),
             Some(StreamErrorKind::IncompleteStream)
         );
     }
@@ -760,7 +722,7 @@ mod tests {
         .to_string();
         let chunks = run(&[data]);
         assert_eq!(chunks[0], StreamChunk::Token("mine".into()));
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
         assert_eq!(chunks.len(), 2);
     }
 
@@ -788,7 +750,7 @@ mod tests {
         ] {
             let chunks = run(&[text("a"), bad.into(), text("b")]);
             assert_eq!(chunks.len(), 2, "{bad}");
-            let err = last(&chunks).error.clone().unwrap();
+            let err = terminal(&chunks).error.clone().unwrap();
             assert_eq!(err.kind, StreamErrorKind::InvalidEvent, "{bad}");
             assert!(
                 err.message
@@ -815,7 +777,7 @@ mod tests {
             chunks.push(c);
         }
         assert_eq!(chunks.len(), 2);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
 
     #[test]

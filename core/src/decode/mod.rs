@@ -10,6 +10,8 @@ mod anthropic;
 mod gemini;
 mod json;
 mod openai;
+#[cfg(test)]
+mod test_support;
 
 pub use anthropic::AnthropicDecoder;
 pub use gemini::GeminiDecoder;

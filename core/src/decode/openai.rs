@@ -536,38 +536,14 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::chunk::{Finish, ToolCallPiece};
-    use crate::frame;
+    use crate::decode::test_support::{self, frames, piece, terminal};
 
-    /// Decodes `events` (event name, data), then ends the input, and returns every chunk.
     fn run_events(events: &[(&str, String)]) -> Vec<StreamChunk> {
-        let mut decoder = OpenAiDecoder::new();
-        let mut chunks = Vec::new();
-        for (name, data) in events {
-            decoder.decode(&Event::new(name, data));
-            while let Some(c) = decoder.next_chunk() {
-                chunks.push(c);
-            }
-        }
-        decoder.finish();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
-        chunks
+        test_support::run_events(OpenAiDecoder::new(), events)
     }
 
-    /// Decodes unnamed events with these data.
     fn run(data: &[String]) -> Vec<StreamChunk> {
-        let events: Vec<(&str, String)> = data.iter().map(|d| ("message", d.clone())).collect();
-        run_events(&events)
-    }
-
-    fn frames(chunks: &[StreamChunk]) -> String {
-        let mut out = Vec::new();
-        for c in chunks {
-            frame::encode(c, &mut out);
-        }
-        String::from_utf8(out).unwrap()
+        test_support::run_unnamed(OpenAiDecoder::new(), data)
     }
 
     /// A chunk with choice 0 carrying `delta` and `finish_reason`.
@@ -594,22 +570,6 @@ mod tests {
     fn usage_chunk(usage: Value) -> String {
         json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "gpt-4o", "choices": [], "usage": usage})
             .to_string()
-    }
-
-    fn last(chunks: &[StreamChunk]) -> &Finish {
-        match chunks.last() {
-            Some(StreamChunk::Done(f)) => f,
-            other => panic!("last chunk is not terminal: {other:?}"),
-        }
-    }
-
-    fn piece(index: u32, id: Option<&str>, name: Option<&str>, arguments: &str) -> StreamChunk {
-        StreamChunk::ToolCall(ToolCallPiece {
-            index,
-            id: id.map(Into::into),
-            name: name.map(Into::into),
-            arguments: arguments.into(),
-        })
     }
 
     fn tool_delta(call: Value) -> String {
@@ -693,7 +653,7 @@ mod tests {
             ]
         );
         assert_eq!(chunks.len(), 7);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
 
     #[test]
@@ -724,7 +684,7 @@ mod tests {
             ]
         );
         assert_eq!(chunks.len(), 6);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::ToolCalls);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("tool_calls"));
     }
@@ -825,7 +785,7 @@ mod tests {
         with_done.push(done());
         let chunks = run(&with_done);
         assert_eq!(chunks[..5], expect);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::ToolCalls);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::ToolCalls);
         assert_eq!(chunks.len(), 6);
         // ... and at the end of input without [DONE].
         let chunks = run(&events);
@@ -840,7 +800,7 @@ mod tests {
         )]);
         assert_eq!(chunks.len(), 2);
         assert_eq!(
-            last(&chunks).error.as_ref().map(|e| e.kind.clone()),
+            terminal(&chunks).error.as_ref().map(|e| e.kind.clone()),
             Some(StreamErrorKind::IncompleteStream)
         );
     }
@@ -871,7 +831,7 @@ mod tests {
                 piece(0, None, None, "\"Oslo\"}"),
             ]
         );
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::ToolCalls);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("function_call"));
         assert_eq!(chunks.len(), 4);
@@ -917,7 +877,7 @@ mod tests {
                 StreamChunk::Token(" with that.".into())
             ]
         );
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::ContentFilter);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("stop"));
         assert_eq!(chunks.len(), 3);
@@ -935,7 +895,7 @@ mod tests {
             ("error", FinishReason::Other),
         ] {
             let chunks = run(&[text("x"), stop(raw), done()]);
-            let fin = last(&chunks);
+            let fin = terminal(&chunks);
             assert_eq!(fin.finish_reason, unified, "{raw}");
             assert_eq!(fin.provider_finish_reason.as_deref(), Some(raw));
             assert!(fin.error.is_none());
@@ -945,7 +905,7 @@ mod tests {
     #[test]
     fn null_and_empty_finish_reasons_mean_none() {
         let chunks = run(&[chunk(json!({"content": "x"}), json!("")), text("y"), done()]);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::Error);
         assert_eq!(fin.provider_finish_reason, None);
         assert_eq!(
@@ -961,7 +921,7 @@ mod tests {
     fn missing_done_after_a_finish_reason_is_a_normal_end() {
         let chunks = run(&[text("x"), stop("length")]);
         assert_eq!(frames(&chunks).matches("data: [DONE]").count(), 1);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::Length);
         assert!(fin.error.is_none());
     }
@@ -982,7 +942,7 @@ mod tests {
         // An empty stream too.
         let chunks = run(&[]);
         assert_eq!(chunks.len(), 1);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Error);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Error);
     }
 
     #[test]
@@ -999,7 +959,7 @@ mod tests {
             done(),
         ]);
         assert_eq!(
-            last(&chunks).usage,
+            terminal(&chunks).usage,
             Some(Usage {
                 input_tokens: 1200,
                 output_tokens: 300,
@@ -1022,7 +982,7 @@ mod tests {
         .to_string();
         let chunks = run(&[text("x"), finish, done()]);
         assert_eq!(
-            last(&chunks).usage,
+            terminal(&chunks).usage,
             Some(Usage {
                 input_tokens: 10,
                 output_tokens: 20,
@@ -1047,7 +1007,7 @@ mod tests {
                 .to_string();
         let empty_usage = usage_chunk(json!({}));
         let chunks = run(&[early, null_usage, groq, empty_usage, done()]);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(
             fin.usage,
             Some(Usage {
@@ -1065,13 +1025,13 @@ mod tests {
         })
         .to_string();
         let chunks = run(&[both]);
-        assert_eq!(last(&chunks).usage.map(|u| u.input_tokens), Some(2));
+        assert_eq!(terminal(&chunks).usage.map(|u| u.input_tokens), Some(2));
     }
 
     #[test]
     fn no_usage_reported_means_no_usage_field() {
         let chunks = run(&[text("x"), stop("stop"), done()]);
-        assert_eq!(last(&chunks).usage, None);
+        assert_eq!(terminal(&chunks).usage, None);
         assert!(!frames(&chunks).contains("usage"));
     }
 
@@ -1089,7 +1049,7 @@ mod tests {
         .to_string();
         let chunks = run(&[azure_first, text("a"), other_id, stop("stop"), done()]);
         assert_eq!(chunks.len(), 3);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.id.as_deref(), Some("chatcmpl-1"));
         assert_eq!(fin.model.as_deref(), Some("gpt-4o"));
     }
@@ -1112,7 +1072,7 @@ mod tests {
             done(),
         ]);
         assert_eq!(chunks[0], StreamChunk::Token("A".into()));
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::Stop);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("stop"));
         assert_eq!(chunks.len(), 2);
@@ -1144,7 +1104,7 @@ mod tests {
     fn error_type_falls_back_to_code_then_status_then_api_error() {
         let kind_of = |error: Value| {
             let chunks = run(&[json!({ "error": error }).to_string()]);
-            let fin = last(&chunks).clone();
+            let fin = terminal(&chunks).clone();
             (
                 fin.error.as_ref().unwrap().error_type().to_string(),
                 fin.error.unwrap().message,
@@ -1189,7 +1149,7 @@ mod tests {
         })
         .to_string();
         let chunks = run(&[data]);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(chunks.len(), 1);
         assert_eq!(fin.id.as_deref(), Some("gen-1"));
         assert_eq!(
@@ -1206,13 +1166,13 @@ mod tests {
         let data = json!({"object": "error", "message": "This model's maximum context length is 4096 tokens.", "type": "BadRequestError", "param": null, "code": 400}).to_string();
         let chunks = run(&[text("a"), data]);
         assert_eq!(
-            last(&chunks).error,
+            terminal(&chunks).error,
             Some(StreamError::new(
                 StreamErrorKind::Provider("BadRequestError".into()),
                 "This model's maximum context length is 4096 tokens."
             ))
         );
-        assert_eq!(last(&chunks).id.as_deref(), Some("chatcmpl-1"));
+        assert_eq!(terminal(&chunks).id.as_deref(), Some("chatcmpl-1"));
     }
 
     #[test]
@@ -1225,7 +1185,7 @@ mod tests {
             ),
         ]);
         assert_eq!(
-            last(&chunks).error,
+            terminal(&chunks).error,
             Some(StreamError::new(
                 StreamErrorKind::Provider("overloaded_error".into()),
                 "Overloaded"
@@ -1233,7 +1193,7 @@ mod tests {
         );
         let chunks = run_events(&[("error", "upstream timed out".into())]);
         assert_eq!(
-            last(&chunks).error,
+            terminal(&chunks).error,
             Some(StreamError::new(
                 StreamErrorKind::Provider("api_error".into()),
                 "upstream timed out"
@@ -1252,7 +1212,7 @@ mod tests {
         ] {
             let chunks = run(&[text("a"), bad.into(), text("b")]);
             assert_eq!(chunks.len(), 2, "{bad}");
-            let err = last(&chunks).error.clone().unwrap();
+            let err = terminal(&chunks).error.clone().unwrap();
             assert_eq!(err.kind, StreamErrorKind::InvalidEvent, "{bad}");
             assert!(
                 err.message
@@ -1276,7 +1236,7 @@ mod tests {
             chunks.push(c);
         }
         assert_eq!(chunks.len(), 2);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
 
     #[test]
@@ -1317,7 +1277,7 @@ mod tests {
             ("message", " [DONE] ".into()),
         ]);
         assert_eq!(chunks[0], StreamChunk::Token("a".into()));
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
 
     #[test]

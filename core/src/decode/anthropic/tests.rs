@@ -5,10 +5,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::AnthropicDecoder;
-use crate::chunk::{
-    Finish, FinishReason, StreamChunk, StreamError, StreamErrorKind, ToolCallPiece, Usage,
-};
+use crate::chunk::{Finish, FinishReason, StreamChunk, StreamError, StreamErrorKind, Usage};
 use crate::decode::Decode;
+use crate::decode::test_support::{piece, run_events, terminal};
 use crate::sse::Event;
 
 const START: (&str, &str) = (
@@ -61,19 +60,7 @@ fn message_delta(stop_reason: &str, usage: &str) -> (&'static str, String) {
 
 /// Decodes the events, then calls `finish`, and returns every chunk.
 fn run<E: AsRef<str>, D: AsRef<str>>(events: &[(E, D)]) -> Vec<StreamChunk> {
-    let mut decoder = AnthropicDecoder::new();
-    let mut chunks = Vec::new();
-    for (name, data) in events {
-        decoder.decode(&Event::new(name.as_ref(), data.as_ref()));
-        while let Some(chunk) = decoder.next_chunk() {
-            chunks.push(chunk);
-        }
-    }
-    decoder.finish();
-    while let Some(chunk) = decoder.next_chunk() {
-        chunks.push(chunk);
-    }
-    chunks
+    run_events(AnthropicDecoder::new(), events)
 }
 
 fn owned(events: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -81,19 +68,6 @@ fn owned(events: &[(&str, &str)]) -> Vec<(String, String)> {
         .iter()
         .map(|(n, d)| (n.to_string(), d.to_string()))
         .collect()
-}
-
-/// Exactly one terminal chunk, last; returns it.
-fn terminal(chunks: &[StreamChunk]) -> &Finish {
-    assert_eq!(
-        chunks.iter().filter(|c| c.is_done()).count(),
-        1,
-        "{chunks:#?}"
-    );
-    match chunks.last() {
-        Some(StreamChunk::Done(fin)) => fin,
-        other => panic!("last chunk is not terminal: {other:?}"),
-    }
 }
 
 fn error_of(chunks: &[StreamChunk]) -> &StreamError {
@@ -114,15 +88,6 @@ fn assert_invalid(chunks: &[StreamChunk], message_prefix: &str) {
 
 fn token(t: &str) -> StreamChunk {
     StreamChunk::Token(t.into())
-}
-
-fn tool(index: u32, id: Option<&str>, name: Option<&str>, arguments: &str) -> StreamChunk {
-    StreamChunk::ToolCall(ToolCallPiece {
-        index,
-        id: id.map(Into::into),
-        name: name.map(Into::into),
-        arguments: arguments.into(),
-    })
 }
 
 fn content(chunks: &[StreamChunk]) -> &[StreamChunk] {
@@ -226,9 +191,9 @@ fn tool_use_streams_arguments_never_tokens() {
         content(&chunks),
         &[
             token("Let me check."),
-            tool(0, Some("toolu_01"), Some("get_weather"), ""),
-            tool(0, None, None, "{\"loc"),
-            tool(0, None, None, "ation\": \"Paris\"}"),
+            piece(0, Some("toolu_01"), Some("get_weather"), ""),
+            piece(0, None, None, "{\"loc"),
+            piece(0, None, None, "ation\": \"Paris\"}"),
         ]
     );
     assert_eq!(terminal(&chunks).finish_reason, FinishReason::ToolCalls);
@@ -267,10 +232,10 @@ fn parallel_tools_are_numbered_by_appearance() {
     assert_eq!(
         content(&chunks),
         &[
-            tool(0, Some("toolu_a"), Some("f"), ""),
-            tool(0, None, None, "{\"a\":1}"),
-            tool(1, Some("toolu_b"), Some("f"), ""),
-            tool(1, None, None, "{\"b\":2}"),
+            piece(0, Some("toolu_a"), Some("f"), ""),
+            piece(0, None, None, "{\"a\":1}"),
+            piece(1, Some("toolu_b"), Some("f"), ""),
+            piece(1, None, None, "{\"b\":2}"),
         ]
     );
 }
@@ -288,8 +253,8 @@ fn tool_without_streamed_json_gets_empty_object_at_stop() {
     assert_eq!(
         content(&chunks),
         &[
-            tool(0, Some("toolu_a"), Some("f"), ""),
-            tool(0, None, None, "{}"),
+            piece(0, Some("toolu_a"), Some("f"), ""),
+            piece(0, None, None, "{}"),
         ]
     );
 }
@@ -310,8 +275,8 @@ fn tool_with_initial_input_object_emits_its_compact_json_in_key_order() {
     assert_eq!(
         content(&chunks),
         &[
-            tool(0, Some("toolu_a"), Some("f"), ""),
-            tool(
+            piece(0, Some("toolu_a"), Some("f"), ""),
+            piece(
                 0,
                 None,
                 None,
@@ -333,8 +298,8 @@ fn tool_open_at_message_stop_gets_empty_object_before_terminal() {
     assert_eq!(
         content(&chunks),
         &[
-            tool(0, Some("toolu_a"), Some("f"), ""),
-            tool(0, None, None, "{}"),
+            piece(0, Some("toolu_a"), Some("f"), ""),
+            piece(0, None, None, "{}"),
         ]
     );
     assert_eq!(terminal(&chunks).finish_reason, FinishReason::ToolCalls);
@@ -346,7 +311,10 @@ fn tool_in_truncated_stream_gets_no_made_up_arguments() {
     let (n, d) = tool_start(0, "toolu_a", "{}");
     events.push((n.into(), d));
     let chunks = run(&events);
-    assert_eq!(content(&chunks), &[tool(0, Some("toolu_a"), Some("f"), "")]);
+    assert_eq!(
+        content(&chunks),
+        &[piece(0, Some("toolu_a"), Some("f"), "")]
+    );
     assert_eq!(error_of(&chunks).kind, StreamErrorKind::IncompleteStream);
 }
 
