@@ -391,7 +391,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::decode::test_support::{self, frames, piece, terminal};
+    use crate::decode::test_support::{self, drain, frames, piece, terminal};
 
     fn run_events(events: &[(&str, String)]) -> Vec<StreamChunk> {
         test_support::run_events(GeminiDecoder::new(), events)
@@ -436,16 +436,12 @@ mod tests {
         let mut chunks = Vec::new();
         for data in &events {
             decoder.decode(&Event::new("message", data));
-            while let Some(c) = decoder.next_chunk() {
-                chunks.push(c);
-            }
+            chunks.extend(drain(&mut decoder));
         }
         // No terminal chunk before the end of the input: usage may still follow.
         assert!(!decoder.is_done());
         decoder.finish();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        chunks.extend(drain(&mut decoder));
         assert_eq!(
             frames(&chunks),
             concat!(
@@ -645,10 +641,7 @@ mod tests {
             decoder.decode(&Event::new("message", &data));
         }
         assert!(decoder.is_done());
-        let mut chunks = Vec::new();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        let chunks = drain(&mut decoder);
         assert_eq!(
             frames(&chunks),
             concat!(
@@ -772,10 +765,7 @@ mod tests {
         decoder.decode(&Event::new("message", &text("late")));
         decoder.finish();
         decoder.fail(StreamError::new(StreamErrorKind::ConnectionError, "x"));
-        let mut chunks = Vec::new();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        let chunks = drain(&mut decoder);
         assert_eq!(chunks.len(), 2);
         assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
@@ -789,10 +779,7 @@ mod tests {
         );
         decoder.decode(&Event::new("message", &data));
         decoder.fail(StreamError::new(StreamErrorKind::ConnectionError, "reset"));
-        let mut chunks = Vec::new();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        let chunks = drain(&mut decoder);
         assert_eq!(
             frames(&chunks[1..]),
             concat!(

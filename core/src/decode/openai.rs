@@ -536,7 +536,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::decode::test_support::{self, frames, piece, terminal};
+    use crate::decode::test_support::{self, drain, frames, piece, terminal};
 
     fn run_events(events: &[(&str, String)]) -> Vec<StreamChunk> {
         test_support::run_events(OpenAiDecoder::new(), events)
@@ -1231,10 +1231,7 @@ mod tests {
         }
         decoder.finish();
         decoder.fail(StreamError::new(StreamErrorKind::ConnectionError, "x"));
-        let mut chunks = Vec::new();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        let chunks = drain(&mut decoder);
         assert_eq!(chunks.len(), 2);
         assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
@@ -1253,10 +1250,7 @@ mod tests {
             StreamErrorKind::IdleTimeout,
             "no bytes for 60s",
         ));
-        let mut chunks = Vec::new();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        let chunks = drain(&mut decoder);
         assert_eq!(
             frames(&chunks[1..]),
             concat!(

@@ -18,11 +18,16 @@ pub(super) fn run_events<N: AsRef<str>, D: AsRef<str>>(
     let mut chunks = Vec::new();
     for (name, data) in events {
         decoder.decode(&Event::new(name.as_ref(), data.as_ref()));
-        chunks.extend(core::iter::from_fn(|| decoder.next_chunk()));
+        chunks.extend(drain(&mut decoder));
     }
     decoder.finish();
-    chunks.extend(core::iter::from_fn(|| decoder.next_chunk()));
+    chunks.extend(drain(&mut decoder));
     chunks
+}
+
+/// Every chunk `decoder` has ready.
+pub(super) fn drain(decoder: &mut impl Decode) -> Vec<StreamChunk> {
+    core::iter::from_fn(|| decoder.next_chunk()).collect()
 }
 
 /// [`run_events`] with events that have no `event:` field (named `message`).

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use super::AnthropicDecoder;
 use crate::chunk::{Finish, FinishReason, StreamChunk, StreamError, StreamErrorKind, Usage};
 use crate::decode::Decode;
-use crate::decode::test_support::{piece, run_events, terminal};
+use crate::decode::test_support::{drain, piece, run_events, terminal};
 use crate::sse::Event;
 
 const START: (&str, &str) = (
@@ -839,7 +839,7 @@ fn nothing_after_the_terminal_chunk() {
     ));
     decoder.fail(StreamError::new(StreamErrorKind::ConnectionError, "reset"));
     decoder.finish();
-    let chunks: Vec<_> = core::iter::from_fn(|| decoder.next_chunk()).collect();
+    let chunks = drain(&mut decoder);
     assert_eq!(chunks.len(), 1);
     assert!(terminal(&chunks).is_success());
     assert!(decoder.is_done());
@@ -854,7 +854,7 @@ fn transport_failure_keeps_what_was_known() {
         "no bytes for 30s",
     ));
     decoder.finish();
-    let chunks: Vec<_> = core::iter::from_fn(|| decoder.next_chunk()).collect();
+    let chunks = drain(&mut decoder);
     let fin = terminal(&chunks);
     assert_eq!(fin.id.as_deref(), Some("msg_01"));
     assert_eq!(error_of(&chunks).kind, StreamErrorKind::IdleTimeout);
@@ -906,7 +906,7 @@ fn double_finish_gives_one_terminal() {
     let mut decoder = AnthropicDecoder::new();
     decoder.finish();
     decoder.finish();
-    let chunks: Vec<_> = core::iter::from_fn(|| decoder.next_chunk()).collect();
+    let chunks = drain(&mut decoder);
     assert_eq!(chunks.len(), 1);
     assert_eq!(error_of(&chunks).kind, StreamErrorKind::IncompleteStream);
 }
