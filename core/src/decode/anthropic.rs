@@ -55,7 +55,7 @@ use core::fmt;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::chunk::{FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, Usage};
+use crate::chunk::{FinishReason, Provider, StreamError, StreamErrorKind, Usage};
 use crate::sse::Event;
 
 use super::json::{CompactJson, string_from_raw};
@@ -855,9 +855,7 @@ fn type_error(data: &str) -> String {
 }
 
 impl Decode for AnthropicDecoder {
-    fn provider(&self) -> Provider {
-        self.out.provider()
-    }
+    decode_via_emitter!();
 
     fn decode(&mut self, event: &Event<'_>) {
         if self.out.is_done() {
@@ -891,18 +889,6 @@ impl Decode for AnthropicDecoder {
         };
         self.out
             .fail_with(StreamErrorKind::IncompleteStream, message);
-    }
-
-    fn fail(&mut self, error: StreamError) {
-        self.out.fail(error);
-    }
-
-    fn next_chunk(&mut self) -> Option<StreamChunk> {
-        self.out.next_chunk()
-    }
-
-    fn is_done(&self) -> bool {
-        self.out.is_done()
     }
 }
 

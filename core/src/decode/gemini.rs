@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::chunk::{FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, Usage};
+use crate::chunk::{FinishReason, Provider, StreamErrorKind, Usage};
 use crate::sse::Event;
 
 use super::json::{
@@ -23,7 +23,7 @@ use super::{Decode, Emitter};
 /// | `candidates[0].content.parts[].text` | text tokens |
 /// | a `text` part with `"thought": true` | reasoning |
 /// | `functionCall` `{id?, name, args}` | one complete tool-call piece: `id` only when Gemini sent one, `name`, and `args` as compact JSON (key order and numbers as sent; `"{}"` when `args` is absent) |
-/// | `thoughtSignature` on any part | a [`StreamChunk::ReasoningSignature`] (no frame) right after that part's chunk |
+/// | `thoughtSignature` on any part | a [`StreamChunk::ReasoningSignature`](crate::StreamChunk::ReasoningSignature) (no frame) right after that part's chunk |
 /// | `candidates[0].finishReason` | the finish reason (see below) |
 /// | `promptFeedback.blockReason` | a `content_filter` finish with the block reason as `provider_finish_reason` |
 /// | `usageMetadata` | usage: running totals on every chunk, the last report wins |
@@ -234,9 +234,7 @@ fn finish_reason(raw: &str) -> FinishReason {
 }
 
 impl Decode for GeminiDecoder {
-    fn provider(&self) -> Provider {
-        self.out.provider()
-    }
+    decode_via_emitter!();
 
     fn decode(&mut self, event: &Event<'_>) {
         if self.out.is_done() {
@@ -260,18 +258,6 @@ impl Decode for GeminiDecoder {
         if !self.out.is_done() {
             self.end();
         }
-    }
-
-    fn fail(&mut self, error: StreamError) {
-        self.out.fail(error);
-    }
-
-    fn next_chunk(&mut self) -> Option<StreamChunk> {
-        self.out.next_chunk()
-    }
-
-    fn is_done(&self) -> bool {
-        self.out.is_done()
     }
 }
 
@@ -391,6 +377,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::chunk::{StreamChunk, StreamError};
     use crate::decode::test_support::{self, drain, frames, piece, terminal};
 
     fn run_events(events: &[(&str, String)]) -> Vec<StreamChunk> {

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use serde::Deserialize;
 
-use crate::chunk::{FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, Usage};
+use crate::chunk::{FinishReason, Provider, StreamErrorKind, Usage};
 use crate::sse::Event;
 
 use super::json::{
@@ -361,9 +361,7 @@ fn finish_reason(raw: &str) -> FinishReason {
 }
 
 impl Decode for OpenAiDecoder {
-    fn provider(&self) -> Provider {
-        self.out.provider()
-    }
+    decode_via_emitter!();
 
     fn decode(&mut self, event: &Event<'_>) {
         if self.out.is_done() {
@@ -395,18 +393,6 @@ impl Decode for OpenAiDecoder {
         if !self.out.is_done() {
             self.end(false);
         }
-    }
-
-    fn fail(&mut self, error: StreamError) {
-        self.out.fail(error);
-    }
-
-    fn next_chunk(&mut self) -> Option<StreamChunk> {
-        self.out.next_chunk()
-    }
-
-    fn is_done(&self) -> bool {
-        self.out.is_done()
     }
 }
 
@@ -536,6 +522,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::chunk::{StreamChunk, StreamError};
     use crate::decode::test_support::{self, drain, frames, piece, terminal};
 
     fn run_events(events: &[(&str, String)]) -> Vec<StreamChunk> {
