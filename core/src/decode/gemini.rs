@@ -800,15 +800,6 @@ mod tests {
             "{\"promptFeedback\":null}",
             "{\"usageMetadata\":{\"candidatesTokenCount\":18446744073709551615,\"thoughtsTokenCount\":5}}",
         ];
-        for input in inputs {
-            for name in ["message", "error"] {
-                let chunks = run_events(&[(name, input.into()), ("message", text("a"))]);
-                assert!(
-                    chunks.last().is_some_and(StreamChunk::is_done),
-                    "{name}: {input}"
-                );
-                assert_eq!(chunks.iter().filter(|c| c.is_done()).count(), 1);
-            }
-        }
+        test_support::assert_one_terminal_after_each(GeminiDecoder::new, &inputs, &text("a"));
     }
 }

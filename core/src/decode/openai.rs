@@ -1284,15 +1284,6 @@ mod tests {
             "{\"usage\":{\"prompt_tokens\":18446744073709551615,\"completion_tokens\":1}}",
             "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\ud800\"}}]}",
         ];
-        for input in inputs {
-            for name in ["message", "error"] {
-                let chunks = run_events(&[(name, input.into()), ("message", text("a"))]);
-                assert!(
-                    chunks.last().is_some_and(StreamChunk::is_done),
-                    "{name}: {input}"
-                );
-                assert_eq!(chunks.iter().filter(|c| c.is_done()).count(), 1);
-            }
-        }
+        test_support::assert_one_terminal_after_each(OpenAiDecoder::new, &inputs, &text("a"));
     }
 }

@@ -72,3 +72,22 @@ pub(super) fn piece(
         arguments: arguments.into(),
     })
 }
+
+/// Each of `inputs`, as an event named `message` and as one named `error`, followed by the valid
+/// event data `then`, ends in exactly one terminal chunk, last (and does not panic).
+pub(super) fn assert_one_terminal_after_each<D: Decode>(
+    new: impl Fn() -> D,
+    inputs: &[&str],
+    then: &str,
+) {
+    for input in inputs {
+        for name in ["message", "error"] {
+            let chunks = run_events(new(), &[(name, *input), ("message", then)]);
+            let terminals = chunks.iter().filter(|c| c.is_done()).count();
+            assert!(
+                terminals == 1 && chunks.last().is_some_and(StreamChunk::is_done),
+                "{name}: {input}: {chunks:#?}"
+            );
+        }
+    }
+}
