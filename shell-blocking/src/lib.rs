@@ -35,5 +35,10 @@ pub use llm_sse_core::sse::{EndOfInput, OwnedEvent};
 #[doc(no_inline)]
 pub use llm_sse_core::{Normalizer, StreamChunk};
 
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 /// How many bytes one read asks for.
 const READ_SIZE: usize = 16 * 1024;
