@@ -549,7 +549,8 @@ data: {\"type\":\"message_stop\"}\n\n";
     #[test]
     fn seed_corpora_pass() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
-        let targets: [(&str, fn(&[u8])); 5] = [
+        type Target = fn(&[u8]);
+        let targets: [(&str, Target); 5] = [
             ("sse_parser", sse_parser),
             ("anthropic_decoder", anthropic_decoder),
             ("openai_decoder", openai_decoder),

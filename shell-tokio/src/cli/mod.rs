@@ -48,8 +48,8 @@ enum Command {
 #[derive(Debug, Args)]
 struct InputArgs {
     /// Feed the bytes to the parser in chunks of exactly N bytes (the last may be shorter)
-    /// instead of as they are read.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
+    /// instead of as they are read (at most 16 MiB).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
     chunk_size: Option<u64>,
     /// Largest event data accepted, in bytes (lines may be up to 1 KiB longer); the default is
     /// 16 MiB. A larger event is an error rather than unbounded buffering.
