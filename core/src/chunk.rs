@@ -180,7 +180,10 @@ pub struct StreamError {
 impl StreamError {
     /// A new error of `kind` with `message`.
     pub fn new(kind: StreamErrorKind, message: impl Into<String>) -> Self {
-        StreamError { kind, message: message.into() }
+        StreamError {
+            kind,
+            message: message.into(),
+        }
     }
 
     /// The wire `type` of this error.

@@ -27,6 +27,7 @@
 
 extern crate alloc;
 
+mod accumulate;
 mod chunk;
 pub mod decode;
 pub mod frame;
@@ -36,6 +37,10 @@ pub mod sse;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use accumulate::{
+    AccumulateError, Accumulator, ContentBlock, Message, PartialBlock, PartialMessage,
+    PartialToolCall, ToolCall, ToolCallProblem,
+};
 pub use chunk::{
     Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallPiece,
     UnknownProvider, Usage,

@@ -73,55 +73,210 @@ fn cases() -> Vec<Case> {
     vec![
         // --- Dispatch and the data buffer -------------------------------------------------
         case("empty stream", b"", vec![], CLEAN),
-        case("single event", b"data: hello\n\n", vec![msg("hello")], CLEAN),
-        case("two events", b"data: a\n\ndata: b\n\n", vec![msg("a"), msg("b")], CLEAN),
-        case("multi-line data joined with LF", b"data: a\ndata: b\ndata: c\n\n", vec![msg("a\nb\nc")], CLEAN),
-        case("only one trailing LF removed", b"data: a\ndata:\n\n", vec![msg("a\n")], CLEAN),
-        case("empty data field dispatches empty data", b"data\n\n", vec![msg("")], CLEAN),
-        case("data colon no value dispatches empty data", b"data:\n\n", vec![msg("")], CLEAN),
-        case("two empty data lines give one LF", b"data\ndata\n\n", vec![msg("\n")], CLEAN),
-        case("blank line alone dispatches nothing", b"\n\n\n", vec![], CLEAN),
-        case("event without data dispatches nothing", b"event: foo\n\n", vec![], CLEAN),
+        case(
+            "single event",
+            b"data: hello\n\n",
+            vec![msg("hello")],
+            CLEAN,
+        ),
+        case(
+            "two events",
+            b"data: a\n\ndata: b\n\n",
+            vec![msg("a"), msg("b")],
+            CLEAN,
+        ),
+        case(
+            "multi-line data joined with LF",
+            b"data: a\ndata: b\ndata: c\n\n",
+            vec![msg("a\nb\nc")],
+            CLEAN,
+        ),
+        case(
+            "only one trailing LF removed",
+            b"data: a\ndata:\n\n",
+            vec![msg("a\n")],
+            CLEAN,
+        ),
+        case(
+            "empty data field dispatches empty data",
+            b"data\n\n",
+            vec![msg("")],
+            CLEAN,
+        ),
+        case(
+            "data colon no value dispatches empty data",
+            b"data:\n\n",
+            vec![msg("")],
+            CLEAN,
+        ),
+        case(
+            "two empty data lines give one LF",
+            b"data\ndata\n\n",
+            vec![msg("\n")],
+            CLEAN,
+        ),
+        case(
+            "blank line alone dispatches nothing",
+            b"\n\n\n",
+            vec![],
+            CLEAN,
+        ),
+        case(
+            "event without data dispatches nothing",
+            b"event: foo\n\n",
+            vec![],
+            CLEAN,
+        ),
         case(
             "event type reset after an empty dispatch",
             b"event: foo\n\ndata: x\n\n",
             vec![msg("x")],
             CLEAN,
         ),
-        case("id without data dispatches nothing", b"id: 1\n\n", vec![], CLEAN),
+        case(
+            "id without data dispatches nothing",
+            b"id: 1\n\n",
+            vec![],
+            CLEAN,
+        ),
         case(
             "event type resets between events",
             b"event: a\ndata: 1\n\ndata: 2\n\n",
             vec![ev("a", "1", ""), msg("2")],
             CLEAN,
         ),
-        case("field order does not matter", b"data: x\nevent: late\n\n", vec![ev("late", "x", "")], CLEAN),
+        case(
+            "field order does not matter",
+            b"data: x\nevent: late\n\n",
+            vec![ev("late", "x", "")],
+            CLEAN,
+        ),
         // --- The colon split and the one leading space ------------------------------------
-        case("one leading space removed", b"data: x\n\n", vec![msg("x")], CLEAN),
+        case(
+            "one leading space removed",
+            b"data: x\n\n",
+            vec![msg("x")],
+            CLEAN,
+        ),
         case("no space after colon", b"data:x\n\n", vec![msg("x")], CLEAN),
-        case("only one of two spaces removed", b"data:  x\n\n", vec![msg(" x")], CLEAN),
-        case("trailing spaces kept", b"data: x  \n\n", vec![msg("x  ")], CLEAN),
-        case("tab is not removed", b"data:\tx\n\n", vec![msg("\tx")], CLEAN),
-        case("split at the first colon only", b"data: a:b: c\n\n", vec![msg("a:b: c")], CLEAN),
-        case("value that is only a space", b"data: \n\n", vec![msg("")], CLEAN),
-        case("space before colon is part of the name", b"data : x\n\n", vec![], CLEAN),
-        case("field names are case-sensitive", b"Data: x\nDATA: y\n\n", vec![], CLEAN),
-        case("unknown fields are ignored", b"foo: bar\ndata: x\nbaz\n\n", vec![msg("x")], CLEAN),
-        case("leading space in name makes it unknown", b" data: x\n\n", vec![], CLEAN),
+        case(
+            "only one of two spaces removed",
+            b"data:  x\n\n",
+            vec![msg(" x")],
+            CLEAN,
+        ),
+        case(
+            "trailing spaces kept",
+            b"data: x  \n\n",
+            vec![msg("x  ")],
+            CLEAN,
+        ),
+        case(
+            "tab is not removed",
+            b"data:\tx\n\n",
+            vec![msg("\tx")],
+            CLEAN,
+        ),
+        case(
+            "split at the first colon only",
+            b"data: a:b: c\n\n",
+            vec![msg("a:b: c")],
+            CLEAN,
+        ),
+        case(
+            "value that is only a space",
+            b"data: \n\n",
+            vec![msg("")],
+            CLEAN,
+        ),
+        case(
+            "space before colon is part of the name",
+            b"data : x\n\n",
+            vec![],
+            CLEAN,
+        ),
+        case(
+            "field names are case-sensitive",
+            b"Data: x\nDATA: y\n\n",
+            vec![],
+            CLEAN,
+        ),
+        case(
+            "unknown fields are ignored",
+            b"foo: bar\ndata: x\nbaz\n\n",
+            vec![msg("x")],
+            CLEAN,
+        ),
+        case(
+            "leading space in name makes it unknown",
+            b" data: x\n\n",
+            vec![],
+            CLEAN,
+        ),
         // --- Comments ---------------------------------------------------------------------
-        case("comment ignored", b": hello\ndata: x\n\n", vec![msg("x")], CLEAN),
-        case("lone colon comment", b":\ndata: x\n\n", vec![msg("x")], CLEAN),
-        case("comment does not dispatch", b"data: x\n: keep-alive\n\n", vec![msg("x")], CLEAN),
+        case(
+            "comment ignored",
+            b": hello\ndata: x\n\n",
+            vec![msg("x")],
+            CLEAN,
+        ),
+        case(
+            "lone colon comment",
+            b":\ndata: x\n\n",
+            vec![msg("x")],
+            CLEAN,
+        ),
+        case(
+            "comment does not dispatch",
+            b"data: x\n: keep-alive\n\n",
+            vec![msg("x")],
+            CLEAN,
+        ),
         case("comment only stream", b": ping\n: ping\n", vec![], CLEAN),
-        case("comment between data lines", b"data: a\n:c\ndata: b\n\n", vec![msg("a\nb")], CLEAN),
+        case(
+            "comment between data lines",
+            b"data: a\n:c\ndata: b\n\n",
+            vec![msg("a\nb")],
+            CLEAN,
+        ),
         // --- event ------------------------------------------------------------------------
-        case("event sets the type", b"event: add\ndata: 1\n\n", vec![ev("add", "1", "")], CLEAN),
-        case("empty event means message", b"event:\ndata: 1\n\n", vec![msg("1")], CLEAN),
-        case("event without colon means message", b"event\ndata: 1\n\n", vec![msg("1")], CLEAN),
-        case("last event field wins", b"event: a\nevent: b\ndata: 1\n\n", vec![ev("b", "1", "")], CLEAN),
-        case("event with leading space kept", b"event:  a\ndata: 1\n\n", vec![ev(" a", "1", "")], CLEAN),
+        case(
+            "event sets the type",
+            b"event: add\ndata: 1\n\n",
+            vec![ev("add", "1", "")],
+            CLEAN,
+        ),
+        case(
+            "empty event means message",
+            b"event:\ndata: 1\n\n",
+            vec![msg("1")],
+            CLEAN,
+        ),
+        case(
+            "event without colon means message",
+            b"event\ndata: 1\n\n",
+            vec![msg("1")],
+            CLEAN,
+        ),
+        case(
+            "last event field wins",
+            b"event: a\nevent: b\ndata: 1\n\n",
+            vec![ev("b", "1", "")],
+            CLEAN,
+        ),
+        case(
+            "event with leading space kept",
+            b"event:  a\ndata: 1\n\n",
+            vec![ev(" a", "1", "")],
+            CLEAN,
+        ),
         // --- id ---------------------------------------------------------------------------
-        case("id set", b"id: 7\ndata: x\n\n", vec![ev("message", "x", "7")], CLEAN),
+        case(
+            "id set",
+            b"id: 7\ndata: x\n\n",
+            vec![ev("message", "x", "7")],
+            CLEAN,
+        ),
         case(
             "id persists across events",
             b"id: 7\ndata: x\n\ndata: y\n\n",
@@ -165,23 +320,53 @@ fn cases() -> Vec<Case> {
             CLEAN,
         ),
         // --- retry ------------------------------------------------------------------------
-        case("retry digits", b"retry: 1000\n", vec![Out::Retry(1000)], CLEAN),
+        case(
+            "retry digits",
+            b"retry: 1000\n",
+            vec![Out::Retry(1000)],
+            CLEAN,
+        ),
         case("retry zero", b"retry: 0\n", vec![Out::Retry(0)], CLEAN),
-        case("retry with leading zeros", b"retry: 007\n", vec![Out::Retry(7)], CLEAN),
+        case(
+            "retry with leading zeros",
+            b"retry: 007\n",
+            vec![Out::Retry(7)],
+            CLEAN,
+        ),
         case("retry non-digit ignored", b"retry: 10a\n", vec![], CLEAN),
         case("retry negative ignored", b"retry: -1\n", vec![], CLEAN),
         case("retry decimal ignored", b"retry: 1.5\n", vec![], CLEAN),
         case("retry empty ignored", b"retry:\nretry\n", vec![], CLEAN),
-        case("retry with two spaces ignored", b"retry:  5\n", vec![], CLEAN),
-        case("retry trailing space ignored", b"retry: 5 \n", vec![], CLEAN),
-        case("retry beyond 32 bits kept", b"retry: 5000000000\n", vec![Out::Retry(5_000_000_000)], CLEAN),
+        case(
+            "retry with two spaces ignored",
+            b"retry:  5\n",
+            vec![],
+            CLEAN,
+        ),
+        case(
+            "retry trailing space ignored",
+            b"retry: 5 \n",
+            vec![],
+            CLEAN,
+        ),
+        case(
+            "retry beyond 32 bits kept",
+            b"retry: 5000000000\n",
+            vec![Out::Retry(5_000_000_000)],
+            CLEAN,
+        ),
         case(
             "retry beyond 64 bits saturates",
             b"retry: 99999999999999999999999\n",
             vec![Out::Retry(u64::MAX)],
             CLEAN,
         ),
-        case("retry full-width digits ignored", "retry: １\n".as_bytes(), vec![], CLEAN),
+        case(
+            "retry full-width digits ignored",
+            "retry: １\n".as_bytes(),
+            vec![],
+            CLEAN,
+        ),
         case(
             "retry reported in stream order",
             b"data: a\nretry: 5\n\ndata: b\n\n",
@@ -189,21 +374,61 @@ fn cases() -> Vec<Case> {
             CLEAN,
         ),
         // --- Line ends --------------------------------------------------------------------
-        case("CRLF line ends", b"data: a\r\ndata: b\r\n\r\n", vec![msg("a\nb")], CLEAN),
-        case("CR-only line ends", b"data: a\rdata: b\r\r", vec![msg("a\nb")], CLEAN),
+        case(
+            "CRLF line ends",
+            b"data: a\r\ndata: b\r\n\r\n",
+            vec![msg("a\nb")],
+            CLEAN,
+        ),
+        case(
+            "CR-only line ends",
+            b"data: a\rdata: b\r\r",
+            vec![msg("a\nb")],
+            CLEAN,
+        ),
         case(
             "mixed line ends",
             b"data: a\r\ndata: b\rdata: c\n\r\ndata: d\r\r",
             vec![msg("a\nb\nc"), msg("d")],
             CLEAN,
         ),
-        case("LF CR is two line ends", b"data: a\n\r", vec![msg("a")], CLEAN),
-        case("CR CR LF is a blank line then", b"data: a\r\r\n", vec![msg("a")], CLEAN),
-        case("CRLFCRLF dispatches once", b"data: a\r\n\r\n\r\n", vec![msg("a")], CLEAN),
-        case("CR in the middle splits the line", b"data: a\rb\n\n", vec![msg("a")], CLEAN),
+        case(
+            "LF CR is two line ends",
+            b"data: a\n\r",
+            vec![msg("a")],
+            CLEAN,
+        ),
+        case(
+            "CR CR LF is a blank line then",
+            b"data: a\r\r\n",
+            vec![msg("a")],
+            CLEAN,
+        ),
+        case(
+            "CRLFCRLF dispatches once",
+            b"data: a\r\n\r\n\r\n",
+            vec![msg("a")],
+            CLEAN,
+        ),
+        case(
+            "CR in the middle splits the line",
+            b"data: a\rb\n\n",
+            vec![msg("a")],
+            CLEAN,
+        ),
         // --- UTF-8 and BOM ----------------------------------------------------------------
-        case("unicode data", "data: héllo ✓ 😀\n\n".as_bytes(), vec![msg("héllo ✓ 😀")], CLEAN),
-        case("leading BOM stripped", b"\xEF\xBB\xBFdata: x\n\n", vec![msg("x")], CLEAN),
+        case(
+            "unicode data",
+            "data: héllo ✓ 😀\n\n".as_bytes(),
+            vec![msg("héllo ✓ 😀")],
+            CLEAN,
+        ),
+        case(
+            "leading BOM stripped",
+            b"\xEF\xBB\xBFdata: x\n\n",
+            vec![msg("x")],
+            CLEAN,
+        ),
         case(
             "only one leading BOM stripped",
             b"\xEF\xBB\xBF\xEF\xBB\xBFdata: x\n\n",
@@ -216,10 +441,30 @@ fn cases() -> Vec<Case> {
             vec![msg("x")],
             CLEAN,
         ),
-        case("BOM inside a value kept", b"data: \xEF\xBB\xBFx\n\n", vec![msg("\u{FEFF}x")], CLEAN),
-        case("BOM then blank line", b"\xEF\xBB\xBF\ndata: x\n\n", vec![msg("x")], CLEAN),
-        case("truncated BOM is not a BOM", b"\xEF\xBBdata: x\n\n", vec![], CLEAN),
-        case("invalid byte replaced", b"data: a\xFFb\n\n", vec![msg("a\u{FFFD}b")], CLEAN),
+        case(
+            "BOM inside a value kept",
+            b"data: \xEF\xBB\xBFx\n\n",
+            vec![msg("\u{FEFF}x")],
+            CLEAN,
+        ),
+        case(
+            "BOM then blank line",
+            b"\xEF\xBB\xBF\ndata: x\n\n",
+            vec![msg("x")],
+            CLEAN,
+        ),
+        case(
+            "truncated BOM is not a BOM",
+            b"\xEF\xBBdata: x\n\n",
+            vec![],
+            CLEAN,
+        ),
+        case(
+            "invalid byte replaced",
+            b"data: a\xFFb\n\n",
+            vec![msg("a\u{FFFD}b")],
+            CLEAN,
+        ),
         case(
             "truncated sequence before line end is one replacement",
             b"data: \xE2\x82\n\n",
@@ -250,26 +495,61 @@ fn cases() -> Vec<Case> {
             vec![msg("y")],
             CLEAN,
         ),
-        case("NUL in data kept", b"data: a\x00b\n\n", vec![msg("a\0b")], CLEAN),
+        case(
+            "NUL in data kept",
+            b"data: a\x00b\n\n",
+            vec![msg("a\0b")],
+            CLEAN,
+        ),
         // --- End of input -----------------------------------------------------------------
-        case("unterminated event not dispatched", b"data: x\n", vec![], pending_event(0)),
-        case("partial last line not processed", b"data: x", vec![], partial(7)),
+        case(
+            "unterminated event not dispatched",
+            b"data: x\n",
+            vec![],
+            pending_event(0),
+        ),
+        case(
+            "partial last line not processed",
+            b"data: x",
+            vec![],
+            partial(7),
+        ),
         case(
             "event then partial line",
             b"data: a\n\ndata: b",
             vec![msg("a")],
             partial(7),
         ),
-        case("partial retry line not applied", b"retry: 10", vec![], partial(9)),
-        case("unterminated event type only", b"event: x\n", vec![], pending_event(0)),
+        case(
+            "partial retry line not applied",
+            b"retry: 10",
+            vec![],
+            partial(9),
+        ),
+        case(
+            "unterminated event type only",
+            b"event: x\n",
+            vec![],
+            pending_event(0),
+        ),
         case(
             "pending data and a partial line",
             b"data: a\ndata: b",
             vec![],
             pending_event(7),
         ),
-        case("final CR ends the line", b"data: x\r\r", vec![msg("x")], CLEAN),
-        case("partial comment", b"data: a\n\n: ke", vec![msg("a")], partial(4)),
+        case(
+            "final CR ends the line",
+            b"data: x\r\r",
+            vec![msg("x")],
+            CLEAN,
+        ),
+        case(
+            "partial comment",
+            b"data: a\n\n: ke",
+            vec![msg("a")],
+            partial(4),
+        ),
     ]
 }
 
@@ -323,8 +603,16 @@ fn conformance_with_trailing_partial_data() {
         let mut input = c.input.to_vec();
         input.extend_from_slice(b"data: never dispatched");
         let (out, end) = run(&[&input]);
-        assert_eq!(out, c.expected, "case {:?} with trailing partial data", c.name);
-        assert!(!end.is_clean(), "case {:?}: truncation must be reported", c.name);
+        assert_eq!(
+            out, c.expected,
+            "case {:?} with trailing partial data",
+            c.name
+        );
+        assert!(
+            !end.is_clean(),
+            "case {:?}: truncation must be reported",
+            c.name
+        );
     }
 }
 
@@ -431,7 +719,10 @@ fn line_without_newline_hits_the_line_limit_not_memory() {
     // Sticky.
     assert!(matches!(
         parser.next_event(),
-        Err(ParseError::LimitExceeded { limit: Limit::LineLength, .. })
+        Err(ParseError::LimitExceeded {
+            limit: Limit::LineLength,
+            ..
+        })
     ));
 }
 
@@ -485,7 +776,13 @@ fn feeding_after_finish_is_a_usage_error() {
 fn many_events_in_one_feed_and_tiny_feeds_agree() {
     let mut input = Vec::new();
     for i in 0..500 {
-        input.extend_from_slice(format!("id: {i}\nevent: e{}\ndata: line {i}\ndata: more\r\n\r", i % 7).as_bytes());
+        input.extend_from_slice(
+            format!(
+                "id: {i}\nevent: e{}\ndata: line {i}\ndata: more\r\n\r",
+                i % 7
+            )
+            .as_bytes(),
+        );
     }
     let whole = run(&[&input]);
     let chunks: Vec<&[u8]> = input.chunks(3).collect();

@@ -54,6 +54,7 @@ pub struct XorShift(pub u64);
 
 impl XorShift {
     /// The next pseudo-random number.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;

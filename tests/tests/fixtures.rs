@@ -20,11 +20,9 @@ fn check_provider(provider: Provider, at_least: usize) {
         let input = std::fs::read(sse).unwrap();
         let golden_path = sse.with_extension("frames");
         let actual = frames(provider, &input, Split::Whole);
-        if bless {
-            if std::fs::read(&golden_path).ok().as_deref() != Some(&actual[..]) {
-                std::fs::write(&golden_path, &actual).unwrap();
-                eprintln!("blessed {}", golden_path.display());
-            }
+        if bless && std::fs::read(&golden_path).ok().as_deref() != Some(&actual[..]) {
+            std::fs::write(&golden_path, &actual).unwrap();
+            eprintln!("blessed {}", golden_path.display());
         }
         let golden = std::fs::read(&golden_path)
             .unwrap_or_else(|e| panic!("{}: {e}", golden_path.display()));

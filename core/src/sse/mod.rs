@@ -67,7 +67,11 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     /// An event with the given type and data and an empty last event ID.
     pub const fn new(event: &'a str, data: &'a str) -> Self {
-        Event { event, data, id: "" }
+        Event {
+            event,
+            data,
+            id: "",
+        }
     }
 
     /// Copies the event out of the parser's buffers.

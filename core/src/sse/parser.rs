@@ -99,7 +99,10 @@ impl fmt::Display for ParseError {
                     Limit::LineLength => "line length",
                     Limit::DataLength => "event data size",
                 };
-                write!(f, "{what} limit exceeded: {actual} bytes, at most {max} allowed")
+                write!(
+                    f,
+                    "{what} limit exceeded: {actual} bytes, at most {max} allowed"
+                )
             }
             ParseError::FedAfterFinish => f.write_str("bytes were fed after the end of input"),
         }

@@ -1,0 +1,897 @@
+//! [`Accumulator`]: folds a normalized chunk stream into the final [`Message`], as the official
+//! SDKs' final-message helpers do.
+//!
+//! # Folding rules
+//!
+//! - Consecutive [`StreamChunk::Token`]s form one [`ContentBlock::Text`]. Any other content chunk
+//!   (reasoning, a signature, redacted reasoning, any tool-call piece) ends the text block; the
+//!   next token starts a new one.
+//! - Consecutive [`StreamChunk::Reasoning`] chunks form one [`ContentBlock::Thinking`], which a
+//!   [`StreamChunk::ReasoningSignature`] closes: the signature is stored unchanged in that block.
+//!   A signature with no open thinking block before it (a thinking block whose text was empty)
+//!   becomes a thinking block with empty text and that signature, so no signature is ever lost.
+//!   Reasoning that no signature closes (OpenAI-compatible `reasoning_content`, Gemini thoughts)
+//!   gives a thinking block whose `signature` is `None`.
+//! - Each [`StreamChunk::RedactedReasoning`] is its own [`ContentBlock::RedactedThinking`], its
+//!   data unchanged.
+//! - Tool-call pieces group by their `index`: the call takes the content position of its first
+//!   piece; its `id` and `name` come from the first piece that carries them (servers that repeat
+//!   them on later pieces are fine: later values are ignored); its raw arguments are the
+//!   concatenation of every piece's fragment, in order. The arguments are parsed as JSON by
+//!   [`Accumulator::finish`] only, when the stream has ended successfully.
+//! - Empty `Token` and `Reasoning` chunks (which the decoders never produce) are ignored: they
+//!   would otherwise create empty blocks, which Anthropic rejects when the turn is sent back.
+//! - The terminal chunk ([`StreamChunk::Done`]) supplies provider, id, model, finish reasons and
+//!   usage. Chunks pushed after it are ignored ([`Accumulator::push`] returns `false`), matching
+//!   the decoders' own rule that nothing follows the terminal chunk.
+//!
+//! # Outcomes of [`Accumulator::finish`]
+//!
+//! - `Ok(Message)`: the stream ended normally and every tool call is complete (id, name, and
+//!   arguments that parse as JSON; empty arguments mean `{}`, as in Anthropic's SDK, where a
+//!   `tool_use` block that streamed no JSON keeps its empty input).
+//! - `Err(AccumulateError::Stream)`: the stream ended with an error terminal chunk.
+//! - `Err(AccumulateError::Unfinished)`: no terminal chunk was pushed.
+//! - `Err(AccumulateError::InvalidToolCall)`: the stream ended normally but a tool call is not
+//!   usable (for example its arguments were cut off by the output token limit).
+//!
+//! Every error carries the [`PartialMessage`] accumulated so far. In it tool calls are
+//! [`PartialToolCall`]s holding only the raw argument text: a partial message never presents a
+//! tool call as complete, and never offers parsed arguments of a call that may be unfinished.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::chunk::{
+    Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, Usage,
+};
+
+/// The final assistant message of a successfully finished stream.
+///
+/// Built by [`Accumulator::finish`]. [`to_anthropic_content`](Message::to_anthropic_content) and
+/// [`to_openai_message`](Message::to_openai_message) turn it into the assistant turn of the next
+/// request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The provider the stream came from.
+    pub provider: Provider,
+    /// The provider's message / response id, when known.
+    pub id: Option<String>,
+    /// The model that answered, when known.
+    pub model: Option<String>,
+    /// The content blocks, in stream order.
+    pub content: Vec<ContentBlock>,
+    /// The unified finish reason (never [`FinishReason::Error`]).
+    pub finish_reason: FinishReason,
+    /// The provider's raw finish / stop reason, when it sent one.
+    pub provider_finish_reason: Option<String>,
+    /// Token usage, when the provider reported any.
+    pub usage: Option<Usage>,
+}
+
+/// One block of a [`Message`]'s content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContentBlock {
+    /// Answer text (never empty).
+    Text(String),
+    /// Reasoning ("thinking") text and the signature that closed it.
+    Thinking {
+        /// The reasoning text (empty when the provider streamed only a signature).
+        thinking: String,
+        /// The provider's signature, unchanged. It must be sent back with the block: Anthropic
+        /// rejects a thinking block whose signature is missing or altered. `None` for
+        /// reasoning that carries no signature (OpenAI-compatible servers, Gemini thoughts).
+        signature: Option<String>,
+    },
+    /// An encrypted, redacted reasoning block.
+    RedactedThinking {
+        /// The opaque data, unchanged; send it back as is.
+        data: String,
+    },
+    /// A complete tool call the client should run.
+    ToolCall(ToolCall),
+}
+
+/// A complete tool call: id, name and arguments parsed as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolCall {
+    /// The stream's tool-call index (0, 1, ... in order of first appearance).
+    pub index: u32,
+    /// The provider's call id (may be empty where a provider gives calls no id).
+    pub id: String,
+    /// The tool's name.
+    pub name: String,
+    /// The arguments parsed as JSON (`{}` when no argument text was streamed). Any JSON value is
+    /// accepted; tools are normally given an object, which is what models produce.
+    pub arguments: Value,
+    /// The arguments exactly as streamed (the concatenated fragments).
+    pub raw_arguments: String,
+}
+
+/// What was accumulated before a stream failed, ended early, or produced an unusable tool call.
+///
+/// Carried by every [`AccumulateError`]. The metadata fields come from the terminal chunk and are
+/// `None` when none was pushed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialMessage {
+    /// The provider, when the terminal chunk was pushed.
+    pub provider: Option<Provider>,
+    /// The provider's message / response id, when known.
+    pub id: Option<String>,
+    /// The model, when known.
+    pub model: Option<String>,
+    /// The unified finish reason, when the terminal chunk was pushed.
+    pub finish_reason: Option<FinishReason>,
+    /// The provider's raw finish / stop reason, when known.
+    pub provider_finish_reason: Option<String>,
+    /// Token usage reported before the end, when known.
+    pub usage: Option<Usage>,
+    /// The content blocks, in stream order; tool calls are never parsed here.
+    pub content: Vec<PartialBlock>,
+}
+
+/// One block of a [`PartialMessage`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PartialBlock {
+    /// Answer text.
+    Text(String),
+    /// Reasoning text, and its signature if one arrived.
+    Thinking {
+        /// The reasoning text so far.
+        thinking: String,
+        /// The signature, if it arrived.
+        signature: Option<String>,
+    },
+    /// An encrypted, redacted reasoning block.
+    RedactedThinking {
+        /// The opaque data, unchanged.
+        data: String,
+    },
+    /// A tool call as streamed: possibly cut off, never to be run.
+    ToolCall(PartialToolCall),
+}
+
+/// A tool call as streamed, not validated: its arguments may be incomplete JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialToolCall {
+    /// The stream's tool-call index.
+    pub index: u32,
+    /// The call id, if a piece carried one.
+    pub id: Option<String>,
+    /// The tool name, if a piece carried one.
+    pub name: Option<String>,
+    /// The argument fragments received so far, concatenated.
+    pub raw_arguments: String,
+}
+
+/// Why a tool call of a successfully ended stream is not usable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ToolCallProblem {
+    /// No piece of the call carried an id.
+    MissingId,
+    /// No piece of the call carried a name.
+    MissingName,
+    /// The concatenated arguments are not valid JSON.
+    InvalidArguments {
+        /// The JSON parser's description of the problem.
+        message: String,
+        /// The 1-based line of the problem in the raw arguments.
+        line: usize,
+        /// The 1-based column of the problem in the raw arguments.
+        column: usize,
+    },
+}
+
+impl fmt::Display for ToolCallProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ToolCallProblem::MissingId => f.write_str("no piece carried a call id"),
+            ToolCallProblem::MissingName => f.write_str("no piece carried a tool name"),
+            ToolCallProblem::InvalidArguments { message, .. } => {
+                write!(f, "arguments are not valid JSON: {message}")
+            }
+        }
+    }
+}
+
+/// Why [`Accumulator::finish`] produced no [`Message`].
+///
+/// Every variant carries the [`PartialMessage`] accumulated so far
+/// ([`partial`](AccumulateError::partial)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccumulateError {
+    /// The stream ended with an error terminal chunk.
+    Stream {
+        /// The error the terminal chunk carried.
+        error: StreamError,
+        /// What arrived before the error (metadata from the terminal chunk).
+        partial: Box<PartialMessage>,
+    },
+    /// No terminal chunk was pushed: the stream ended early, or was not driven to its end.
+    Unfinished {
+        /// What arrived (no metadata: that comes with the terminal chunk).
+        partial: Box<PartialMessage>,
+    },
+    /// The stream ended normally, but a tool call is not usable.
+    InvalidToolCall {
+        /// The call, as streamed.
+        call: Box<PartialToolCall>,
+        /// What is wrong with it.
+        problem: ToolCallProblem,
+        /// The whole message, with every tool call unparsed.
+        partial: Box<PartialMessage>,
+    },
+}
+
+impl AccumulateError {
+    /// The message accumulated before the failure.
+    pub fn partial(&self) -> &PartialMessage {
+        match self {
+            AccumulateError::Stream { partial, .. }
+            | AccumulateError::Unfinished { partial }
+            | AccumulateError::InvalidToolCall { partial, .. } => partial,
+        }
+    }
+
+    /// Takes the message accumulated before the failure.
+    pub fn into_partial(self) -> PartialMessage {
+        match self {
+            AccumulateError::Stream { partial, .. }
+            | AccumulateError::Unfinished { partial }
+            | AccumulateError::InvalidToolCall { partial, .. } => *partial,
+        }
+    }
+}
+
+impl fmt::Display for AccumulateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccumulateError::Stream { error, .. } => {
+                write!(f, "stream ended with an error: {error}")
+            }
+            AccumulateError::Unfinished { .. } => {
+                f.write_str("stream ended without its terminal chunk")
+            }
+            AccumulateError::InvalidToolCall { call, problem, .. } => {
+                write!(f, "tool call {}", call.index)?;
+                match (&call.id, &call.name) {
+                    (Some(id), Some(name)) => write!(f, " (id {id}, name {name})")?,
+                    (Some(id), None) => write!(f, " (id {id})")?,
+                    (None, Some(name)) => write!(f, " (name {name})")?,
+                    (None, None) => {}
+                }
+                write!(f, ": {problem}")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for AccumulateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AccumulateError::Stream { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Which block the next chunk of the same kind extends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Open {
+    #[default]
+    Nothing,
+    Text,
+    Thinking,
+}
+
+/// Folds a stream of [`StreamChunk`]s into the final [`Message`].
+///
+/// Push every chunk in order ([`push`](Accumulator::push) or
+/// [`push_owned`](Accumulator::push_owned), or `extend`), then call
+/// [`finish`](Accumulator::finish). The rules are under [Folding rules](#folding-rules) below;
+/// the outcomes are described on [`finish`](Accumulator::finish). Driven by a
+/// [`Normalizer`](crate::Normalizer), push every chunk its `next_chunk` yields, and call `finish`
+/// after the normalizer's terminal chunk (which it always produces once finished or failed).
+///
+/// ```
+/// use llm_sse_core::{
+///     Accumulator, ContentBlock, Finish, FinishReason, Provider, StreamChunk, ToolCallPiece,
+/// };
+///
+/// let chunks = [
+///     StreamChunk::Reasoning("Need the ".into()),
+///     StreamChunk::Reasoning("weather.".into()),
+///     StreamChunk::ReasoningSignature("sig-1".into()),
+///     StreamChunk::Token("Let me ".into()),
+///     StreamChunk::Token("check.".into()),
+///     StreamChunk::ToolCall(ToolCallPiece {
+///         index: 0,
+///         id: Some("toolu_1".into()),
+///         name: Some("get_weather".into()),
+///         arguments: String::new(),
+///     }),
+///     StreamChunk::ToolCall(ToolCallPiece {
+///         index: 0,
+///         id: None,
+///         name: None,
+///         arguments: "{\"city\":\"Paris\"}".into(),
+///     }),
+///     StreamChunk::Done(Box::new(Finish {
+///         provider: Provider::Anthropic,
+///         id: Some("msg_1".into()),
+///         model: Some("claude-sonnet-4-5".into()),
+///         finish_reason: FinishReason::ToolCalls,
+///         provider_finish_reason: Some("tool_use".into()),
+///         usage: None,
+///         error: None,
+///     })),
+/// ];
+/// let mut acc = Accumulator::new();
+/// acc.extend(&chunks);
+/// let message = acc.finish()?;
+///
+/// assert_eq!(message.finish_reason, FinishReason::ToolCalls);
+/// assert_eq!(message.text(), "Let me check.");
+/// assert_eq!(
+///     message.content[0],
+///     ContentBlock::Thinking {
+///         thinking: "Need the weather.".into(),
+///         signature: Some("sig-1".into()),
+///     }
+/// );
+/// let call = message.tool_calls().next().unwrap();
+/// assert_eq!(call.name, "get_weather");
+/// assert_eq!(call.arguments["city"], "Paris");
+/// # Ok::<(), llm_sse_core::AccumulateError>(())
+/// ```
+///
+/// # Folding rules
+///
+/// - Consecutive `Token`s form one text block; any other content chunk ends it.
+/// - Consecutive `Reasoning` chunks form one thinking block, closed by the `ReasoningSignature`
+///   that follows (kept unchanged); a signature with no open thinking block becomes a thinking
+///   block with empty text.
+/// - Each `RedactedReasoning` is its own block.
+/// - Tool-call pieces group by `index`, placed where their first piece arrived; id and name from
+///   the first piece that has them; arguments are the fragments concatenated, parsed at
+///   [`finish`](Accumulator::finish) (empty means `{}`).
+/// - Chunks after the terminal chunk are ignored (`push` returns `false`).
+#[derive(Debug, Clone, Default)]
+pub struct Accumulator {
+    content: Vec<PartialBlock>,
+    /// Tool-call index → position of its block in `content`.
+    calls: BTreeMap<u32, usize>,
+    open: Open,
+    finish: Option<Box<Finish>>,
+}
+
+impl Accumulator {
+    /// An empty accumulator, at the start of a stream.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// True once the terminal chunk has been pushed.
+    pub fn is_done(&self) -> bool {
+        self.finish.is_some()
+    }
+
+    /// Folds in one chunk. Returns `false` (and changes nothing) when the terminal chunk was
+    /// already pushed.
+    pub fn push(&mut self, chunk: &StreamChunk) -> bool {
+        if self.finish.is_some() {
+            return false;
+        }
+        match chunk {
+            StreamChunk::Token(text) => self.text(text.as_str()),
+            StreamChunk::Reasoning(text) => self.reasoning(text.as_str()),
+            StreamChunk::ReasoningSignature(sig) => self.signature(sig.as_str()),
+            StreamChunk::RedactedReasoning(data) => self.redacted(data.as_str()),
+            StreamChunk::ToolCall(piece) => self.tool_call(
+                piece.index,
+                piece.id.as_deref(),
+                piece.name.as_deref(),
+                piece.arguments.as_str(),
+            ),
+            StreamChunk::Done(fin) => self.finish = Some(fin.clone()),
+        }
+        true
+    }
+
+    /// Like [`push`](Accumulator::push), taking the chunk by value (moves its strings instead of
+    /// copying them where a new block starts).
+    pub fn push_owned(&mut self, chunk: StreamChunk) -> bool {
+        if self.finish.is_some() {
+            return false;
+        }
+        match chunk {
+            StreamChunk::Token(text) => self.text(text),
+            StreamChunk::Reasoning(text) => self.reasoning(text),
+            StreamChunk::ReasoningSignature(sig) => self.signature(sig),
+            StreamChunk::RedactedReasoning(data) => self.redacted(data),
+            StreamChunk::ToolCall(piece) => {
+                self.tool_call(piece.index, piece.id, piece.name, piece.arguments)
+            }
+            StreamChunk::Done(fin) => self.finish = Some(fin),
+        }
+        true
+    }
+
+    fn text<S: AsRef<str> + Into<String>>(&mut self, text: S) {
+        if text.as_ref().is_empty() {
+            return;
+        }
+        if self.open == Open::Text {
+            if let Some(PartialBlock::Text(buf)) = self.content.last_mut() {
+                buf.push_str(text.as_ref());
+                return;
+            }
+        }
+        self.content.push(PartialBlock::Text(text.into()));
+        self.open = Open::Text;
+    }
+
+    fn reasoning<S: AsRef<str> + Into<String>>(&mut self, text: S) {
+        if text.as_ref().is_empty() {
+            return;
+        }
+        if self.open == Open::Thinking {
+            if let Some(PartialBlock::Thinking { thinking, .. }) = self.content.last_mut() {
+                thinking.push_str(text.as_ref());
+                return;
+            }
+        }
+        self.content.push(PartialBlock::Thinking {
+            thinking: text.into(),
+            signature: None,
+        });
+        self.open = Open::Thinking;
+    }
+
+    fn signature<S: Into<String>>(&mut self, sig: S) {
+        let open = core::mem::take(&mut self.open);
+        if open == Open::Thinking {
+            if let Some(PartialBlock::Thinking { signature, .. }) = self.content.last_mut() {
+                *signature = Some(sig.into());
+                return;
+            }
+        }
+        self.content.push(PartialBlock::Thinking {
+            thinking: String::new(),
+            signature: Some(sig.into()),
+        });
+    }
+
+    fn redacted<S: Into<String>>(&mut self, data: S) {
+        self.open = Open::Nothing;
+        self.content
+            .push(PartialBlock::RedactedThinking { data: data.into() });
+    }
+
+    fn tool_call<S: AsRef<str> + Into<String>>(
+        &mut self,
+        index: u32,
+        id: Option<S>,
+        name: Option<S>,
+        arguments: S,
+    ) {
+        self.open = Open::Nothing;
+        if let Some(&pos) = self.calls.get(&index) {
+            if let Some(PartialBlock::ToolCall(call)) = self.content.get_mut(pos) {
+                if call.id.is_none() {
+                    call.id = id.map(Into::into);
+                }
+                if call.name.is_none() {
+                    call.name = name.map(Into::into);
+                }
+                call.raw_arguments.push_str(arguments.as_ref());
+                return;
+            }
+        }
+        self.calls.insert(index, self.content.len());
+        self.content.push(PartialBlock::ToolCall(PartialToolCall {
+            index,
+            id: id.map(Into::into),
+            name: name.map(Into::into),
+            raw_arguments: arguments.into(),
+        }));
+    }
+
+    /// Ends accumulation: the final message, or why there is none (with the partial message).
+    ///
+    /// - `Ok(Message)`: the terminal chunk was pushed, it reports no error, and every tool call
+    ///   is complete: it has an id and a name, and its arguments parse as JSON (empty arguments
+    ///   mean `{}`, as in Anthropic's SDK, where a `tool_use` block that streamed no JSON keeps
+    ///   its empty input).
+    /// - [`AccumulateError::Stream`]: the terminal chunk reports an error (its finish reason is
+    ///   [`FinishReason::Error`] or it carries an error; a terminal chunk with the former but not
+    ///   the latter, which no decoder produces, gets an `invalid_event` error).
+    /// - [`AccumulateError::Unfinished`]: no terminal chunk was pushed.
+    /// - [`AccumulateError::InvalidToolCall`]: the first tool call, in content order, without id
+    ///   or name or whose arguments do not parse (for example cut off by the output token limit:
+    ///   the partial message then has finish reason [`FinishReason::Length`]).
+    ///
+    /// Every error carries the [`PartialMessage`], in which no tool call is parsed.
+    pub fn finish(self) -> Result<Message, AccumulateError> {
+        let Some(fin) = self.finish else {
+            return Err(AccumulateError::Unfinished {
+                partial: Box::new(PartialMessage {
+                    provider: None,
+                    id: None,
+                    model: None,
+                    finish_reason: None,
+                    provider_finish_reason: None,
+                    usage: None,
+                    content: self.content,
+                }),
+            });
+        };
+        let mut fin = *fin;
+        if fin.finish_reason == FinishReason::Error || fin.error.is_some() {
+            let error = fin.error.take().unwrap_or_else(|| {
+                StreamError::new(
+                    StreamErrorKind::InvalidEvent,
+                    "terminal chunk reported finish_reason error without an error",
+                )
+            });
+            return Err(AccumulateError::Stream {
+                error,
+                partial: PartialMessage::ended(fin, self.content),
+            });
+        }
+
+        // Validate every call before moving anything, so an error can hand back all content.
+        let mut parsed = Vec::new();
+        for block in &self.content {
+            if let PartialBlock::ToolCall(call) = block {
+                match complete_arguments(call) {
+                    Ok(value) => parsed.push(value),
+                    Err(problem) => {
+                        return Err(AccumulateError::InvalidToolCall {
+                            call: Box::new(call.clone()),
+                            problem,
+                            partial: PartialMessage::ended(fin, self.content),
+                        });
+                    }
+                }
+            }
+        }
+
+        let mut parsed = parsed.into_iter();
+        let mut content = Vec::with_capacity(self.content.len());
+        for block in self.content {
+            content.push(match block {
+                PartialBlock::Text(text) => ContentBlock::Text(text),
+                PartialBlock::Thinking {
+                    thinking,
+                    signature,
+                } => ContentBlock::Thinking {
+                    thinking,
+                    signature,
+                },
+                PartialBlock::RedactedThinking { data } => ContentBlock::RedactedThinking { data },
+                PartialBlock::ToolCall(call) => ContentBlock::ToolCall(ToolCall {
+                    index: call.index,
+                    // Checked above: both are present and the arguments parsed.
+                    id: call.id.unwrap_or_default(),
+                    name: call.name.unwrap_or_default(),
+                    arguments: parsed.next().unwrap_or_default(),
+                    raw_arguments: call.raw_arguments,
+                }),
+            });
+        }
+        Ok(Message {
+            provider: fin.provider,
+            id: fin.id,
+            model: fin.model,
+            content,
+            finish_reason: fin.finish_reason,
+            provider_finish_reason: fin.provider_finish_reason,
+            usage: fin.usage,
+        })
+    }
+}
+
+/// Checks a call of a normally ended stream and parses its arguments.
+fn complete_arguments(call: &PartialToolCall) -> Result<Value, ToolCallProblem> {
+    if call.id.is_none() {
+        return Err(ToolCallProblem::MissingId);
+    }
+    if call.name.is_none() {
+        return Err(ToolCallProblem::MissingName);
+    }
+    if call.raw_arguments.is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_json::from_str(&call.raw_arguments).map_err(|e| ToolCallProblem::InvalidArguments {
+        message: e.to_string(),
+        line: e.line(),
+        column: e.column(),
+    })
+}
+
+impl Extend<StreamChunk> for Accumulator {
+    fn extend<I: IntoIterator<Item = StreamChunk>>(&mut self, chunks: I) {
+        for chunk in chunks {
+            self.push_owned(chunk);
+        }
+    }
+}
+
+impl<'a> Extend<&'a StreamChunk> for Accumulator {
+    fn extend<I: IntoIterator<Item = &'a StreamChunk>>(&mut self, chunks: I) {
+        for chunk in chunks {
+            self.push(chunk);
+        }
+    }
+}
+
+impl Message {
+    /// All answer text, the text blocks concatenated.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for block in &self.content {
+            if let ContentBlock::Text(text) = block {
+                out.push_str(text);
+            }
+        }
+        out
+    }
+
+    /// The tool calls, in content order.
+    pub fn tool_calls(&self) -> impl Iterator<Item = &ToolCall> {
+        self.content.iter().filter_map(|block| match block {
+            ContentBlock::ToolCall(call) => Some(call),
+            _ => None,
+        })
+    }
+
+    /// The Anthropic Messages `content` array of this assistant turn, to send back in the next
+    /// request: `text`, `thinking` (with its `signature`), `redacted_thinking` (`data`) and
+    /// `tool_use` (`id`, `name`, `input`) blocks, in order.
+    ///
+    /// Thinking blocks without a signature (reasoning from another provider) are left out:
+    /// Anthropic rejects thinking blocks that lack a valid signature.
+    pub fn to_anthropic_content(&self) -> Value {
+        let mut blocks = Vec::with_capacity(self.content.len());
+        for block in &self.content {
+            let mut obj = Map::new();
+            match block {
+                ContentBlock::Text(text) => {
+                    obj.insert("type".into(), "text".into());
+                    obj.insert("text".into(), text.as_str().into());
+                }
+                ContentBlock::Thinking {
+                    thinking,
+                    signature: Some(signature),
+                } => {
+                    obj.insert("type".into(), "thinking".into());
+                    obj.insert("thinking".into(), thinking.as_str().into());
+                    obj.insert("signature".into(), signature.as_str().into());
+                }
+                ContentBlock::Thinking {
+                    signature: None, ..
+                } => continue,
+                ContentBlock::RedactedThinking { data } => {
+                    obj.insert("type".into(), "redacted_thinking".into());
+                    obj.insert("data".into(), data.as_str().into());
+                }
+                ContentBlock::ToolCall(call) => {
+                    obj.insert("type".into(), "tool_use".into());
+                    obj.insert("id".into(), call.id.as_str().into());
+                    obj.insert("name".into(), call.name.as_str().into());
+                    obj.insert("input".into(), call.arguments.clone());
+                }
+            }
+            blocks.push(Value::Object(obj));
+        }
+        Value::Array(blocks)
+    }
+
+    /// The OpenAI Chat Completions assistant message of this turn, to send back in the next
+    /// request: `{"role":"assistant","content":...}` plus `tool_calls`
+    /// (`{"id","type":"function","function":{"name","arguments"}}`) when there are any.
+    ///
+    /// `content` is the concatenated text, or `null` when there is none. `arguments` is the raw
+    /// argument text as streamed, or `"{}"` when none was streamed. Reasoning is left out: Chat
+    /// Completions takes no reasoning in assistant messages.
+    pub fn to_openai_message(&self) -> Value {
+        let mut msg = Map::new();
+        msg.insert("role".into(), "assistant".into());
+        let text = self.text();
+        let has_text = self
+            .content
+            .iter()
+            .any(|b| matches!(b, ContentBlock::Text(_)));
+        msg.insert(
+            "content".into(),
+            if has_text {
+                Value::String(text)
+            } else {
+                Value::Null
+            },
+        );
+        let calls: Vec<Value> = self
+            .tool_calls()
+            .map(|call| {
+                let mut function = Map::new();
+                function.insert("name".into(), call.name.as_str().into());
+                let arguments = if call.raw_arguments.is_empty() {
+                    "{}"
+                } else {
+                    call.raw_arguments.as_str()
+                };
+                function.insert("arguments".into(), arguments.into());
+                let mut obj = Map::new();
+                obj.insert("id".into(), call.id.as_str().into());
+                obj.insert("type".into(), "function".into());
+                obj.insert("function".into(), Value::Object(function));
+                Value::Object(obj)
+            })
+            .collect();
+        if !calls.is_empty() {
+            msg.insert("tool_calls".into(), Value::Array(calls));
+        }
+        Value::Object(msg)
+    }
+}
+
+impl PartialMessage {
+    /// The partial message of a stream that did end: metadata from its terminal chunk.
+    fn ended(fin: Finish, content: Vec<PartialBlock>) -> Box<Self> {
+        Box::new(PartialMessage {
+            provider: Some(fin.provider),
+            id: fin.id,
+            model: fin.model,
+            finish_reason: Some(fin.finish_reason),
+            provider_finish_reason: fin.provider_finish_reason,
+            usage: fin.usage,
+            content,
+        })
+    }
+
+    /// All answer text received, the text blocks concatenated.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for block in &self.content {
+            if let PartialBlock::Text(text) = block {
+                out.push_str(text);
+            }
+        }
+        out
+    }
+
+    /// The tool calls as streamed (never to be run), in content order.
+    pub fn tool_calls(&self) -> impl Iterator<Item = &PartialToolCall> {
+        self.content.iter().filter_map(|block| match block {
+            PartialBlock::ToolCall(call) => Some(call),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chunk::ToolCallPiece;
+
+    fn piece(index: u32, id: Option<&str>, name: Option<&str>, args: &str) -> StreamChunk {
+        StreamChunk::ToolCall(ToolCallPiece {
+            index,
+            id: id.map(Into::into),
+            name: name.map(Into::into),
+            arguments: args.into(),
+        })
+    }
+
+    #[test]
+    fn tool_call_positions_point_at_their_blocks() {
+        let mut acc = Accumulator::new();
+        acc.push(&StreamChunk::Token("t".into()));
+        acc.push(&piece(4, Some("a"), Some("f"), "{"));
+        acc.push(&StreamChunk::Reasoning("r".into()));
+        acc.push(&piece(2, Some("b"), Some("g"), "["));
+        acc.push(&piece(4, None, None, "}"));
+        assert_eq!(acc.calls.get(&4), Some(&1));
+        assert_eq!(acc.calls.get(&2), Some(&3));
+        assert_eq!(acc.calls.len(), 2);
+        assert_eq!(
+            acc.content[1],
+            PartialBlock::ToolCall(PartialToolCall {
+                index: 4,
+                id: Some("a".into()),
+                name: Some("f".into()),
+                raw_arguments: "{}".into(),
+            })
+        );
+        assert_eq!(acc.open, Open::Nothing);
+    }
+
+    #[test]
+    fn open_block_state_follows_the_last_content_chunk() {
+        let mut acc = Accumulator::new();
+        assert_eq!(acc.open, Open::Nothing);
+        acc.push(&StreamChunk::Token("a".into()));
+        assert_eq!(acc.open, Open::Text);
+        acc.push(&StreamChunk::Token(String::new()));
+        assert_eq!(acc.open, Open::Text);
+        acc.push(&StreamChunk::Reasoning("b".into()));
+        assert_eq!(acc.open, Open::Thinking);
+        acc.push(&StreamChunk::ReasoningSignature("s".into()));
+        assert_eq!(acc.open, Open::Nothing);
+        acc.push(&StreamChunk::Reasoning("c".into()));
+        acc.push(&StreamChunk::RedactedReasoning("d".into()));
+        assert_eq!(acc.open, Open::Nothing);
+        assert_eq!(acc.content.len(), 4);
+    }
+
+    #[test]
+    fn problem_and_error_display() {
+        assert_eq!(
+            ToolCallProblem::MissingName.to_string(),
+            "no piece carried a tool name"
+        );
+        let problem = ToolCallProblem::InvalidArguments {
+            message: "trailing characters at line 1 column 3".into(),
+            line: 1,
+            column: 3,
+        };
+        let call = |id: Option<&str>, name: Option<&str>| AccumulateError::InvalidToolCall {
+            call: Box::new(PartialToolCall {
+                index: 7,
+                id: id.map(Into::into),
+                name: name.map(Into::into),
+                raw_arguments: "{}x".into(),
+            }),
+            problem: problem.clone(),
+            partial: Box::new(PartialMessage {
+                provider: None,
+                id: None,
+                model: None,
+                finish_reason: None,
+                provider_finish_reason: None,
+                usage: None,
+                content: Vec::new(),
+            }),
+        };
+        assert_eq!(
+            call(None, Some("f")).to_string(),
+            "tool call 7 (name f): arguments are not valid JSON: \
+             trailing characters at line 1 column 3"
+        );
+        assert_eq!(
+            call(None, None).to_string(),
+            "tool call 7: arguments are not valid JSON: trailing characters at line 1 column 3"
+        );
+    }
+
+    #[test]
+    fn complete_arguments_parses_and_reports_position() {
+        let call = |raw: &str| PartialToolCall {
+            index: 0,
+            id: Some("i".into()),
+            name: Some("n".into()),
+            raw_arguments: raw.into(),
+        };
+        assert_eq!(complete_arguments(&call("")), Ok(Value::Object(Map::new())));
+        assert_eq!(complete_arguments(&call(" 42 ")), Ok(Value::from(42)));
+        assert_eq!(
+            complete_arguments(&call("{\n\"a\" 1}")),
+            Err(ToolCallProblem::InvalidArguments {
+                message: "expected `:` at line 2 column 5".into(),
+                line: 2,
+                column: 5,
+            })
+        );
+    }
+}

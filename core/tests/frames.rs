@@ -1,0 +1,211 @@
+//! The frame encoder writes exactly the bytes of the wire contract (DESIGN.md, "The normalized
+//! wire contract"): one `data:` line of compact JSON per frame, keys in the documented order,
+//! fields that do not apply omitted, `data: [DONE]` after the terminal frame.
+
+use llm_sse_core::frame::{self, DONE_FRAME};
+use llm_sse_core::{
+    Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallPiece, Usage,
+};
+
+fn encode(chunk: &StreamChunk) -> String {
+    let mut out = Vec::new();
+    let n = frame::encode(chunk, &mut out);
+    assert_eq!(n, out.len());
+    String::from_utf8(out).unwrap()
+}
+
+fn done(fin: Finish) -> StreamChunk {
+    StreamChunk::Done(Box::new(fin))
+}
+
+#[test]
+fn text_token() {
+    assert_eq!(
+        encode(&StreamChunk::Token("Hel".into())),
+        "data: {\"token\":\"Hel\",\"done\":false}\n\n"
+    );
+}
+
+#[test]
+fn unicode_is_kept_raw_and_controls_escaped_as_serde_json_does() {
+    let text = "é😀 \"q\" \\ \n\t\r\u{1}\u{7f}</script>";
+    let chunk = StreamChunk::Token(text.into());
+    assert_eq!(
+        encode(&chunk),
+        "data: {\"token\":\"é😀 \\\"q\\\" \\\\ \\n\\t\\r\\u0001\u{7f}</script>\",\"done\":false}\n\n"
+    );
+    // The frame carries the text on one line however many line ends it contains.
+    assert_eq!(encode(&chunk).matches('\n').count(), 2);
+}
+
+#[test]
+fn reasoning() {
+    assert_eq!(
+        encode(&StreamChunk::Reasoning("Let me".into())),
+        "data: {\"token\":\"\",\"done\":false,\"reasoning\":\"Let me\"}\n\n"
+    );
+}
+
+#[test]
+fn tool_call_first_and_later_pieces() {
+    let first = StreamChunk::ToolCall(ToolCallPiece {
+        index: 0,
+        id: Some("toolu_1".into()),
+        name: Some("get_weather".into()),
+        arguments: String::new(),
+    });
+    assert_eq!(
+        encode(&first),
+        "data: {\"token\":\"\",\"done\":false,\"tool_call\":{\"index\":0,\"id\":\"toolu_1\",\"name\":\"get_weather\",\"arguments\":\"\"}}\n\n"
+    );
+    let later = StreamChunk::ToolCall(ToolCallPiece {
+        index: 1,
+        id: None,
+        name: None,
+        arguments: "{\"city\":".into(),
+    });
+    assert_eq!(
+        encode(&later),
+        "data: {\"token\":\"\",\"done\":false,\"tool_call\":{\"index\":1,\"arguments\":\"{\\\"city\\\":\"}}\n\n"
+    );
+}
+
+#[test]
+fn terminal_frame_with_every_field_in_order_then_done_sentinel() {
+    let chunk = done(Finish {
+        provider: Provider::Anthropic,
+        id: Some("msg_01".into()),
+        model: Some("claude-sonnet-4-5".into()),
+        finish_reason: FinishReason::Stop,
+        provider_finish_reason: Some("end_turn".into()),
+        usage: Some(Usage {
+            input_tokens: 25,
+            output_tokens: 12,
+            cache_read_input_tokens: Some(0),
+            cache_creation_input_tokens: Some(7),
+            reasoning_tokens: Some(3),
+        }),
+        error: None,
+    });
+    assert_eq!(
+        encode(&chunk),
+        concat!(
+            "data: {\"token\":\"\",\"done\":true,\"provider\":\"anthropic\",\"id\":\"msg_01\",",
+            "\"model\":\"claude-sonnet-4-5\",\"finish_reason\":\"stop\",\"provider_finish_reason\":\"end_turn\",",
+            "\"usage\":{\"input_tokens\":25,\"output_tokens\":12,\"cache_read_input_tokens\":0,",
+            "\"cache_creation_input_tokens\":7,\"reasoning_tokens\":3}}\n\n",
+            "data: [DONE]\n\n"
+        )
+    );
+}
+
+#[test]
+fn terminal_frame_omits_what_is_unknown() {
+    let chunk = done(Finish {
+        provider: Provider::OpenAi,
+        id: None,
+        model: None,
+        finish_reason: FinishReason::Length,
+        provider_finish_reason: None,
+        usage: None,
+        error: None,
+    });
+    assert_eq!(
+        encode(&chunk),
+        "data: {\"token\":\"\",\"done\":true,\"provider\":\"openai\",\"finish_reason\":\"length\"}\n\ndata: [DONE]\n\n"
+    );
+}
+
+#[test]
+fn error_terminal_frame() {
+    let chunk = done(Finish {
+        provider: Provider::Gemini,
+        id: Some("r1".into()),
+        model: Some("gemini-2.5-flash".into()),
+        finish_reason: FinishReason::Error,
+        provider_finish_reason: None,
+        usage: Some(Usage {
+            input_tokens: 4,
+            output_tokens: 0,
+            ..Usage::default()
+        }),
+        error: Some(StreamError::new(
+            StreamErrorKind::Provider("overloaded_error".into()),
+            "Overloaded",
+        )),
+    });
+    assert_eq!(
+        encode(&chunk),
+        concat!(
+            "data: {\"token\":\"\",\"done\":true,\"provider\":\"gemini\",\"id\":\"r1\",\"model\":\"gemini-2.5-flash\",",
+            "\"finish_reason\":\"error\",\"usage\":{\"input_tokens\":4,\"output_tokens\":0},",
+            "\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
+            "data: [DONE]\n\n"
+        )
+    );
+}
+
+#[test]
+fn our_own_error_types() {
+    let cases = [
+        (StreamErrorKind::IncompleteStream, "incomplete_stream"),
+        (StreamErrorKind::InvalidEvent, "invalid_event"),
+        (StreamErrorKind::ConnectionError, "connection_error"),
+        (StreamErrorKind::IdleTimeout, "idle_timeout"),
+    ];
+    for (kind, name) in cases {
+        let err = StreamError::new(kind, "m");
+        assert_eq!(err.error_type(), name);
+        assert_eq!(
+            serde_json::to_string(&err).unwrap(),
+            format!("{{\"type\":\"{name}\",\"message\":\"m\"}}")
+        );
+    }
+}
+
+#[test]
+fn every_finish_reason_has_its_wire_name() {
+    let names = [
+        (FinishReason::Stop, "stop"),
+        (FinishReason::Length, "length"),
+        (FinishReason::StopSequence, "stop_sequence"),
+        (FinishReason::ToolCalls, "tool_calls"),
+        (FinishReason::ContentFilter, "content_filter"),
+        (FinishReason::PauseTurn, "pause_turn"),
+        (FinishReason::Error, "error"),
+        (FinishReason::Other, "other"),
+    ];
+    for (reason, name) in names {
+        assert_eq!(reason.as_str(), name);
+        assert_eq!(
+            serde_json::to_string(&reason).unwrap(),
+            format!("\"{name}\"")
+        );
+    }
+}
+
+#[test]
+fn chunks_without_wire_content_produce_no_bytes() {
+    let mut out = b"prefix".to_vec();
+    assert_eq!(
+        frame::encode(&StreamChunk::ReasoningSignature("sig".into()), &mut out),
+        0
+    );
+    assert_eq!(
+        frame::encode(&StreamChunk::RedactedReasoning("opaque".into()), &mut out),
+        0
+    );
+    assert_eq!(out, b"prefix");
+}
+
+#[test]
+fn frames_append_to_existing_output() {
+    let mut out = Vec::new();
+    frame::encode(&StreamChunk::Token("a".into()), &mut out);
+    frame::encode(&StreamChunk::Token("b".into()), &mut out);
+    assert_eq!(
+        out,
+        b"data: {\"token\":\"a\",\"done\":false}\n\ndata: {\"token\":\"b\",\"done\":false}\n\n"
+    );
+    assert_eq!(DONE_FRAME, b"data: [DONE]\n\n");
+}
