@@ -356,3 +356,44 @@ mod decoded {
         assert_eq!(r.code, Some(0));
     }
 }
+
+/// Every recorded fixture replays to exactly its golden frames (the gateway's wire output), fed
+/// as read and one byte at a time, and the exit code follows the terminal frame.
+#[test]
+fn every_fixture_replays_to_its_golden_frames() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    let mut checked = 0;
+    for provider in PROVIDERS {
+        let Ok(dir) = std::fs::read_dir(root.join(provider)) else {
+            continue;
+        };
+        let mut paths: Vec<_> = dir.map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for sse in paths
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "sse"))
+        {
+            let Ok(golden) = std::fs::read(sse.with_extension("frames")) else {
+                continue;
+            };
+            let failed = String::from_utf8_lossy(&golden).contains("\"finish_reason\":\"error\"");
+            let path = sse.to_str().unwrap();
+            for size in [None, Some("1")] {
+                let mut args = vec!["replay", "--provider", provider, path];
+                if let Some(s) = size {
+                    args.extend(["--chunk-size", s]);
+                }
+                let r = run(&args, None);
+                assert_eq!(r.stdout_str(), String::from_utf8_lossy(&golden), "{args:?}");
+                assert_eq!(r.stderr, "", "{args:?}");
+                assert_eq!(r.code, Some(if failed { 1 } else { 0 }), "{args:?}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 10,
+        "only {checked} fixtures found under {}",
+        root.display()
+    );
+}
