@@ -149,6 +149,13 @@ impl GeminiDecoder {
 
     fn part(&mut self, part: Part<'_>) {
         if let Some(call) = part.function_call {
+            let Some(name) = non_empty(call.name) else {
+                self.out.fail_with(
+                    StreamErrorKind::InvalidEvent,
+                    "invalid GenerateContentResponse: a functionCall part has no name",
+                );
+                return;
+            };
             self.function_call = true;
             let arguments = match call.args {
                 Some(CompactJson(args)) => args,
@@ -156,7 +163,7 @@ impl GeminiDecoder {
             };
             self.out.start_tool_call_parts(
                 non_empty(call.id).map(Str::into_string),
-                non_empty(call.name).map(Str::into_string),
+                Some(name.into_string()),
                 arguments,
             );
         }
@@ -406,6 +413,19 @@ mod tests {
         let mut v: Value = serde_json::from_str(&data).unwrap();
         v["usageMetadata"] = usage;
         v.to_string()
+    }
+
+    #[test]
+    fn a_function_call_without_a_name_is_invalid_event() {
+        let chunks = run(&[response(
+            json!([{"functionCall": {"args": {"city": "Paris"}}}]),
+            json!("STOP"),
+        )]);
+        assert_eq!(chunks.len(), 1, "{chunks:?}");
+        assert_eq!(
+            terminal(&chunks).error.as_ref().map(|e| &e.kind),
+            Some(&StreamErrorKind::InvalidEvent)
+        );
     }
 
     #[test]

@@ -138,8 +138,6 @@ struct CallSlot {
     key: CallKey,
     /// Our stream index.
     index: u32,
-    has_id: bool,
-    has_name: bool,
     has_arguments: bool,
 }
 
@@ -249,20 +247,25 @@ impl OpenAiDecoder {
         };
         match found.and_then(|pos| self.calls.get_mut(pos)) {
             Some(slot) => {
-                let id = id.filter(|_| !slot.has_id).map(Str::into_string);
-                let name = name.filter(|_| !slot.has_name).map(Str::into_string);
-                slot.has_id |= id.is_some();
-                slot.has_name |= name.is_some();
+                // Later pieces carry only arguments: the contract puts `id` and `name` on the
+                // first piece, so a repeated or late id or name is not passed on.
                 slot.has_arguments |= !arguments.is_empty();
                 let index = slot.index;
-                self.out
-                    .tool_call_piece(index, id, name, arguments.into_owned());
+                self.out.tool_arguments(index, arguments);
             }
             None => {
-                if id.is_none() && name.is_none() && arguments.is_empty() {
-                    // Nothing to announce yet; a later piece will start the call.
+                let Some(name) = name else {
+                    if id.is_some() || !arguments.is_empty() {
+                        // Arguments of a call nobody named: a client could not run it, and
+                        // showing them as anything else would leak tool JSON to users.
+                        self.out.fail_with(
+                            StreamErrorKind::InvalidEvent,
+                            "invalid chunk: a tool call's first piece has no function name",
+                        );
+                    }
+                    // Otherwise there is nothing to announce yet.
                     return;
-                }
+                };
                 let key = match key {
                     Some(key) => key,
                     None => match &id {
@@ -273,13 +276,11 @@ impl OpenAiDecoder {
                 let slot = CallSlot {
                     key,
                     index: 0,
-                    has_id: id.is_some(),
-                    has_name: name.is_some(),
                     has_arguments: !arguments.is_empty(),
                 };
                 let index = self.out.start_tool_call_parts(
                     id.map(Str::into_string),
-                    name.map(Str::into_string),
+                    Some(name.into_string()),
                     arguments.into_owned(),
                 );
                 if let CallKey::Index(provider_index) = slot.key {
@@ -699,10 +700,11 @@ mod tests {
     }
 
     #[test]
-    fn repeated_ids_and_names_are_sent_once_and_late_ones_are_passed_on() {
+    fn repeated_ids_and_names_are_sent_only_on_the_first_piece() {
         let chunks = run(&[
-            // First piece without a name; the name arrives later.
-            tool_delta(json!({"index": 0, "id": "call_1", "function": {"arguments": "{"}})),
+            tool_delta(
+                json!({"index": 0, "id": "call_1", "function": {"name": "f", "arguments": "{"}}),
+            ),
             tool_delta(
                 json!({"index": 0, "id": "call_1", "function": {"name": "f", "arguments": "}"}}),
             ),
@@ -716,11 +718,27 @@ mod tests {
         assert_eq!(
             chunks[..2],
             [
-                piece(0, Some("call_1"), None, "{"),
-                piece(0, None, Some("f"), "}")
+                piece(0, Some("call_1"), Some("f"), "{"),
+                piece(0, None, None, "}")
             ]
         );
         assert_eq!(chunks.len(), 3);
+    }
+
+    #[test]
+    fn a_call_whose_first_piece_has_no_name_is_invalid_event() {
+        for first in [
+            json!({"index": 0, "id": "call_1", "function": {"arguments": "{"}}),
+            json!({"index": 3, "function": {"arguments": "{\"city\":\"Paris\"}"}}),
+        ] {
+            let chunks = run(&[tool_delta(first), stop("tool_calls")]);
+            assert_eq!(chunks.len(), 1, "{chunks:?}");
+            let fin = terminal(&chunks);
+            assert_eq!(
+                fin.error.as_ref().map(|e| &e.kind),
+                Some(&StreamErrorKind::InvalidEvent)
+            );
+        }
     }
 
     #[test]
