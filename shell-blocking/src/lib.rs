@@ -1,6 +1,44 @@
-//! `llm-sse-core` over any [`std::io::Read`].
+//! `llm-sse-core` over any [`std::io::Read`]: blocking iterators of SSE events and of normalized
+//! chunks.
+//!
+//! Both types are thin glue: they read bytes, feed them to the core's sans-IO state machines and
+//! hand out what those produce. Reads are forwarded as they come (a read that returns 10 bytes
+//! feeds 10 bytes), so a slow network stream yields each event as soon as it is complete.
+//!
+//! - [`EventReader`]: raw server-sent events ([`OwnedEvent`]), plus the reconnection time, the
+//!   last event ID and the end-of-input report of the [`Parser`](llm_sse_core::sse::Parser).
+//! - [`ChunkReader`]: a provider's response body through the [`Normalizer`], as
+//!   [`StreamChunk`]s ending in exactly one terminal chunk, even when the reader fails.
+//!
+//! ```
+//! use llm_sse_blocking::EventReader;
+//!
+//! let body: &[u8] = b"event: greeting\ndata: hello\n\ndata: world\n\n";
+//! let events: Vec<_> = EventReader::new(body).collect::<Result<_, _>>()?;
+//! assert_eq!((events[0].event.as_str(), events[0].data.as_str()), ("greeting", "hello"));
+//! assert_eq!((events[1].event.as_str(), events[1].data.as_str()), ("message", "world"));
+//! # Ok::<(), llm_sse_blocking::Error>(())
+//! ```
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
+mod chunks;
+mod events;
+
+pub use chunks::ChunkReader;
+pub use events::{Error, EventReader};
 pub use llm_sse_core as core;
+
+#[doc(no_inline)]
+pub use llm_sse_core::sse::{EndOfInput, OwnedEvent};
+#[doc(no_inline)]
+pub use llm_sse_core::{Normalizer, StreamChunk};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
+/// How many bytes one read asks for.
+const READ_SIZE: usize = 16 * 1024;

@@ -1,5 +1,18 @@
-//! The `llm-sse` command.
+//! The `llm-sse` command: parse raw server-sent events, or replay a recorded provider stream
+//! through the normalizer. See `llm-sse --help`.
+//!
+//! The command is a thin shell around `llm-sse-core`: it reads bytes, feeds them to the core,
+//! and writes what the core produces. It knows no provider's event names or JSON fields.
 
-fn main() {
-    println!("llm-sse");
+#![forbid(unsafe_code)]
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    cli::run(args)
 }

@@ -1,5 +1,5 @@
-//! The OpenAI and Gemini pipelines (bytes → parser → decoder → chunks → frames) cost at most one
-//! heap allocation per text delta on average: the delta's own `String`. Counted with a counting
+//! The OpenAI, Gemini and Anthropic pipelines (bytes → parser → decoder → chunks → frames) cost at
+//! most one heap allocation per text delta on average: the delta's own `String`. Counted with a counting
 //! global allocator, per thread, over generated streams fed in 4 KiB pieces.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -162,5 +162,95 @@ fn openai_tool_argument_deltas_with_azure_filter_results_cost_one_allocation_eac
         &text[text.len() - 400..]
     );
     let per = per_delta(Provider::OpenAi, &body);
+    assert!(per <= 1.01, "{per}");
+}
+
+/// An Anthropic Messages stream of `deltas` text deltas; every `escape_every`-th one (none when 0)
+/// is full of escapes (quotes, a newline, a surrogate pair).
+fn anthropic_stream(deltas: usize, escape_every: usize) -> Vec<u8> {
+    let mut body = String::new();
+    body.push_str("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01XFDUDYJgAACzvnptvVoYEL\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5-20250929\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":25,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":1}}}\n\n");
+    body.push_str("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+    body.push_str("event: ping\ndata: {\"type\": \"ping\"}\n\n");
+    for i in 0..deltas {
+        let word = if escape_every > 0 && i % escape_every == 0 {
+            " \\\"quoted\\\"\\n\\ud83e\\udd80"
+        } else {
+            WORDS[i % WORDS.len()]
+        };
+        body.push_str(&format!(
+            "event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":\"{word}\"}}}}\n\n"
+        ));
+    }
+    body.push_str(
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+    );
+    body.push_str("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":20000}}\n\n");
+    body.push_str("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    body.into_bytes()
+}
+
+#[test]
+fn anthropic_text_deltas_cost_one_allocation_each() {
+    let per = per_delta(Provider::Anthropic, &anthropic_stream(DELTAS, 0));
+    assert!(per <= 1.01, "{per}");
+}
+
+#[test]
+fn anthropic_escaped_text_deltas_cost_one_allocation_each() {
+    let body = anthropic_stream(DELTAS, 4);
+    // Sanity: the escapes decode as intended and the stream ends normally.
+    let frames = llm_sse_tests::frames(Provider::Anthropic, &body, llm_sse_tests::Split::Whole);
+    let text = String::from_utf8(frames).unwrap();
+    assert!(
+        text.starts_with("data: {\"token\":\" \\\"quoted\\\"\\n🦀\",\"done\":false}\n\n"),
+        "{}",
+        &text[..200]
+    );
+    assert!(
+        text.contains("\"finish_reason\":\"stop\""),
+        "{}",
+        &text[text.len() - 400..]
+    );
+    let per = per_delta(Provider::Anthropic, &body);
+    assert!(per <= 1.01, "{per}");
+}
+
+/// An Anthropic `tool_use` block whose `input_json_delta` fragments are full of escaped quotes:
+/// the call's first piece plus `deltas - 1` argument fragments.
+fn anthropic_tool_stream(deltas: usize) -> Vec<u8> {
+    let mut body = String::new();
+    body.push_str("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":[],\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n");
+    body.push_str("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_01T1x1fJ34qAmk2tNTrN7Up6\",\"name\":\"write\",\"input\":{}}}\n\n");
+    for i in 1..deltas {
+        let word = WORDS[i % WORDS.len()];
+        body.push_str(&format!(
+            "event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"{word}\\\"\"}}}}\n\n"
+        ));
+    }
+    body.push_str(
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+    );
+    body.push_str("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":20000}}\n\n");
+    body.push_str("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    body.into_bytes()
+}
+
+#[test]
+fn anthropic_tool_argument_deltas_cost_one_allocation_each() {
+    let body = anthropic_tool_stream(DELTAS);
+    let frames = llm_sse_tests::frames(Provider::Anthropic, &body, llm_sse_tests::Split::Whole);
+    let text = String::from_utf8(frames).unwrap();
+    assert!(
+        text.contains("\"arguments\":\"\\\" quick\\\"\"}}"),
+        "{}",
+        &text[..400]
+    );
+    assert!(
+        text.contains("\"finish_reason\":\"tool_calls\""),
+        "{}",
+        &text[text.len() - 400..]
+    );
+    let per = per_delta(Provider::Anthropic, &body);
     assert!(per <= 1.01, "{per}");
 }

@@ -50,15 +50,15 @@ use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::{self, Write as _};
+use core::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::chunk::{FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, Usage};
+use crate::chunk::{FinishReason, Provider, StreamError, StreamErrorKind, Usage};
 use crate::sse::Event;
 
+use super::json::{CompactJson, string_from_raw};
 use super::{Decode, Emitter};
 
 /// Decoder for the Anthropic Messages streaming format.
@@ -280,7 +280,8 @@ struct BlockDeltaEvent<'a> {
 struct Delta<'a> {
     #[serde(borrow, rename = "type")]
     ty: Cow<'a, str>,
-    // The hot fields stay raw JSON: `json_str` unescapes them straight into the chunk's String.
+    // The hot fields stay raw JSON: `string_from_raw` unescapes them straight into the chunk's
+    // String.
     #[serde(borrow, default)]
     text: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -622,13 +623,13 @@ impl AnthropicDecoder {
         let block = &mut self.blocks[pos];
         let delta = ev.delta;
         let missing = match (&*delta.ty, &mut block.kind) {
-            ("text_delta", BlockKind::Text) => match delta.text.map(json_str) {
+            ("text_delta", BlockKind::Text) => match delta.text.map(string_from_raw) {
                 Some(Ok(text)) => return self.out.token(text),
                 Some(Err(err)) => return self.invalid("content_block_delta", err),
                 None => "text",
             },
             ("input_json_delta", BlockKind::Tool { call, streamed, .. }) => {
-                match delta.partial_json.map(json_str) {
+                match delta.partial_json.map(string_from_raw) {
                     Some(Ok(json)) => {
                         // An empty fragment produces no frame and does not count as streamed.
                         if !json.is_empty() {
@@ -642,7 +643,7 @@ impl AnthropicDecoder {
                     None => "partial_json",
                 }
             }
-            ("thinking_delta", BlockKind::Thinking) => match delta.thinking.map(json_str) {
+            ("thinking_delta", BlockKind::Thinking) => match delta.thinking.map(string_from_raw) {
                 Some(Ok(thinking)) => return self.out.reasoning(thinking),
                 Some(Err(err)) => return self.invalid("content_block_delta", err),
                 None => "thinking",
@@ -845,85 +846,6 @@ fn probe_type(data: &str) -> Option<String> {
         .map(|t| t.ty.into_owned())
 }
 
-/// The value of the JSON string token `raw` (already validated by serde_json: well-formed escapes,
-/// no raw control characters), unescaped into a new `String` with one allocation. An empty string
-/// allocates nothing.
-///
-/// Errors when `raw` is not a string, or holds a lone UTF-16 surrogate escape (which serde_json
-/// also rejects for strings).
-fn json_str(raw: &RawValue) -> Result<String, &'static str> {
-    let inner = raw
-        .get()
-        .strip_prefix('"')
-        .and_then(|s| s.strip_suffix('"'))
-        .ok_or("expected a JSON string")?;
-    if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
-        return Ok(String::from(inner));
-    }
-    // Unescaping only shrinks the text: one allocation suffices.
-    let mut out = String::with_capacity(inner.len());
-    let mut rest = inner;
-    while let Some(pos) = memchr::memchr(b'\\', rest.as_bytes()) {
-        out.push_str(&rest[..pos]);
-        let escape = &rest.as_bytes()[pos + 1..];
-        let (ch, len) = match escape.first() {
-            Some(b'"') => ('"', 2),
-            Some(b'\\') => ('\\', 2),
-            Some(b'/') => ('/', 2),
-            Some(b'b') => ('\u{8}', 2),
-            Some(b'f') => ('\u{c}', 2),
-            Some(b'n') => ('\n', 2),
-            Some(b'r') => ('\r', 2),
-            Some(b't') => ('\t', 2),
-            Some(b'u') => {
-                let high = hex4(&escape[1..]).ok_or("invalid \\u escape")?;
-                match high {
-                    0xD800..=0xDBFF => {
-                        let low = match escape.get(5..7) {
-                            Some(b"\\u") => hex4(&escape[7..]),
-                            _ => None,
-                        };
-                        let low = match low {
-                            Some(low @ 0xDC00..=0xDFFF) => low,
-                            _ => return Err("lone leading surrogate in \\u escape"),
-                        };
-                        let code = 0x1_0000
-                            + ((u32::from(high) - 0xD800) << 10)
-                            + (u32::from(low) - 0xDC00);
-                        (char::from_u32(code).ok_or("invalid \\u escape")?, 12)
-                    }
-                    0xDC00..=0xDFFF => return Err("lone trailing surrogate in \\u escape"),
-                    _ => (
-                        char::from_u32(u32::from(high)).ok_or("invalid \\u escape")?,
-                        6,
-                    ),
-                }
-            }
-            _ => return Err("invalid escape"),
-        };
-        out.push(ch);
-        rest = rest.get(pos + len..).ok_or("invalid escape")?;
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// Four hex digits at the start of `bytes`.
-fn hex4(bytes: &[u8]) -> Option<u16> {
-    let digits = bytes.get(..4)?;
-    let mut n: u16 = 0;
-    for &b in digits {
-        let v = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
-            _ => return None,
-        };
-        n = (n << 4) | u16::from(v);
-    }
-    Some(n)
-}
-
 /// Why `data` has no JSON `type` (for error messages).
 fn type_error(data: &str) -> String {
     match serde_json::from_str::<TypeOnly<'_>>(data) {
@@ -933,9 +855,7 @@ fn type_error(data: &str) -> String {
 }
 
 impl Decode for AnthropicDecoder {
-    fn provider(&self) -> Provider {
-        self.out.provider()
-    }
+    decode_via_emitter!();
 
     fn decode(&mut self, event: &Event<'_>) {
         if self.out.is_done() {
@@ -969,124 +889,6 @@ impl Decode for AnthropicDecoder {
         };
         self.out
             .fail_with(StreamErrorKind::IncompleteStream, message);
-    }
-
-    fn fail(&mut self, error: StreamError) {
-        self.out.fail(error);
-    }
-
-    fn next_chunk(&mut self) -> Option<StreamChunk> {
-        self.out.next_chunk()
-    }
-
-    fn is_done(&self) -> bool {
-        self.out.is_done()
-    }
-}
-
-// ---- capturing an arbitrary JSON value as compact JSON text, keeping key order ----
-
-/// Any JSON value, re-serialized compactly with its keys in their original order.
-struct CompactJson(String);
-
-impl<'de> Deserialize<'de> for CompactJson {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut out = String::new();
-        Capture(&mut out).deserialize(deserializer)?;
-        Ok(CompactJson(out))
-    }
-}
-
-/// Writes the value being deserialized into the string as compact JSON.
-struct Capture<'s>(&'s mut String);
-
-impl Capture<'_> {
-    fn json<E: de::Error, T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<(), E> {
-        let json = serde_json::to_string(value).map_err(E::custom)?;
-        self.0.push_str(&json);
-        Ok(())
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Capture<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Capture<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.0.push_str("null");
-        Ok(())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.visit_unit()
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.0.push_str(if v { "true" } else { "false" });
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        let _ = write!(self.0, "{v}");
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        let _ = write!(self.0, "{v}");
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(mut self, v: f64) -> Result<(), E> {
-        self.json(&v)
-    }
-
-    fn visit_str<E: de::Error>(mut self, v: &str) -> Result<(), E> {
-        self.json(v)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.0.push('[');
-        let mut first = true;
-        loop {
-            let len = self.0.len();
-            if !first {
-                self.0.push(',');
-            }
-            if seq.next_element_seed(Capture(self.0))?.is_none() {
-                self.0.truncate(len);
-                break;
-            }
-            first = false;
-        }
-        self.0.push(']');
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        self.0.push('{');
-        let mut first = true;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if !first {
-                self.0.push(',');
-            }
-            first = false;
-            self.json(&*key)?;
-            self.0.push(':');
-            map.next_value_seed(Capture(self.0))?;
-        }
-        self.0.push('}');
-        Ok(())
     }
 }
 

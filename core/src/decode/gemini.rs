@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::chunk::{FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, Usage};
+use crate::chunk::{FinishReason, Provider, StreamErrorKind, Usage};
 use crate::sse::Event;
 
 use super::json::{
@@ -23,7 +23,7 @@ use super::{Decode, Emitter};
 /// | `candidates[0].content.parts[].text` | text tokens |
 /// | a `text` part with `"thought": true` | reasoning |
 /// | `functionCall` `{id?, name, args}` | one complete tool-call piece: `id` only when Gemini sent one, `name`, and `args` as compact JSON (key order and numbers as sent; `"{}"` when `args` is absent) |
-/// | `thoughtSignature` on any part | a [`StreamChunk::ReasoningSignature`] (no frame) right after that part's chunk |
+/// | `thoughtSignature` on any part | a [`StreamChunk::ReasoningSignature`](crate::StreamChunk::ReasoningSignature) (no frame) right after that part's chunk |
 /// | `candidates[0].finishReason` | the finish reason (see below) |
 /// | `promptFeedback.blockReason` | a `content_filter` finish with the block reason as `provider_finish_reason` |
 /// | `usageMetadata` | usage: running totals on every chunk, the last report wins |
@@ -149,6 +149,13 @@ impl GeminiDecoder {
 
     fn part(&mut self, part: Part<'_>) {
         if let Some(call) = part.function_call {
+            let Some(name) = non_empty(call.name) else {
+                self.out.fail_with(
+                    StreamErrorKind::InvalidEvent,
+                    "invalid GenerateContentResponse: a functionCall part has no name",
+                );
+                return;
+            };
             self.function_call = true;
             let arguments = match call.args {
                 Some(CompactJson(args)) => args,
@@ -156,7 +163,7 @@ impl GeminiDecoder {
             };
             self.out.start_tool_call_parts(
                 non_empty(call.id).map(Str::into_string),
-                non_empty(call.name).map(Str::into_string),
+                Some(name.into_string()),
                 arguments,
             );
         }
@@ -234,9 +241,7 @@ fn finish_reason(raw: &str) -> FinishReason {
 }
 
 impl Decode for GeminiDecoder {
-    fn provider(&self) -> Provider {
-        self.out.provider()
-    }
+    decode_via_emitter!();
 
     fn decode(&mut self, event: &Event<'_>) {
         if self.out.is_done() {
@@ -260,18 +265,6 @@ impl Decode for GeminiDecoder {
         if !self.out.is_done() {
             self.end();
         }
-    }
-
-    fn fail(&mut self, error: StreamError) {
-        self.out.fail(error);
-    }
-
-    fn next_chunk(&mut self) -> Option<StreamChunk> {
-        self.out.next_chunk()
-    }
-
-    fn is_done(&self) -> bool {
-        self.out.is_done()
     }
 }
 
@@ -391,36 +384,15 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::chunk::{Finish, ToolCallPiece};
-    use crate::frame;
+    use crate::chunk::{StreamChunk, StreamError};
+    use crate::decode::test_support::{self, drain, frames, piece, terminal};
 
     fn run_events(events: &[(&str, String)]) -> Vec<StreamChunk> {
-        let mut decoder = GeminiDecoder::new();
-        let mut chunks = Vec::new();
-        for (name, data) in events {
-            decoder.decode(&Event::new(name, data));
-            while let Some(c) = decoder.next_chunk() {
-                chunks.push(c);
-            }
-        }
-        decoder.finish();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
-        chunks
+        test_support::run_events(GeminiDecoder::new(), events)
     }
 
     fn run(data: &[String]) -> Vec<StreamChunk> {
-        let events: Vec<(&str, String)> = data.iter().map(|d| ("message", d.clone())).collect();
-        run_events(&events)
-    }
-
-    fn frames(chunks: &[StreamChunk]) -> String {
-        let mut out = Vec::new();
-        for c in chunks {
-            frame::encode(c, &mut out);
-        }
-        String::from_utf8(out).unwrap()
+        test_support::run_unnamed(GeminiDecoder::new(), data)
     }
 
     /// A response whose candidate 0 has `parts` and `finish` (null for none).
@@ -443,20 +415,17 @@ mod tests {
         v.to_string()
     }
 
-    fn last(chunks: &[StreamChunk]) -> &Finish {
-        match chunks.last() {
-            Some(StreamChunk::Done(f)) => f,
-            other => panic!("last chunk is not terminal: {other:?}"),
-        }
-    }
-
-    fn piece(index: u32, id: Option<&str>, name: &str, arguments: &str) -> StreamChunk {
-        StreamChunk::ToolCall(ToolCallPiece {
-            index,
-            id: id.map(Into::into),
-            name: Some(name.into()),
-            arguments: arguments.into(),
-        })
+    #[test]
+    fn a_function_call_without_a_name_is_invalid_event() {
+        let chunks = run(&[response(
+            json!([{"functionCall": {"args": {"city": "Paris"}}}]),
+            json!("STOP"),
+        )]);
+        assert_eq!(chunks.len(), 1, "{chunks:?}");
+        assert_eq!(
+            terminal(&chunks).error.as_ref().map(|e| &e.kind),
+            Some(&StreamErrorKind::InvalidEvent)
+        );
     }
 
     #[test]
@@ -474,16 +443,12 @@ mod tests {
         let mut chunks = Vec::new();
         for data in &events {
             decoder.decode(&Event::new("message", data));
-            while let Some(c) = decoder.next_chunk() {
-                chunks.push(c);
-            }
+            chunks.extend(drain(&mut decoder));
         }
         // No terminal chunk before the end of the input: usage may still follow.
         assert!(!decoder.is_done());
         decoder.finish();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        chunks.extend(drain(&mut decoder));
         assert_eq!(
             frames(&chunks),
             concat!(
@@ -524,7 +489,7 @@ mod tests {
             ]
         );
         assert_eq!(chunks.len(), 6);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
 
     #[test]
@@ -543,15 +508,15 @@ mod tests {
                 piece(
                     0,
                     None,
-                    "get_weather",
+                    Some("get_weather"),
                     r#"{"location":"Paris","unit":"celsius","days":3,"detail":{"b":[1.5,true,null],"a":"x\"y"}}"#
                 ),
                 StreamChunk::ReasoningSignature("sig1".into()),
-                piece(1, Some("fc_1"), "get_time", "{}"),
-                piece(2, None, "noop", "{}"),
+                piece(1, Some("fc_1"), Some("get_time"), "{}"),
+                piece(2, None, Some("noop"), "{}"),
             ]
         );
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::ToolCalls);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("STOP"));
         assert_eq!(chunks.len(), 5);
@@ -567,7 +532,7 @@ mod tests {
             json!([{"functionCall": {"name": "f", "args": {"a": 1}}}]),
             json!("MAX_TOKENS"),
         )]);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Length);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Length);
     }
 
     #[test]
@@ -588,7 +553,7 @@ mod tests {
             ("SOMETHING_NEW", FinishReason::Other),
         ] {
             let chunks = run(&[text("x"), response(json!([]), json!(raw))]);
-            let fin = last(&chunks);
+            let fin = terminal(&chunks);
             assert_eq!(fin.finish_reason, unified, "{raw}");
             assert_eq!(fin.provider_finish_reason.as_deref(), Some(raw));
             assert!(fin.error.is_none());
@@ -619,7 +584,7 @@ mod tests {
             json!({"promptFeedback": {"blockReason": "SAFETY"}}).to_string(),
             response(json!([]), json!("STOP")),
         ]);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::ContentFilter);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("SAFETY"));
     }
@@ -645,7 +610,7 @@ mod tests {
             with_usage(response(json!([]), Value::Null), json!({})),
         ]);
         assert_eq!(
-            last(&chunks).usage,
+            terminal(&chunks).usage,
             Some(Usage {
                 input_tokens: 2048,
                 output_tokens: 150,
@@ -665,7 +630,7 @@ mod tests {
             )
         );
         let chunks = run(&[response(json!([{"text": "b"}]), json!("STOP"))]);
-        assert_eq!(last(&chunks).usage, None);
+        assert_eq!(terminal(&chunks).usage, None);
     }
 
     #[test]
@@ -683,10 +648,7 @@ mod tests {
             decoder.decode(&Event::new("message", &data));
         }
         assert!(decoder.is_done());
-        let mut chunks = Vec::new();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        let chunks = drain(&mut decoder);
         assert_eq!(
             frames(&chunks),
             concat!(
@@ -701,7 +663,7 @@ mod tests {
 
     #[test]
     fn error_type_falls_back_to_code_then_api_error() {
-        let error_of = |data: String| last(&run(&[data])).error.clone().unwrap();
+        let error_of = |data: String| terminal(&run(&[data])).error.clone().unwrap();
         assert_eq!(
             error_of(json!({"error": {"code": 500, "message": "Internal error"}}).to_string()),
             StreamError::new(StreamErrorKind::Provider("500".into()), "Internal error")
@@ -711,7 +673,7 @@ mod tests {
             StreamError::new(StreamErrorKind::Provider("api_error".into()), "m")
         );
         assert_eq!(
-            last(&run_events(&[("error", "gateway timeout".into())])).error,
+            terminal(&run_events(&[("error", "gateway timeout".into())])).error,
             Some(StreamError::new(
                 StreamErrorKind::Provider("api_error".into()),
                 "gateway timeout"
@@ -732,7 +694,7 @@ mod tests {
                 "data: [DONE]\n\n"
             )
         );
-        assert_eq!(last(&run(&[])).finish_reason, FinishReason::Error);
+        assert_eq!(terminal(&run(&[])).finish_reason, FinishReason::Error);
     }
 
     #[test]
@@ -743,10 +705,10 @@ mod tests {
             text("late"),
         ]);
         assert_eq!(chunks.len(), 2);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
         let chunks = run(&[text("a"), "[DONE]".into()]);
         assert_eq!(
-            last(&chunks).error.as_ref().map(|e| e.kind.clone()),
+            terminal(&chunks).error.as_ref().map(|e| e.kind.clone()),
             Some(StreamErrorKind::IncompleteStream)
         );
     }
@@ -760,7 +722,7 @@ mod tests {
         .to_string();
         let chunks = run(&[data]);
         assert_eq!(chunks[0], StreamChunk::Token("mine".into()));
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
         assert_eq!(chunks.len(), 2);
     }
 
@@ -788,7 +750,7 @@ mod tests {
         ] {
             let chunks = run(&[text("a"), bad.into(), text("b")]);
             assert_eq!(chunks.len(), 2, "{bad}");
-            let err = last(&chunks).error.clone().unwrap();
+            let err = terminal(&chunks).error.clone().unwrap();
             assert_eq!(err.kind, StreamErrorKind::InvalidEvent, "{bad}");
             assert!(
                 err.message
@@ -810,12 +772,9 @@ mod tests {
         decoder.decode(&Event::new("message", &text("late")));
         decoder.finish();
         decoder.fail(StreamError::new(StreamErrorKind::ConnectionError, "x"));
-        let mut chunks = Vec::new();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        let chunks = drain(&mut decoder);
         assert_eq!(chunks.len(), 2);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
 
     #[test]
@@ -827,10 +786,7 @@ mod tests {
         );
         decoder.decode(&Event::new("message", &data));
         decoder.fail(StreamError::new(StreamErrorKind::ConnectionError, "reset"));
-        let mut chunks = Vec::new();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        let chunks = drain(&mut decoder);
         assert_eq!(
             frames(&chunks[1..]),
             concat!(
@@ -864,15 +820,6 @@ mod tests {
             "{\"promptFeedback\":null}",
             "{\"usageMetadata\":{\"candidatesTokenCount\":18446744073709551615,\"thoughtsTokenCount\":5}}",
         ];
-        for input in inputs {
-            for name in ["message", "error"] {
-                let chunks = run_events(&[(name, input.into()), ("message", text("a"))]);
-                assert!(
-                    chunks.last().is_some_and(StreamChunk::is_done),
-                    "{name}: {input}"
-                );
-                assert_eq!(chunks.iter().filter(|c| c.is_done()).count(), 1);
-            }
-        }
+        test_support::assert_one_terminal_after_each(GeminiDecoder::new, &inputs, &text("a"));
     }
 }

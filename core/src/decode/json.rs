@@ -1,11 +1,12 @@
-//! Small serde building blocks the JSON-based decoders share (OpenAI, Gemini).
+//! Small serde building blocks the provider decoders share (Anthropic, OpenAI, Gemini).
 //!
 //! They exist so that decoding a text delta costs no allocation beyond the text itself:
 //!
 //! - [`Str`] borrows a string from the event's data when it has no escapes (serde's own
 //!   `Option<Cow<str>>` always copies), and unescapes one that has escapes straight into its own
 //!   `String` (serde_json would first unescape into a scratch buffer and then copy: two or three
-//!   allocations instead of one).
+//!   allocations instead of one). [`string_from_raw`] does the same for a string kept as a
+//!   borrowed `RawValue` (Anthropic's delta text).
 //! - [`Skip`] consumes a value the decoder does not need without allocating (serde_json's
 //!   `IgnoredAny` allocates a stack for values nested two deep, such as `safetyRatings` or
 //!   Azure's `content_filter_results`, on every event).
@@ -16,7 +17,7 @@
 //! - [`ProviderError`] reads an in-stream error object leniently (string or number `code`, a bare
 //!   string instead of an object).
 //! - [`CompactJson`] re-writes any JSON value compactly, keeping key order and number spelling
-//!   (Gemini `functionCall.args`).
+//!   (Gemini `functionCall.args`, Anthropic `tool_use.input`).
 
 use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
@@ -82,6 +83,18 @@ fn json_string(raw: &str) -> Option<Result<Cow<'_, str>, &'static str>> {
         return Some(Ok(Cow::Borrowed(body)));
     }
     Some(unescape(body).map(Cow::Owned))
+}
+
+/// The text of `raw`, a JSON value as serde_json validated it (well-formed escapes, no raw
+/// control characters), in a new `String`: one allocation, none for an empty string.
+///
+/// Errors when `raw` is not a string, or holds a lone UTF-16 surrogate escape (which serde_json
+/// accepts in a `RawValue` but rejects in a string).
+pub(super) fn string_from_raw(raw: &RawValue) -> Result<String, &'static str> {
+    match json_string(raw.get()) {
+        Some(text) => text.map(Cow::into_owned),
+        None => Err("expected a JSON string"),
+    }
 }
 
 /// Decodes the escapes of a JSON string body, rejecting lone surrogates as serde_json does.
@@ -671,26 +684,36 @@ mod tests {
         assert!(serde_json::from_str::<Str<'_>>("1").is_err());
     }
 
+    /// `Str` and `string_from_raw` (the crate's one JSON string unescaper) against serde_json.
     #[test]
     fn str_unescapes_exactly_like_serde_json() {
         let cases = [
             r#""""#,
+            r#""plain""#,
             r#""\n""#,
             r#""a\"b\\c\/d\b\f\n\r\t""#,
+            r#""\" \\ \/ \b \f \n \r \t""#,
             r#""\u0041\u00e9\u4f60\uFFFF\u0000""#,
+            r#""\u0000\u001f\u00e9\u20AC\uFFFF""#,
             r#""\ud83e\udd80 crab \uD83D\uDE00""#,
+            r#""\ud83d\ude00 and \uD834\uDD1E""#,
             r#""tail \\""#,
+            r#""tail\\""#,
             "\"raw ü 🦀 \\u00fc\"",
+            r#""ü 😀 \\u0041""#,
         ];
         for case in cases {
-            let ours: Str<'_> = serde_json::from_str(case).unwrap();
             let theirs: String = serde_json::from_str(case).unwrap();
+            let ours: Str<'_> = serde_json::from_str(case).unwrap();
             assert_eq!(ours.as_str(), theirs, "{case}");
+            let raw: &RawValue = serde_json::from_str(case).unwrap();
+            assert_eq!(string_from_raw(raw), Ok(theirs), "{case}");
         }
         for bad in [
             r#""\ud800""#,
             r#""\ud800x""#,
             r#""\ud800\u0041""#,
+            r#""\ud83d\n""#,
             r#""\udc00""#,
             r#""\x""#,
             r#""\u12""#,
@@ -700,6 +723,22 @@ mod tests {
             "null",
         ] {
             assert!(serde_json::from_str::<Str<'_>>(bad).is_err(), "{bad}");
+        }
+        // Lone surrogates pass serde_json's `RawValue` check, so the unescaper must catch them.
+        for lone in [
+            r#""\ud83d""#,
+            r#""\ud83d\u0041""#,
+            r#""\ude00""#,
+            r#""\ud83d\n""#,
+            r#""x\ud800""#,
+        ] {
+            assert!(serde_json::from_str::<String>(lone).is_err(), "{lone}");
+            let raw: &RawValue = serde_json::from_str(lone).unwrap();
+            assert!(string_from_raw(raw).is_err(), "{lone}");
+        }
+        for not_a_string in ["[1]", "42", "null", "{}"] {
+            let raw: &RawValue = serde_json::from_str(not_a_string).unwrap();
+            assert_eq!(string_from_raw(raw), Err("expected a JSON string"));
         }
         // In a struct, with whitespace around the value.
         #[derive(Deserialize)]
@@ -711,6 +750,36 @@ mod tests {
         assert_eq!(s.a.unwrap().as_str(), "x\ty");
         let s: S<'_> = serde_json::from_str(r#"{"a":null}"#).unwrap();
         assert!(s.a.is_none());
+    }
+
+    proptest::proptest! {
+        /// Any string, escaped as serde_json escapes it or with every non-ASCII char as `\u`
+        /// escapes (surrogate pairs included), unescapes back to itself.
+        #[test]
+        fn unescaping_round_trips_like_serde_json(
+            s in "\\PC*|[\"\\\\\\n\\u{0}-\\u{1f}é😀]*",
+            ascii_escape in proptest::bool::ANY,
+        ) {
+            let mut raw = serde_json::to_string(&s).unwrap();
+            if ascii_escape {
+                let mut escaped = String::new();
+                for ch in raw.chars() {
+                    if ch.is_ascii() {
+                        escaped.push(ch);
+                    } else {
+                        let mut buf = [0u16; 2];
+                        for unit in ch.encode_utf16(&mut buf) {
+                            escaped.push_str(&format!("\\u{unit:04x}"));
+                        }
+                    }
+                }
+                raw = escaped;
+            }
+            let value: &RawValue = serde_json::from_str(&raw).unwrap();
+            proptest::prop_assert_eq!(string_from_raw(value), Ok(s.clone()));
+            let ours: Str<'_> = serde_json::from_str(&raw).unwrap();
+            proptest::prop_assert_eq!(ours.as_str(), s.as_str());
+        }
     }
 
     #[test]

@@ -6,10 +6,35 @@
 //! the transport failed). Exactly one terminal chunk ([`StreamChunk::Done`]) ends every stream;
 //! nothing follows it. Provider errors inside the stream are terminal chunks, not `Err`s.
 
+/// The [`Decode`] methods every provider decoder answers from its [`Emitter`], which must be a
+/// field named `out`: `provider`, `fail`, `next_chunk` and `is_done`. Used inside
+/// `impl Decode for ...`; defined before the provider modules so that they can use it.
+macro_rules! decode_via_emitter {
+    () => {
+        fn provider(&self) -> $crate::chunk::Provider {
+            self.out.provider()
+        }
+
+        fn fail(&mut self, error: $crate::chunk::StreamError) {
+            self.out.fail(error);
+        }
+
+        fn next_chunk(&mut self) -> Option<$crate::chunk::StreamChunk> {
+            self.out.next_chunk()
+        }
+
+        fn is_done(&self) -> bool {
+            self.out.is_done()
+        }
+    };
+}
+
 mod anthropic;
 mod gemini;
 mod json;
 mod openai;
+#[cfg(test)]
+mod test_support;
 
 pub use anthropic::AnthropicDecoder;
 pub use gemini::GeminiDecoder;

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use serde::Deserialize;
 
-use crate::chunk::{FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, Usage};
+use crate::chunk::{FinishReason, Provider, StreamErrorKind, Usage};
 use crate::sse::Event;
 
 use super::json::{
@@ -138,8 +138,6 @@ struct CallSlot {
     key: CallKey,
     /// Our stream index.
     index: u32,
-    has_id: bool,
-    has_name: bool,
     has_arguments: bool,
 }
 
@@ -249,20 +247,25 @@ impl OpenAiDecoder {
         };
         match found.and_then(|pos| self.calls.get_mut(pos)) {
             Some(slot) => {
-                let id = id.filter(|_| !slot.has_id).map(Str::into_string);
-                let name = name.filter(|_| !slot.has_name).map(Str::into_string);
-                slot.has_id |= id.is_some();
-                slot.has_name |= name.is_some();
+                // Later pieces carry only arguments: the contract puts `id` and `name` on the
+                // first piece, so a repeated or late id or name is not passed on.
                 slot.has_arguments |= !arguments.is_empty();
                 let index = slot.index;
-                self.out
-                    .tool_call_piece(index, id, name, arguments.into_owned());
+                self.out.tool_arguments(index, arguments);
             }
             None => {
-                if id.is_none() && name.is_none() && arguments.is_empty() {
-                    // Nothing to announce yet; a later piece will start the call.
+                let Some(name) = name else {
+                    if id.is_some() || !arguments.is_empty() {
+                        // Arguments of a call nobody named: a client could not run it, and
+                        // showing them as anything else would leak tool JSON to users.
+                        self.out.fail_with(
+                            StreamErrorKind::InvalidEvent,
+                            "invalid chunk: a tool call's first piece has no function name",
+                        );
+                    }
+                    // Otherwise there is nothing to announce yet.
                     return;
-                }
+                };
                 let key = match key {
                     Some(key) => key,
                     None => match &id {
@@ -273,13 +276,11 @@ impl OpenAiDecoder {
                 let slot = CallSlot {
                     key,
                     index: 0,
-                    has_id: id.is_some(),
-                    has_name: name.is_some(),
                     has_arguments: !arguments.is_empty(),
                 };
                 let index = self.out.start_tool_call_parts(
                     id.map(Str::into_string),
-                    name.map(Str::into_string),
+                    Some(name.into_string()),
                     arguments.into_owned(),
                 );
                 if let CallKey::Index(provider_index) = slot.key {
@@ -361,9 +362,7 @@ fn finish_reason(raw: &str) -> FinishReason {
 }
 
 impl Decode for OpenAiDecoder {
-    fn provider(&self) -> Provider {
-        self.out.provider()
-    }
+    decode_via_emitter!();
 
     fn decode(&mut self, event: &Event<'_>) {
         if self.out.is_done() {
@@ -395,18 +394,6 @@ impl Decode for OpenAiDecoder {
         if !self.out.is_done() {
             self.end(false);
         }
-    }
-
-    fn fail(&mut self, error: StreamError) {
-        self.out.fail(error);
-    }
-
-    fn next_chunk(&mut self) -> Option<StreamChunk> {
-        self.out.next_chunk()
-    }
-
-    fn is_done(&self) -> bool {
-        self.out.is_done()
     }
 }
 
@@ -536,38 +523,15 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::chunk::{Finish, ToolCallPiece};
-    use crate::frame;
+    use crate::chunk::{StreamChunk, StreamError};
+    use crate::decode::test_support::{self, drain, frames, piece, terminal};
 
-    /// Decodes `events` (event name, data), then ends the input, and returns every chunk.
     fn run_events(events: &[(&str, String)]) -> Vec<StreamChunk> {
-        let mut decoder = OpenAiDecoder::new();
-        let mut chunks = Vec::new();
-        for (name, data) in events {
-            decoder.decode(&Event::new(name, data));
-            while let Some(c) = decoder.next_chunk() {
-                chunks.push(c);
-            }
-        }
-        decoder.finish();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
-        chunks
+        test_support::run_events(OpenAiDecoder::new(), events)
     }
 
-    /// Decodes unnamed events with these data.
     fn run(data: &[String]) -> Vec<StreamChunk> {
-        let events: Vec<(&str, String)> = data.iter().map(|d| ("message", d.clone())).collect();
-        run_events(&events)
-    }
-
-    fn frames(chunks: &[StreamChunk]) -> String {
-        let mut out = Vec::new();
-        for c in chunks {
-            frame::encode(c, &mut out);
-        }
-        String::from_utf8(out).unwrap()
+        test_support::run_unnamed(OpenAiDecoder::new(), data)
     }
 
     /// A chunk with choice 0 carrying `delta` and `finish_reason`.
@@ -594,22 +558,6 @@ mod tests {
     fn usage_chunk(usage: Value) -> String {
         json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "gpt-4o", "choices": [], "usage": usage})
             .to_string()
-    }
-
-    fn last(chunks: &[StreamChunk]) -> &Finish {
-        match chunks.last() {
-            Some(StreamChunk::Done(f)) => f,
-            other => panic!("last chunk is not terminal: {other:?}"),
-        }
-    }
-
-    fn piece(index: u32, id: Option<&str>, name: Option<&str>, arguments: &str) -> StreamChunk {
-        StreamChunk::ToolCall(ToolCallPiece {
-            index,
-            id: id.map(Into::into),
-            name: name.map(Into::into),
-            arguments: arguments.into(),
-        })
     }
 
     fn tool_delta(call: Value) -> String {
@@ -693,7 +641,7 @@ mod tests {
             ]
         );
         assert_eq!(chunks.len(), 7);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
 
     #[test]
@@ -724,7 +672,7 @@ mod tests {
             ]
         );
         assert_eq!(chunks.len(), 6);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::ToolCalls);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("tool_calls"));
     }
@@ -752,10 +700,11 @@ mod tests {
     }
 
     #[test]
-    fn repeated_ids_and_names_are_sent_once_and_late_ones_are_passed_on() {
+    fn repeated_ids_and_names_are_sent_only_on_the_first_piece() {
         let chunks = run(&[
-            // First piece without a name; the name arrives later.
-            tool_delta(json!({"index": 0, "id": "call_1", "function": {"arguments": "{"}})),
+            tool_delta(
+                json!({"index": 0, "id": "call_1", "function": {"name": "f", "arguments": "{"}}),
+            ),
             tool_delta(
                 json!({"index": 0, "id": "call_1", "function": {"name": "f", "arguments": "}"}}),
             ),
@@ -769,11 +718,27 @@ mod tests {
         assert_eq!(
             chunks[..2],
             [
-                piece(0, Some("call_1"), None, "{"),
-                piece(0, None, Some("f"), "}")
+                piece(0, Some("call_1"), Some("f"), "{"),
+                piece(0, None, None, "}")
             ]
         );
         assert_eq!(chunks.len(), 3);
+    }
+
+    #[test]
+    fn a_call_whose_first_piece_has_no_name_is_invalid_event() {
+        for first in [
+            json!({"index": 0, "id": "call_1", "function": {"arguments": "{"}}),
+            json!({"index": 3, "function": {"arguments": "{\"city\":\"Paris\"}"}}),
+        ] {
+            let chunks = run(&[tool_delta(first), stop("tool_calls")]);
+            assert_eq!(chunks.len(), 1, "{chunks:?}");
+            let fin = terminal(&chunks);
+            assert_eq!(
+                fin.error.as_ref().map(|e| &e.kind),
+                Some(&StreamErrorKind::InvalidEvent)
+            );
+        }
     }
 
     #[test]
@@ -825,7 +790,7 @@ mod tests {
         with_done.push(done());
         let chunks = run(&with_done);
         assert_eq!(chunks[..5], expect);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::ToolCalls);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::ToolCalls);
         assert_eq!(chunks.len(), 6);
         // ... and at the end of input without [DONE].
         let chunks = run(&events);
@@ -840,7 +805,7 @@ mod tests {
         )]);
         assert_eq!(chunks.len(), 2);
         assert_eq!(
-            last(&chunks).error.as_ref().map(|e| e.kind.clone()),
+            terminal(&chunks).error.as_ref().map(|e| e.kind.clone()),
             Some(StreamErrorKind::IncompleteStream)
         );
     }
@@ -871,7 +836,7 @@ mod tests {
                 piece(0, None, None, "\"Oslo\"}"),
             ]
         );
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::ToolCalls);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("function_call"));
         assert_eq!(chunks.len(), 4);
@@ -917,7 +882,7 @@ mod tests {
                 StreamChunk::Token(" with that.".into())
             ]
         );
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::ContentFilter);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("stop"));
         assert_eq!(chunks.len(), 3);
@@ -935,7 +900,7 @@ mod tests {
             ("error", FinishReason::Other),
         ] {
             let chunks = run(&[text("x"), stop(raw), done()]);
-            let fin = last(&chunks);
+            let fin = terminal(&chunks);
             assert_eq!(fin.finish_reason, unified, "{raw}");
             assert_eq!(fin.provider_finish_reason.as_deref(), Some(raw));
             assert!(fin.error.is_none());
@@ -945,7 +910,7 @@ mod tests {
     #[test]
     fn null_and_empty_finish_reasons_mean_none() {
         let chunks = run(&[chunk(json!({"content": "x"}), json!("")), text("y"), done()]);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::Error);
         assert_eq!(fin.provider_finish_reason, None);
         assert_eq!(
@@ -961,7 +926,7 @@ mod tests {
     fn missing_done_after_a_finish_reason_is_a_normal_end() {
         let chunks = run(&[text("x"), stop("length")]);
         assert_eq!(frames(&chunks).matches("data: [DONE]").count(), 1);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::Length);
         assert!(fin.error.is_none());
     }
@@ -982,7 +947,7 @@ mod tests {
         // An empty stream too.
         let chunks = run(&[]);
         assert_eq!(chunks.len(), 1);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Error);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Error);
     }
 
     #[test]
@@ -999,7 +964,7 @@ mod tests {
             done(),
         ]);
         assert_eq!(
-            last(&chunks).usage,
+            terminal(&chunks).usage,
             Some(Usage {
                 input_tokens: 1200,
                 output_tokens: 300,
@@ -1022,7 +987,7 @@ mod tests {
         .to_string();
         let chunks = run(&[text("x"), finish, done()]);
         assert_eq!(
-            last(&chunks).usage,
+            terminal(&chunks).usage,
             Some(Usage {
                 input_tokens: 10,
                 output_tokens: 20,
@@ -1047,7 +1012,7 @@ mod tests {
                 .to_string();
         let empty_usage = usage_chunk(json!({}));
         let chunks = run(&[early, null_usage, groq, empty_usage, done()]);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(
             fin.usage,
             Some(Usage {
@@ -1065,13 +1030,13 @@ mod tests {
         })
         .to_string();
         let chunks = run(&[both]);
-        assert_eq!(last(&chunks).usage.map(|u| u.input_tokens), Some(2));
+        assert_eq!(terminal(&chunks).usage.map(|u| u.input_tokens), Some(2));
     }
 
     #[test]
     fn no_usage_reported_means_no_usage_field() {
         let chunks = run(&[text("x"), stop("stop"), done()]);
-        assert_eq!(last(&chunks).usage, None);
+        assert_eq!(terminal(&chunks).usage, None);
         assert!(!frames(&chunks).contains("usage"));
     }
 
@@ -1089,7 +1054,7 @@ mod tests {
         .to_string();
         let chunks = run(&[azure_first, text("a"), other_id, stop("stop"), done()]);
         assert_eq!(chunks.len(), 3);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.id.as_deref(), Some("chatcmpl-1"));
         assert_eq!(fin.model.as_deref(), Some("gpt-4o"));
     }
@@ -1112,7 +1077,7 @@ mod tests {
             done(),
         ]);
         assert_eq!(chunks[0], StreamChunk::Token("A".into()));
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(fin.finish_reason, FinishReason::Stop);
         assert_eq!(fin.provider_finish_reason.as_deref(), Some("stop"));
         assert_eq!(chunks.len(), 2);
@@ -1144,7 +1109,7 @@ mod tests {
     fn error_type_falls_back_to_code_then_status_then_api_error() {
         let kind_of = |error: Value| {
             let chunks = run(&[json!({ "error": error }).to_string()]);
-            let fin = last(&chunks).clone();
+            let fin = terminal(&chunks).clone();
             (
                 fin.error.as_ref().unwrap().error_type().to_string(),
                 fin.error.unwrap().message,
@@ -1189,7 +1154,7 @@ mod tests {
         })
         .to_string();
         let chunks = run(&[data]);
-        let fin = last(&chunks);
+        let fin = terminal(&chunks);
         assert_eq!(chunks.len(), 1);
         assert_eq!(fin.id.as_deref(), Some("gen-1"));
         assert_eq!(
@@ -1206,13 +1171,13 @@ mod tests {
         let data = json!({"object": "error", "message": "This model's maximum context length is 4096 tokens.", "type": "BadRequestError", "param": null, "code": 400}).to_string();
         let chunks = run(&[text("a"), data]);
         assert_eq!(
-            last(&chunks).error,
+            terminal(&chunks).error,
             Some(StreamError::new(
                 StreamErrorKind::Provider("BadRequestError".into()),
                 "This model's maximum context length is 4096 tokens."
             ))
         );
-        assert_eq!(last(&chunks).id.as_deref(), Some("chatcmpl-1"));
+        assert_eq!(terminal(&chunks).id.as_deref(), Some("chatcmpl-1"));
     }
 
     #[test]
@@ -1225,7 +1190,7 @@ mod tests {
             ),
         ]);
         assert_eq!(
-            last(&chunks).error,
+            terminal(&chunks).error,
             Some(StreamError::new(
                 StreamErrorKind::Provider("overloaded_error".into()),
                 "Overloaded"
@@ -1233,7 +1198,7 @@ mod tests {
         );
         let chunks = run_events(&[("error", "upstream timed out".into())]);
         assert_eq!(
-            last(&chunks).error,
+            terminal(&chunks).error,
             Some(StreamError::new(
                 StreamErrorKind::Provider("api_error".into()),
                 "upstream timed out"
@@ -1252,7 +1217,7 @@ mod tests {
         ] {
             let chunks = run(&[text("a"), bad.into(), text("b")]);
             assert_eq!(chunks.len(), 2, "{bad}");
-            let err = last(&chunks).error.clone().unwrap();
+            let err = terminal(&chunks).error.clone().unwrap();
             assert_eq!(err.kind, StreamErrorKind::InvalidEvent, "{bad}");
             assert!(
                 err.message
@@ -1271,12 +1236,9 @@ mod tests {
         }
         decoder.finish();
         decoder.fail(StreamError::new(StreamErrorKind::ConnectionError, "x"));
-        let mut chunks = Vec::new();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        let chunks = drain(&mut decoder);
         assert_eq!(chunks.len(), 2);
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
 
     #[test]
@@ -1293,10 +1255,7 @@ mod tests {
             StreamErrorKind::IdleTimeout,
             "no bytes for 60s",
         ));
-        let mut chunks = Vec::new();
-        while let Some(c) = decoder.next_chunk() {
-            chunks.push(c);
-        }
+        let chunks = drain(&mut decoder);
         assert_eq!(
             frames(&chunks[1..]),
             concat!(
@@ -1317,7 +1276,7 @@ mod tests {
             ("message", " [DONE] ".into()),
         ]);
         assert_eq!(chunks[0], StreamChunk::Token("a".into()));
-        assert_eq!(last(&chunks).finish_reason, FinishReason::Stop);
+        assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
     }
 
     #[test]
@@ -1343,15 +1302,6 @@ mod tests {
             "{\"usage\":{\"prompt_tokens\":18446744073709551615,\"completion_tokens\":1}}",
             "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\ud800\"}}]}",
         ];
-        for input in inputs {
-            for name in ["message", "error"] {
-                let chunks = run_events(&[(name, input.into()), ("message", text("a"))]);
-                assert!(
-                    chunks.last().is_some_and(StreamChunk::is_done),
-                    "{name}: {input}"
-                );
-                assert_eq!(chunks.iter().filter(|c| c.is_done()).count(), 1);
-            }
-        }
+        test_support::assert_one_terminal_after_each(OpenAiDecoder::new, &inputs, &text("a"));
     }
 }

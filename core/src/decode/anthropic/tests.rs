@@ -5,10 +5,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::AnthropicDecoder;
-use crate::chunk::{
-    Finish, FinishReason, StreamChunk, StreamError, StreamErrorKind, ToolCallPiece, Usage,
-};
+use crate::chunk::{Finish, FinishReason, StreamChunk, StreamError, StreamErrorKind, Usage};
 use crate::decode::Decode;
+use crate::decode::test_support::{drain, piece, run_events, terminal};
 use crate::sse::Event;
 
 const START: (&str, &str) = (
@@ -61,19 +60,7 @@ fn message_delta(stop_reason: &str, usage: &str) -> (&'static str, String) {
 
 /// Decodes the events, then calls `finish`, and returns every chunk.
 fn run<E: AsRef<str>, D: AsRef<str>>(events: &[(E, D)]) -> Vec<StreamChunk> {
-    let mut decoder = AnthropicDecoder::new();
-    let mut chunks = Vec::new();
-    for (name, data) in events {
-        decoder.decode(&Event::new(name.as_ref(), data.as_ref()));
-        while let Some(chunk) = decoder.next_chunk() {
-            chunks.push(chunk);
-        }
-    }
-    decoder.finish();
-    while let Some(chunk) = decoder.next_chunk() {
-        chunks.push(chunk);
-    }
-    chunks
+    run_events(AnthropicDecoder::new(), events)
 }
 
 fn owned(events: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -81,19 +68,6 @@ fn owned(events: &[(&str, &str)]) -> Vec<(String, String)> {
         .iter()
         .map(|(n, d)| (n.to_string(), d.to_string()))
         .collect()
-}
-
-/// Exactly one terminal chunk, last; returns it.
-fn terminal(chunks: &[StreamChunk]) -> &Finish {
-    assert_eq!(
-        chunks.iter().filter(|c| c.is_done()).count(),
-        1,
-        "{chunks:#?}"
-    );
-    match chunks.last() {
-        Some(StreamChunk::Done(fin)) => fin,
-        other => panic!("last chunk is not terminal: {other:?}"),
-    }
 }
 
 fn error_of(chunks: &[StreamChunk]) -> &StreamError {
@@ -114,15 +88,6 @@ fn assert_invalid(chunks: &[StreamChunk], message_prefix: &str) {
 
 fn token(t: &str) -> StreamChunk {
     StreamChunk::Token(t.into())
-}
-
-fn tool(index: u32, id: Option<&str>, name: Option<&str>, arguments: &str) -> StreamChunk {
-    StreamChunk::ToolCall(ToolCallPiece {
-        index,
-        id: id.map(Into::into),
-        name: name.map(Into::into),
-        arguments: arguments.into(),
-    })
 }
 
 fn content(chunks: &[StreamChunk]) -> &[StreamChunk] {
@@ -226,9 +191,9 @@ fn tool_use_streams_arguments_never_tokens() {
         content(&chunks),
         &[
             token("Let me check."),
-            tool(0, Some("toolu_01"), Some("get_weather"), ""),
-            tool(0, None, None, "{\"loc"),
-            tool(0, None, None, "ation\": \"Paris\"}"),
+            piece(0, Some("toolu_01"), Some("get_weather"), ""),
+            piece(0, None, None, "{\"loc"),
+            piece(0, None, None, "ation\": \"Paris\"}"),
         ]
     );
     assert_eq!(terminal(&chunks).finish_reason, FinishReason::ToolCalls);
@@ -267,10 +232,10 @@ fn parallel_tools_are_numbered_by_appearance() {
     assert_eq!(
         content(&chunks),
         &[
-            tool(0, Some("toolu_a"), Some("f"), ""),
-            tool(0, None, None, "{\"a\":1}"),
-            tool(1, Some("toolu_b"), Some("f"), ""),
-            tool(1, None, None, "{\"b\":2}"),
+            piece(0, Some("toolu_a"), Some("f"), ""),
+            piece(0, None, None, "{\"a\":1}"),
+            piece(1, Some("toolu_b"), Some("f"), ""),
+            piece(1, None, None, "{\"b\":2}"),
         ]
     );
 }
@@ -288,8 +253,8 @@ fn tool_without_streamed_json_gets_empty_object_at_stop() {
     assert_eq!(
         content(&chunks),
         &[
-            tool(0, Some("toolu_a"), Some("f"), ""),
-            tool(0, None, None, "{}"),
+            piece(0, Some("toolu_a"), Some("f"), ""),
+            piece(0, None, None, "{}"),
         ]
     );
 }
@@ -310,8 +275,8 @@ fn tool_with_initial_input_object_emits_its_compact_json_in_key_order() {
     assert_eq!(
         content(&chunks),
         &[
-            tool(0, Some("toolu_a"), Some("f"), ""),
-            tool(
+            piece(0, Some("toolu_a"), Some("f"), ""),
+            piece(
                 0,
                 None,
                 None,
@@ -333,8 +298,8 @@ fn tool_open_at_message_stop_gets_empty_object_before_terminal() {
     assert_eq!(
         content(&chunks),
         &[
-            tool(0, Some("toolu_a"), Some("f"), ""),
-            tool(0, None, None, "{}"),
+            piece(0, Some("toolu_a"), Some("f"), ""),
+            piece(0, None, None, "{}"),
         ]
     );
     assert_eq!(terminal(&chunks).finish_reason, FinishReason::ToolCalls);
@@ -346,7 +311,10 @@ fn tool_in_truncated_stream_gets_no_made_up_arguments() {
     let (n, d) = tool_start(0, "toolu_a", "{}");
     events.push((n.into(), d));
     let chunks = run(&events);
-    assert_eq!(content(&chunks), &[tool(0, Some("toolu_a"), Some("f"), "")]);
+    assert_eq!(
+        content(&chunks),
+        &[piece(0, Some("toolu_a"), Some("f"), "")]
+    );
     assert_eq!(error_of(&chunks).kind, StreamErrorKind::IncompleteStream);
 }
 
@@ -871,7 +839,7 @@ fn nothing_after_the_terminal_chunk() {
     ));
     decoder.fail(StreamError::new(StreamErrorKind::ConnectionError, "reset"));
     decoder.finish();
-    let chunks: Vec<_> = core::iter::from_fn(|| decoder.next_chunk()).collect();
+    let chunks = drain(&mut decoder);
     assert_eq!(chunks.len(), 1);
     assert!(terminal(&chunks).is_success());
     assert!(decoder.is_done());
@@ -886,7 +854,7 @@ fn transport_failure_keeps_what_was_known() {
         "no bytes for 30s",
     ));
     decoder.finish();
-    let chunks: Vec<_> = core::iter::from_fn(|| decoder.next_chunk()).collect();
+    let chunks = drain(&mut decoder);
     let fin = terminal(&chunks);
     assert_eq!(fin.id.as_deref(), Some("msg_01"));
     assert_eq!(error_of(&chunks).kind, StreamErrorKind::IdleTimeout);
@@ -938,39 +906,9 @@ fn double_finish_gives_one_terminal() {
     let mut decoder = AnthropicDecoder::new();
     decoder.finish();
     decoder.finish();
-    let chunks: Vec<_> = core::iter::from_fn(|| decoder.next_chunk()).collect();
+    let chunks = drain(&mut decoder);
     assert_eq!(chunks.len(), 1);
     assert_eq!(error_of(&chunks).kind, StreamErrorKind::IncompleteStream);
-}
-
-#[test]
-fn delta_strings_are_unescaped_like_serde_json() {
-    let cases = [
-        r#""""#,
-        r#""plain""#,
-        r#""\" \\ \/ \b \f \n \r \t""#,
-        r#""\u0000\u001f\u00e9\u20AC\uFFFF""#,
-        r#""\ud83d\ude00 and \uD834\uDD1E""#,
-        r#""ü 😀 \\u0041""#,
-        r#""tail\\""#,
-    ];
-    for raw in cases {
-        let value: &serde_json::value::RawValue = serde_json::from_str(raw).unwrap();
-        let want: String = serde_json::from_str(raw).unwrap();
-        assert_eq!(super::json_str(value), Ok(want), "{raw}");
-    }
-    for raw in [
-        r#""\ud83d""#,
-        r#""\ud83d\u0041""#,
-        r#""\ude00""#,
-        r#""\ud83d\n""#,
-    ] {
-        let value: &serde_json::value::RawValue = serde_json::from_str(raw).unwrap();
-        assert!(super::json_str(value).is_err(), "{raw}");
-        assert!(serde_json::from_str::<String>(raw).is_err(), "{raw}");
-    }
-    let not_a_string: &serde_json::value::RawValue = serde_json::from_str("[1]").unwrap();
-    assert_eq!(super::json_str(not_a_string), Err("expected a JSON string"));
 }
 
 #[test]
@@ -1002,30 +940,6 @@ fn lone_surrogate_in_a_delta_is_invalid() {
         &chunks,
         "invalid content_block_delta event: lone leading surrogate",
     );
-}
-
-proptest::proptest! {
-    #[test]
-    fn json_str_matches_serde_json(s in "\\PC*|[\"\\\\\\n\\u{0}-\\u{1f}é😀]*", ascii_escape in proptest::bool::ANY) {
-        // serde_json's own escaping, and a form with every non-ASCII char as \u escapes.
-        let mut raw = serde_json::to_string(&s).unwrap();
-        if ascii_escape {
-            let mut escaped = String::new();
-            for ch in raw.chars() {
-                if ch.is_ascii() {
-                    escaped.push(ch);
-                } else {
-                    let mut buf = [0u16; 2];
-                    for unit in ch.encode_utf16(&mut buf) {
-                        escaped.push_str(&format!("\\u{unit:04x}"));
-                    }
-                }
-            }
-            raw = escaped;
-        }
-        let value: &serde_json::value::RawValue = serde_json::from_str(&raw).unwrap();
-        proptest::prop_assert_eq!(super::json_str(value), Ok(s));
-    }
 }
 
 proptest::proptest! {
