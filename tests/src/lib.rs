@@ -108,3 +108,49 @@ pub fn fixtures(provider: Provider) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// A global allocator that counts the current thread's allocations, for tests that prove how
+/// many heap allocations a code path makes. Install it in a test binary with
+/// `#[global_allocator] static GLOBAL: CountingAllocator = CountingAllocator;` and read the count
+/// with [`allocations`]. Counting per thread keeps tests running in parallel from disturbing each
+/// other.
+pub struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn bump_allocations() {
+    // `try_with`: the slot may be gone while the thread shuts down.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; only a thread-local counter
+// (const-initialized, without destructor, so touching it never allocates) is added.
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        bump_allocations();
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        bump_allocations();
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { std::alloc::System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        bump_allocations();
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+/// Allocations (and reallocations) the current thread has made so far, as counted by
+/// [`CountingAllocator`] (always 0 when it is not the global allocator).
+pub fn allocations() -> usize {
+    ALLOCATIONS.with(std::cell::Cell::get)
+}

@@ -6,57 +6,15 @@
 //! size), check that the counter does see allocations made inside the same loop (so a per-line or
 //! per-event `String` would fail them), and bound the warm-up.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use llm_sse_tests::{CountingAllocator, allocations};
 
 use llm_sse_core::sse::{Parsed, Parser};
 
-#[path = "../benches/corpus/mod.rs"]
+#[path = "../../core/benches/corpus/mod.rs"]
 mod corpus;
 
-/// Counts the allocations (and reallocations) made by the current thread, so tests running in
-/// parallel do not disturb each other.
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn bump() {
-    // `try_with`: the slot may be gone while the thread shuts down.
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; only a thread-local counter
-// (const-initialized, without destructor, so touching it never allocates) is added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        bump();
-        // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        bump();
-        // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        bump();
-        // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// Anthropic deltas mixed with everything else a stream may carry: events with several `data`
 /// lines (whose data must be joined, so copied), `id` and `retry` fields, comments, unknown

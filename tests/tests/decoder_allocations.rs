@@ -2,48 +2,12 @@
 //! most one heap allocation per text delta on average: the delta's own `String`. Counted with a counting
 //! global allocator, per thread, over generated streams fed in 4 KiB pieces.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use llm_sse_tests::{CountingAllocator, allocations};
 
 use llm_sse_core::{Normalizer, Provider, StreamChunk, frame};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn count() {
-    // `try_with`: the thread-local may already be gone while a thread shuts down.
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-}
-
-// SAFETY: every call is forwarded to the system allocator unchanged; counting touches only a
-// `const`-initialized thread-local `Cell`, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
-}
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 const WORDS: [&str; 8] = [
     " the", " quick", " brown", " fox", " jumps", " über", " 🦀", " dog.",
@@ -51,7 +15,7 @@ const WORDS: [&str; 8] = [
 
 /// Runs `body` through the full pipeline in 4 KiB pieces, writing frames into a reused buffer as
 /// a server would, and returns (allocations, text and tool-call frames).
-fn measure(provider: Provider, body: &[u8]) -> (u64, usize) {
+fn measure(provider: Provider, body: &[u8]) -> (usize, usize) {
     let mut out = Vec::with_capacity(64 * 1024);
     let mut tokens = 0;
     let before = allocations();
