@@ -16,6 +16,9 @@
 //! criterion, a summary table with
 //! MB/s and events/s (median of a few runs) is printed; set `SSE_BENCH_SUMMARY=0` to skip it.
 
+// Benchmarks measure time: the clock ban of `core/clippy.toml` is for the library.
+#![allow(clippy::disallowed_methods)]
+
 use std::convert::Infallible;
 use std::hint::black_box;
 use std::time::{Duration, Instant};

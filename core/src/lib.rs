@@ -15,11 +15,48 @@
 //! ```
 //!
 //! Each layer is usable alone ([`sse::Parser`], [`decode::Decoder`], [`frame::encode`]);
-//! [`Normalizer`] composes the first two.
+//! [`Normalizer`] composes the first two, and [`Accumulator`] folds the chunks into the final
+//! message (text, thinking with signatures, parsed tool calls, usage).
+//!
+//! # The run loop
+//!
+//! Every layer has the same shape: inputs are pushed in (`feed`), outputs are pulled
+//! (`next_event` / `next_chunk`) until they say "need more data", and the end of the input is
+//! an explicit call (`finish`, or `fail` when the transport broke). A shell is this loop:
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use llm_sse_core::{Normalizer, Provider, StreamError, StreamErrorKind};
+//!
+//! fn relay(mut body: impl Read, mut client: impl Write) -> std::io::Result<()> {
+//!     let mut normalizer = Normalizer::new(Provider::Anthropic);
+//!     let mut buf = [0u8; 16 * 1024];
+//!     let mut frames = Vec::new();
+//!     loop {
+//!         match body.read(&mut buf) {
+//!             Ok(0) => normalizer.finish(),
+//!             Ok(n) => normalizer.feed(&buf[..n]),
+//!             Err(e) => normalizer.fail(StreamError::new(StreamErrorKind::ConnectionError, e.to_string())),
+//!         }
+//!         frames.clear();
+//!         normalizer.write_frames(&mut frames);
+//!         client.write_all(&frames)?;
+//!         if normalizer.is_done() {
+//!             return Ok(()); // the terminal frame and `data: [DONE]` were written
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! Nothing here reads a clock or a socket: an idle timeout is the shell's timer calling
+//! `fail(StreamError::new(StreamErrorKind::IdleTimeout, ..))`. Input never panics: bad input
+//! becomes a typed error, or an error terminal chunk (`invalid_event`, `incomplete_stream`,
+//! the provider's own error), and memory is bounded by [`sse::Limits`].
 //!
 //! # Crate features
 //!
-//! - `std` (default): `std::error::Error` impls. Without it the crate is `no_std` + `alloc`.
+//! - `std` (default): `std::error::Error` impls and SIMD UTF-8 validation. Without it the crate
+//!   is `no_std` + `alloc`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
