@@ -2465,3 +2465,263 @@ fn connection_error_keeps_what_was_known_openai_and_gemini() {
         );
     }
 }
+
+#[test]
+fn tools_openai_server_repeating_id_and_name_later_pieces_carry_only_arguments() {
+    // Some compatible servers repeat id, type and name on every piece of a call.
+    let piece = |args: &str| {
+        o_chunk(
+            &format!(
+                r#"{{"tool_calls":[{{"index":0,"id":"call_A","type":"function","function":{{"name":"get_weather","arguments":{}}}}}]}}"#,
+                serde_json::to_string(args).unwrap()
+            ),
+            "null",
+        )
+    };
+    let input = [
+        o_chunk(r#"{"role":"assistant","content":null}"#, "null"),
+        piece(""),
+        piece(r#"{"city":"#),
+        piece(""),
+        piece(r#""Paris"}"#),
+        o_finish("tool_calls"),
+        DONE.into(),
+    ]
+    .concat();
+    assert_eq!(
+        run(Provider::OpenAi, &input),
+        [
+            tool_first(0, "call_A", "get_weather", ""),
+            tool_more(0, r#"{"city":"#),
+            tool_more(0, r#""Paris"}"#),
+            o_terminal("tool_calls", "tool_calls"),
+            DONE.into()
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn tools_gemini_arguments_are_compact_json_with_raw_utf8() {
+    let input = g_chunk(
+        Some(
+            r#"{"functionCall": {"name": "get_weather","args": {"city": "Zürich", "note": "caf\u00e9 \"x\""}}}"#,
+        ),
+        r#","finishReason": "STOP""#,
+        G_USAGE_2,
+    );
+    let (chunks, _) = chunks(Provider::Gemini, &input);
+    let args: String = chunks
+        .iter()
+        .filter_map(|c| match c {
+            StreamChunk::ToolCall(p) => Some(p.arguments.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(args, r#"{"city":"Zürich","note":"café \"x\""}"#);
+}
+
+#[test]
+fn empty_input_is_one_incomplete_stream_terminal_each_provider() {
+    for provider in Provider::ALL {
+        let out = run(provider, "");
+        let t = terminal_json(&out);
+        assert_eq!(split_frames(&out).len(), 2, "{out}");
+        assert!(
+            t.starts_with(&format!(
+                r#"{{"token":"","done":true,"provider":"{provider}","finish_reason":"error","error":{{"type":"incomplete_stream","message":""#
+            )),
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn error_openai_done_before_any_finish_reason_is_incomplete_stream() {
+    let input = [o_role(), o_content("Hi"), DONE.into()].concat();
+    let (chunks, fin) = chunks(Provider::OpenAi, &input);
+    assert_eq!(chunks, vec![StreamChunk::Token("Hi".into())]);
+    assert_error_terminal(
+        &fin,
+        Provider::OpenAi,
+        StreamErrorKind::IncompleteStream,
+        Some(O_ID),
+        Some(O_MODEL),
+        None,
+        None,
+    );
+}
+
+#[test]
+fn invalid_utf8_is_replaced_and_kept_raw() {
+    let mut input = [a_start(A_USAGE_START), a_text_start(0)]
+        .concat()
+        .into_bytes();
+    input.extend_from_slice(
+        b"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a\xffb\"}}\n\n",
+    );
+    input.extend_from_slice(
+        [a_block_stop(0), a_stop_reason("end_turn"), a_message_stop()]
+            .concat()
+            .as_bytes(),
+    );
+    let out = frames(Provider::Anthropic, &input, Split::Whole);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        [
+            "data: {\"token\":\"a\u{FFFD}b\",\"done\":false}\n\n".to_owned(),
+            a_terminal("stop", "end_turn"),
+            DONE.into()
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn usage_gemini_thoughts_without_candidates_count_as_output() {
+    // The budget ran out while thinking: no candidatesTokenCount at all.
+    let input = [
+        g_chunk(
+            Some(r#"{"text": "Let me","thought": true}"#),
+            "",
+            r#"{"promptTokenCount": 8,"totalTokenCount": 520,"thoughtsTokenCount": 512}"#,
+        ),
+        g_chunk(
+            None,
+            r#","finishReason": "MAX_TOKENS""#,
+            r#"{"promptTokenCount": 8,"totalTokenCount": 1032,"thoughtsTokenCount": 1024}"#,
+        ),
+    ]
+    .concat();
+    assert_eq!(
+        run(Provider::Gemini, &input),
+        [
+            reasoning("Let me"),
+            frame(&format!(
+                r#"{{"token":"","done":true,"provider":"gemini","id":"{G_ID}","model":"{G_MODEL}","finish_reason":"length","provider_finish_reason":"MAX_TOKENS","usage":{{"input_tokens":8,"output_tokens":1024,"reasoning_tokens":1024}}}}"#
+            )),
+            DONE.into()
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn anthropic_redacted_thinking_and_signatures_make_no_frame() {
+    // The only frame kinds are text, reasoning, tool-call pieces and the terminal frame.
+    let input = [
+        a_start(A_USAGE_START),
+        ev(
+            "content_block_start",
+            r#"{"type":"content_block_start","index":0,"content_block":{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj2pLmN0kF8"}}"#,
+        ),
+        a_block_stop(0),
+        ev(
+            "content_block_start",
+            r#"{"type":"content_block_start","index":1,"content_block":{"type":"thinking","thinking":"","signature":""}}"#,
+        ),
+        a_delta(1, r#"{"type":"thinking_delta","thinking":"Hmm."}"#),
+        a_delta(1, r#"{"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3h"}"#),
+        a_block_stop(1),
+        a_text_start(2),
+        a_text(2, "Hi"),
+        a_block_stop(2),
+        a_stop_reason("end_turn"),
+        a_message_stop(),
+    ]
+    .concat();
+    assert_eq!(
+        run(Provider::Anthropic, &input),
+        [
+            reasoning("Hmm."),
+            tok("Hi"),
+            a_terminal("stop", "end_turn"),
+            DONE.into()
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn gemini_thought_signature_makes_no_frame() {
+    let input = [
+        g_chunk(
+            Some(
+                r#"{"text": "Hi","thoughtSignature": "CiQB0e2Kb7pX3m9vQ1sT8uY4wZ6aC2eG5iK7mO9q"}"#,
+            ),
+            "",
+            G_USAGE_1,
+        ),
+        g_chunk(Some(&g_text(".")), r#","finishReason": "STOP""#, G_USAGE_2),
+    ]
+    .concat();
+    assert_eq!(
+        run(Provider::Gemini, &input),
+        [tok("Hi"), tok("."), g_terminal("stop", "STOP"), DONE.into()].concat()
+    );
+}
+
+#[test]
+fn anthropic_error_message_keeps_utf8_raw() {
+    let input = [
+        a_start(A_USAGE_START),
+        ev(
+            "error",
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Überlastet \u2014 bitte später ✓"}}"#,
+        ),
+    ]
+    .concat();
+    assert_eq!(
+        terminal_json(&run(Provider::Anthropic, &input)),
+        r#"{"token":"","done":true,"provider":"anthropic","id":"msg_01","model":"claude-sonnet-4-5","finish_reason":"error","usage":{"input_tokens":25,"output_tokens":1},"error":{"type":"overloaded_error","message":"Überlastet — bitte später ✓"}}"#
+    );
+}
+
+#[test]
+fn tools_anthropic_mcp_tool_use_makes_no_tool_call_frames() {
+    let input = [
+        a_start(A_USAGE_START),
+        ev(
+            "content_block_start",
+            r#"{"type":"content_block_start","index":0,"content_block":{"type":"mcp_tool_use","id":"mcptoolu_01","name":"echo","server_name":"example","input":{}}}"#,
+        ),
+        a_json(0, r#"{"text":"x"}"#),
+        a_block_stop(0),
+        ev(
+            "content_block_start",
+            r#"{"type":"content_block_start","index":1,"content_block":{"type":"mcp_tool_result","tool_use_id":"mcptoolu_01","is_error":false,"content":[{"type":"text","text":"x"}]}}"#,
+        ),
+        a_block_stop(1),
+        a_text_start(2),
+        a_text(2, "Done."),
+        a_block_stop(2),
+        a_stop_reason("end_turn"),
+        a_message_stop(),
+    ]
+    .concat();
+    assert_eq!(
+        run(Provider::Anthropic, &input),
+        [tok("Done."), a_terminal("stop", "end_turn"), DONE.into()].concat()
+    );
+}
+
+#[test]
+fn gemini_code_execution_parts_make_no_frames_and_stop_stays_stop() {
+    // Code execution is a tool Gemini runs itself: no tool-call frames, and STOP is not a
+    // function-call turn.
+    let input = [
+        g_chunk(
+            Some(
+                r#"{"executableCode": {"language": "PYTHON","code": "print(2 + 2)"}},{"codeExecutionResult": {"outcome": "OUTCOME_OK","output": "4\n"}}"#,
+            ),
+            "",
+            G_USAGE_1,
+        ),
+        g_chunk(Some(&g_text("It is 4.")), r#","finishReason": "STOP""#, G_USAGE_2),
+    ]
+    .concat();
+    assert_eq!(
+        run(Provider::Gemini, &input),
+        [tok("It is 4."), g_terminal("stop", "STOP"), DONE.into()].concat()
+    );
+}
