@@ -2857,3 +2857,156 @@ fn error_gemini_truncated_mid_event_after_finish_reason() {
         Some(usage(8, 0)),
     );
 }
+
+/// Feeds `input`, then fails the stream with `error` (a transport failure the shell saw), and
+/// returns the frames.
+fn run_then_fail(provider: Provider, input: &str, error: llm_sse_core::StreamError) -> String {
+    let mut n = llm_sse_core::Normalizer::new(provider);
+    n.feed(input.as_bytes());
+    let mut out = Vec::new();
+    n.write_frames(&mut out);
+    n.fail(error);
+    n.write_frames(&mut out);
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn idle_timeout_after_message_delta_keeps_stop_reason_and_usage_anthropic() {
+    let input = [
+        a_start(A_USAGE_START),
+        a_text_start(0),
+        a_text(0, "Hi"),
+        a_block_stop(0),
+        a_stop_reason("end_turn"),
+    ]
+    .concat();
+    let out = run_then_fail(
+        Provider::Anthropic,
+        &input,
+        llm_sse_core::StreamError::new(StreamErrorKind::IdleTimeout, "no data for 60 s"),
+    );
+    assert_eq!(
+        out,
+        [
+            tok("Hi"),
+            frame(
+                r#"{"token":"","done":true,"provider":"anthropic","id":"msg_01","model":"claude-sonnet-4-5","finish_reason":"error","provider_finish_reason":"end_turn","usage":{"input_tokens":25,"output_tokens":12},"error":{"type":"idle_timeout","message":"no data for 60 s"}}"#
+            ),
+            DONE.into()
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn connection_lost_after_finish_reason_is_an_error_keeping_it_openai() {
+    // The finish chunk arrived, the usage chunk and [DONE] did not: a lost connection.
+    let input = [o_role(), o_content("Hi"), o_finish("stop")].concat();
+    let out = run_then_fail(
+        Provider::OpenAi,
+        &input,
+        llm_sse_core::StreamError::new(StreamErrorKind::ConnectionError, "connection reset"),
+    );
+    assert_eq!(
+        out,
+        [
+            tok("Hi"),
+            frame(&format!(
+                r#"{{"token":"","done":true,"provider":"openai","id":"{O_ID}","model":"{O_MODEL}","finish_reason":"error","provider_finish_reason":"stop","error":{{"type":"connection_error","message":"connection reset"}}}}"#
+            )),
+            DONE.into()
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn connection_lost_after_finish_reason_is_an_error_keeping_it_gemini() {
+    let input = g_chunk(Some(&g_text("Hi")), r#","finishReason": "STOP""#, G_USAGE_2);
+    let out = run_then_fail(
+        Provider::Gemini,
+        &input,
+        llm_sse_core::StreamError::new(StreamErrorKind::ConnectionError, "connection reset"),
+    );
+    assert_eq!(
+        out,
+        [
+            tok("Hi"),
+            frame(&format!(
+                r#"{{"token":"","done":true,"provider":"gemini","id":"{G_ID}","model":"{G_MODEL}","finish_reason":"error","provider_finish_reason":"STOP","usage":{{"input_tokens":8,"output_tokens":3}},"error":{{"type":"connection_error","message":"connection reset"}}}}"#
+            )),
+            DONE.into()
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn undecodable_json_of_the_wrong_shape_is_invalid_event_each_provider() {
+    let cases = [
+        (
+            Provider::Anthropic,
+            [
+                a_start(A_USAGE_START),
+                a_text_start(0),
+                a_delta_raw(r#"{"type":"content_block_delta","index":"zero","delta":{"type":"text_delta","text":"x"}}"#),
+            ]
+            .concat(),
+        ),
+        (Provider::OpenAi, [o_role(), frame("42")].concat()),
+        (
+            Provider::Gemini,
+            [g_chunk(Some(&g_text("Hi")), "", G_USAGE_1), frame(r#"{"candidates": "none"}"#)]
+                .concat(),
+        ),
+    ];
+    for (provider, input) in cases {
+        let fin = finish(provider, &input);
+        assert_eq!(
+            fin.finish_reason,
+            FinishReason::Error,
+            "{provider}: {fin:?}"
+        );
+        assert_eq!(
+            fin.error.map(|e| e.kind),
+            Some(StreamErrorKind::InvalidEvent),
+            "{provider}"
+        );
+        assert!(
+            fin.id.is_some() && fin.model.is_some(),
+            "{provider}: keeps id and model"
+        );
+    }
+}
+
+fn a_delta_raw(data: &str) -> String {
+    ev("content_block_delta", data)
+}
+
+#[test]
+fn comments_and_retry_fields_make_no_frames() {
+    // OpenRouter sends `: OPENROUTER PROCESSING` comments; any stream may carry `retry:`.
+    let input = [
+        ": OPENROUTER PROCESSING\n\n".to_owned(),
+        "retry: 3000\n\n".to_owned(),
+        o_role(),
+        ": OPENROUTER PROCESSING\n\n".to_owned(),
+        o_content("Hi"),
+        o_finish("stop"),
+        DONE.into(),
+    ]
+    .concat();
+    assert_eq!(
+        run(Provider::OpenAi, &input),
+        [tok("Hi"), o_terminal("stop", "stop"), DONE.into()].concat()
+    );
+}
+
+#[test]
+fn anthropic_ping_before_message_start_makes_no_frame() {
+    let input = [a_ping(), a_text_stream("end_turn")].concat();
+    assert_eq!(
+        run(Provider::Anthropic, &input),
+        [tok("Hi"), a_terminal("stop", "end_turn"), DONE.into()].concat()
+    );
+}
