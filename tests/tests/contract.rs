@@ -3010,3 +3010,66 @@ fn anthropic_ping_before_message_start_makes_no_frame() {
         [tok("Hi"), a_terminal("stop", "end_turn"), DONE.into()].concat()
     );
 }
+
+#[test]
+fn error_openai_error_after_usage_chunk_keeps_usage_and_provider_finish_reason() {
+    let input = [
+        o_role(),
+        o_content("Hi"),
+        o_finish("stop"),
+        o_usage(r#"{"prompt_tokens":12,"completion_tokens":2,"total_tokens":14,"prompt_tokens_details":{"cached_tokens":0}}"#),
+        frame(r#"{"error":{"message":"Internal error","type":"server_error","param":null,"code":null}}"#),
+    ]
+    .concat();
+    assert_eq!(
+        terminal_json(&run(Provider::OpenAi, &input)),
+        format!(
+            r#"{{"token":"","done":true,"provider":"openai","id":"{O_ID}","model":"{O_MODEL}","finish_reason":"error","provider_finish_reason":"stop","usage":{{"input_tokens":12,"output_tokens":2,"cache_read_input_tokens":0}},"error":{{"type":"server_error","message":"Internal error"}}}}"#
+        )
+    );
+}
+
+#[test]
+fn normalizer_write_frames_gives_the_same_wire_bytes() {
+    // The gateway's path (Normalizer::write_frames) and chunk-by-chunk encoding agree, including
+    // chunks that have no frame (signatures, redacted reasoning).
+    let input = [
+        a_start(A_USAGE_START),
+        ev(
+            "content_block_start",
+            r#"{"type":"content_block_start","index":0,"content_block":{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix"}}"#,
+        ),
+        a_block_stop(0),
+        ev(
+            "content_block_start",
+            r#"{"type":"content_block_start","index":1,"content_block":{"type":"thinking","thinking":"","signature":""}}"#,
+        ),
+        a_delta(1, r#"{"type":"thinking_delta","thinking":"Hmm."}"#),
+        a_delta(1, r#"{"type":"signature_delta","signature":"EqQBCgIYAhIM"}"#),
+        a_block_stop(1),
+        a_text_start(2),
+        a_text(2, "Hi"),
+        a_block_stop(2),
+        a_stop_reason("end_turn"),
+        a_message_stop(),
+    ]
+    .concat();
+    let mut n = llm_sse_core::Normalizer::new(Provider::Anthropic);
+    let mut out = Vec::new();
+    for piece in input.as_bytes().chunks(7) {
+        n.feed(piece);
+        n.write_frames(&mut out);
+    }
+    n.finish();
+    n.write_frames(&mut out);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        [
+            reasoning("Hmm."),
+            tok("Hi"),
+            a_terminal("stop", "end_turn"),
+            DONE.into()
+        ]
+        .concat()
+    );
+}
