@@ -1,9 +1,10 @@
 //! [`Normalizer`]: the SSE parser and a provider decoder composed: bytes in, chunks out.
 
 use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::chunk::{Provider, StreamChunk, StreamError, StreamErrorKind};
+use crate::chunk::{FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind};
 use crate::decode::{Decode, Decoder};
 use crate::frame;
 use crate::sse::{Limits, Parsed, Parser};
@@ -56,6 +57,8 @@ pub struct Normalizer {
     parser: Parser,
     decoder: Decoder,
     input_ended: bool,
+    /// Set when the body ended inside an event: why the stream cannot have ended normally.
+    truncated: Option<String>,
 }
 
 impl Normalizer {
@@ -70,6 +73,7 @@ impl Normalizer {
             parser: Parser::with_limits(limits),
             decoder: Decoder::new(provider),
             input_ended: false,
+            truncated: None,
         }
     }
 
@@ -108,7 +112,19 @@ impl Normalizer {
     #[must_use]
     pub fn next_chunk(&mut self) -> Option<StreamChunk> {
         loop {
-            if let Some(chunk) = self.decoder.next_chunk() {
+            if let Some(mut chunk) = self.decoder.next_chunk() {
+                if let (Some(detail), StreamChunk::Done(fin)) = (&self.truncated, &mut chunk) {
+                    if fin.is_success() {
+                        // The provider had already sent its finish reason (Gemini and OpenAI
+                        // streams may end without an end marker), but whatever the cut event
+                        // carried, such as the usage, is lost: that is not a normal end.
+                        fin.finish_reason = FinishReason::Error;
+                        fin.error = Some(StreamError::new(
+                            StreamErrorKind::IncompleteStream,
+                            detail.clone(),
+                        ));
+                    }
+                }
                 return Some(chunk);
             }
             if self.decoder.is_done() {
@@ -142,9 +158,20 @@ impl Normalizer {
             return true;
         }
         if self.input_ended {
-            // An unterminated last event is discarded, as the SSE standard requires; the decoder
-            // then sees a stream without its terminal event and reports `incomplete_stream`.
-            let _ = self.parser.finish();
+            // An unterminated last event is discarded, as the SSE standard requires. A decoder
+            // that saw no terminal event reports `incomplete_stream` itself; one that would end
+            // normally is overruled in `next_chunk`, since the cut event's content is lost.
+            let end = self.parser.finish();
+            if !end.is_clean() {
+                self.truncated = Some(if end.partial_line_bytes > 0 {
+                    format!(
+                        "stream ended inside an event ({} bytes of an unfinished line)",
+                        end.partial_line_bytes
+                    )
+                } else {
+                    String::from("stream ended inside an event (no blank line ended it)")
+                });
+            }
             self.decoder.finish();
             return true;
         }

@@ -2815,7 +2815,6 @@ fn error_anthropic_error_event_with_request_id() {
 }
 
 #[test]
-#[ignore = "contract mismatch: a stream cut mid-event after finish_reason ends normally (stop), not incomplete_stream"]
 fn error_openai_truncated_mid_usage_chunk_after_finish() {
     // The finish chunk arrived, then the connection broke in the middle of the usage chunk: the
     // stream is truncated (bytes of an event were lost), not complete.
@@ -2835,7 +2834,6 @@ fn error_openai_truncated_mid_usage_chunk_after_finish() {
 }
 
 #[test]
-#[ignore = "contract mismatch: a stream cut mid-event after finishReason ends normally (stop), not incomplete_stream"]
 fn error_gemini_truncated_mid_event_after_finish_reason() {
     // A finishReason arrived, then the stream broke in the middle of the next response (which
     // could carry the final usage): truncated, not a normal end.
