@@ -8,8 +8,8 @@
 //! bytes, or on exact fields of the terminal chunk where DESIGN.md leaves the rest open (such as
 //! the wording of our own error messages).
 //!
-//! A test marked `#[ignore = "contract mismatch: ..."]` asserts what DESIGN.md says and fails
-//! against the current implementation.
+//! No test here is ignored: when the implementation and DESIGN.md disagree, the implementation
+//! is fixed, never the assertion.
 
 use llm_sse_core::{Finish, FinishReason, Provider, StreamChunk, StreamErrorKind, Usage};
 use llm_sse_tests::{Split, frames, normalize};
