@@ -1,43 +1,5 @@
 //! [`Accumulator`]: folds a normalized chunk stream into the final [`Message`], as the official
-//! SDKs' final-message helpers do.
-//!
-//! # Folding rules
-//!
-//! - Consecutive [`StreamChunk::Token`]s form one [`ContentBlock::Text`]. Any other content chunk
-//!   (reasoning, a signature, redacted reasoning, any tool-call piece) ends the text block; the
-//!   next token starts a new one.
-//! - Consecutive [`StreamChunk::Reasoning`] chunks form one [`ContentBlock::Thinking`], which a
-//!   [`StreamChunk::ReasoningSignature`] closes: the signature is stored unchanged in that block.
-//!   A signature with no open thinking block before it (a thinking block whose text was empty)
-//!   becomes a thinking block with empty text and that signature, so no signature is ever lost.
-//!   Reasoning that no signature closes (OpenAI-compatible `reasoning_content`, Gemini thoughts)
-//!   gives a thinking block whose `signature` is `None`.
-//! - Each [`StreamChunk::RedactedReasoning`] is its own [`ContentBlock::RedactedThinking`], its
-//!   data unchanged.
-//! - Tool-call pieces group by their `index`: the call takes the content position of its first
-//!   piece; its `id` and `name` come from the first piece that carries them (servers that repeat
-//!   them on later pieces are fine: later values are ignored); its raw arguments are the
-//!   concatenation of every piece's fragment, in order. The arguments are parsed as JSON by
-//!   [`Accumulator::finish`] only, when the stream has ended successfully.
-//! - Empty `Token` and `Reasoning` chunks (which the decoders never produce) are ignored: they
-//!   would otherwise create empty blocks, which Anthropic rejects when the turn is sent back.
-//! - The terminal chunk ([`StreamChunk::Done`]) supplies provider, id, model, finish reasons and
-//!   usage. Chunks pushed after it are ignored ([`Accumulator::push`] returns `false`), matching
-//!   the decoders' own rule that nothing follows the terminal chunk.
-//!
-//! # Outcomes of [`Accumulator::finish`]
-//!
-//! - `Ok(Message)`: the stream ended normally and every tool call is complete (id, name, and
-//!   arguments that parse as JSON; empty arguments mean `{}`, as in Anthropic's SDK, where a
-//!   `tool_use` block that streamed no JSON keeps its empty input).
-//! - `Err(AccumulateError::Stream)`: the stream ended with an error terminal chunk.
-//! - `Err(AccumulateError::Unfinished)`: no terminal chunk was pushed.
-//! - `Err(AccumulateError::InvalidToolCall)`: the stream ended normally but a tool call is not
-//!   usable (for example its arguments were cut off by the output token limit).
-//!
-//! Every error carries the [`PartialMessage`] accumulated so far. In it tool calls are
-//! [`PartialToolCall`]s holding only the raw argument text: a partial message never presents a
-//! tool call as complete, and never offers parsed arguments of a call that may be unfinished.
+//! SDKs' final-message helpers do. The folding rules and outcomes are documented on the types.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -47,15 +9,11 @@ use core::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::chunk::{
-    Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, Usage,
-};
+use crate::chunk::{Finish, FinishReason, Provider, StreamChunk, StreamError, Usage};
 
 /// The final assistant message of a successfully finished stream.
 ///
-/// Built by [`Accumulator::finish`]. [`to_anthropic_content`](Message::to_anthropic_content) and
-/// [`to_openai_message`](Message::to_openai_message) turn it into the assistant turn of the next
-/// request.
+/// Built by [`Accumulator::finish`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// The provider the stream came from.
@@ -66,7 +24,7 @@ pub struct Message {
     pub model: Option<String>,
     /// The content blocks, in stream order.
     pub content: Vec<ContentBlock>,
-    /// The unified finish reason (never [`FinishReason::Error`]).
+    /// The unified finish reason.
     pub finish_reason: FinishReason,
     /// The provider's raw finish / stop reason, when it sent one.
     pub provider_finish_reason: Option<String>,
@@ -98,13 +56,14 @@ pub enum ContentBlock {
     ToolCall(ToolCall),
 }
 
-/// A complete tool call: id, name and arguments parsed as JSON.
+/// A complete tool call: name and arguments parsed as JSON, and the provider's id if it gave one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToolCall {
     /// The stream's tool-call index (0, 1, ... in order of first appearance).
     pub index: u32,
-    /// The provider's call id (may be empty where a provider gives calls no id).
-    pub id: String,
+    /// The provider's call id; `None` where the provider gives calls none (most Gemini models,
+    /// OpenAI's legacy `function_call`), which then match results to calls by name or order.
+    pub id: Option<String>,
     /// The tool's name.
     pub name: String,
     /// The arguments parsed as JSON (`{}` when no argument text was streamed). Any JSON value is
@@ -126,7 +85,7 @@ pub struct PartialMessage {
     pub id: Option<String>,
     /// The model, when known.
     pub model: Option<String>,
-    /// The unified finish reason, when the terminal chunk was pushed.
+    /// The unified finish reason, when the terminal chunk was pushed and reported a normal end.
     pub finish_reason: Option<FinishReason>,
     /// The provider's raw finish / stop reason, when known.
     pub provider_finish_reason: Option<String>,
@@ -163,9 +122,10 @@ pub enum PartialBlock {
 pub struct PartialToolCall {
     /// The stream's tool-call index.
     pub index: u32,
-    /// The call id, if a piece carried one.
+    /// The call id, if the provider gave one.
     pub id: Option<String>,
-    /// The tool name, if a piece carried one.
+    /// The tool name; `None` only when argument fragments arrived for an index that no
+    /// [`StreamChunk::ToolCallStart`] announced (a chunk stream no decoder produced).
     pub name: Option<String>,
     /// The argument fragments received so far, concatenated.
     pub raw_arguments: String,
@@ -175,9 +135,7 @@ pub struct PartialToolCall {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ToolCallProblem {
-    /// No piece of the call carried an id.
-    MissingId,
-    /// No piece of the call carried a name.
+    /// Argument fragments arrived, but no [`StreamChunk::ToolCallStart`] named the call.
     MissingName,
     /// The concatenated arguments are not valid JSON.
     InvalidArguments {
@@ -193,8 +151,7 @@ pub enum ToolCallProblem {
 impl fmt::Display for ToolCallProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ToolCallProblem::MissingId => f.write_str("no piece carried a call id"),
-            ToolCallProblem::MissingName => f.write_str("no piece carried a tool name"),
+            ToolCallProblem::MissingName => f.write_str("no tool-call start named the call"),
             ToolCallProblem::InvalidArguments { message, .. } => {
                 write!(f, "arguments are not valid JSON: {message}")
             }
@@ -298,14 +255,14 @@ enum Open {
 ///
 /// Push every chunk in order ([`push`](Accumulator::push) or
 /// [`push_owned`](Accumulator::push_owned), or `extend`), then call
-/// [`finish`](Accumulator::finish). The rules are under [Folding rules](#folding-rules) below;
-/// the outcomes are described on [`finish`](Accumulator::finish). Driven by a
-/// [`Normalizer`](crate::Normalizer), push every chunk its `next_chunk` yields, and call `finish`
-/// after the normalizer's terminal chunk (which it always produces once finished or failed).
+/// [`finish`](Accumulator::finish). Driven by a [`Normalizer`](crate::Normalizer), push every
+/// chunk its `next_chunk` yields, and call `finish` after the terminal chunk (which it always
+/// produces once finished or failed).
 ///
 /// ```
 /// use llm_sse_core::{
-///     Accumulator, ContentBlock, Finish, FinishReason, Provider, StreamChunk, ToolCallPiece,
+///     Accumulator, ContentBlock, Finish, FinishReason, Provider, StreamChunk, ToolCallArguments,
+///     ToolCallStart,
 /// };
 ///
 /// let chunks = [
@@ -314,26 +271,23 @@ enum Open {
 ///     StreamChunk::ReasoningSignature("sig-1".into()),
 ///     StreamChunk::Token("Let me ".into()),
 ///     StreamChunk::Token("check.".into()),
-///     StreamChunk::ToolCall(ToolCallPiece {
+///     StreamChunk::ToolCallStart(ToolCallStart {
 ///         index: 0,
 ///         id: Some("toolu_1".into()),
-///         name: Some("get_weather".into()),
+///         name: "get_weather".into(),
 ///         arguments: String::new(),
 ///     }),
-///     StreamChunk::ToolCall(ToolCallPiece {
+///     StreamChunk::ToolCallArguments(ToolCallArguments {
 ///         index: 0,
-///         id: None,
-///         name: None,
-///         arguments: "{\"city\":\"Paris\"}".into(),
+///         fragment: "{\"city\":\"Paris\"}".into(),
 ///     }),
 ///     StreamChunk::Done(Box::new(Finish {
 ///         provider: Provider::Anthropic,
 ///         id: Some("msg_1".into()),
 ///         model: Some("claude-sonnet-4-5".into()),
-///         finish_reason: FinishReason::ToolCalls,
+///         outcome: Ok(FinishReason::ToolCalls),
 ///         provider_finish_reason: Some("tool_use".into()),
 ///         usage: None,
-///         error: None,
 ///     })),
 /// ];
 /// let mut acc = Accumulator::new();
@@ -350,22 +304,30 @@ enum Open {
 ///     }
 /// );
 /// let call = message.tool_calls().next().unwrap();
-/// assert_eq!(call.name, "get_weather");
+/// assert_eq!((call.id.as_deref(), call.name.as_str()), (Some("toolu_1"), "get_weather"));
 /// assert_eq!(call.arguments["city"], "Paris");
 /// # Ok::<(), llm_sse_core::AccumulateError>(())
 /// ```
 ///
 /// # Folding rules
 ///
-/// - Consecutive `Token`s form one text block; any other content chunk ends it.
-/// - Consecutive `Reasoning` chunks form one thinking block, closed by the `ReasoningSignature`
-///   that follows (kept unchanged); a signature with no open thinking block becomes a thinking
-///   block with empty text.
-/// - Each `RedactedReasoning` is its own block.
-/// - Tool-call pieces group by `index`, placed where their first piece arrived; id and name from
-///   the first piece that has them; arguments are the fragments concatenated, parsed at
-///   [`finish`](Accumulator::finish) (empty means `{}`).
-/// - Chunks after the terminal chunk are ignored (`push` returns `false`).
+/// - Consecutive `Token`s form one text block; any other content chunk, and a
+///   [`BlockBreak`](StreamChunk::BlockBreak), ends it: the next token starts a new block.
+/// - Consecutive `Reasoning` chunks form one thinking block, which the `ReasoningSignature` that
+///   follows closes: the signature is stored unchanged in that block. A signature with no open
+///   thinking block (a thinking block whose text was empty) becomes a thinking block with empty
+///   text, so no signature is lost. Reasoning that no signature closes (OpenAI-compatible
+///   `reasoning_content`, Gemini thoughts) gives a block whose `signature` is `None`.
+/// - Each `RedactedReasoning` is its own block, its data unchanged.
+/// - A `ToolCallStart` opens a tool-call block at its position; the `ToolCallArguments` of its
+///   index append to its raw arguments, in order (parallel calls may interleave). The arguments
+///   are parsed as JSON only by [`finish`](Accumulator::finish), and only for a stream that
+///   ended normally.
+/// - Empty `Token` and `Reasoning` chunks (which the decoders never produce) are ignored: they
+///   would create empty blocks, which Anthropic rejects when the turn is sent back.
+/// - The terminal chunk supplies provider, id, model, finish reasons and usage. Chunks pushed
+///   after it are ignored ([`push`](Accumulator::push) returns `false`), as the decoders
+///   themselves never produce any.
 #[derive(Debug, Clone, Default)]
 pub struct Accumulator {
     content: Vec<PartialBlock>,
@@ -397,12 +359,14 @@ impl Accumulator {
             StreamChunk::Reasoning(text) => self.reasoning(text.as_str()),
             StreamChunk::ReasoningSignature(sig) => self.signature(sig.as_str()),
             StreamChunk::RedactedReasoning(data) => self.redacted(data.as_str()),
-            StreamChunk::ToolCall(piece) => self.tool_call(
-                piece.index,
-                piece.id.as_deref(),
-                piece.name.as_deref(),
-                piece.arguments.as_str(),
+            StreamChunk::ToolCallStart(start) => self.start_call(
+                start.index,
+                start.id.as_deref(),
+                start.name.as_str(),
+                start.arguments.as_str(),
             ),
+            StreamChunk::ToolCallArguments(args) => self.arguments(args.index, &args.fragment),
+            StreamChunk::BlockBreak => self.open = Open::Nothing,
             StreamChunk::Done(fin) => self.finish = Some(fin.clone()),
         }
         true
@@ -419,9 +383,11 @@ impl Accumulator {
             StreamChunk::Reasoning(text) => self.reasoning(text),
             StreamChunk::ReasoningSignature(sig) => self.signature(sig),
             StreamChunk::RedactedReasoning(data) => self.redacted(data),
-            StreamChunk::ToolCall(piece) => {
-                self.tool_call(piece.index, piece.id, piece.name, piece.arguments)
+            StreamChunk::ToolCallStart(start) => {
+                self.start_call(start.index, start.id, start.name, start.arguments);
             }
+            StreamChunk::ToolCallArguments(args) => self.arguments(args.index, &args.fragment),
+            StreamChunk::BlockBreak => self.open = Open::Nothing,
             StreamChunk::Done(fin) => self.finish = Some(fin),
         }
         true
@@ -478,48 +444,71 @@ impl Accumulator {
             .push(PartialBlock::RedactedThinking { data: data.into() });
     }
 
-    fn tool_call<S: AsRef<str> + Into<String>>(
+    fn start_call<S: AsRef<str> + Into<String>>(
         &mut self,
         index: u32,
         id: Option<S>,
-        name: Option<S>,
+        name: S,
         arguments: S,
     ) {
         self.open = Open::Nothing;
-        if let Some(&pos) = self.calls.get(&index) {
-            if let Some(PartialBlock::ToolCall(call)) = self.content.get_mut(pos) {
-                if call.id.is_none() {
-                    call.id = id.map(Into::into);
-                }
-                if call.name.is_none() {
-                    call.name = name.map(Into::into);
-                }
-                call.raw_arguments.push_str(arguments.as_ref());
-                return;
+        if let Some(call) = self.call_mut(index) {
+            // A second start of one index (no decoder sends one): the first id and name win,
+            // the arguments continue.
+            if call.name.is_none() {
+                call.name = Some(name.into());
+                call.id = id.map(Into::into);
             }
+            call.raw_arguments.push_str(arguments.as_ref());
+            return;
         }
         self.calls.insert(index, self.content.len());
         self.content.push(PartialBlock::ToolCall(PartialToolCall {
             index,
             id: id.map(Into::into),
-            name: name.map(Into::into),
+            name: Some(name.into()),
             raw_arguments: arguments.into(),
         }));
     }
 
+    fn call_mut(&mut self, index: u32) -> Option<&mut PartialToolCall> {
+        let pos = *self.calls.get(&index)?;
+        match self.content.get_mut(pos) {
+            Some(PartialBlock::ToolCall(call)) => Some(call),
+            _ => None,
+        }
+    }
+
+    fn arguments(&mut self, index: u32, fragment: &str) {
+        self.open = Open::Nothing;
+        match self.call_mut(index) {
+            Some(call) => call.raw_arguments.push_str(fragment),
+            None => {
+                // Fragments of a call nothing started: kept (and reported by `finish`), never
+                // dropped.
+                self.calls.insert(index, self.content.len());
+                self.content.push(PartialBlock::ToolCall(PartialToolCall {
+                    index,
+                    id: None,
+                    name: None,
+                    raw_arguments: fragment.into(),
+                }));
+            }
+        }
+    }
+
     /// Ends accumulation: the final message, or why there is none (with the partial message).
     ///
-    /// - `Ok(Message)`: the terminal chunk was pushed, it reports no error, and every tool call
-    ///   is complete: it has an id and a name, and its arguments parse as JSON (empty arguments
-    ///   mean `{}`, as in Anthropic's SDK, where a `tool_use` block that streamed no JSON keeps
-    ///   its empty input).
-    /// - [`AccumulateError::Stream`]: the terminal chunk reports an error (its finish reason is
-    ///   [`FinishReason::Error`] or it carries an error; a terminal chunk with the former but not
-    ///   the latter, which no decoder produces, gets an `invalid_event` error).
+    /// - `Ok(Message)`: the terminal chunk was pushed, the stream ended normally, and every tool
+    ///   call is complete: a [`ToolCallStart`](StreamChunk::ToolCallStart) named it and its
+    ///   arguments parse as JSON (empty arguments mean `{}`, as in Anthropic's SDK, where a
+    ///   `tool_use` block that streamed no JSON keeps its empty input). A call without a
+    ///   provider id is complete: its [`ToolCall::id`] is `None`.
+    /// - [`AccumulateError::Stream`]: the stream ended with an error.
     /// - [`AccumulateError::Unfinished`]: no terminal chunk was pushed.
-    /// - [`AccumulateError::InvalidToolCall`]: the first tool call, in content order, without id
-    ///   or name or whose arguments do not parse (for example cut off by the output token limit:
-    ///   the partial message then has finish reason [`FinishReason::Length`]).
+    /// - [`AccumulateError::InvalidToolCall`]: the first tool call, in content order, that no
+    ///   start named or whose arguments do not parse (for example cut off by the output token
+    ///   limit: the partial message then has finish reason [`FinishReason::Length`]).
     ///
     /// Every error carries the [`PartialMessage`], in which no tool call is parsed.
     pub fn finish(self) -> Result<Message, AccumulateError> {
@@ -536,19 +525,17 @@ impl Accumulator {
                 }),
             });
         };
-        let mut fin = *fin;
-        if fin.finish_reason == FinishReason::Error || fin.error.is_some() {
-            let error = fin.error.take().unwrap_or_else(|| {
-                StreamError::new(
-                    StreamErrorKind::InvalidEvent,
-                    "terminal chunk reported finish_reason error without an error",
-                )
-            });
-            return Err(AccumulateError::Stream {
-                error,
-                partial: PartialMessage::ended(fin, self.content),
-            });
-        }
+        let fin = *fin;
+        let finish_reason = match fin.outcome {
+            Ok(reason) => reason,
+            Err(ref error) => {
+                let error = error.clone();
+                return Err(AccumulateError::Stream {
+                    error,
+                    partial: PartialMessage::ended(fin, self.content),
+                });
+            }
+        };
 
         // Validate every call before moving anything, so an error can hand back all content.
         let mut parsed = Vec::new();
@@ -582,8 +569,8 @@ impl Accumulator {
                 PartialBlock::RedactedThinking { data } => ContentBlock::RedactedThinking { data },
                 PartialBlock::ToolCall(call) => ContentBlock::ToolCall(ToolCall {
                     index: call.index,
-                    // Checked above: both are present and the arguments parsed.
-                    id: call.id.unwrap_or_default(),
+                    id: call.id,
+                    // Checked above: the name is present and the arguments parsed.
                     name: call.name.unwrap_or_default(),
                     arguments: parsed.next().unwrap_or_default(),
                     raw_arguments: call.raw_arguments,
@@ -595,7 +582,7 @@ impl Accumulator {
             id: fin.id,
             model: fin.model,
             content,
-            finish_reason: fin.finish_reason,
+            finish_reason,
             provider_finish_reason: fin.provider_finish_reason,
             usage: fin.usage,
         })
@@ -604,9 +591,6 @@ impl Accumulator {
 
 /// Checks a call of a normally ended stream and parses its arguments.
 fn complete_arguments(call: &PartialToolCall) -> Result<Value, ToolCallProblem> {
-    if call.id.is_none() {
-        return Err(ToolCallProblem::MissingId);
-    }
     if call.name.is_none() {
         return Err(ToolCallProblem::MissingName);
     }
@@ -655,105 +639,16 @@ impl Message {
             _ => None,
         })
     }
-
-    /// The Anthropic Messages `content` array of this assistant turn, to send back in the next
-    /// request: `text`, `thinking` (with its `signature`), `redacted_thinking` (`data`) and
-    /// `tool_use` (`id`, `name`, `input`) blocks, in order.
-    ///
-    /// Thinking blocks without a signature (reasoning from another provider) are left out:
-    /// Anthropic rejects thinking blocks that lack a valid signature.
-    pub fn to_anthropic_content(&self) -> Value {
-        let mut blocks = Vec::with_capacity(self.content.len());
-        for block in &self.content {
-            let mut obj = Map::new();
-            match block {
-                ContentBlock::Text(text) => {
-                    obj.insert("type".into(), "text".into());
-                    obj.insert("text".into(), text.as_str().into());
-                }
-                ContentBlock::Thinking {
-                    thinking,
-                    signature: Some(signature),
-                } => {
-                    obj.insert("type".into(), "thinking".into());
-                    obj.insert("thinking".into(), thinking.as_str().into());
-                    obj.insert("signature".into(), signature.as_str().into());
-                }
-                ContentBlock::Thinking {
-                    signature: None, ..
-                } => continue,
-                ContentBlock::RedactedThinking { data } => {
-                    obj.insert("type".into(), "redacted_thinking".into());
-                    obj.insert("data".into(), data.as_str().into());
-                }
-                ContentBlock::ToolCall(call) => {
-                    obj.insert("type".into(), "tool_use".into());
-                    obj.insert("id".into(), call.id.as_str().into());
-                    obj.insert("name".into(), call.name.as_str().into());
-                    obj.insert("input".into(), call.arguments.clone());
-                }
-            }
-            blocks.push(Value::Object(obj));
-        }
-        Value::Array(blocks)
-    }
-
-    /// The OpenAI Chat Completions assistant message of this turn, to send back in the next
-    /// request: `{"role":"assistant","content":...}` plus `tool_calls`
-    /// (`{"id","type":"function","function":{"name","arguments"}}`) when there are any.
-    ///
-    /// `content` is the concatenated text, or `null` when there is none. `arguments` is the raw
-    /// argument text as streamed, or `"{}"` when none was streamed. Reasoning is left out: Chat
-    /// Completions takes no reasoning in assistant messages.
-    pub fn to_openai_message(&self) -> Value {
-        let mut msg = Map::new();
-        msg.insert("role".into(), "assistant".into());
-        let text = self.text();
-        let has_text = self
-            .content
-            .iter()
-            .any(|b| matches!(b, ContentBlock::Text(_)));
-        msg.insert(
-            "content".into(),
-            if has_text {
-                Value::String(text)
-            } else {
-                Value::Null
-            },
-        );
-        let calls: Vec<Value> = self
-            .tool_calls()
-            .map(|call| {
-                let mut function = Map::new();
-                function.insert("name".into(), call.name.as_str().into());
-                let arguments = if call.raw_arguments.is_empty() {
-                    "{}"
-                } else {
-                    call.raw_arguments.as_str()
-                };
-                function.insert("arguments".into(), arguments.into());
-                let mut obj = Map::new();
-                obj.insert("id".into(), call.id.as_str().into());
-                obj.insert("type".into(), "function".into());
-                obj.insert("function".into(), Value::Object(function));
-                Value::Object(obj)
-            })
-            .collect();
-        if !calls.is_empty() {
-            msg.insert("tool_calls".into(), Value::Array(calls));
-        }
-        Value::Object(msg)
-    }
 }
 
 impl PartialMessage {
     /// The partial message of a stream that did end: metadata from its terminal chunk.
     fn ended(fin: Finish, content: Vec<PartialBlock>) -> Box<Self> {
         Box::new(PartialMessage {
+            finish_reason: fin.finish_reason(),
             provider: Some(fin.provider),
             id: fin.id,
             model: fin.model,
-            finish_reason: Some(fin.finish_reason),
             provider_finish_reason: fin.provider_finish_reason,
             usage: fin.usage,
             content,
@@ -783,14 +678,21 @@ impl PartialMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chunk::ToolCallPiece;
+    use crate::chunk::{ToolCallArguments, ToolCallStart};
 
-    fn piece(index: u32, id: Option<&str>, name: Option<&str>, args: &str) -> StreamChunk {
-        StreamChunk::ToolCall(ToolCallPiece {
+    fn start(index: u32, id: &str, name: &str, args: &str) -> StreamChunk {
+        StreamChunk::ToolCallStart(ToolCallStart {
             index,
-            id: id.map(Into::into),
-            name: name.map(Into::into),
+            id: Some(id.into()),
+            name: name.into(),
             arguments: args.into(),
+        })
+    }
+
+    fn fragment(index: u32, args: &str) -> StreamChunk {
+        StreamChunk::ToolCallArguments(ToolCallArguments {
+            index,
+            fragment: args.into(),
         })
     }
 
@@ -798,10 +700,10 @@ mod tests {
     fn tool_call_positions_point_at_their_blocks() {
         let mut acc = Accumulator::new();
         acc.push(&StreamChunk::Token("t".into()));
-        acc.push(&piece(4, Some("a"), Some("f"), "{"));
+        acc.push(&start(4, "a", "f", "{"));
         acc.push(&StreamChunk::Reasoning("r".into()));
-        acc.push(&piece(2, Some("b"), Some("g"), "["));
-        acc.push(&piece(4, None, None, "}"));
+        acc.push(&start(2, "b", "g", "["));
+        acc.push(&fragment(4, "}"));
         assert_eq!(acc.calls.get(&4), Some(&1));
         assert_eq!(acc.calls.get(&2), Some(&3));
         assert_eq!(acc.calls.len(), 2);
@@ -833,13 +735,18 @@ mod tests {
         acc.push(&StreamChunk::RedactedReasoning("d".into()));
         assert_eq!(acc.open, Open::Nothing);
         assert_eq!(acc.content.len(), 4);
+        acc.push(&StreamChunk::Token("e".into()));
+        acc.push(&StreamChunk::BlockBreak);
+        assert_eq!(acc.open, Open::Nothing);
+        acc.push(&StreamChunk::Token("f".into()));
+        assert_eq!(acc.content.len(), 6);
     }
 
     #[test]
     fn problem_and_error_display() {
         assert_eq!(
             ToolCallProblem::MissingName.to_string(),
-            "no piece carried a tool name"
+            "no tool-call start named the call"
         );
         let problem = ToolCallProblem::InvalidArguments {
             message: "trailing characters at line 1 column 3".into(),

@@ -1,31 +1,30 @@
 //! The provider-normalized output: [`StreamChunk`] and the types it carries.
 //!
-//! `Serialize` on these types produces exactly the JSON of the wire contract (see the crate docs):
-//! compact, fields in a fixed order, fields that do not apply omitted (never `null`).
+//! These are plain data. How they are written on the wire (the JSON keys, their order, which
+//! fields are omitted) is the frame encoder's business: see [`crate::frame`].
 
 use alloc::boxed::Box;
 use alloc::string::String;
 use core::fmt;
 
-use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
-
 /// The LLM provider a stream came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Provider {
     /// Anthropic Messages API.
     Anthropic,
     /// OpenAI Chat Completions and compatible servers.
-    #[serde(rename = "openai")]
     OpenAi,
     /// Google Gemini `streamGenerateContent?alt=sse`.
     Gemini,
 }
 
 impl Provider {
-    /// The provider's name as it appears on the wire: `anthropic`, `openai` or `gemini`.
+    /// Every provider, in a stable order.
+    pub const ALL: [Provider; 3] = [Provider::Anthropic, Provider::OpenAi, Provider::Gemini];
+
+    /// The provider's name as it appears on the wire and on the command line: `anthropic`,
+    /// `openai` or `gemini`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Provider::Anthropic => "anthropic",
@@ -34,8 +33,14 @@ impl Provider {
         }
     }
 
-    /// Every provider, in a stable order.
-    pub const ALL: [Provider; 3] = [Provider::Anthropic, Provider::OpenAi, Provider::Gemini];
+    /// The provider's name as people write it: `Anthropic`, `OpenAI` or `Gemini`.
+    pub const fn display_name(self) -> &'static str {
+        match self {
+            Provider::Anthropic => "Anthropic",
+            Provider::OpenAi => "OpenAI",
+            Provider::Gemini => "Gemini",
+        }
+    }
 }
 
 impl fmt::Display for Provider {
@@ -47,13 +52,13 @@ impl fmt::Display for Provider {
 impl core::str::FromStr for Provider {
     type Err = UnknownProvider;
 
+    /// Parses the wire name (`anthropic`, `openai`, `gemini`), as written by
+    /// [`as_str`](Provider::as_str).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "anthropic" => Ok(Provider::Anthropic),
-            "openai" => Ok(Provider::OpenAi),
-            "gemini" => Ok(Provider::Gemini),
-            _ => Err(UnknownProvider),
-        }
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or(UnknownProvider)
     }
 }
 
@@ -70,9 +75,11 @@ impl fmt::Display for UnknownProvider {
 #[cfg(feature = "std")]
 impl std::error::Error for UnknownProvider {}
 
-/// The unified reason a stream finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// The unified reason a stream finished normally.
+///
+/// A stream that failed has no finish reason: its [`Finish::outcome`] is the [`StreamError`]
+/// (on the wire, `"finish_reason":"error"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FinishReason {
     /// The model finished its turn (`end_turn`, `stop`, `STOP`).
@@ -87,15 +94,13 @@ pub enum FinishReason {
     ContentFilter,
     /// Anthropic paused a long-running turn; send the turn back to continue.
     PauseTurn,
-    /// The stream ended with an error (see [`Finish::error`]).
-    Error,
     /// Anything else; the raw value is in [`Finish::provider_finish_reason`].
     Other,
 }
 
 impl FinishReason {
-    /// The wire name (`stop`, `length`, `stop_sequence`, `tool_calls`, `content_filter`,
-    /// `pause_turn`, `error`, `other`).
+    /// The wire name: `stop`, `length`, `stop_sequence`, `tool_calls`, `content_filter`,
+    /// `pause_turn` or `other`.
     pub const fn as_str(self) -> &'static str {
         match self {
             FinishReason::Stop => "stop",
@@ -104,7 +109,6 @@ impl FinishReason {
             FinishReason::ToolCalls => "tool_calls",
             FinishReason::ContentFilter => "content_filter",
             FinishReason::PauseTurn => "pause_turn",
-            FinishReason::Error => "error",
             FinishReason::Other => "other",
         }
     }
@@ -119,20 +123,17 @@ impl fmt::Display for FinishReason {
 /// Token usage as reported by the provider.
 ///
 /// Optional counts are present exactly when the provider reported them (a reported 0 is kept).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Usage {
     /// Prompt tokens (including cached ones where the provider counts them so).
     pub input_tokens: u64,
     /// Every billed output token, reasoning included.
     pub output_tokens: u64,
     /// Prompt tokens read from the provider's cache.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_read_input_tokens: Option<u64>,
     /// Prompt tokens written to the provider's cache (Anthropic).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_creation_input_tokens: Option<u64>,
     /// Output tokens spent on reasoning, when reported separately.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_tokens: Option<u64>,
 }
 
@@ -166,9 +167,9 @@ impl StreamErrorKind {
     }
 }
 
-/// The error carried by a terminal chunk whose finish reason is [`FinishReason::Error`].
+/// Why a stream failed: the error a failed stream's [`Finish`] carries.
 ///
-/// Serializes as `{"type":"...","message":"..."}`.
+/// On the wire: `"error":{"type":"...","message":"..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StreamError {
     /// What failed.
@@ -201,34 +202,39 @@ impl fmt::Display for StreamError {
 #[cfg(feature = "std")]
 impl std::error::Error for StreamError {}
 
-impl Serialize for StreamError {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(2))?;
-        map.serialize_entry("type", self.error_type())?;
-        map.serialize_entry("message", &self.message)?;
-        map.end()
-    }
-}
-
-/// One piece of a streamed tool call.
+/// The first piece of a tool call: which tool, and the start of its JSON arguments.
 ///
-/// The first piece of each call carries `id` and `name`; the `arguments` fragments of one
-/// `index` concatenate to the call's JSON arguments.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct ToolCallPiece {
-    /// The stream's tool calls counted from 0 in order of first appearance.
+/// Later pieces of the same call are [`ToolCallArguments`] with the same `index`; the
+/// `arguments` here and every later fragment concatenate to the call's JSON arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ToolCallStart {
+    /// The stream's tool calls counted from 0 in order of first appearance (not the provider's
+    /// content-block or part index).
     pub index: u32,
-    /// The provider's call id (first piece only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The provider's call id. `None` where the provider gives calls none (most Gemini models,
+    /// OpenAI's legacy `function_call`).
     pub id: Option<String>,
-    /// The tool's name (first piece only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// A fragment of the JSON arguments (possibly empty on the first piece).
+    /// The tool's name.
+    pub name: String,
+    /// The first fragment of the JSON arguments (often empty; a provider that sends whole calls
+    /// sends all of them here).
     pub arguments: String,
 }
 
-/// The terminal chunk's content: how and why the stream ended, and what was learned on the way.
+/// A later fragment of the JSON arguments of the tool call `index` (never empty).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ToolCallArguments {
+    /// The stream index of the call, as given by its [`ToolCallStart`].
+    pub index: u32,
+    /// The next piece of the arguments' JSON text.
+    pub fragment: String,
+}
+
+/// How a stream ended: exactly one per stream, carried by its last chunk.
+///
+/// `outcome` says whether it ended normally; everything else is what was learned on the way and
+/// stays known either way (a failed stream keeps the id, model, usage so far and the provider's
+/// finish reason, if they had arrived).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Finish {
     /// The provider the stream came from.
@@ -237,41 +243,70 @@ pub struct Finish {
     pub id: Option<String>,
     /// The model that answered, when known.
     pub model: Option<String>,
-    /// The unified finish reason.
-    pub finish_reason: FinishReason,
+    /// `Ok` with the unified finish reason for a normal end, `Err` with the error that ended
+    /// the stream otherwise.
+    pub outcome: Result<FinishReason, StreamError>,
     /// The provider's raw finish / stop reason, when it sent one.
     pub provider_finish_reason: Option<String>,
     /// Token usage, when the provider reported any.
     pub usage: Option<Usage>,
-    /// Present exactly when `finish_reason` is [`FinishReason::Error`].
-    pub error: Option<StreamError>,
 }
 
 impl Finish {
-    /// True when the stream ended normally (any finish reason but [`FinishReason::Error`]).
+    /// True when the stream ended normally.
     pub fn is_success(&self) -> bool {
-        self.finish_reason != FinishReason::Error
+        self.outcome.is_ok()
+    }
+
+    /// The unified finish reason of a normal end; `None` for a failed stream.
+    pub fn finish_reason(&self) -> Option<FinishReason> {
+        self.outcome.as_ref().ok().copied()
+    }
+
+    /// The error that ended a failed stream; `None` for a normal end.
+    pub fn error(&self) -> Option<&StreamError> {
+        self.outcome.as_ref().err()
+    }
+
+    /// The wire `finish_reason`: the unified reason's name, or `error` for a failed stream.
+    pub fn finish_reason_str(&self) -> &'static str {
+        match &self.outcome {
+            Ok(reason) => reason.as_str(),
+            Err(_) => "error",
+        }
     }
 }
 
 /// One item of the normalized stream.
 ///
-/// Most variants become one wire frame (see [`crate::frame`]); [`StreamChunk::ReasoningSignature`]
-/// and [`StreamChunk::RedactedReasoning`] carry data that an assistant turn needs when it is sent
-/// back to the provider, and produce no frame.
+/// Most variants become one wire frame (see [`crate::frame`]). [`ReasoningSignature`],
+/// [`RedactedReasoning`] and [`BlockBreak`] produce no frame: the first two carry data an
+/// assistant turn needs when it is sent back to the provider, the last marks where content the
+/// stream does not carry separated two blocks.
+///
+/// [`ReasoningSignature`]: StreamChunk::ReasoningSignature
+/// [`RedactedReasoning`]: StreamChunk::RedactedReasoning
+/// [`BlockBreak`]: StreamChunk::BlockBreak
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StreamChunk {
-    /// Answer text.
+    /// Answer text (never empty).
     Token(String),
-    /// Reasoning ("thinking") text.
+    /// Reasoning ("thinking") text (never empty).
     Reasoning(String),
     /// The signature that closes a reasoning block (no frame).
     ReasoningSignature(String),
     /// An encrypted, redacted reasoning block (no frame).
     RedactedReasoning(String),
-    /// A piece of a tool call.
-    ToolCall(ToolCallPiece),
+    /// The first piece of a tool call.
+    ToolCallStart(ToolCallStart),
+    /// A later fragment of a tool call's arguments.
+    ToolCallArguments(ToolCallArguments),
+    /// Content the normalized stream does not carry came here, such as a tool the provider ran
+    /// itself (Anthropic's `server_tool_use` web search and its result, Gemini's
+    /// `executableCode`): what comes before and after belongs to separate blocks, so text on
+    /// either side is two paragraphs, not one (no frame).
+    BlockBreak,
     /// The end of the stream: exactly one per stream, always last.
     Done(Box<Finish>),
 }
@@ -286,61 +321,9 @@ impl StreamChunk {
     pub fn has_frame(&self) -> bool {
         !matches!(
             self,
-            StreamChunk::ReasoningSignature(_) | StreamChunk::RedactedReasoning(_)
+            StreamChunk::ReasoningSignature(_)
+                | StreamChunk::RedactedReasoning(_)
+                | StreamChunk::BlockBreak
         )
-    }
-}
-
-impl Serialize for StreamChunk {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        match self {
-            StreamChunk::Token(t) => {
-                map.serialize_entry("token", t)?;
-                map.serialize_entry("done", &false)?;
-            }
-            StreamChunk::Reasoning(r) => {
-                map.serialize_entry("token", "")?;
-                map.serialize_entry("done", &false)?;
-                map.serialize_entry("reasoning", r)?;
-            }
-            StreamChunk::ReasoningSignature(sig) => {
-                map.serialize_entry("token", "")?;
-                map.serialize_entry("done", &false)?;
-                map.serialize_entry("reasoning_signature", sig)?;
-            }
-            StreamChunk::RedactedReasoning(data) => {
-                map.serialize_entry("token", "")?;
-                map.serialize_entry("done", &false)?;
-                map.serialize_entry("redacted_reasoning", data)?;
-            }
-            StreamChunk::ToolCall(piece) => {
-                map.serialize_entry("token", "")?;
-                map.serialize_entry("done", &false)?;
-                map.serialize_entry("tool_call", piece)?;
-            }
-            StreamChunk::Done(fin) => {
-                map.serialize_entry("token", "")?;
-                map.serialize_entry("done", &true)?;
-                map.serialize_entry("provider", &fin.provider)?;
-                if let Some(id) = &fin.id {
-                    map.serialize_entry("id", id)?;
-                }
-                if let Some(model) = &fin.model {
-                    map.serialize_entry("model", model)?;
-                }
-                map.serialize_entry("finish_reason", &fin.finish_reason)?;
-                if let Some(raw) = &fin.provider_finish_reason {
-                    map.serialize_entry("provider_finish_reason", raw)?;
-                }
-                if let Some(usage) = &fin.usage {
-                    map.serialize_entry("usage", usage)?;
-                }
-                if let Some(err) = &fin.error {
-                    map.serialize_entry("error", err)?;
-                }
-            }
-        }
-        map.end()
     }
 }

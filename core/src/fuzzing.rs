@@ -3,17 +3,17 @@
 //! Each fuzz target is one line calling a function here, so the checking logic compiles (and its
 //! unit tests run) in the normal test suite. Each function panics exactly when it finds a bug.
 //!
-//! Inputs that need split points start with a small control prefix (see [`Split`]): byte 0
+//! Inputs that need split points start with a small control prefix (see `Split`): byte 0
 //! holds the number `k` of chunk sizes that follow (low 3 bits) and flags (higher bits), the next
 //! `k` bytes are chunk sizes used in turn, and the rest is the stream. With `k == 0` the stream
 //! is fed one byte at a time. A corpus file is therefore `"\0"` followed by an SSE recording.
 
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::chunk::{
-    Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallPiece, Usage,
+    Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallArguments,
+    ToolCallStart, Usage,
 };
 use crate::frame;
 use crate::normalize::Normalizer;
@@ -274,37 +274,53 @@ fn check_stream(provider: Provider, chunks: &[StreamChunk]) {
         panic!("the stream does not end with a terminal chunk: {chunks:?}");
     };
     assert_eq!(fin.provider, provider);
-    assert_eq!(
-        fin.finish_reason == FinishReason::Error,
-        fin.error.is_some(),
-        "error present exactly when the finish reason is error"
-    );
     let mut tool_calls = 0u32;
+    let mut previous_break = true;
     for chunk in body {
         match chunk {
             StreamChunk::Done(_) => panic!("a terminal chunk before the last chunk"),
             StreamChunk::Token(t) | StreamChunk::Reasoning(t) => {
                 assert!(!t.is_empty(), "a chunk without content: {chunk:?}");
             }
-            StreamChunk::ToolCall(piece) if piece.index == tool_calls => {
-                // `id` may be absent: Gemini's function calls have none.
+            StreamChunk::ToolCallStart(start) => {
+                assert_eq!(
+                    start.index, tool_calls,
+                    "tool calls are numbered in order of first appearance: {start:?}"
+                );
                 assert!(
-                    piece.name.is_some(),
-                    "the first piece of a tool call has its name: {piece:?}"
+                    !start.name.is_empty(),
+                    "a tool call without a name: {start:?}"
                 );
                 tool_calls += 1;
             }
-            StreamChunk::ToolCall(piece) => {
+            StreamChunk::ToolCallArguments(args) => {
                 assert!(
-                    piece.index < tool_calls,
-                    "tool call index out of order: {piece:?}"
+                    args.index < tool_calls,
+                    "arguments of a tool call that was not started: {args:?}"
                 );
+                assert!(!args.fragment.is_empty(), "an empty fragment: {args:?}");
+            }
+            StreamChunk::BlockBreak => {
                 assert!(
-                    piece.id.is_none() && piece.name.is_none() && !piece.arguments.is_empty(),
-                    "a later piece of a tool call carries only arguments: {piece:?}"
+                    !previous_break,
+                    "a block break at the start or after another"
                 );
             }
             StreamChunk::ReasoningSignature(_) | StreamChunk::RedactedReasoning(_) => {}
+        }
+        previous_break = matches!(chunk, StreamChunk::BlockBreak);
+    }
+    // A successful end completes every tool call: the fragments of each concatenate to JSON.
+    if fin.is_success() {
+        let mut accumulator = crate::Accumulator::new();
+        accumulator.extend(chunks);
+        if let Err(err) = accumulator.finish() {
+            // Only a call whose arguments were cut off by the provider (a length limit) or
+            // that the provider streamed as invalid JSON may fail to fold.
+            assert!(
+                matches!(err, crate::AccumulateError::InvalidToolCall { .. }),
+                "a normally ended stream did not fold: {err}"
+            );
         }
     }
 }
@@ -345,38 +361,34 @@ impl Bytes<'_> {
     }
 
     fn chunk(&mut self) -> StreamChunk {
-        match self.byte() % 6 {
+        match self.byte() % 8 {
             0 => StreamChunk::Token(self.string()),
             1 => StreamChunk::Reasoning(self.string()),
             2 => StreamChunk::ReasoningSignature(self.string()),
             3 => StreamChunk::RedactedReasoning(self.string()),
-            4 => StreamChunk::ToolCall(ToolCallPiece {
+            4 => StreamChunk::ToolCallStart(ToolCallStart {
                 index: u32::from(self.byte()),
                 id: self.option(Self::string),
-                name: self.option(Self::string),
+                name: self.string(),
                 arguments: self.string(),
             }),
+            5 => StreamChunk::ToolCallArguments(ToolCallArguments {
+                index: u32::from(self.byte()),
+                fragment: self.string(),
+            }),
+            6 => StreamChunk::BlockBreak,
             _ => StreamChunk::Done(alloc::boxed::Box::new(self.finish())),
         }
     }
 
     fn finish(&mut self) -> Finish {
         let provider = Provider::ALL[usize::from(self.byte()) % Provider::ALL.len()];
-        let finish_reason = [
-            FinishReason::Stop,
-            FinishReason::Length,
-            FinishReason::StopSequence,
-            FinishReason::ToolCalls,
-            FinishReason::ContentFilter,
-            FinishReason::PauseTurn,
-            FinishReason::Error,
-            FinishReason::Other,
-        ][usize::from(self.byte() % 8)];
+        let finish_reason = FINISH_REASONS[usize::from(self.byte()) % FINISH_REASONS.len()];
         Finish {
             provider,
             id: self.option(Self::string),
             model: self.option(Self::string),
-            finish_reason,
+            outcome: Ok(finish_reason),
             provider_finish_reason: self.option(Self::string),
             usage: self.option(|b| Usage {
                 input_tokens: b.number(),
@@ -385,26 +397,47 @@ impl Bytes<'_> {
                 cache_creation_input_tokens: b.option(Self::number),
                 reasoning_tokens: b.option(Self::number),
             }),
-            error: self.option(|b| {
-                let kind = match b.byte() % 5 {
-                    0 => StreamErrorKind::Provider(b.string()),
-                    1 => StreamErrorKind::IncompleteStream,
-                    2 => StreamErrorKind::InvalidEvent,
-                    3 => StreamErrorKind::ConnectionError,
-                    _ => StreamErrorKind::IdleTimeout,
-                };
-                StreamError::new(kind, b.string())
-            }),
         }
+        .failed_with(self.option(|b| {
+            let kind = match b.byte() % 5 {
+                0 => StreamErrorKind::Provider(b.string()),
+                1 => StreamErrorKind::IncompleteStream,
+                2 => StreamErrorKind::InvalidEvent,
+                3 => StreamErrorKind::ConnectionError,
+                _ => StreamErrorKind::IdleTimeout,
+            };
+            StreamError::new(kind, b.string())
+        }))
+    }
+}
+
+const FINISH_REASONS: [FinishReason; 7] = [
+    FinishReason::Stop,
+    FinishReason::Length,
+    FinishReason::StopSequence,
+    FinishReason::ToolCalls,
+    FinishReason::ContentFilter,
+    FinishReason::PauseTurn,
+    FinishReason::Other,
+];
+
+impl Finish {
+    fn failed_with(mut self, error: Option<StreamError>) -> Finish {
+        if let Some(error) = error {
+            self.outcome = Err(error);
+        }
+        self
     }
 }
 
 /// Fuzz target `frames_roundtrip`: chunks built from the fuzz bytes, encoded as frames and read
-/// back with the SSE parser.
+/// back with the SSE parser and an independent reader of the wire contract.
 ///
-/// Checks that each chunk with a frame comes back as exactly one `message` event whose data is
-/// the chunk's compact JSON (as `serde_json` writes it), that a terminal chunk is followed by a
-/// `[DONE]` event, that chunks without a frame produce no bytes, and that the frames end cleanly.
+/// Checks that each chunk with a frame comes back as exactly one `message` event whose JSON the
+/// reader (written from DESIGN.md's contract, not from the encoder: keys in the contract's
+/// order, no `null`, the terminal frame's `error` exactly when `finish_reason` is `error`) turns
+/// back into the same chunk; that a terminal chunk is followed by a `[DONE]` event; that chunks
+/// without a frame produce no bytes; and that the frames end cleanly.
 pub fn frames_roundtrip(data: &[u8]) {
     let mut bytes = Bytes(data);
     let mut chunks = Vec::new();
@@ -421,30 +454,23 @@ pub fn frames_roundtrip(data: &[u8]) {
             assert_eq!(written, 0, "a chunk without a frame wrote bytes");
             continue;
         }
-        let json = match serde_json::to_string(chunk) {
-            Ok(json) => json,
-            Err(err) => panic!("a chunk did not serialize: {err}"),
-        };
-        let mut written_json = Vec::new();
-        frame::write_json(chunk, &mut written_json);
-        assert_eq!(written_json, json.as_bytes());
-        assert_eq!(
-            &wire[before..before + 6 + json.len() + 2],
-            format!("data: {json}\n\n").as_bytes()
-        );
-        expected.push(json);
+        expected.push(Some(canonical(chunk.clone())));
         if chunk.is_done() {
-            expected.push(String::from("[DONE]"));
+            expected.push(None);
         }
     }
     let mut parser = Parser::new();
     parser.feed(&wire);
-    let mut events = Vec::new();
+    let mut read = Vec::new();
     loop {
         match parser.next_event() {
             Ok(Some(Parsed::Event(event))) => {
                 assert_eq!((event.event, event.id), ("message", ""));
-                events.push(String::from(event.data));
+                read.push(if event.data == "[DONE]" {
+                    None
+                } else {
+                    Some(canonical(wire_reader::read_frame(event.data)))
+                });
             }
             Ok(Some(Parsed::Retry(_))) => panic!("a frame set a retry"),
             Ok(None) => break,
@@ -452,7 +478,270 @@ pub fn frames_roundtrip(data: &[u8]) {
         }
     }
     assert!(parser.finish().is_clean(), "frames ended inside an event");
-    assert_eq!(events, expected);
+    assert_eq!(read, expected);
+}
+
+/// `chunk` with a provider error type that names one of our own error types read as ours (the
+/// wire cannot tell them apart).
+fn canonical(mut chunk: StreamChunk) -> StreamChunk {
+    if let StreamChunk::Done(fin) = &mut chunk {
+        if let Err(err) = &mut fin.outcome {
+            err.kind = wire_reader::error_kind(err.error_type());
+        }
+    }
+    chunk
+}
+
+/// A reader of the normalized frames' JSON, written from the wire contract in DESIGN.md, so that
+/// `frames_roundtrip` checks the encoder against the contract rather than against itself.
+mod wire_reader {
+    use alloc::boxed::Box;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use core::fmt;
+
+    use serde::Deserialize;
+    use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
+
+    use crate::chunk::{
+        Finish, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallArguments,
+        ToolCallStart, Usage,
+    };
+
+    /// A JSON value whose objects keep their keys in the order they were written.
+    #[derive(Debug)]
+    enum Json {
+        Object(Vec<(String, Json)>),
+        Other(Value),
+    }
+
+    impl<'de> Deserialize<'de> for Json {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Json;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("JSON")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+                    let mut entries = Vec::new();
+                    while let Some(key) = map.next_key::<String>()? {
+                        entries.push((key, map.next_value::<Json>()?));
+                    }
+                    Ok(Json::Object(entries))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+                    let mut items = Vec::new();
+                    while let Some(item) = seq.next_element::<Value>()? {
+                        items.push(item);
+                    }
+                    Ok(Json::Other(Value::Array(items)))
+                }
+                fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+                    Ok(Json::Other(Value::Bool(v)))
+                }
+                fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+                    Ok(Json::Other(Value::from(v)))
+                }
+                fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+                    Ok(Json::Other(Value::from(v)))
+                }
+                fn visit_f64<E>(self, v: f64) -> Result<Json, E> {
+                    Ok(Json::Other(Value::from(v)))
+                }
+                fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+                    Ok(Json::Other(Value::from(v)))
+                }
+                fn visit_unit<E>(self) -> Result<Json, E> {
+                    Ok(Json::Other(Value::Null))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// The fields of an object, checked to appear in `order` (each at most once, unknown keys
+    /// refused, `null` refused).
+    fn fields(json: Json, what: &str, order: &[&str]) -> Vec<(String, Json)> {
+        let Json::Object(entries) = json else {
+            panic!("{what} is not an object: {json:?}");
+        };
+        let mut last = None;
+        for (key, value) in &entries {
+            let Some(pos) = order.iter().position(|k| k == key) else {
+                panic!("{what}: unexpected key {key:?}");
+            };
+            assert!(
+                last.is_none_or(|l| pos > l),
+                "{what}: key {key:?} out of the contract's order"
+            );
+            last = Some(pos);
+            assert!(
+                !matches!(value, Json::Other(Value::Null)),
+                "{what}: {key} is null"
+            );
+        }
+        entries
+    }
+
+    fn take(entries: &mut Vec<(String, Json)>, key: &str) -> Option<Json> {
+        let pos = entries.iter().position(|(k, _)| k == key)?;
+        Some(entries.remove(pos).1)
+    }
+
+    fn string(json: Option<Json>, what: &str) -> Option<String> {
+        match json? {
+            Json::Other(Value::String(s)) => Some(s),
+            other => panic!("{what} is not a string: {other:?}"),
+        }
+    }
+
+    fn number(json: Option<Json>, what: &str) -> Option<u64> {
+        match json? {
+            Json::Other(Value::Number(n)) => Some(n.as_u64().expect("a u64")),
+            other => panic!("{what} is not a number: {other:?}"),
+        }
+    }
+
+    pub(super) fn error_kind(ty: &str) -> StreamErrorKind {
+        match ty {
+            "incomplete_stream" => StreamErrorKind::IncompleteStream,
+            "invalid_event" => StreamErrorKind::InvalidEvent,
+            "connection_error" => StreamErrorKind::ConnectionError,
+            "idle_timeout" => StreamErrorKind::IdleTimeout,
+            other => StreamErrorKind::Provider(other.into()),
+        }
+    }
+
+    /// Reads one frame's JSON back into the chunk it says.
+    pub(super) fn read_frame(data: &str) -> StreamChunk {
+        let json: Json = match serde_json::from_str(data) {
+            Ok(json) => json,
+            Err(err) => panic!("a frame is not JSON ({err}): {data}"),
+        };
+        let order = [
+            "token",
+            "done",
+            "reasoning",
+            "tool_call",
+            "provider",
+            "id",
+            "model",
+            "finish_reason",
+            "provider_finish_reason",
+            "usage",
+            "error",
+        ];
+        let mut f = fields(json, "frame", &order);
+        assert!(
+            f.first().is_some_and(|(k, _)| k == "token")
+                && f.get(1).is_some_and(|(k, _)| k == "done"),
+            "a frame starts with token, done: {data}"
+        );
+        let token = string(take(&mut f, "token"), "token").unwrap_or_default();
+        let done = match take(&mut f, "done") {
+            Some(Json::Other(Value::Bool(done))) => done,
+            other => panic!("done is not a boolean: {other:?}"),
+        };
+        if done {
+            assert!(token.is_empty(), "the terminal frame has an empty token");
+            return StreamChunk::Done(Box::new(read_finish(f, data)));
+        }
+        let chunk = if let Some(reasoning) = string(take(&mut f, "reasoning"), "reasoning") {
+            assert!(token.is_empty() && !reasoning.is_empty(), "{data}");
+            StreamChunk::Reasoning(reasoning)
+        } else if let Some(call) = take(&mut f, "tool_call") {
+            assert!(token.is_empty(), "{data}");
+            read_tool_call(call, data)
+        } else {
+            assert!(!token.is_empty(), "a content frame without content: {data}");
+            StreamChunk::Token(token)
+        };
+        assert!(f.is_empty(), "terminal fields on a content frame: {data}");
+        chunk
+    }
+
+    fn read_tool_call(call: Json, data: &str) -> StreamChunk {
+        let mut c = fields(call, "tool_call", &["index", "id", "name", "arguments"]);
+        let index = number(take(&mut c, "index"), "index").expect("tool_call.index");
+        let index = u32::try_from(index).expect("a u32 index");
+        let id = string(take(&mut c, "id"), "tool_call.id");
+        let name = string(take(&mut c, "name"), "tool_call.name");
+        let arguments = string(take(&mut c, "arguments"), "arguments").expect("arguments");
+        match name {
+            Some(name) => StreamChunk::ToolCallStart(ToolCallStart {
+                index,
+                id,
+                name,
+                arguments,
+            }),
+            None => {
+                assert!(id.is_none(), "a later piece carries an id: {data}");
+                assert!(!arguments.is_empty(), "an empty fragment: {data}");
+                StreamChunk::ToolCallArguments(ToolCallArguments {
+                    index,
+                    fragment: arguments,
+                })
+            }
+        }
+    }
+
+    fn read_finish(mut f: Vec<(String, Json)>, data: &str) -> Finish {
+        let provider = string(take(&mut f, "provider"), "provider").expect("provider");
+        let provider: Provider = provider.parse().expect("a known provider");
+        let id = string(take(&mut f, "id"), "id");
+        let model = string(take(&mut f, "model"), "model");
+        let reason = string(take(&mut f, "finish_reason"), "finish_reason").expect("a reason");
+        let provider_finish_reason = string(
+            take(&mut f, "provider_finish_reason"),
+            "provider_finish_reason",
+        );
+        let usage = take(&mut f, "usage").map(|usage| {
+            let order = [
+                "input_tokens",
+                "output_tokens",
+                "cache_read_input_tokens",
+                "cache_creation_input_tokens",
+                "reasoning_tokens",
+            ];
+            let mut u = fields(usage, "usage", &order);
+            Usage {
+                input_tokens: number(take(&mut u, "input_tokens"), "input").expect("input"),
+                output_tokens: number(take(&mut u, "output_tokens"), "output").expect("output"),
+                cache_read_input_tokens: number(take(&mut u, "cache_read_input_tokens"), "c"),
+                cache_creation_input_tokens: number(
+                    take(&mut u, "cache_creation_input_tokens"),
+                    "c",
+                ),
+                reasoning_tokens: number(take(&mut u, "reasoning_tokens"), "r"),
+            }
+        });
+        let error = take(&mut f, "error").map(|error| {
+            let mut e = fields(error, "error", &["type", "message"]);
+            let ty = string(take(&mut e, "type"), "error.type").expect("error.type");
+            let message = string(take(&mut e, "message"), "message").expect("error.message");
+            StreamError::new(error_kind(&ty), message)
+        });
+        assert!(f.is_empty(), "content fields on the terminal frame: {data}");
+        let outcome = match (reason.as_str(), error) {
+            ("error", Some(error)) => Err(error),
+            ("error", None) => panic!("finish_reason error without an error: {data}"),
+            (_, Some(_)) => panic!("an error on a successful terminal frame: {data}"),
+            (name, None) => Ok(super::FINISH_REASONS
+                .into_iter()
+                .find(|r| r.as_str() == name)
+                .unwrap_or_else(|| panic!("unknown finish_reason {name:?}"))),
+        };
+        Finish {
+            provider,
+            id,
+            model,
+            outcome,
+            provider_finish_reason,
+            usage,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -527,18 +816,58 @@ data: {\"type\":\"message_stop\"}\n\n";
     }
 
     #[test]
-    #[should_panic(expected = "tool call index out of order")]
+    #[should_panic(expected = "tool calls are numbered in order of first appearance")]
     fn check_stream_catches_misnumbered_tool_calls() {
-        let piece = |index| {
-            StreamChunk::ToolCall(ToolCallPiece {
-                index,
-                id: None,
-                name: None,
-                arguments: "{}".into(),
-            })
-        };
+        let start = StreamChunk::ToolCallStart(ToolCallStart {
+            index: 1,
+            id: None,
+            name: "f".into(),
+            arguments: "{}".into(),
+        });
         let done = StreamChunk::Done(alloc::boxed::Box::new(Bytes(&[0, 0]).finish()));
-        check_stream(Provider::Anthropic, &[piece(1), done]);
+        check_stream(Provider::Anthropic, &[start, done]);
+    }
+
+    #[test]
+    #[should_panic(expected = "arguments of a tool call that was not started")]
+    fn check_stream_catches_arguments_without_a_start() {
+        let args = StreamChunk::ToolCallArguments(ToolCallArguments {
+            index: 0,
+            fragment: "{}".into(),
+        });
+        let done = StreamChunk::Done(alloc::boxed::Box::new(Bytes(&[0, 0]).finish()));
+        check_stream(Provider::Anthropic, &[args, done]);
+    }
+
+    /// The wire reader is an independent oracle: it refuses frames that break the contract.
+    #[cfg(feature = "std")]
+    #[test]
+    fn wire_reader_refuses_frames_that_break_the_contract() {
+        let bad = [
+            r#"{"done":false,"token":"x"}"#,
+            r#"{"token":"x","done":false,"reasoning":null}"#,
+            r#"{"token":"","done":false}"#,
+            r#"{"token":"","done":false,"tool_call":{"index":0,"name":"f","id":"a","arguments":""}}"#,
+            r#"{"token":"","done":false,"tool_call":{"index":0,"arguments":""}}"#,
+            r#"{"token":"","done":true,"provider":"openai","finish_reason":"error"}"#,
+            r#"{"token":"","done":true,"provider":"openai","finish_reason":"stop","error":{"type":"t","message":"m"}}"#,
+            r#"{"token":"","done":true,"finish_reason":"stop","provider":"openai"}"#,
+            r#"{"token":"","done":true,"provider":"openai","finish_reason":"stop","usage":{"output_tokens":1,"input_tokens":2}}"#,
+            r#"{"token":"","done":true,"provider":"openai","finish_reason":"error","error":{"message":"m","type":"t"}}"#,
+        ];
+        for frame in bad {
+            let caught = std::panic::catch_unwind(|| wire_reader::read_frame(frame));
+            assert!(caught.is_err(), "accepted {frame}");
+        }
+        let good = r#"{"token":"","done":true,"provider":"gemini","id":"r","finish_reason":"error","usage":{"input_tokens":1,"output_tokens":2,"reasoning_tokens":0},"error":{"type":"idle_timeout","message":"m"}}"#;
+        let StreamChunk::Done(fin) = wire_reader::read_frame(good) else {
+            panic!("a terminal chunk");
+        };
+        assert_eq!(
+            fin.error().map(StreamError::error_type),
+            Some("idle_timeout")
+        );
+        assert_eq!(fin.usage.and_then(|u| u.reasoning_tokens), Some(0));
     }
 
     #[test]

@@ -10,48 +10,66 @@
 //! through exactly the code that serves production traffic.
 //!
 //! ```text
-//! bytes ──► sse::Parser ──► sse::Event ──► decode::Decoder ──► StreamChunk ──► frame::encode ──► bytes
-//!           (WHATWG SSE)                   (anthropic/openai/gemini)                (normalized frames)
+//! bytes ──► sse::Parser ──► sse::Event ──► Decoder ──► StreamChunk ──► frame::encode ──► bytes
+//!           (WHATWG SSE)                   (anthropic/openai/gemini)     (normalized frames)
+//!           └────────────── Normalizer ───────────────┘        └──► Accumulator ──► Message
 //! ```
 //!
-//! Each layer is usable alone ([`sse::Parser`], [`decode::Decoder`], [`frame::encode`]);
-//! [`Normalizer`] composes the first two, and [`Accumulator`] folds the chunks into the final
-//! message (text, thinking with signatures, parsed tool calls, usage).
+//! # The API on one screen
+//!
+//! | item | what it does |
+//! |---|---|
+//! | [`Normalizer`] | bytes of a provider's response body in, [`StreamChunk`]s out (a [`sse::Parser`] and a [`Decoder`] composed) |
+//! | [`Decoder`] | parsed [`sse::Event`]s in, [`StreamChunk`]s out, for any [`Provider`] |
+//! | [`sse::Parser`], [`sse::Event`], [`sse::Limits`], [`sse::ParseError`], [`sse::EndOfInput`] | the WHATWG server-sent events parser, its bounds and its end-of-input report |
+//! | [`sse::Writer`] | writes events as server-sent events |
+//! | [`StreamChunk`] | one normalized item: [`Token`](StreamChunk::Token), [`Reasoning`](StreamChunk::Reasoning), [`ToolCallStart`], [`ToolCallArguments`], ..., and the terminal [`Done`](StreamChunk::Done)([`Finish`]) |
+//! | [`Finish`] | how the stream ended: `outcome` ([`FinishReason`] or [`StreamError`]), id, model, [`Usage`] |
+//! | [`frame::encode`] | a chunk as the wire frame of the normalized contract |
+//! | [`Accumulator`] | folds chunks into the final [`Message`] (text, thinking with signatures, parsed [`ToolCall`]s), or an [`AccumulateError`] with the [`PartialMessage`] |
 //!
 //! # The run loop
 //!
-//! Every layer has the same shape: inputs are pushed in (`feed`), outputs are pulled
-//! (`next_event` / `next_chunk`) until they say "need more data", and the end of the input is
-//! an explicit call (`finish`, or `fail` when the transport broke). A shell is this loop:
+//! Every layer has the same shape: inputs are pushed in (`feed`, which only buffers), outputs
+//! are pulled (`next_event` / `next_chunk`) until they say "need more data" (`None`), and the end
+//! of the input is an explicit call (`finish`, or `fail` when the transport broke). Exactly one
+//! terminal chunk ends every stream; after it, nothing. A shell is this loop:
 //!
-//! ```no_run
-//! use std::io::{Read, Write};
+//! ```
+//! use std::io::{ErrorKind, Read, Write};
 //! use llm_sse_core::{Normalizer, Provider, StreamError, StreamErrorKind};
 //!
-//! fn relay(mut body: impl Read, mut client: impl Write) -> std::io::Result<()> {
+//! /// Relays a provider's response body (any transport) to a client as normalized frames.
+//! fn relay(mut body: impl Read, client: &mut impl Write) -> std::io::Result<()> {
 //!     let mut normalizer = Normalizer::new(Provider::Anthropic);
 //!     let mut buf = [0u8; 16 * 1024];
 //!     let mut frames = Vec::new();
-//!     loop {
+//!     while !normalizer.is_drained() {
 //!         match body.read(&mut buf) {
-//!             Ok(0) => normalizer.finish(),
-//!             Ok(n) => normalizer.feed(&buf[..n]),
+//!             Ok(0) => normalizer.finish(),            // the end of the body
+//!             Ok(n) => normalizer.feed(&buf[..n]),     // only buffers
+//!             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
 //!             Err(e) => normalizer.fail(StreamError::new(StreamErrorKind::ConnectionError, e.to_string())),
 //!         }
 //!         frames.clear();
-//!         normalizer.write_frames(&mut frames);
+//!         normalizer.write_frames(&mut frames); // drains until "need more data"
 //!         client.write_all(&frames)?;
-//!         if normalizer.is_done() {
-//!             return Ok(()); // the terminal frame and `data: [DONE]` were written
-//!         }
 //!     }
+//!     Ok(()) // the terminal frame and `data: [DONE]` were written
 //! }
+//!
+//! // A body that ends before its terminal event still ends with a terminal frame and [DONE].
+//! let mut client = Vec::new();
+//! relay(&b": keep-alive\n\n"[..], &mut client)?;
+//! assert!(client.starts_with(b"data: {\"token\":\"\",\"done\":true,\"provider\":\"anthropic\""));
+//! assert!(client.ends_with(b"data: [DONE]\n\n"));
+//! # Ok::<(), std::io::Error>(())
 //! ```
 //!
 //! Nothing here reads a clock or a socket: an idle timeout is the shell's timer calling
 //! `fail(StreamError::new(StreamErrorKind::IdleTimeout, ..))`. Input never panics: bad input
-//! becomes a typed error, or an error terminal chunk (`invalid_event`, `incomplete_stream`,
-//! the provider's own error), and memory is bounded by [`sse::Limits`].
+//! becomes a typed error, or an error terminal chunk (`invalid_event`, `incomplete_stream`, the
+//! provider's own error), and memory is bounded by [`sse::Limits`].
 //!
 //! # Crate features
 //!
@@ -66,7 +84,7 @@ extern crate alloc;
 
 mod accumulate;
 mod chunk;
-pub mod decode;
+mod decode;
 pub mod frame;
 mod normalize;
 pub mod sse;
@@ -79,7 +97,8 @@ pub use accumulate::{
     PartialToolCall, ToolCall, ToolCallProblem,
 };
 pub use chunk::{
-    Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallPiece,
-    UnknownProvider, Usage,
+    Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallArguments,
+    ToolCallStart, UnknownProvider, Usage,
 };
+pub use decode::Decoder;
 pub use normalize::Normalizer;

@@ -1,11 +1,10 @@
 //! [`Normalizer`]: the SSE parser and a provider decoder composed: bytes in, chunks out.
 
 use alloc::format;
-use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::chunk::{FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind};
-use crate::decode::{Decode, Decoder};
+use crate::chunk::{Provider, StreamChunk, StreamError, StreamErrorKind};
+use crate::decode::Decoder;
 use crate::frame;
 use crate::sse::{Limits, Parsed, Parser};
 
@@ -13,11 +12,23 @@ use crate::sse::{Limits, Parsed, Parser};
 ///
 /// # Driving contract
 ///
-/// 1. [`feed`](Normalizer::feed) the body's bytes as they arrive (any split works).
-/// 2. Pull [`next_chunk`](Normalizer::next_chunk) until `None` (or let
-///    [`write_frames`](Normalizer::write_frames) drain them as wire frames).
+/// 1. [`feed`](Normalizer::feed) the body's bytes as they arrive (any split works). It only
+///    buffers them.
+/// 2. Pull [`next_chunk`](Normalizer::next_chunk) until `None` ("need more bytes"), or let
+///    [`write_frames`](Normalizer::write_frames) drain them as wire frames. Parsing and decoding
+///    happen here, so memory stays bounded by the parser's [`Limits`] as long as you drain
+///    between feeds.
 /// 3. At the end of the body call [`finish`](Normalizer::finish), or [`fail`](Normalizer::fail)
-///    when the transport broke, and drain again: the last chunk is always the one terminal chunk.
+///    when the transport broke (a read error, an idle timeout), and drain again.
+///
+/// Every stream ends with exactly one terminal chunk ([`StreamChunk::Done`]), always last, and
+/// then `None` forever. A body that ends before the provider's protocol completed, or inside an
+/// event, ends with an `incomplete_stream` error terminal chunk, never a normal finish; a parser
+/// limit or an undecodable event ends it with `invalid_event`. No input makes it panic.
+///
+/// [`is_closed`](Normalizer::is_closed) tells that no more input will be used (the input ended,
+/// or the terminal chunk is decided); [`is_drained`](Normalizer::is_drained) that the terminal
+/// chunk has been pulled: a run loop reads until it is drained.
 ///
 /// ```
 /// use llm_sse_core::{Normalizer, Provider, StreamChunk};
@@ -56,9 +67,8 @@ use crate::sse::{Limits, Parsed, Parser};
 pub struct Normalizer {
     parser: Parser,
     decoder: Decoder,
+    /// `finish` or `fail` was called: no more bytes are accepted.
     input_ended: bool,
-    /// Set when the body ended inside an event: why the stream cannot have ended normally.
-    truncated: Option<String>,
 }
 
 impl Normalizer {
@@ -73,7 +83,6 @@ impl Normalizer {
             parser: Parser::with_limits(limits),
             decoder: Decoder::new(provider),
             input_ended: false,
-            truncated: None,
         }
     }
 
@@ -82,57 +91,61 @@ impl Normalizer {
         self.decoder.provider()
     }
 
-    /// Buffers bytes of the response body. Bytes after the stream's terminal event are ignored.
+    /// Buffers bytes of the response body. Bytes after [`finish`](Normalizer::finish) or
+    /// [`fail`](Normalizer::fail), or after the stream's terminal event, are ignored.
     pub fn feed(&mut self, bytes: &[u8]) {
-        if !self.decoder.is_done() && !self.input_ended {
+        if !self.is_closed() {
             self.parser.feed(bytes);
         }
     }
 
-    /// Marks the end of the response body. A stream that had not finished ends with an
-    /// `incomplete_stream` error terminal chunk.
+    /// Marks the end of the response body. The terminal chunk is decided when the buffered
+    /// bytes have been decoded (by the next [`next_chunk`](Normalizer::next_chunk)).
     pub fn finish(&mut self) {
         self.input_ended = true;
     }
 
     /// Ends the stream with `error` (for example `connection_error` or `idle_timeout`) unless it
-    /// has already ended; events already buffered are decoded first.
+    /// has already ended. Complete events already buffered are decoded first, so no token that
+    /// arrived is lost.
     pub fn fail(&mut self, error: StreamError) {
         self.input_ended = true;
-        self.drain_events();
+        while !self.decoder.is_closed() && self.step_parser() {}
         self.decoder.fail(error);
     }
 
-    /// True once the terminal chunk has been produced (it may still be waiting to be pulled).
-    pub fn is_done(&self) -> bool {
-        self.decoder.is_done()
+    /// True once no more input will be used: the body ended ([`finish`](Normalizer::finish),
+    /// [`fail`](Normalizer::fail)) or the stream's terminal chunk has been decided. Chunks may
+    /// still be waiting to be pulled.
+    pub fn is_closed(&self) -> bool {
+        self.input_ended || self.decoder.is_closed()
+    }
+
+    /// True once the terminal chunk has been pulled: nothing more will ever come out.
+    pub fn is_drained(&self) -> bool {
+        self.decoder.is_drained()
     }
 
     /// The next chunk, or `None` when more bytes are needed (or the stream is over).
     #[must_use]
     pub fn next_chunk(&mut self) -> Option<StreamChunk> {
         loop {
-            if let Some(mut chunk) = self.decoder.next_chunk() {
-                if let (Some(detail), StreamChunk::Done(fin)) = (&self.truncated, &mut chunk) {
-                    if fin.is_success() {
-                        // The provider had already sent its finish reason (Gemini and OpenAI
-                        // streams may end without an end marker), but whatever the cut event
-                        // carried, such as the usage, is lost: that is not a normal end.
-                        fin.finish_reason = FinishReason::Error;
-                        fin.error = Some(StreamError::new(
-                            StreamErrorKind::IncompleteStream,
-                            detail.clone(),
-                        ));
-                    }
-                }
+            if let Some(chunk) = self.decoder.next_chunk() {
                 return Some(chunk);
             }
-            if self.decoder.is_done() {
+            if self.decoder.is_closed() {
                 return None;
             }
-            if !self.step() {
+            if self.step_parser() {
+                continue;
+            }
+            if !self.input_ended {
                 return None;
             }
+            // The body ended: an unterminated last event is discarded, as the SSE standard
+            // requires, and the decoder learns that it was there.
+            let end = self.parser.finish();
+            self.decoder.finish(end);
         }
     }
 
@@ -144,38 +157,6 @@ impl Normalizer {
             frame::encode(&chunk, out);
         }
         out.len() - start
-    }
-
-    /// Feeds the decoder every event the parser can produce from the buffered bytes.
-    fn drain_events(&mut self) {
-        while !self.decoder.is_done() && self.step_parser() {}
-    }
-
-    /// Advances by one parser output. Returns false when nothing more can happen until more
-    /// input arrives.
-    fn step(&mut self) -> bool {
-        if self.step_parser() {
-            return true;
-        }
-        if self.input_ended {
-            // An unterminated last event is discarded, as the SSE standard requires. A decoder
-            // that saw no terminal event reports `incomplete_stream` itself; one that would end
-            // normally is overruled in `next_chunk`, since the cut event's content is lost.
-            let end = self.parser.finish();
-            if !end.is_clean() {
-                self.truncated = Some(if end.partial_line_bytes > 0 {
-                    format!(
-                        "stream ended inside an event ({} bytes of an unfinished line)",
-                        end.partial_line_bytes
-                    )
-                } else {
-                    String::from("stream ended inside an event (no blank line ended it)")
-                });
-            }
-            self.decoder.finish();
-            return true;
-        }
-        false
     }
 
     /// Decodes one parser output; false when the parser needs more data.

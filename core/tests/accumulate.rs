@@ -6,7 +6,7 @@
 use llm_sse_core::{
     AccumulateError, Accumulator, ContentBlock, Finish, FinishReason, Message, PartialBlock,
     PartialMessage, PartialToolCall, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCall,
-    ToolCallPiece, ToolCallProblem, Usage,
+    ToolCallArguments, ToolCallProblem, ToolCallStart, Usage,
 };
 use serde_json::json;
 
@@ -28,21 +28,19 @@ fn redacted(s: &str) -> StreamChunk {
 
 /// The first piece of a tool call (id and name).
 fn call_start(index: u32, id: &str, name: &str, args: &str) -> StreamChunk {
-    StreamChunk::ToolCall(ToolCallPiece {
+    StreamChunk::ToolCallStart(ToolCallStart {
         index,
         id: Some(id.into()),
-        name: Some(name.into()),
+        name: name.into(),
         arguments: args.into(),
     })
 }
 
 /// A later piece: an arguments fragment only.
 fn call_args(index: u32, args: &str) -> StreamChunk {
-    StreamChunk::ToolCall(ToolCallPiece {
+    StreamChunk::ToolCallArguments(ToolCallArguments {
         index,
-        id: None,
-        name: None,
-        arguments: args.into(),
+        fragment: args.into(),
     })
 }
 
@@ -51,14 +49,13 @@ fn done(provider: Provider, reason: FinishReason, raw: Option<&str>) -> StreamCh
         provider,
         id: Some("msg_01".into()),
         model: Some("model-x".into()),
-        finish_reason: reason,
+        outcome: Ok(reason),
         provider_finish_reason: raw.map(Into::into),
         usage: Some(Usage {
             input_tokens: 25,
             output_tokens: 12,
             ..Usage::default()
         }),
-        error: None,
     }))
 }
 
@@ -67,17 +64,16 @@ fn failed(error_type: &str, message: &str) -> StreamChunk {
         provider: Provider::Anthropic,
         id: Some("msg_01".into()),
         model: Some("claude-sonnet-4-5".into()),
-        finish_reason: FinishReason::Error,
+        outcome: Err(StreamError::new(
+            StreamErrorKind::Provider(error_type.into()),
+            message,
+        )),
         provider_finish_reason: None,
         usage: Some(Usage {
             input_tokens: 40,
             output_tokens: 3,
             ..Usage::default()
         }),
-        error: Some(StreamError::new(
-            StreamErrorKind::Provider(error_type.into()),
-            message,
-        )),
     }))
 }
 
@@ -146,11 +142,6 @@ fn empty_stream_is_an_empty_message() {
     let message = fold(&[done(Provider::OpenAi, FinishReason::Stop, Some("stop"))]).unwrap();
     assert_eq!(message.content, vec![]);
     assert_eq!(message.text(), "");
-    assert_eq!(message.to_anthropic_content(), json!([]));
-    assert_eq!(
-        message.to_openai_message(),
-        json!({"role": "assistant", "content": null})
-    );
 }
 
 #[test]
@@ -182,7 +173,7 @@ fn any_other_content_chunk_starts_a_new_text_block() {
             text("b1"),
             ContentBlock::ToolCall(ToolCall {
                 index: 0,
-                id: "call_1".into(),
+                id: Some("call_1".into()),
                 name: "f".into(),
                 arguments: json!({}),
                 raw_arguments: "{}".into(),
@@ -257,14 +248,6 @@ fn thinking_blocks_keep_their_signatures_intact() {
             text("Answer."),
         ]
     );
-    assert_eq!(
-        message.to_anthropic_content(),
-        json!([
-            {"type": "thinking", "thinking": "Let me think.", "signature": sig1},
-            {"type": "thinking", "thinking": "More thought.", "signature": sig2},
-            {"type": "text", "text": "Answer."},
-        ])
-    );
 }
 
 #[test]
@@ -296,14 +279,6 @@ fn unsigned_reasoning_is_kept_but_not_sent_back_to_anthropic() {
     ])
     .unwrap();
     assert_eq!(message.content, vec![thinking("Hmm.", None), text("Yes.")]);
-    assert_eq!(
-        message.to_anthropic_content(),
-        json!([{"type": "text", "text": "Yes."}])
-    );
-    assert_eq!(
-        message.to_openai_message(),
-        json!({"role": "assistant", "content": "Yes."})
-    );
 }
 
 #[test]
@@ -327,15 +302,6 @@ fn redacted_thinking_is_its_own_block_with_data_intact() {
             ContentBlock::RedactedThinking { data: data2.into() },
             text("Done."),
         ]
-    );
-    assert_eq!(
-        message.to_anthropic_content(),
-        json!([
-            {"type": "thinking", "thinking": "visible", "signature": "sig-a"},
-            {"type": "redacted_thinking", "data": data1},
-            {"type": "redacted_thinking", "data": data2},
-            {"type": "text", "text": "Done."},
-        ])
     );
 }
 
@@ -363,14 +329,14 @@ fn parallel_tool_calls_with_interleaved_fragments_group_by_index() {
             text("Checking both."),
             ContentBlock::ToolCall(ToolCall {
                 index: 0,
-                id: "call_a".into(),
+                id: Some("call_a".into()),
                 name: "get_weather".into(),
                 arguments: json!({"city": "Paris", "unit": "c"}),
                 raw_arguments: "{\"city\":\"Paris\",\"unit\":\"c\"}".into(),
             }),
             ContentBlock::ToolCall(ToolCall {
                 index: 1,
-                id: "call_b".into(),
+                id: Some("call_b".into()),
                 name: "get_time".into(),
                 arguments: json!({"tz": "Europe/Paris"}),
                 raw_arguments: "{\"tz\":\"Europe/Paris\"}".into(),
@@ -379,30 +345,6 @@ fn parallel_tool_calls_with_interleaved_fragments_group_by_index() {
     );
     let names: Vec<&str> = message.tool_calls().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["get_weather", "get_time"]);
-
-    assert_eq!(
-        message.to_openai_message(),
-        json!({
-            "role": "assistant",
-            "content": "Checking both.",
-            "tool_calls": [
-                {"id": "call_a", "type": "function",
-                 "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\",\"unit\":\"c\"}"}},
-                {"id": "call_b", "type": "function",
-                 "function": {"name": "get_time", "arguments": "{\"tz\":\"Europe/Paris\"}"}},
-            ]
-        })
-    );
-    assert_eq!(
-        message.to_anthropic_content(),
-        json!([
-            {"type": "text", "text": "Checking both."},
-            {"type": "tool_use", "id": "call_a", "name": "get_weather",
-             "input": {"city": "Paris", "unit": "c"}},
-            {"type": "tool_use", "id": "call_b", "name": "get_time",
-             "input": {"tz": "Europe/Paris"}},
-        ])
-    );
 }
 
 #[test]
@@ -415,11 +357,11 @@ fn tool_calls_are_placed_in_the_order_of_their_first_piece() {
         done(Provider::OpenAi, FinishReason::ToolCalls, None),
     ])
     .unwrap();
-    let ids: Vec<(u32, &str)> = message
+    let ids: Vec<(u32, Option<&str>)> = message
         .tool_calls()
-        .map(|c| (c.index, c.id.as_str()))
+        .map(|c| (c.index, c.id.as_deref()))
         .collect();
-    assert_eq!(ids, [(1, "second"), (0, "first")]);
+    assert_eq!(ids, [(1, Some("second")), (0, Some("first"))]);
     assert_eq!(message.content[1], text("between"));
 }
 
@@ -441,11 +383,11 @@ fn the_first_id_and_name_win_and_missing_ones_are_filled_later() {
     ])
     .unwrap();
     let calls: Vec<&ToolCall> = message.tool_calls().collect();
-    assert_eq!(calls[0].id, "call_1");
+    assert_eq!(calls[0].id.as_deref(), Some("call_1"));
     assert_eq!(calls[0].name, "lookup");
     assert_eq!(calls[0].raw_arguments, "{\"q\":\"x\"}");
     assert_eq!(calls[0].arguments, json!({"q": "x"}));
-    assert_eq!(calls[1].id, "call_2");
+    assert_eq!(calls[1].id.as_deref(), Some("call_2"));
     assert_eq!(calls[1].name, "list");
     assert_eq!(calls[1].arguments, json!([1, 2]));
 }
@@ -464,19 +406,6 @@ fn empty_arguments_mean_an_empty_object() {
     let call = message.tool_calls().next().unwrap();
     assert_eq!(call.arguments, json!({}));
     assert_eq!(call.raw_arguments, "");
-    assert_eq!(
-        message.to_anthropic_content(),
-        json!([{"type": "tool_use", "id": "toolu_1", "name": "now", "input": {}}])
-    );
-    assert_eq!(
-        message.to_openai_message(),
-        json!({
-            "role": "assistant",
-            "content": null,
-            "tool_calls": [{"id": "toolu_1", "type": "function",
-                            "function": {"name": "now", "arguments": "{}"}}]
-        })
-    );
 }
 
 #[test]
@@ -590,26 +519,28 @@ fn a_tool_call_cut_off_by_the_token_limit_is_not_presented_complete() {
 }
 
 #[test]
-fn a_tool_call_without_a_name_or_id_is_an_error() {
-    let err = fold(&[
-        call_args(0, "{}"),
-        done(Provider::OpenAi, FinishReason::ToolCalls, None),
-    ])
-    .unwrap_err();
-    assert!(matches!(
-        &err,
-        AccumulateError::InvalidToolCall { problem: ToolCallProblem::MissingId, call, .. }
-            if call.index == 0
-    ));
-    assert_eq!(err.to_string(), "tool call 0: no piece carried a call id");
-
-    let err = fold(&[
-        StreamChunk::ToolCall(ToolCallPiece {
-            index: 3,
-            id: Some("call_9".into()),
-            name: None,
-            arguments: "{}".into(),
+fn a_tool_call_without_an_id_folds_and_arguments_without_a_start_are_an_error() {
+    // Gemini and OpenAI's legacy function_call give calls no id: the call is complete.
+    let message = fold(&[
+        StreamChunk::ToolCallStart(ToolCallStart {
+            index: 0,
+            id: None,
+            name: "get_weather".into(),
+            arguments: "{\"city\":\"Paris\"}".into(),
         }),
+        done(Provider::Gemini, FinishReason::ToolCalls, Some("STOP")),
+    ])
+    .unwrap();
+    let call = message.tool_calls().next().unwrap();
+    assert_eq!(
+        (call.id.as_deref(), call.name.as_str()),
+        (None, "get_weather")
+    );
+    assert_eq!(call.arguments, json!({"city": "Paris"}));
+
+    // Fragments for an index no start announced are kept, and reported, never dropped.
+    let err = fold(&[
+        call_args(3, "{}"),
         done(Provider::OpenAi, FinishReason::ToolCalls, None),
     ])
     .unwrap_err();
@@ -617,12 +548,13 @@ fn a_tool_call_without_a_name_or_id_is_an_error() {
         &err,
         AccumulateError::InvalidToolCall {
             problem: ToolCallProblem::MissingName,
+            call,
             ..
-        }
+        } if call.index == 3 && call.raw_arguments == "{}"
     ));
     assert_eq!(
         err.to_string(),
-        "tool call 3 (id call_9): no piece carried a tool name"
+        "tool call 3: no tool-call start named the call"
     );
 }
 
@@ -648,7 +580,7 @@ fn an_error_terminal_reports_the_error_and_never_completes_partial_calls() {
                 provider: Some(Provider::Anthropic),
                 id: Some("msg_01".into()),
                 model: Some("claude-sonnet-4-5".into()),
-                finish_reason: Some(FinishReason::Error),
+                finish_reason: None,
                 provider_finish_reason: None,
                 usage: Some(Usage {
                     input_tokens: 40,
@@ -708,13 +640,12 @@ fn our_own_error_kinds_are_reported_too() {
         provider: Provider::OpenAi,
         id: None,
         model: None,
-        finish_reason: FinishReason::Error,
-        provider_finish_reason: None,
-        usage: None,
-        error: Some(StreamError::new(
+        outcome: Err(StreamError::new(
             StreamErrorKind::IncompleteStream,
             "stream ended before its terminal event",
         )),
+        provider_finish_reason: None,
+        usage: None,
     }));
     let err = fold(&[token("Hal"), chunk]).unwrap_err();
     assert_eq!(
@@ -726,38 +657,6 @@ fn our_own_error_kinds_are_reported_too() {
         vec![PartialBlock::Text("Hal".into())]
     );
     assert_eq!(err.partial().provider, Some(Provider::OpenAi));
-}
-
-#[test]
-fn an_error_finish_reason_without_an_error_is_still_a_stream_error() {
-    let chunk = StreamChunk::Done(Box::new(Finish {
-        provider: Provider::Gemini,
-        id: None,
-        model: None,
-        finish_reason: FinishReason::Error,
-        provider_finish_reason: None,
-        usage: None,
-        error: None,
-    }));
-    let err = fold(&[chunk]).unwrap_err();
-    assert_eq!(
-        err,
-        AccumulateError::Stream {
-            error: StreamError::new(
-                StreamErrorKind::InvalidEvent,
-                "terminal chunk reported finish_reason error without an error"
-            ),
-            partial: Box::new(PartialMessage {
-                provider: Some(Provider::Gemini),
-                id: None,
-                model: None,
-                finish_reason: Some(FinishReason::Error),
-                provider_finish_reason: None,
-                usage: None,
-                content: vec![],
-            }),
-        }
-    );
 }
 
 #[test]
@@ -849,10 +748,9 @@ fn usage_and_finish_reasons_are_carried() {
                 provider: Provider::Gemini,
                 id: Some("resp-7".into()),
                 model: Some("gemini-2.5-flash".into()),
-                finish_reason: reason,
+                outcome: Ok(reason),
                 provider_finish_reason: raw.map(Into::into),
                 usage: Some(usage),
-                error: None,
             })),
         ])
         .unwrap();
@@ -869,52 +767,14 @@ fn usage_and_finish_reasons_are_carried() {
         provider: Provider::OpenAi,
         id: None,
         model: None,
-        finish_reason: FinishReason::Stop,
+        outcome: Ok(FinishReason::Stop),
         provider_finish_reason: Some("stop".into()),
         usage: None,
-        error: None,
     }))])
     .unwrap();
     assert_eq!(message.usage, None);
     assert_eq!(message.id, None);
     assert_eq!(message.model, None);
-}
-
-#[test]
-fn anthropic_content_round_trip_of_a_full_turn() {
-    let message = fold(&[
-        reasoning("I should call the tool."),
-        signature("sig=="),
-        redacted("opaque"),
-        token("Let me check."),
-        call_start(0, "toolu_01", "get_weather", ""),
-        call_args(
-            0,
-            "{\"location\": \"San Francisco, CA\", \"n\": [1, 2.5, null, true]}",
-        ),
-        done(
-            Provider::Anthropic,
-            FinishReason::ToolCalls,
-            Some("tool_use"),
-        ),
-    ])
-    .unwrap();
-    assert_eq!(
-        message.to_anthropic_content(),
-        json!([
-            {"type": "thinking", "thinking": "I should call the tool.", "signature": "sig=="},
-            {"type": "redacted_thinking", "data": "opaque"},
-            {"type": "text", "text": "Let me check."},
-            {"type": "tool_use", "id": "toolu_01", "name": "get_weather",
-             "input": {"location": "San Francisco, CA", "n": [1, 2.5, null, true]}},
-        ])
-    );
-    // OpenAI keeps the raw argument text byte for byte (spacing included).
-    assert_eq!(
-        message.to_openai_message()["tool_calls"][0]["function"]["arguments"],
-        "{\"location\": \"San Francisco, CA\", \"n\": [1, 2.5, null, true]}"
-    );
-    assert_eq!(message.to_openai_message()["content"], "Let me check.");
 }
 
 #[test]

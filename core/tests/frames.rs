@@ -4,7 +4,8 @@
 
 use llm_sse_core::frame::{self, DONE_FRAME};
 use llm_sse_core::{
-    Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallPiece, Usage,
+    Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallArguments,
+    ToolCallStart, Usage,
 };
 
 fn encode(chunk: &StreamChunk) -> String {
@@ -48,21 +49,19 @@ fn reasoning() {
 
 #[test]
 fn tool_call_first_and_later_pieces() {
-    let first = StreamChunk::ToolCall(ToolCallPiece {
+    let first = StreamChunk::ToolCallStart(ToolCallStart {
         index: 0,
         id: Some("toolu_1".into()),
-        name: Some("get_weather".into()),
+        name: "get_weather".into(),
         arguments: String::new(),
     });
     assert_eq!(
         encode(&first),
         "data: {\"token\":\"\",\"done\":false,\"tool_call\":{\"index\":0,\"id\":\"toolu_1\",\"name\":\"get_weather\",\"arguments\":\"\"}}\n\n"
     );
-    let later = StreamChunk::ToolCall(ToolCallPiece {
+    let later = StreamChunk::ToolCallArguments(ToolCallArguments {
         index: 1,
-        id: None,
-        name: None,
-        arguments: "{\"city\":".into(),
+        fragment: "{\"city\":".into(),
     });
     assert_eq!(
         encode(&later),
@@ -76,7 +75,7 @@ fn terminal_frame_with_every_field_in_order_then_done_sentinel() {
         provider: Provider::Anthropic,
         id: Some("msg_01".into()),
         model: Some("claude-sonnet-4-5".into()),
-        finish_reason: FinishReason::Stop,
+        outcome: Ok(FinishReason::Stop),
         provider_finish_reason: Some("end_turn".into()),
         usage: Some(Usage {
             input_tokens: 25,
@@ -85,7 +84,6 @@ fn terminal_frame_with_every_field_in_order_then_done_sentinel() {
             cache_creation_input_tokens: Some(7),
             reasoning_tokens: Some(3),
         }),
-        error: None,
     });
     assert_eq!(
         encode(&chunk),
@@ -105,10 +103,9 @@ fn terminal_frame_omits_what_is_unknown() {
         provider: Provider::OpenAi,
         id: None,
         model: None,
-        finish_reason: FinishReason::Length,
+        outcome: Ok(FinishReason::Length),
         provider_finish_reason: None,
         usage: None,
-        error: None,
     });
     assert_eq!(
         encode(&chunk),
@@ -122,17 +119,16 @@ fn error_terminal_frame() {
         provider: Provider::Gemini,
         id: Some("r1".into()),
         model: Some("gemini-2.5-flash".into()),
-        finish_reason: FinishReason::Error,
+        outcome: Err(StreamError::new(
+            StreamErrorKind::Provider("overloaded_error".into()),
+            "Overloaded",
+        )),
         provider_finish_reason: None,
         usage: Some(Usage {
             input_tokens: 4,
             output_tokens: 0,
             ..Usage::default()
         }),
-        error: Some(StreamError::new(
-            StreamErrorKind::Provider("overloaded_error".into()),
-            "Overloaded",
-        )),
     });
     assert_eq!(
         encode(&chunk),
@@ -172,7 +168,6 @@ fn every_finish_reason_has_its_wire_name() {
         (FinishReason::ToolCalls, "tool_calls"),
         (FinishReason::ContentFilter, "content_filter"),
         (FinishReason::PauseTurn, "pause_turn"),
-        (FinishReason::Error, "error"),
         (FinishReason::Other, "other"),
     ];
     for (reason, name) in names {
@@ -195,7 +190,44 @@ fn chunks_without_wire_content_produce_no_bytes() {
         frame::encode(&StreamChunk::RedactedReasoning("opaque".into()), &mut out),
         0
     );
+    assert_eq!(frame::encode(&StreamChunk::BlockBreak, &mut out), 0);
     assert_eq!(out, b"prefix");
+}
+
+/// `write_json` still writes the chunks that have no frame, for logs and `replay --format jsonl`.
+#[test]
+fn chunks_without_a_frame_have_json() {
+    let json = |chunk: &StreamChunk| {
+        let mut out = Vec::new();
+        frame::write_json(chunk, &mut out);
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(
+        json(&StreamChunk::ReasoningSignature("sig".into())),
+        r#"{"token":"","done":false,"reasoning_signature":"sig"}"#
+    );
+    assert_eq!(
+        json(&StreamChunk::RedactedReasoning("opaque".into())),
+        r#"{"token":"","done":false,"redacted_reasoning":"opaque"}"#
+    );
+    assert_eq!(
+        json(&StreamChunk::BlockBreak),
+        r#"{"token":"","done":false,"block_break":true}"#
+    );
+}
+
+#[test]
+fn a_tool_call_start_without_an_id_omits_it() {
+    let start = StreamChunk::ToolCallStart(ToolCallStart {
+        index: 2,
+        id: None,
+        name: "get_weather".into(),
+        arguments: "{\"city\":\"Paris\"}".into(),
+    });
+    assert_eq!(
+        encode(&start),
+        "data: {\"token\":\"\",\"done\":false,\"tool_call\":{\"index\":2,\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}\n\n"
+    );
 }
 
 #[test]

@@ -33,7 +33,7 @@ use crate::READ_SIZE;
 ///
 /// let mut chunks = ChunkReader::new(Dropped(0), Provider::OpenAi);
 /// let Some(StreamChunk::Done(finish)) = chunks.next() else { panic!("a terminal chunk") };
-/// assert_eq!(finish.error.unwrap().error_type(), "connection_error");
+/// assert_eq!(finish.error().unwrap().error_type(), "connection_error");
 /// assert!(chunks.next().is_none());
 /// assert_eq!(chunks.take_io_error().unwrap().kind(), io::ErrorKind::ConnectionReset);
 /// ```
@@ -48,7 +48,7 @@ use crate::READ_SIZE;
 /// for chunk in ChunkReader::new(file, Provider::Anthropic) {
 ///     match chunk {
 ///         StreamChunk::Token(text) => print!("{text}"),
-///         StreamChunk::Done(finish) => println!("\n[{}]", finish.finish_reason),
+///         StreamChunk::Done(finish) => println!("\n[{}]", finish.finish_reason_str()),
 ///         _ => {}
 ///     }
 /// }
@@ -59,7 +59,6 @@ pub struct ChunkReader<R> {
     reader: R,
     normalizer: Normalizer,
     buf: Box<[u8]>,
-    input_ended: bool,
     io_error: Option<io::Error>,
 }
 
@@ -75,9 +74,29 @@ impl<R: Read> ChunkReader<R> {
             reader,
             normalizer: Normalizer::with_limits(provider, limits),
             buf: vec![0; READ_SIZE].into_boxed_slice(),
-            input_ended: false,
             io_error: None,
         }
+    }
+
+    /// Reads up to `size` bytes at a time (at least 1; the default is 16 KiB). Each read is fed
+    /// to the normalizer as it is, so a reader that returns pieces of exactly N bytes has them
+    /// fed as pieces of N bytes when `size >= N`.
+    #[must_use]
+    pub fn with_read_size(mut self, size: usize) -> Self {
+        self.buf = vec![0; size.max(1)].into_boxed_slice();
+        self
+    }
+
+    /// The next chunk that can be produced from the bytes already read, without reading:
+    /// `None` means that [`next`](Iterator::next) would have to read (or that the stream is
+    /// over). A relay drains this, flushes its output, and only then blocks on the next read.
+    pub fn next_buffered(&mut self) -> Option<StreamChunk> {
+        self.normalizer.next_chunk()
+    }
+
+    /// True once the terminal chunk has been handed out: the iterator is over.
+    pub fn is_drained(&self) -> bool {
+        self.normalizer.is_drained()
     }
 
     /// The read error that ended the stream with `connection_error`, if any (taken once).
@@ -99,14 +118,11 @@ impl<R: Read> Iterator for ChunkReader<R> {
             if let Some(chunk) = self.normalizer.next_chunk() {
                 return Some(chunk);
             }
-            if self.input_ended || self.normalizer.is_done() {
+            if self.normalizer.is_closed() {
                 return None;
             }
             match self.reader.read(&mut self.buf) {
-                Ok(0) => {
-                    self.normalizer.finish();
-                    self.input_ended = true;
-                }
+                Ok(0) => self.normalizer.finish(),
                 Ok(n) => self.normalizer.feed(&self.buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -115,7 +131,6 @@ impl<R: Read> Iterator for ChunkReader<R> {
                         format!("reading the response body failed: {e}"),
                     ));
                     self.io_error = Some(e);
-                    self.input_ended = true;
                 }
             }
         }

@@ -5,7 +5,7 @@ use std::io::{self, Read};
 
 use llm_sse_blocking::{ChunkReader, Error, EventReader};
 use llm_sse_core::sse::{EndOfInput, Limit, Limits, OwnedEvent, ParseError};
-use llm_sse_core::{FinishReason, Provider, StreamChunk};
+use llm_sse_core::{Provider, StreamChunk};
 
 /// A reader that returns scripted results: bytes (at most as many as asked for) or errors.
 struct Script {
@@ -149,8 +149,8 @@ fn a_limit_error_is_yielded_and_ends_the_iterator() {
 fn error_type(chunk: &StreamChunk) -> String {
     match chunk {
         StreamChunk::Done(fin) => {
-            assert_eq!(fin.finish_reason, FinishReason::Error);
-            fin.error.as_ref().unwrap().error_type().to_string()
+            assert_eq!(fin.finish_reason_str(), "error");
+            fin.error().unwrap().error_type().to_string()
         }
         other => panic!("expected a terminal chunk, got {other:?}"),
     }
@@ -182,7 +182,7 @@ fn a_read_error_ends_with_a_connection_error_terminal_chunk() {
         };
         assert_eq!(fin.provider, provider);
         assert_eq!(
-            fin.error.as_ref().unwrap().message,
+            fin.error().unwrap().message,
             "reading the response body failed: peer reset"
         );
         assert_eq!(

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod corpus;
+
 use llm_sse_core::{Normalizer, Provider, StreamChunk};
 
 /// How a test splits its input into the chunks it feeds.
@@ -33,7 +35,7 @@ impl Split {
             Split::Whole => vec![bytes],
             Split::Bytewise => bytes.chunks(1).collect(),
             Split::Random(seed) => {
-                let mut rng = XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+                let mut rng = XorShift::new(seed);
                 let mut out = Vec::new();
                 let mut rest = bytes;
                 while !rest.is_empty() {
@@ -53,6 +55,16 @@ impl Split {
 pub struct XorShift(pub u64);
 
 impl XorShift {
+    /// A generator seeded with `seed` (any value, 0 included).
+    pub fn new(seed: u64) -> XorShift {
+        XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// A number below `n` (which must not be 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
     /// The next pseudo-random number.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> u64 {

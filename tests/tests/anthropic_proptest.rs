@@ -240,24 +240,20 @@ fn check(case: &Case, chunks: &[StreamChunk]) -> Result<(), TestCaseError> {
                 reasoning.push_str(r);
             }
             StreamChunk::ReasoningSignature(s) => signatures.push(s.clone()),
-            StreamChunk::ToolCall(piece) => {
-                let i = piece.index as usize;
-                if i == tools.len() {
-                    prop_assert!(
-                        piece.id.is_some() && piece.name.is_some(),
-                        "first piece {piece:?}"
-                    );
-                    tools.push((
-                        piece.id.clone().unwrap(),
-                        piece.name.clone().unwrap(),
-                        piece.arguments.clone(),
-                    ));
-                } else {
-                    prop_assert!(i < tools.len(), "tool index out of order: {piece:?}");
-                    prop_assert!(piece.id.is_none() && piece.name.is_none());
-                    prop_assert!(!piece.arguments.is_empty(), "empty arguments piece");
-                    tools[i].2.push_str(&piece.arguments);
-                }
+            StreamChunk::ToolCallStart(start) => {
+                prop_assert_eq!(start.index as usize, tools.len(), "tool index out of order");
+                prop_assert!(start.id.is_some(), "first piece {start:?}");
+                tools.push((
+                    start.id.clone().unwrap_or_default(),
+                    start.name.clone(),
+                    start.arguments.clone(),
+                ));
+            }
+            StreamChunk::ToolCallArguments(args) => {
+                let i = args.index as usize;
+                prop_assert!(i < tools.len(), "tool index out of order: {args:?}");
+                prop_assert!(!args.fragment.is_empty(), "empty arguments piece");
+                tools[i].2.push_str(&args.fragment);
             }
             other => prop_assert!(false, "unexpected chunk {other:?}"),
         }
@@ -300,7 +296,7 @@ fn check(case: &Case, chunks: &[StreamChunk]) -> Result<(), TestCaseError> {
         "max_tokens" => FinishReason::Length,
         _ => FinishReason::StopSequence,
     };
-    prop_assert_eq!(fin.finish_reason, want_reason);
+    prop_assert_eq!(fin.finish_reason(), Some(want_reason));
     prop_assert_eq!(
         fin.provider_finish_reason.as_deref(),
         Some(case.stop_reason)
@@ -315,7 +311,7 @@ fn check(case: &Case, chunks: &[StreamChunk]) -> Result<(), TestCaseError> {
             ..Usage::default()
         })
     );
-    prop_assert!(fin.error.is_none());
+    prop_assert!(fin.is_success());
     Ok(())
 }
 

@@ -907,6 +907,16 @@ fn finish_gemini_image_safety_is_content_filter() {
 }
 
 #[test]
+fn finish_gemini_image_prohibited_content_is_content_filter() {
+    gemini_finish_case("IMAGE_PROHIBITED_CONTENT", "content_filter", false);
+}
+
+#[test]
+fn finish_gemini_image_recitation_is_content_filter() {
+    gemini_finish_case("IMAGE_RECITATION", "content_filter", false);
+}
+
+#[test]
 fn finish_gemini_other_is_other() {
     gemini_finish_case("OTHER", "other", true);
 }
@@ -1456,7 +1466,7 @@ fn tools_gemini_call_without_args_concatenates_to_empty_object() {
     let args: String = chunks
         .iter()
         .map(|c| match c {
-            StreamChunk::ToolCall(p) => {
+            StreamChunk::ToolCallStart(p) => {
                 assert_eq!(p.index, 0);
                 p.arguments.as_str()
             }
@@ -1464,7 +1474,7 @@ fn tools_gemini_call_without_args_concatenates_to_empty_object() {
         })
         .collect();
     assert_eq!(args, "{}");
-    assert_eq!(fin.finish_reason, FinishReason::ToolCalls);
+    assert_eq!(fin.finish_reason(), Some(FinishReason::ToolCalls));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1705,8 +1715,8 @@ fn assert_error_terminal(
     usage: Option<Usage>,
 ) {
     assert_eq!(fin.provider, provider);
-    assert_eq!(fin.finish_reason, FinishReason::Error);
-    let error = fin.error.as_ref().expect("an error terminal carries error");
+    assert_eq!(fin.finish_reason_str(), "error");
+    let error = fin.error().expect("an error terminal carries error");
     assert_eq!(error.kind, kind, "{fin:?}");
     assert!(!error.message.is_empty(), "{fin:?}");
     assert_eq!(fin.id.as_deref(), id, "{fin:?}");
@@ -1906,12 +1916,12 @@ fn error_gemini_error_object_keeps_id_model_usage() {
     .concat();
     let (chunks, fin) = chunks(Provider::Gemini, &input);
     assert_eq!(chunks, vec![StreamChunk::Token("Hi".into())]);
-    assert_eq!(fin.finish_reason, FinishReason::Error);
+    assert_eq!(fin.finish_reason_str(), "error");
     assert_eq!(fin.id.as_deref(), Some(G_ID));
     assert_eq!(fin.model.as_deref(), Some(G_MODEL));
     assert_eq!(fin.provider_finish_reason, None);
     assert_eq!(fin.usage, Some(usage(8, 3)));
-    let error = fin.error.expect("error");
+    let error = fin.error().cloned().expect("error");
     // DESIGN.md does not say which Gemini field is the error `type` (status or code), so only
     // the message is checked.
     assert_eq!(
@@ -2311,7 +2321,7 @@ fn finish_gemini_stop_after_function_call_in_an_earlier_chunk_is_tool_calls() {
     ]
     .concat();
     let fin = finish(Provider::Gemini, &input);
-    assert_eq!(fin.finish_reason, FinishReason::ToolCalls);
+    assert_eq!(fin.finish_reason(), Some(FinishReason::ToolCalls));
     assert_eq!(fin.provider_finish_reason.as_deref(), Some("STOP"));
 }
 
@@ -2321,7 +2331,9 @@ fn gemini_prompt_block_is_content_filter() {
         r#"{{"promptFeedback": {{"blockReason": "SAFETY","safetyRatings": [{{"category": "HARM_CATEGORY_DANGEROUS_CONTENT","probability": "HIGH","blocked": true}}]}},"usageMetadata": {{"promptTokenCount": 8,"totalTokenCount": 8}},"modelVersion": "{G_MODEL}","responseId": "{G_ID}"}}"#
     ));
     let fin = finish(Provider::Gemini, &input);
-    assert_eq!(fin.finish_reason, FinishReason::ContentFilter);
+    assert_eq!(fin.finish_reason(), Some(FinishReason::ContentFilter));
+    // The block reason is the provider's finish reason (DESIGN.md's amendment).
+    assert_eq!(fin.provider_finish_reason.as_deref(), Some("SAFETY"));
     assert_eq!(fin.id.as_deref(), Some(G_ID));
     assert_eq!(fin.usage, Some(usage(8, 0)));
 }
@@ -2386,9 +2398,9 @@ fn anthropic_second_message_start_after_content_is_invalid_event() {
     .concat();
     let (chunks, fin) = chunks(Provider::Anthropic, &input);
     assert_eq!(chunks, vec![StreamChunk::Token("Hi".into())]);
-    assert_eq!(fin.finish_reason, FinishReason::Error);
+    assert_eq!(fin.finish_reason_str(), "error");
     assert_eq!(
-        fin.error.map(|e| e.kind),
+        fin.error().map(|e| e.kind.clone()),
         Some(StreamErrorKind::InvalidEvent)
     );
     assert_eq!(fin.id.as_deref(), Some("msg_01"));
@@ -2415,7 +2427,7 @@ fn anthropic_missing_required_field_is_invalid_event_naming_the_event() {
     ]
     .concat();
     let fin = finish(Provider::Anthropic, &input);
-    let error = fin.error.expect("error");
+    let error = fin.error().cloned().expect("error");
     assert_eq!(error.kind, StreamErrorKind::InvalidEvent);
     assert!(
         error.message.contains("content_block_delta"),
@@ -2514,7 +2526,8 @@ fn tools_gemini_arguments_are_compact_json_with_raw_utf8() {
     let args: String = chunks
         .iter()
         .filter_map(|c| match c {
-            StreamChunk::ToolCall(p) => Some(p.arguments.as_str()),
+            StreamChunk::ToolCallStart(p) => Some(p.arguments.as_str()),
+            StreamChunk::ToolCallArguments(p) => Some(p.fragment.as_str()),
             _ => None,
         })
         .collect();
@@ -2743,13 +2756,13 @@ fn error_gemini_error_after_finish_reason_keeps_provider_finish_reason_and_usage
             StreamChunk::Token(".".into())
         ]
     );
-    assert_eq!(fin.finish_reason, FinishReason::Error);
+    assert_eq!(fin.finish_reason_str(), "error");
     assert_eq!(fin.id.as_deref(), Some(G_ID));
     assert_eq!(fin.model.as_deref(), Some(G_MODEL));
     assert_eq!(fin.provider_finish_reason.as_deref(), Some("STOP"));
     assert_eq!(fin.usage, Some(usage(8, 3)));
     assert_eq!(
-        fin.error.map(|e| e.message),
+        fin.error().map(|e| e.message.clone()),
         Some("An internal error has occurred.".to_owned())
     );
 }
@@ -2960,13 +2973,9 @@ fn undecodable_json_of_the_wrong_shape_is_invalid_event_each_provider() {
     ];
     for (provider, input) in cases {
         let fin = finish(provider, &input);
+        assert_eq!(fin.finish_reason_str(), "error", "{provider}: {fin:?}");
         assert_eq!(
-            fin.finish_reason,
-            FinishReason::Error,
-            "{provider}: {fin:?}"
-        );
-        assert_eq!(
-            fin.error.map(|e| e.kind),
+            fin.error().map(|e| e.kind.clone()),
             Some(StreamErrorKind::InvalidEvent),
             "{provider}"
         );

@@ -56,3 +56,42 @@ fn openai_fixtures_match_golden_frames() {
 fn gemini_fixtures_match_golden_frames() {
     check_provider(Provider::Gemini, 5);
 }
+
+/// Every fixture whose stream ends normally folds through the `Accumulator` into a complete
+/// message (tool calls with and without provider ids, thinking with signatures), and every one
+/// that ends in an error folds to `AccumulateError::Stream` with that same error.
+#[test]
+fn every_fixture_folds_through_the_accumulator() {
+    use llm_sse_core::{AccumulateError, Accumulator, StreamChunk};
+    let mut normal = 0;
+    for provider in Provider::ALL {
+        for sse in fixtures(provider) {
+            let input = std::fs::read(&sse).unwrap();
+            let chunks = llm_sse_tests::normalize(provider, &input, Split::Whole);
+            let Some(StreamChunk::Done(fin)) = chunks.last() else {
+                panic!("{}: no terminal chunk", sse.display());
+            };
+            let mut accumulator = Accumulator::new();
+            accumulator.extend(&chunks);
+            match (accumulator.finish(), &fin.outcome) {
+                (Ok(message), Ok(reason)) => {
+                    normal += 1;
+                    assert_eq!(message.finish_reason, *reason, "{}", sse.display());
+                    let starts = chunks
+                        .iter()
+                        .filter(|c| matches!(c, StreamChunk::ToolCallStart(_)))
+                        .count();
+                    assert_eq!(message.tool_calls().count(), starts, "{}", sse.display());
+                    for call in message.tool_calls() {
+                        assert!(call.arguments.is_object(), "{}: {call:?}", sse.display());
+                    }
+                }
+                (Err(AccumulateError::Stream { error, .. }), Err(expected)) => {
+                    assert_eq!(&error, expected, "{}", sse.display());
+                }
+                (got, _) => panic!("{}: folded to {got:?}", sse.display()),
+            }
+        }
+    }
+    assert!(normal >= 30, "{normal} normally ending fixtures");
+}

@@ -1,4 +1,4 @@
-//! The Anthropic Messages streaming decoder.
+//! The Anthropic Messages stream rules.
 //!
 //! Anthropic streams a typed taxonomy of events: `message_start`, then for every content block a
 //! `content_block_start`, any number of `content_block_delta`s and a `content_block_stop`, then
@@ -31,7 +31,10 @@
 //! - A known delta type on a block of the wrong kind (`text_delta` on a `tool_use` block, ...) is
 //!   `invalid_event` for the same reason. Blocks of unknown or server-executed types
 //!   (`server_tool_use`, `web_search_tool_result`, `mcp_tool_use`, ...) accept every delta and
-//!   produce nothing. `citations_delta` and unknown delta types produce nothing.
+//!   produce nothing but a [`StreamChunk::BlockBreak`](crate::StreamChunk::BlockBreak) when they
+//!   start after content, so text before and after them stays two paragraphs.
+//!   `citations_delta` and unknown delta types produce nothing.
+//! - A `tool_use` block without a `name` is `invalid_event`: no client could run it.
 //! - A `tool_use` block that streamed no (non-empty) `partial_json` gets one piece with arguments
 //!   `{}` at its `content_block_stop` — or the compact JSON of the block's `input` when that was a
 //!   non-empty object. When `message_stop` arrives while such a block is still open, the piece is
@@ -45,6 +48,9 @@
 //!   field for the matched sequence (the finish reason says `stop_sequence`).
 //! - An `error` event whose `error` object lacks `message` ends with an empty message; one without
 //!   `error.type` is `invalid_event`.
+//! - Anthropic sends no `data: [DONE]`; one from a proxy before `message_stop` ends the stream
+//!   as `incomplete_stream` (the [`Decoder`](super::Decoder) handles the sentinel for every
+//!   provider).
 
 use alloc::borrow::Cow;
 use alloc::format;
@@ -55,45 +61,15 @@ use core::fmt;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::chunk::{FinishReason, Provider, StreamError, StreamErrorKind, Usage};
+use crate::chunk::{FinishReason, StreamError, StreamErrorKind, Usage};
 use crate::sse::Event;
 
-use super::json::{CompactJson, string_from_raw};
-use super::{Decode, Emitter};
+use super::json::{compact, string_from_raw};
+use super::{At, Emitter, ProviderRules};
 
-/// Decoder for the Anthropic Messages streaming format.
-///
-/// ```
-/// use llm_sse_core::decode::{AnthropicDecoder, Decode};
-/// use llm_sse_core::sse::Event;
-/// use llm_sse_core::StreamChunk;
-///
-/// let mut decoder = AnthropicDecoder::new();
-/// decoder.decode(&Event::new(
-///     "message_start",
-///     r#"{"type":"message_start","message":{"id":"msg_01","model":"claude-sonnet-4-5"}}"#,
-/// ));
-/// decoder.decode(&Event::new(
-///     "content_block_start",
-///     r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
-/// ));
-/// decoder.decode(&Event::new(
-///     "content_block_delta",
-///     r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}"#,
-/// ));
-/// assert_eq!(decoder.next_chunk(), Some(StreamChunk::Token("Hi".into())));
-/// decoder.finish(); // no message_stop: the stream is incomplete
-/// match decoder.next_chunk() {
-///     Some(StreamChunk::Done(fin)) => {
-///         assert_eq!(fin.error.unwrap().error_type(), "incomplete_stream");
-///         assert_eq!(fin.id.as_deref(), Some("msg_01"));
-///     }
-///     other => panic!("{other:?}"),
-/// }
-/// ```
-#[derive(Debug, Clone)]
-pub struct AnthropicDecoder {
-    out: Emitter,
+/// The Anthropic Messages protocol (see the module docs).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Anthropic {
     /// `message_start` has been seen.
     started: bool,
     /// Some content event has been seen since `message_start`.
@@ -263,8 +239,8 @@ struct ToolUseBlock<'a> {
     id: Cow<'a, str>,
     #[serde(borrow)]
     name: Cow<'a, str>,
-    #[serde(default)]
-    input: Option<CompactJson>,
+    #[serde(borrow, default)]
+    input: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -388,53 +364,37 @@ fn finish_reason(stop_reason: &str) -> FinishReason {
     }
 }
 
-impl Default for AnthropicDecoder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl AnthropicDecoder {
-    /// A decoder at the start of a stream.
-    pub fn new() -> Self {
-        AnthropicDecoder {
-            out: Emitter::new(Provider::Anthropic),
-            started: false,
-            content_seen: false,
-            blocks: Vec::new(),
-        }
-    }
-
+impl Anthropic {
     /// Ends the stream with `invalid_event`, naming the event.
-    fn invalid(&mut self, kind: &str, detail: impl fmt::Display) {
-        self.out.fail_with(
+    fn invalid(&mut self, out: &mut Emitter, kind: &str, detail: impl fmt::Display) {
+        out.fail_with(
             StreamErrorKind::InvalidEvent,
             format!("invalid {kind} event: {detail}"),
         );
     }
 
     /// Decodes `data` as an event of `kind`.
-    fn decode_kind(&mut self, kind: Kind, data: &str, source: Source) {
+    fn decode_kind(&mut self, out: &mut Emitter, kind: Kind, data: &str, source: Source) {
         if kind.is_content() && !self.started {
             // Only when the JSON agrees that this is content (a hint alone is not enough).
             if source == Source::Type || probe_type(data).as_deref() == Some(kind.name()) {
-                self.invalid(kind.name(), "received before message_start");
+                self.invalid(out, kind.name(), "received before message_start");
             } else {
-                self.redispatch(kind, data, None);
+                self.redispatch(out, kind, data, None);
             }
             return;
         }
         match kind {
-            Kind::ContentBlockDelta => self.on_block_delta(data, source),
-            Kind::MessageStart => self.on_message_start(data, source),
-            Kind::ContentBlockStart => self.on_block_start(data, source),
-            Kind::ContentBlockStop => self.on_block_stop(data, source),
-            Kind::MessageDelta => self.on_message_delta(data, source),
-            Kind::MessageStop => self.on_message_stop(data, source),
+            Kind::ContentBlockDelta => self.on_block_delta(out, data, source),
+            Kind::MessageStart => self.on_message_start(out, data, source),
+            Kind::ContentBlockStart => self.on_block_start(out, data, source),
+            Kind::ContentBlockStop => self.on_block_stop(out, data, source),
+            Kind::MessageDelta => self.on_message_delta(out, data, source),
+            Kind::MessageStop => self.on_message_stop(out, data, source),
             Kind::Ping => {
-                let _ = self.parse::<TypeOnly<'_>>(Kind::Ping, data, source);
+                let _ = self.parse::<TypeOnly<'_>>(out, Kind::Ping, data, source);
             }
-            Kind::Error => self.on_error(data, source),
+            Kind::Error => self.on_error(out, data, source),
         }
     }
 
@@ -443,33 +403,37 @@ impl AnthropicDecoder {
     /// `invalid_event`.
     fn parse<'a, T: Deserialize<'a> + Typed>(
         &mut self,
+        out: &mut Emitter,
         kind: Kind,
         data: &'a str,
         source: Source,
     ) -> Option<T> {
         match serde_json::from_str::<T>(data) {
-            Ok(parsed) if parsed.ty() == kind.name() => Some(parsed),
+            Ok(parsed) if parsed.ty() == kind.name() => {
+                out.recognized();
+                Some(parsed)
+            }
             Ok(_) if source == Source::Type => {
-                self.invalid(kind.name(), "conflicting `type`");
+                self.invalid(out, kind.name(), "conflicting `type`");
                 None
             }
             Ok(parsed) => {
                 // The JSON type disagrees with the SSE event name: the JSON wins.
                 let ty = String::from(parsed.ty());
-                self.redispatch(kind, data, Some(&ty));
+                self.redispatch(out, kind, data, Some(&ty));
                 None
             }
             Err(err) => {
                 if source == Source::Hint {
                     match probe_type(data) {
                         Some(ty) if ty != kind.name() => {
-                            self.redispatch(kind, data, Some(&ty));
+                            self.redispatch(out, kind, data, Some(&ty));
                             return None;
                         }
                         _ => {}
                     }
                 }
-                self.invalid(kind.name(), err);
+                self.invalid(out, kind.name(), err);
                 None
             }
         }
@@ -477,7 +441,7 @@ impl AnthropicDecoder {
 
     /// Dispatches `data` on its JSON `type` (`ty`, or probed when `None`) after the hint `kind`
     /// turned out wrong.
-    fn redispatch(&mut self, kind: Kind, data: &str, ty: Option<&str>) {
+    fn redispatch(&mut self, out: &mut Emitter, kind: Kind, data: &str, ty: Option<&str>) {
         let probed;
         let ty = match ty {
             Some(ty) => ty,
@@ -486,28 +450,30 @@ impl AnthropicDecoder {
                     probed = t;
                     &probed
                 }
-                None => return self.invalid(kind.name(), type_error(data)),
+                None => return self.invalid(out, kind.name(), type_error(data)),
             },
         };
         match Kind::from_name(ty) {
-            Some(actual) if actual != kind => self.decode_kind(actual, data, Source::Type),
-            Some(_) => self.invalid(kind.name(), "malformed event"),
+            Some(actual) if actual != kind => self.decode_kind(out, actual, data, Source::Type),
+            Some(_) => self.invalid(out, kind.name(), "malformed event"),
             // An unknown event type, whatever the SSE name said: ignored.
             None => {}
         }
     }
 
-    fn on_message_start(&mut self, data: &str, source: Source) {
-        let Some(ev) = self.parse::<MessageStartEvent<'_>>(Kind::MessageStart, data, source) else {
+    fn on_message_start(&mut self, out: &mut Emitter, data: &str, source: Source) {
+        let Some(ev) = self.parse::<MessageStartEvent<'_>>(out, Kind::MessageStart, data, source)
+        else {
             return;
         };
         let msg = ev.message;
         if self.started {
             if self.content_seen {
-                return self.invalid("message_start", "a second message_start after content");
+                return self.invalid(out, "message_start", "a second message_start after content");
             }
-            if self.out.id.as_deref() != Some(&*msg.id) {
+            if out.id.as_deref() != Some(&*msg.id) {
                 return self.invalid(
+                    out,
                     "message_start",
                     format_args!("a second message_start with another id ({})", msg.id),
                 );
@@ -516,51 +482,68 @@ impl AnthropicDecoder {
             return;
         }
         self.started = true;
-        self.out.id = Some(msg.id.into_owned());
-        self.out.model = Some(msg.model.into_owned());
+        out.id = Some(msg.id.into_owned());
+        out.model = Some(msg.model.into_owned());
         if let Some(usage) = msg.usage {
-            self.merge_usage(usage);
+            self.merge_usage(out, usage);
         }
     }
 
-    fn on_block_start(&mut self, data: &str, source: Source) {
-        let Some(head) =
-            self.parse::<BlockStartEvent<BlockTypeOnly<'_>>>(Kind::ContentBlockStart, data, source)
-        else {
+    fn on_block_start(&mut self, out: &mut Emitter, data: &str, source: Source) {
+        let Some(head) = self.parse::<BlockStartEvent<BlockTypeOnly<'_>>>(
+            out,
+            Kind::ContentBlockStart,
+            data,
+            source,
+        ) else {
             return;
         };
         self.content_seen = true;
         let index = head.index;
         if self.block_pos(index).is_some() {
             return self.invalid(
+                out,
                 "content_block_start",
                 format_args!("block index {index} was already started"),
             );
         }
         let kind = match &*head.content_block.ty {
             "text" => {
-                let Some(ev) = self.parse_block::<TextBlock<'_>>(data) else {
+                let Some(ev) = self.parse_block::<TextBlock<'_>>(out, data) else {
                     return;
                 };
                 if let Some(text) = ev.text {
-                    self.out.token(text);
+                    out.token(text);
                 }
                 BlockKind::Text
             }
             "tool_use" => {
-                let Some(ev) = self.parse_block::<ToolUseBlock<'_>>(data) else {
+                let Some(ev) = self.parse_block::<ToolUseBlock<'_>>(out, data) else {
                     return;
                 };
-                let input = match ev.input {
-                    None => None,
-                    Some(CompactJson(json)) if json == "{}" || json == "null" => None,
-                    Some(CompactJson(json)) if json.starts_with('{') => Some(json),
-                    Some(_) => {
-                        return self
-                            .invalid("content_block_start", "tool_use input is not an object");
+                if ev.name.is_empty() {
+                    // A client cannot run a tool without a name, and its arguments must not be
+                    // shown as anything else.
+                    return self.invalid(out, "content_block_start", "tool_use without a name");
+                }
+                let input = match ev.input.map(compact).transpose() {
+                    Err(err) => return self.invalid(out, "content_block_start", err),
+                    Ok(None) => None,
+                    Ok(Some(json)) if json == "{}" || json == "null" => None,
+                    Ok(Some(json)) if json.starts_with('{') => Some(json),
+                    Ok(Some(_)) => {
+                        return self.invalid(
+                            out,
+                            "content_block_start",
+                            "tool_use input is not an object",
+                        );
                     }
                 };
-                let call = self.out.start_tool_call(ev.id, ev.name, String::new());
+                let call = out.start_tool_call(
+                    Some(ev.id.into_owned()),
+                    ev.name.into_owned(),
+                    String::new(),
+                );
                 BlockKind::Tool {
                     call,
                     streamed: false,
@@ -568,29 +551,33 @@ impl AnthropicDecoder {
                 }
             }
             "thinking" => {
-                let Some(ev) = self.parse_block::<ThinkingBlock<'_>>(data) else {
+                let Some(ev) = self.parse_block::<ThinkingBlock<'_>>(out, data) else {
                     return;
                 };
                 if let Some(thinking) = ev.thinking {
-                    self.out.reasoning(thinking);
+                    out.reasoning(thinking);
                 }
                 if let Some(signature) = ev.signature {
-                    self.out.reasoning_signature(signature);
+                    out.reasoning_signature(signature);
                 }
                 BlockKind::Thinking
             }
             "redacted_thinking" => {
-                let Some(ev) = self.parse_block::<RedactedThinkingBlock<'_>>(data) else {
+                let Some(ev) = self.parse_block::<RedactedThinkingBlock<'_>>(out, data) else {
                     return;
                 };
-                self.out.redacted_reasoning(ev.data);
+                out.redacted_reasoning(ev.data);
                 BlockKind::RedactedThinking
             }
             // `server_tool_use`, `web_search_tool_result`, `web_fetch_tool_result`,
             // `code_execution_tool_result`, `mcp_tool_use`, `mcp_tool_result`, ... are run by
             // the provider: the client must not run them, so they produce nothing. Unknown
-            // block types are ignored the same way.
-            _ => BlockKind::Ignored,
+            // block types are ignored the same way. Text before and after them is two
+            // paragraphs, though: a block break says so.
+            _ => {
+                out.block_break();
+                BlockKind::Ignored
+            }
         };
         self.blocks.push(Block {
             index,
@@ -600,32 +587,37 @@ impl AnthropicDecoder {
     }
 
     /// Parses a `content_block_start` again with the fields of its block type.
-    fn parse_block<'a, B: Deserialize<'a>>(&mut self, data: &'a str) -> Option<B> {
+    fn parse_block<'a, B: Deserialize<'a>>(
+        &mut self,
+        out: &mut Emitter,
+        data: &'a str,
+    ) -> Option<B> {
         match serde_json::from_str::<BlockStartEvent<B>>(data) {
             Ok(ev) => Some(ev.content_block),
             Err(err) => {
-                self.invalid("content_block_start", err);
+                self.invalid(out, "content_block_start", err);
                 None
             }
         }
     }
 
-    fn on_block_delta(&mut self, data: &str, source: Source) {
+    fn on_block_delta(&mut self, out: &mut Emitter, data: &str, source: Source) {
         let ev = match serde_json::from_str::<BlockDeltaEvent<'_>>(data) {
             Ok(ev) if ev.ty == "content_block_delta" => ev,
-            _ => return self.on_block_delta_slow(data, source),
+            _ => return self.on_block_delta_slow(out, data, source),
         };
+        out.recognized();
         self.content_seen = true;
         let index = ev.index;
-        let Some(pos) = self.open_block("content_block_delta", index) else {
+        let Some(pos) = self.open_block(out, "content_block_delta", index) else {
             return;
         };
         let block = &mut self.blocks[pos];
         let delta = ev.delta;
         let missing = match (&*delta.ty, &mut block.kind) {
             ("text_delta", BlockKind::Text) => match delta.text.map(string_from_raw) {
-                Some(Ok(text)) => return self.out.token(text),
-                Some(Err(err)) => return self.invalid("content_block_delta", err),
+                Some(Ok(text)) => return out.token(text),
+                Some(Err(err)) => return self.invalid(out, "content_block_delta", err),
                 None => "text",
             },
             ("input_json_delta", BlockKind::Tool { call, streamed, .. }) => {
@@ -635,21 +627,21 @@ impl AnthropicDecoder {
                         if !json.is_empty() {
                             *streamed = true;
                             let call = *call;
-                            self.out.tool_arguments(call, json);
+                            out.tool_arguments(call, json);
                         }
                         return;
                     }
-                    Some(Err(err)) => return self.invalid("content_block_delta", err),
+                    Some(Err(err)) => return self.invalid(out, "content_block_delta", err),
                     None => "partial_json",
                 }
             }
             ("thinking_delta", BlockKind::Thinking) => match delta.thinking.map(string_from_raw) {
-                Some(Ok(thinking)) => return self.out.reasoning(thinking),
-                Some(Err(err)) => return self.invalid("content_block_delta", err),
+                Some(Ok(thinking)) => return out.reasoning(thinking),
+                Some(Err(err)) => return self.invalid(out, "content_block_delta", err),
                 None => "thinking",
             },
             ("signature_delta", BlockKind::Thinking) => match delta.signature {
-                Some(signature) => return self.out.reasoning_signature(signature),
+                Some(signature) => return out.reasoning_signature(signature),
                 None => "signature",
             },
             // Server-executed and unknown blocks: every delta is ignored.
@@ -657,6 +649,7 @@ impl AnthropicDecoder {
             (ty, kind) if is_known_delta(ty) => {
                 let kind = kind.name();
                 return self.invalid(
+                    out,
                     "content_block_delta",
                     format_args!("{ty} on {kind} block index {index}"),
                 );
@@ -665,6 +658,7 @@ impl AnthropicDecoder {
             _ => return,
         };
         self.invalid(
+            out,
             "content_block_delta",
             format_args!("{} without `{missing}`", delta.ty),
         );
@@ -674,50 +668,56 @@ impl AnthropicDecoder {
     /// something else): an unknown delta type whose fields differ from ours is ignored; anything
     /// else is re-dispatched or reported by [`parse`](Self::parse).
     #[cold]
-    fn on_block_delta_slow(&mut self, data: &str, source: Source) {
+    fn on_block_delta_slow(&mut self, out: &mut Emitter, data: &str, source: Source) {
         if let Ok(probe) = serde_json::from_str::<BlockDeltaTypeOnly<'_>>(data) {
             if probe.ty == "content_block_delta" && !is_known_delta(&probe.delta.ty) {
                 // Ignored like every unknown delta type, once its block index checks out.
+                out.recognized();
                 self.content_seen = true;
-                let _ = self.open_block("content_block_delta", probe.index);
+                let _ = self.open_block(out, "content_block_delta", probe.index);
                 return;
             }
         }
-        let _ = self.parse::<BlockDeltaEvent<'_>>(Kind::ContentBlockDelta, data, source);
+        let _ = self.parse::<BlockDeltaEvent<'_>>(out, Kind::ContentBlockDelta, data, source);
     }
 
-    fn on_block_stop(&mut self, data: &str, source: Source) {
-        let Some(ev) = self.parse::<BlockStopEvent<'_>>(Kind::ContentBlockStop, data, source)
+    fn on_block_stop(&mut self, out: &mut Emitter, data: &str, source: Source) {
+        let Some(ev) = self.parse::<BlockStopEvent<'_>>(out, Kind::ContentBlockStop, data, source)
         else {
             return;
         };
         self.content_seen = true;
-        if let Some(pos) = self.open_block("content_block_stop", ev.index) {
-            self.close_block(pos);
+        if let Some(pos) = self.open_block(out, "content_block_stop", ev.index) {
+            self.close_block(out, pos);
         }
     }
 
     /// The position of the open block `index`; reports `invalid_event` for `event` when that
     /// block was never started or has already stopped.
-    fn open_block(&mut self, event: &str, index: u32) -> Option<usize> {
+    fn open_block(&mut self, out: &mut Emitter, event: &str, index: u32) -> Option<usize> {
         match self.block_pos(index) {
             Some(pos) if self.blocks[pos].open => Some(pos),
             Some(_) => {
                 self.invalid(
+                    out,
                     event,
                     format_args!("block index {index} has already stopped"),
                 );
                 None
             }
             None => {
-                self.invalid(event, format_args!("block index {index} was never started"));
+                self.invalid(
+                    out,
+                    event,
+                    format_args!("block index {index} was never started"),
+                );
                 None
             }
         }
     }
 
     /// Marks the block at `pos` stopped; a tool call that streamed no JSON gets its arguments.
-    fn close_block(&mut self, pos: usize) {
+    fn close_block(&mut self, out: &mut Emitter, pos: usize) {
         let block = &mut self.blocks[pos];
         block.open = false;
         if let BlockKind::Tool {
@@ -728,59 +728,54 @@ impl AnthropicDecoder {
         {
             let call = *call;
             match input.take() {
-                Some(json) => self.out.tool_arguments(call, json),
-                None => self.out.tool_arguments(call, "{}"),
+                Some(json) => out.tool_arguments(call, json),
+                None => out.tool_arguments(call, "{}"),
             }
         }
     }
 
-    fn on_message_delta(&mut self, data: &str, source: Source) {
-        let Some(ev) = self.parse::<MessageDeltaEvent<'_>>(Kind::MessageDelta, data, source) else {
+    fn on_message_delta(&mut self, out: &mut Emitter, data: &str, source: Source) {
+        let Some(ev) = self.parse::<MessageDeltaEvent<'_>>(out, Kind::MessageDelta, data, source)
+        else {
             return;
         };
         self.content_seen = true;
         if let Some(reason) = ev.delta.stop_reason {
-            self.out.provider_finish_reason = Some(reason.into_owned());
+            out.provider_finish_reason = Some(reason.into_owned());
         }
         if let Some(usage) = ev.usage {
-            self.merge_usage(usage);
+            self.merge_usage(out, usage);
         }
     }
 
-    fn on_message_stop(&mut self, data: &str, source: Source) {
+    fn on_message_stop(&mut self, out: &mut Emitter, data: &str, source: Source) {
         if self
-            .parse::<TypeOnly<'_>>(Kind::MessageStop, data, source)
+            .parse::<TypeOnly<'_>>(out, Kind::MessageStop, data, source)
             .is_none()
         {
             return;
         }
-        // Blocks left open: the message is complete, so close them (a tool call that streamed
-        // nothing still gets valid JSON arguments).
-        for pos in 0..self.blocks.len() {
-            if self.blocks[pos].open {
-                self.close_block(pos);
-            }
-        }
-        let reason = match self.out.provider_finish_reason.as_deref() {
+        self.complete(out);
+        let reason = match out.provider_finish_reason.as_deref() {
             Some(raw) => finish_reason(raw),
             None => FinishReason::Other,
         };
-        self.out.finish(reason);
+        out.finish(reason);
     }
 
-    fn on_error(&mut self, data: &str, source: Source) {
-        let Some(ev) = self.parse::<ErrorEvent<'_>>(Kind::Error, data, source) else {
+    fn on_error(&mut self, out: &mut Emitter, data: &str, source: Source) {
+        let Some(ev) = self.parse::<ErrorEvent<'_>>(out, Kind::Error, data, source) else {
             return;
         };
         let message = ev.error.message.map(Cow::into_owned).unwrap_or_default();
-        self.out.fail(StreamError::new(
+        out.fail(StreamError::new(
             StreamErrorKind::Provider(ev.error.ty.into_owned()),
             message,
         ));
     }
 
     /// Replaces every count `usage` reports.
-    fn merge_usage(&mut self, usage: UsageIn) {
+    fn merge_usage(&mut self, out: &mut Emitter, usage: UsageIn) {
         let UsageIn {
             input_tokens,
             output_tokens,
@@ -794,7 +789,7 @@ impl AnthropicDecoder {
         {
             return;
         }
-        let total = self.out.usage.get_or_insert_with(Usage::default);
+        let total = out.usage.get_or_insert_with(Usage::default);
         if let Some(n) = input_tokens {
             total.input_tokens = n;
         }
@@ -854,43 +849,49 @@ fn type_error(data: &str) -> String {
     }
 }
 
-impl Decode for AnthropicDecoder {
-    decode_via_emitter!();
-
-    fn decode(&mut self, event: &Event<'_>) {
-        if self.out.is_done() {
-            return;
-        }
+impl ProviderRules for Anthropic {
+    fn event(&mut self, event: &Event<'_>, out: &mut Emitter) {
         if let Some(kind) = Kind::from_name(event.event) {
-            return self.decode_kind(kind, event.data, Source::Hint);
+            return self.decode_kind(out, kind, event.data, Source::Hint);
         }
         // No usable hint: the event is named `message` (no `event:` field) or something unknown.
         match probe_type(event.data) {
             Some(ty) => {
                 if let Some(kind) = Kind::from_name(&ty) {
-                    self.decode_kind(kind, event.data, Source::Type);
+                    self.decode_kind(out, kind, event.data, Source::Type);
                 }
                 // An unknown type: ignored.
             }
-            None if event.event == "message" => self.invalid("message", type_error(event.data)),
+            None if event.event == "message" => {
+                self.invalid(out, "message", type_error(event.data));
+            }
             // Some other provider's or proxy's event that is not an Anthropic event: ignored.
             None => {}
         }
     }
 
-    fn finish(&mut self) {
-        if self.out.is_done() {
-            return;
+    fn verdict(&self, at: At) -> Result<FinishReason, &'static str> {
+        // `message_stop` ends the stream in-band: at any other end, it is missing.
+        Err(match (at, self.started) {
+            (At::EndOfInput, true) => "stream ended before message_stop",
+            (At::EndOfInput, false) => "stream ended before message_start",
+            (At::Sentinel, true) => "data: [DONE] arrived before message_stop",
+            (At::Sentinel, false) => "data: [DONE] arrived before message_start",
+        })
+    }
+
+    fn complete(&mut self, out: &mut Emitter) {
+        // Blocks left open when the message is complete are closed, so a tool call that
+        // streamed nothing still gets valid JSON arguments.
+        for pos in 0..self.blocks.len() {
+            if self.blocks[pos].open {
+                self.close_block(out, pos);
+            }
         }
-        let message = if self.started {
-            "stream ended before message_stop"
-        } else {
-            "stream ended before message_start"
-        };
-        self.out
-            .fail_with(StreamErrorKind::IncompleteStream, message);
     }
 }
 
-#[cfg(test)]
-mod tests;
+/// True for the JSON `type`s of Anthropic's stream events.
+pub(super) fn is_event_type(ty: &str) -> bool {
+    Kind::from_name(ty).is_some()
+}

@@ -16,8 +16,8 @@
 //!   without a heap allocation for that one element.
 //! - [`ProviderError`] reads an in-stream error object leniently (string or number `code`, a bare
 //!   string instead of an object).
-//! - [`CompactJson`] re-writes any JSON value compactly, keeping key order and number spelling
-//!   (Gemini `functionCall.args`, Anthropic `tool_use.input`).
+//! - [`compact`] strips the whitespace from an already-validated JSON value, keeping everything
+//!   else as sent (Gemini `functionCall.args`, Anthropic `tool_use.input`).
 
 use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
@@ -26,10 +26,7 @@ use core::fmt::{self, Write as _};
 use core::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::{
-    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Unexpected,
-    Visitor,
-};
+use serde::de::{Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde_json::value::RawValue;
 
 /// A JSON string, borrowed from the input when it contains no escapes.
@@ -99,9 +96,20 @@ pub(super) fn string_from_raw(raw: &RawValue) -> Result<String, &'static str> {
 
 /// Decodes the escapes of a JSON string body, rejecting lone surrogates as serde_json does.
 fn unescape(body: &str) -> Result<String, &'static str> {
+    let mut out = String::with_capacity(body.len());
+    unescape_into(body, &mut out, |c, out| out.push(c))?;
+    Ok(out)
+}
+
+/// Appends the JSON string body `body` to `out` with each escape decoded and handed to `push`;
+/// the text between escapes is copied as it is.
+fn unescape_into(
+    body: &str,
+    out: &mut String,
+    push: impl Fn(char, &mut String),
+) -> Result<(), &'static str> {
     const BAD: &str = "invalid escape in string";
     let bytes = body.as_bytes();
-    let mut out = String::with_capacity(body.len());
     let mut start = 0;
     while let Some(offset) = bytes
         .get(start..)
@@ -144,10 +152,38 @@ fn unescape(body: &str) -> Result<String, &'static str> {
             }
             _ => return Err(BAD),
         };
-        out.push(c);
+        push(c, out);
     }
     out.push_str(body.get(start..).ok_or(BAD)?);
-    Ok(out)
+    Ok(())
+}
+
+/// Appends `c`, decoded from an escape, the way serde_json writes it inside a string: `"`, `\`
+/// and control characters escaped (the short forms where JSON has one, else `\u00xx`), anything
+/// else raw.
+fn push_json_char(c: char, out: &mut String) {
+    let short = match c {
+        '"' => "\\\"",
+        '\\' => "\\\\",
+        '\n' => "\\n",
+        '\r' => "\\r",
+        '\t' => "\\t",
+        '\u{8}' => "\\b",
+        '\u{c}' => "\\f",
+        c if c < ' ' => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let b = c as u8;
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+            return;
+        }
+        c => {
+            out.push(c);
+            return;
+        }
+    };
+    out.push_str(short);
 }
 
 /// The value of the four hex digits at `bytes[at..at + 4]`.
@@ -342,7 +378,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for InlineSeq<T> {
 
 /// A value that should be a JSON string but that some servers send as raw JSON (tool-call
 /// `arguments` as an object instead of a string): a string is kept as it is (borrowed when it has
-/// no escapes); any other value is re-written as compact JSON (see [`CompactJson`]).
+/// no escapes); any other value becomes its compact JSON text (see [`compact`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct JsonText<'a>(pub(super) Cow<'a, str>);
 
@@ -352,9 +388,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for JsonText<'a> {
         match json_string(raw.get()) {
             Some(Ok(text)) => Ok(JsonText(text)),
             Some(Err(e)) => Err(D::Error::custom(e)),
-            // Not a string: re-write the value compactly (rare, so re-parsing is fine).
-            None => serde_json::from_str::<CompactJson>(raw.get())
-                .map(|json| JsonText(Cow::Owned(json.0)))
+            // Not a string: the value's compact JSON text.
+            None => compact(raw)
+                .map(|json| JsonText(Cow::Owned(json)))
                 .map_err(D::Error::custom),
         }
     }
@@ -507,156 +543,57 @@ impl<'de> Deserialize<'de> for ProviderError {
     }
 }
 
-/// Any JSON value re-written as compact JSON: no whitespace, object keys in their original order,
-/// integers as written, strings escaped as `serde_json` escapes them.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct CompactJson(pub(super) String);
-
-impl<'de> Deserialize<'de> for CompactJson {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut out = String::new();
-        deserializer.deserialize_any(JsonWriter { out: &mut out })?;
-        Ok(CompactJson(out))
-    }
-}
-
-/// Writes the visited value into `out`.
-struct JsonWriter<'o> {
-    out: &'o mut String,
-}
-
-/// Writes a `,` (unless first) and then the value / key.
-struct Element<'o> {
-    out: &'o mut String,
-    first: bool,
-    key: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for Element<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        if !self.first {
-            self.out.push(',');
-        }
-        if self.key {
-            // Object keys are always strings in JSON.
-            let key = Key::deserialize(deserializer)?;
-            write_json_string(self.out, &key.0);
-            self.out.push(':');
-            Ok(())
-        } else {
-            deserializer.deserialize_any(JsonWriter { out: self.out })
+/// The compact JSON text of an already-validated JSON value, as `serde_json` writes it: no
+/// whitespace between tokens, keys in their order, strings with escapes decoded and written the
+/// way serde_json escapes them (UTF-8 raw; only `"`, `\\` and control characters escaped).
+/// Numbers are kept exactly as sent (nothing is parsed, so there is no float formatting), and
+/// the only allocation is the output.
+///
+/// Errors on a lone UTF-16 surrogate escape, which serde_json accepts in a `RawValue` but
+/// rejects in a string.
+pub(super) fn compact(raw: &RawValue) -> Result<String, &'static str> {
+    let text = raw.get();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'"' => {
+                let end = string_end(bytes, i + 1).ok_or("unterminated string")?;
+                // Both ends are ASCII quotes: the slice is on character boundaries.
+                let body = text.get(i + 1..end).ok_or("unterminated string")?;
+                out.push('"');
+                unescape_into(body, &mut out, push_json_char)?;
+                out.push('"');
+                i = end + 1;
+            }
+            _ => {
+                // A run of number, literal and punctuation bytes (all ASCII in valid JSON).
+                let start = i;
+                while bytes
+                    .get(i)
+                    .is_some_and(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'"'))
+                {
+                    i += 1;
+                }
+                out.push_str(text.get(start..i).ok_or("invalid JSON")?);
+            }
         }
     }
+    Ok(out)
 }
 
-impl<'de> DeserializeSeed<'de> for JsonWriter<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for JsonWriter<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<(), E> {
-        self.out.push_str(if v { "true" } else { "false" });
-        Ok(())
-    }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
-        write!(self.out, "{v}").map_err(E::custom)
-    }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
-        write!(self.out, "{v}").map_err(E::custom)
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
-        // serde_json's own float formatting (shortest round-trip representation).
-        let text = serde_json::to_string(&v).map_err(E::custom)?;
-        self.out.push_str(&text);
-        Ok(())
-    }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
-        write_json_string(self.out, v);
-        Ok(())
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
-        self.out.push_str("null");
-        Ok(())
-    }
-    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
-        self.visit_unit()
-    }
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.out.push('[');
-        let mut first = true;
-        while seq
-            .next_element_seed(Element {
-                out: self.out,
-                first,
-                key: false,
-            })?
-            .is_some()
-        {
-            first = false;
+/// The index of the quote that ends the string whose body starts at `from`.
+fn string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        at += memchr::memchr2(b'"', b'\\', bytes.get(at..)?)?;
+        if bytes[at] == b'"' {
+            return Some(at);
         }
-        self.out.push(']');
-        Ok(())
+        at += 2;
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        self.out.push('{');
-        let mut first = true;
-        while map
-            .next_key_seed(Element {
-                out: self.out,
-                first,
-                key: true,
-            })?
-            .is_some()
-        {
-            first = false;
-            map.next_value_seed(JsonWriter { out: self.out })?;
-        }
-        self.out.push('}');
-        Ok(())
-    }
-}
-
-/// Appends `s` as a JSON string literal, escaped exactly as `serde_json` escapes it.
-fn write_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            // Other control characters: \u00XX with lowercase hex, as serde_json writes them.
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
-        } else {
-            out.push_str(escape);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
 }
 
 /// Decodes `data` as `T`, naming `what` in the error message.
@@ -883,23 +820,114 @@ mod tests {
         assert_eq!(e.error_type, None);
     }
 
+    fn compacted(json: &str) -> String {
+        compact(serde_json::from_str::<&RawValue>(json).unwrap()).unwrap()
+    }
+
     #[test]
-    fn compact_json_keeps_order_and_spelling_and_drops_whitespace() {
-        let j: CompactJson = serde_json::from_str(
-            "{ \"z\" : [1, -2, 2.5, true, false, null, {}], \"a\\u0001\": \"q\\\"\\\\\\n\\u001f\u{e9}\", \"e\": [] }",
-        )
-        .unwrap();
+    fn compact_keeps_order_spelling_and_escapes_and_drops_whitespace() {
         assert_eq!(
-            j.0,
-            "{\"z\":[1,-2,2.5,true,false,null,{}],\"a\\u0001\":\"q\\\"\\\\\\n\\u001f\u{e9}\",\"e\":[]}"
+            compacted(
+                "{ \"z\" : [1, -2, 2.50, 1e3, true, false, null, {}], \"a\\u0001\": \"q \\\" \\\\\\n\\u001f\u{e9}\",\r\n\t\"e\": [ ] }"
+            ),
+            "{\"z\":[1,-2,2.50,1e3,true,false,null,{}],\"a\\u0001\":\"q \\\" \\\\\\n\\u001f\u{e9}\",\"e\":[]}"
         );
-        // Same escaping as serde_json's own writer.
-        let s = "\u{0}\u{8}\u{c}\t\r\u{7f}é\"";
-        let mut ours = String::new();
-        write_json_string(&mut ours, s);
-        assert_eq!(ours, serde_json::to_string(s).unwrap());
-        let j: CompactJson = serde_json::from_str("\"x\"").unwrap();
-        assert_eq!(j.0, "\"x\"");
+        assert_eq!(compacted("\"x\""), "\"x\"");
+        assert_eq!(compacted(" \"a b\\\\\" "), "\"a b\\\\\"");
+        assert_eq!(compacted("[\"\\\"\", \" \"]"), "[\"\\\"\",\" \"]");
+    }
+
+    #[test]
+    fn compact_writes_escapes_as_serde_json_does() {
+        let sent = r#"{"caf\u00e9": "caf\u00e9 \/ \u0022 \u005c \u0008\u000c\u000A\u000d\u0009 \u001F \u007f \ud83d\ude00"}"#;
+        let value: serde_json::Value = serde_json::from_str(sent).unwrap();
+        assert_eq!(compacted(sent), serde_json::to_string(&value).unwrap());
+        assert_eq!(
+            compacted(sent),
+            "{\"café\":\"café / \\\" \\\\ \\b\\f\\n\\r\\t \\u001f \u{7f} 😀\"}"
+        );
+        let lone = serde_json::from_str::<&RawValue>(r#"["\ud800"]"#).unwrap();
+        assert_eq!(compact(lone), Err("lone leading surrogate in hex escape"));
+    }
+
+    /// `value`'s JSON with every character of every string written as a `\\u` escape (surrogate
+    /// pairs beyond the BMP), the most escaped spelling a provider could send.
+    fn escaped_everything(value: &serde_json::Value, out: &mut String) {
+        match value {
+            serde_json::Value::String(s) => {
+                out.push('"');
+                for unit in s.encode_utf16() {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+                out.push('"');
+            }
+            serde_json::Value::Array(items) => {
+                out.push_str("[ ");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" , ");
+                    }
+                    escaped_everything(item, out);
+                }
+                out.push_str(" ]");
+            }
+            serde_json::Value::Object(map) => {
+                out.push_str("{ ");
+                for (i, (key, item)) in map.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" , ");
+                    }
+                    escaped_everything(&serde_json::Value::String(key.clone()), out);
+                    out.push_str(" : ");
+                    escaped_everything(item, out);
+                }
+                out.push_str(" }");
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+
+    proptest::proptest! {
+        /// However a provider spells the escapes, the compact text is what serde_json writes.
+        #[test]
+        fn compact_of_escaped_text_is_serde_jsons_text(value in json_value()) {
+            let mut sent = String::new();
+            escaped_everything(&value, &mut sent);
+            proptest::prop_assert_eq!(compacted(&sent), serde_json::to_string(&value).unwrap());
+        }
+
+        /// Any JSON value, pretty-printed or compact: the compact text means the same value, has
+        /// no whitespace outside strings, and is what serde_json writes for values whose strings
+        /// need no escapes of their own.
+        #[test]
+        fn compact_means_the_same_value(value in json_value()) {
+            let pretty = serde_json::to_string_pretty(&value).unwrap();
+            let compact_text = compacted(&pretty);
+            let reparsed: serde_json::Value = serde_json::from_str(&compact_text).unwrap();
+            proptest::prop_assert_eq!(&reparsed, &value);
+            proptest::prop_assert_eq!(compacted(&compact_text), compact_text.clone());
+            proptest::prop_assert_eq!(compact_text, serde_json::to_string(&value).unwrap());
+        }
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            // Binary fractions: serde_json parses them exactly even without its
+            // `float_roundtrip` feature (this property is about whitespace and strings).
+            (-1_000_000i64..1_000_000).prop_map(|n| serde_json::Value::from(n as f64 / 8.0)),
+            "[ -~\\t\\n\\u{1}\\u{7f}\\u{e9}\\u{1F600}]{0,12}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("[a-z ]{0,6}", inner, 0..6)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
     }
 
     #[test]

@@ -83,8 +83,8 @@ struct ParseArgs {
 #[derive(Debug, Args)]
 struct ReplayArgs {
     /// The provider whose streaming format the input is in.
-    #[arg(long, value_enum)]
-    provider: ProviderArg,
+    #[arg(long, value_name = "PROVIDER", value_parser = parse_provider)]
+    provider: Provider,
     /// What to print.
     #[arg(long, value_enum, default_value_t = Format::Frames)]
     format: Format,
@@ -92,27 +92,11 @@ struct ReplayArgs {
     input: InputArgs,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum ProviderArg {
-    /// Anthropic Messages API.
-    Anthropic,
-    /// OpenAI Chat Completions and compatible servers.
-    Openai,
-    /// Google Gemini `streamGenerateContent?alt=sse`.
-    Gemini,
+/// `--provider`: the core's own names (`anthropic`, `openai`, `gemini`).
+fn parse_provider(name: &str) -> Result<Provider, String> {
+    name.parse::<Provider>().map_err(|e| e.to_string())
 }
 
-impl From<ProviderArg> for Provider {
-    fn from(p: ProviderArg) -> Provider {
-        match p {
-            ProviderArg::Anthropic => Provider::Anthropic,
-            ProviderArg::Openai => Provider::OpenAi,
-            ProviderArg::Gemini => Provider::Gemini,
-        }
-    }
-}
-
-/// The output format of `replay`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// The exact normalized SSE frames the gateway sends.

@@ -1,8 +1,11 @@
-//! `llm-sse replay`: a recorded provider response body through the [`Normalizer`].
+//! `llm-sse replay`: a recorded provider response body through the normalizer, read by
+//! `llm-sse-blocking`'s [`ChunkReader`].
 
+use std::io::{self, Read};
 use std::process::ExitCode;
 
-use llm_sse_core::{Finish, Normalizer, StreamChunk, StreamError, StreamErrorKind, frame};
+use llm_sse_blocking::ChunkReader;
+use llm_sse_core::{Finish, StreamChunk, frame};
 
 use super::input::Input;
 use super::output::Output;
@@ -31,52 +34,72 @@ impl Sink {
     }
 }
 
+/// The input as a [`Read`] whose reads return the pieces [`Input`] cuts (exactly
+/// `--chunk-size` bytes when given).
+struct Pieces {
+    input: Input,
+    piece: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Pieces {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at == self.piece.len() {
+            self.piece.clear();
+            self.at = 0;
+            match self.input.next_piece()? {
+                Some(piece) => self.piece.extend_from_slice(piece),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.piece.len() - self.at);
+        buf[..n].copy_from_slice(&self.piece[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 pub(super) fn run(args: &ReplayArgs) -> Result<ExitCode, Failure> {
-    let mut input = Input::open(&args.input)?;
+    let input = Input::open(&args.input)?;
+    let read_size = input.piece_size();
+    let pieces = Pieces {
+        input,
+        piece: Vec::new(),
+        at: 0,
+    };
+    let mut chunks = ChunkReader::with_limits(pieces, args.provider, args.input.limits())
+        .with_read_size(read_size);
     let mut out = Output::stdout();
     let mut sink = match args.format {
         Format::Frames => Sink::Frames,
         Format::Jsonl => Sink::Jsonl,
         Format::Text => Sink::Text(TextRenderer::new(out.is_terminal())),
     };
-    let mut normalizer = Normalizer::with_limits(args.provider.into(), args.input.limits());
     let mut finish: Option<Finish> = None;
-    let mut read_error = None;
-    let mut input_ended = false;
     let mut buf = Vec::with_capacity(64 * 1024);
-    // Stops at the terminal chunk: the normalizer ignores whatever follows it.
-    while finish.is_none() && !input_ended {
-        match input.next_piece() {
-            Ok(Some(piece)) => normalizer.feed(piece),
-            Ok(None) => {
-                normalizer.finish();
-                input_ended = true;
-            }
-            Err(e) => {
-                input_ended = true;
-                normalizer.fail(StreamError::new(
-                    StreamErrorKind::ConnectionError,
-                    format!("reading the input failed: {e}"),
-                ));
-                read_error = Some(e);
-            }
-        }
+    // Write what the bytes read so far produce, flush, and only then block on the next read.
+    // The reader stops at the terminal chunk: whatever follows it is never read.
+    while !chunks.is_drained() {
         buf.clear();
-        while let Some(chunk) = normalizer.next_chunk() {
+        let mut next = chunks.next_buffered();
+        if next.is_none() {
+            out.flush()?;
+            next = chunks.next();
+        }
+        while let Some(chunk) = next {
             sink.write(&chunk, &mut buf);
             if let StreamChunk::Done(fin) = chunk {
                 finish = Some(*fin);
             }
+            next = chunks.next_buffered();
         }
         out.write(&buf)?;
-        out.flush()?;
     }
-    if let Sink::Text(_) = sink {
-        if let Some(fin) = &finish {
-            eprint!("{}", summary(fin));
-        }
+    out.flush()?;
+    if let (Sink::Text(_), Some(fin)) = (&sink, &finish) {
+        eprint!("{}", summary(fin));
     }
-    if let Some(e) = read_error {
+    if let Some(e) = chunks.take_io_error() {
         return Err(Failure::Read(e));
     }
     Ok(match finish {

@@ -7,6 +7,9 @@
 //! - Each tool call is one line `[tool_call name(arguments)]`, written once the call is complete
 //!   (when the stream moves on to something else or ends), because its arguments arrive in
 //!   fragments that may interleave with other calls'.
+//! - Text blocks that content the stream does not carry separated (a web search the provider ran
+//!   itself, say) are separate paragraphs: a [`StreamChunk::BlockBreak`] becomes a blank line
+//!   before the next text.
 //! - The output ends with a line end. Colours are used only when standard output is a terminal
 //!   and `NO_COLOR` is unset.
 //!
@@ -42,6 +45,10 @@ pub(super) struct TextRenderer {
     color: bool,
     section: Section,
     at_line_start: bool,
+    /// How many line ends the output ends with (0, 1 or 2: enough to tell a blank line).
+    trailing_newlines: u8,
+    /// A block break arrived after some text: the next text starts a new paragraph.
+    paragraph_pending: bool,
     calls: Vec<PendingCall>,
 }
 
@@ -56,6 +63,8 @@ impl TextRenderer {
             color,
             section: Section::Text,
             at_line_start: true,
+            trailing_newlines: 2,
+            paragraph_pending: false,
             calls: Vec::new(),
         }
     }
@@ -66,7 +75,15 @@ impl TextRenderer {
             StreamChunk::Token(text) => {
                 self.write_calls(out);
                 self.enter(Section::Text, out);
+                if std::mem::take(&mut self.paragraph_pending) {
+                    while self.trailing_newlines < 2 {
+                        self.write_raw("\n", out);
+                    }
+                }
                 self.write_raw(text, out);
+            }
+            StreamChunk::BlockBreak => {
+                self.paragraph_pending = self.trailing_newlines < 2;
             }
             StreamChunk::Reasoning(text) => {
                 self.write_calls(out);
@@ -79,15 +96,17 @@ impl TextRenderer {
                 self.end_line(out);
                 self.write_reasoning("[redacted reasoning]\n", out);
             }
-            StreamChunk::ToolCall(piece) => {
+            StreamChunk::ToolCallStart(start) => {
                 self.enter(Section::Text, out);
-                match self.calls.iter_mut().find(|c| c.index == piece.index) {
-                    Some(call) => call.arguments.push_str(&piece.arguments),
-                    None => self.calls.push(PendingCall {
-                        index: piece.index,
-                        name: piece.name.clone().unwrap_or_default(),
-                        arguments: piece.arguments.clone(),
-                    }),
+                self.calls.push(PendingCall {
+                    index: start.index,
+                    name: start.name.clone(),
+                    arguments: start.arguments.clone(),
+                });
+            }
+            StreamChunk::ToolCallArguments(args) => {
+                if let Some(call) = self.calls.iter_mut().find(|c| c.index == args.index) {
+                    call.arguments.push_str(&args.fragment);
                 }
             }
             StreamChunk::Done(_) => {
@@ -122,15 +141,26 @@ impl TextRenderer {
 
     fn end_line(&mut self, out: &mut Vec<u8>) {
         if !self.at_line_start {
-            out.push(b'\n');
-            self.at_line_start = true;
+            self.write_raw("\n", out);
         }
     }
 
     fn write_raw(&mut self, text: &str, out: &mut Vec<u8>) {
-        if let Some(last) = text.as_bytes().last() {
-            out.extend_from_slice(text.as_bytes());
-            self.at_line_start = *last == b'\n';
+        let bytes = text.as_bytes();
+        if let Some(&last) = bytes.last() {
+            out.extend_from_slice(bytes);
+            self.at_line_start = last == b'\n';
+            let ends = bytes
+                .iter()
+                .rev()
+                .take(2)
+                .take_while(|&&b| b == b'\n')
+                .count();
+            self.trailing_newlines = if ends == bytes.len() {
+                (usize::from(self.trailing_newlines) + ends).min(2) as u8
+            } else {
+                ends as u8
+            };
         }
     }
 
@@ -158,6 +188,8 @@ impl TextRenderer {
                 out.extend_from_slice(line.as_bytes());
             }
             out.push(b'\n');
+            self.at_line_start = true;
+            self.trailing_newlines = 1;
         }
     }
 }
@@ -181,7 +213,7 @@ pub(super) fn summary(fin: &Finish) -> String {
     if let Some(model) = &fin.model {
         let _ = writeln!(s, "model: {model}");
     }
-    let _ = write!(s, "finish: {}", fin.finish_reason);
+    let _ = write!(s, "finish: {}", fin.finish_reason_str());
     if let Some(raw) = &fin.provider_finish_reason {
         let _ = write!(s, " (provider: {raw})");
     }
@@ -203,7 +235,7 @@ pub(super) fn summary(fin: &Finish) -> String {
         }
         s.push('\n');
     }
-    if let Some(err) = &fin.error {
+    if let Some(err) = fin.error() {
         let _ = writeln!(s, "error: {err}");
     }
     s
@@ -213,28 +245,38 @@ pub(super) fn summary(fin: &Finish) -> String {
 mod tests {
     use super::*;
     use llm_sse_core::{
-        FinishReason, Provider, StreamError, StreamErrorKind, ToolCallPiece, Usage,
+        FinishReason, Provider, StreamError, StreamErrorKind, ToolCallArguments, ToolCallStart,
+        Usage,
     };
 
-    fn done(reason: FinishReason) -> StreamChunk {
+    fn finish(outcome: Result<FinishReason, StreamError>) -> StreamChunk {
         StreamChunk::Done(Box::new(Finish {
             provider: Provider::Anthropic,
             id: None,
             model: None,
-            finish_reason: reason,
+            outcome,
             provider_finish_reason: None,
             usage: None,
-            error: None,
         }))
     }
 
+    fn done(reason: FinishReason) -> StreamChunk {
+        finish(Ok(reason))
+    }
+
     fn piece(index: u32, name: Option<&str>, arguments: &str) -> StreamChunk {
-        StreamChunk::ToolCall(ToolCallPiece {
-            index,
-            id: name.map(|_| format!("call_{index}")),
-            name: name.map(String::from),
-            arguments: arguments.into(),
-        })
+        match name {
+            Some(name) => StreamChunk::ToolCallStart(ToolCallStart {
+                index,
+                id: Some(format!("call_{index}")),
+                name: name.into(),
+                arguments: arguments.into(),
+            }),
+            None => StreamChunk::ToolCallArguments(ToolCallArguments {
+                index,
+                fragment: arguments.into(),
+            }),
+        }
     }
 
     fn render(color: bool, chunks: &[StreamChunk]) -> String {
@@ -330,7 +372,35 @@ mod tests {
 
     #[test]
     fn an_empty_stream_renders_nothing() {
-        assert_eq!(render(false, &[done(FinishReason::Error)]), "");
+        let error = StreamError::new(StreamErrorKind::IncompleteStream, "x");
+        assert_eq!(render(false, &[finish(Err(error))]), "");
+    }
+
+    #[test]
+    fn text_blocks_separated_by_a_block_break_are_paragraphs() {
+        let chunks = [
+            StreamChunk::Token("I'll search for that.".into()),
+            StreamChunk::BlockBreak,
+            StreamChunk::Token("Here's the forecast.".into()),
+            done(FinishReason::Stop),
+        ];
+        assert_eq!(
+            render(false, &chunks),
+            "I'll search for that.\n\nHere's the forecast.\n"
+        );
+        // Text that already ends a paragraph gets no extra blank line; one line end gets one.
+        let chunks = [
+            StreamChunk::Token("Done.\n\n".into()),
+            StreamChunk::BlockBreak,
+            StreamChunk::Token("Next".into()),
+            StreamChunk::Token(" line\n".into()),
+            StreamChunk::BlockBreak,
+            StreamChunk::Token("Last".into()),
+        ];
+        assert_eq!(render(false, &chunks), "Done.\n\nNext line\n\nLast");
+        // A break before any text adds nothing.
+        let chunks = [StreamChunk::BlockBreak, StreamChunk::Token("A".into())];
+        assert_eq!(render(false, &chunks), "A");
     }
 
     #[test]
@@ -339,7 +409,10 @@ mod tests {
             provider: Provider::Anthropic,
             id: Some("msg_01".into()),
             model: Some("claude-sonnet-4-5".into()),
-            finish_reason: FinishReason::Error,
+            outcome: Err(StreamError::new(
+                StreamErrorKind::Provider("overloaded_error".into()),
+                "Overloaded",
+            )),
             provider_finish_reason: Some("end_turn".into()),
             usage: Some(Usage {
                 input_tokens: 25,
@@ -348,10 +421,6 @@ mod tests {
                 cache_creation_input_tokens: None,
                 reasoning_tokens: Some(3),
             }),
-            error: Some(StreamError::new(
-                StreamErrorKind::Provider("overloaded_error".into()),
-                "Overloaded",
-            )),
         };
         assert_eq!(
             summary(&fin),
@@ -363,10 +432,9 @@ mod tests {
             provider: Provider::OpenAi,
             id: None,
             model: None,
-            finish_reason: FinishReason::Stop,
+            outcome: Ok(FinishReason::Stop),
             provider_finish_reason: None,
             usage: None,
-            error: None,
         };
         assert_eq!(summary(&bare), "finish: stop\n");
     }

@@ -4,7 +4,7 @@
 //! whole / 16 KiB / 1 KiB / 64 B.
 //!
 //! ```text
-//! cargo bench -p llm-sse-core --bench sse_parser
+//! cargo bench -p llm-sse-tests --bench sse_parser
 //! ```
 //!
 //! Before measuring, every peer is run once on every corpus at every chunk size and must produce
@@ -28,7 +28,7 @@ use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use llm_sse_core::sse::{Parsed, Parser};
 
-mod corpus;
+use llm_sse_tests::corpus;
 
 /// What a parser produced: (events, total data bytes).
 type Outcome = (usize, usize);

@@ -1,31 +1,9 @@
-//! Deterministic generators for the benchmark corpora (shared by the benches and the allocation
-//! tests through `#[path]`).
+//! Deterministic generators for the benchmark corpora, shared by the benches and the allocation
+//! tests.
 //!
 //! Every generator is seeded, so each run measures the same bytes.
 
-#![allow(dead_code)]
-
-/// A tiny deterministic PRNG (xorshift64).
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::XorShift as Rng;
 
 /// Pieces of text deltas as they appear inside a JSON string: plain words, unicode kept raw,
 /// and JSON escapes (`\n`, `\"`, `\\`, `\t`, `\u00e9`, a surrogate pair).
@@ -117,6 +95,23 @@ pub fn openai_stream(n: usize) -> Vec<u8> {
     out.push_str(&(n + 25).to_string());
     out.push_str("}}\n\n");
     out.push_str("data: [DONE]\n\n");
+    out.into_bytes()
+}
+
+/// A complete Gemini `streamGenerateContent?alt=sse` stream with `n` text chunks (each with
+/// running usage, as Gemini sends it), the last one carrying `finishReason: STOP`.
+pub fn gemini_stream(n: usize) -> Vec<u8> {
+    let mut rng = Rng::new(5);
+    let mut out = String::with_capacity(n * 260);
+    for i in 0..n {
+        out.push_str("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"");
+        text_delta(&mut rng, &mut out);
+        out.push_str("\"}],\"role\": \"model\"},\"index\": 0");
+        if i + 1 == n {
+            out.push_str(",\"finishReason\": \"STOP\"");
+        }
+        out.push_str(&format!("}}],\"usageMetadata\": {{\"promptTokenCount\": 25,\"candidatesTokenCount\": {},\"totalTokenCount\": {}}},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"r1\"}}\r\n\r\n", i + 1, i + 26));
+    }
     out.into_bytes()
 }
 

@@ -48,7 +48,7 @@ fn connection_loss_ends_with_connection_error_keeping_what_was_known() {
     ));
     chunks = drain(&mut n);
     let fin = terminal(&chunks);
-    assert_eq!(fin.finish_reason, FinishReason::Error);
+    assert_eq!(fin.finish_reason_str(), "error");
     assert_eq!(fin.id.as_deref(), Some("msg_1"));
     assert_eq!(fin.model.as_deref(), Some("claude-sonnet-4-5"));
     assert_eq!(
@@ -60,13 +60,13 @@ fn connection_loss_ends_with_connection_error_keeping_what_was_known() {
         })
     );
     assert_eq!(
-        fin.error,
-        Some(StreamError::new(
+        fin.error(),
+        Some(&StreamError::new(
             StreamErrorKind::ConnectionError,
             "connection reset"
         ))
     );
-    assert!(n.is_done());
+    assert!(n.is_closed() && n.is_drained());
     assert_eq!(n.next_chunk(), None);
 }
 
@@ -83,7 +83,7 @@ fn fail_decodes_complete_buffered_events_first() {
     let chunks = drain(&mut n);
     assert_eq!(chunks[0], StreamChunk::Token("buffered".into()));
     assert_eq!(
-        terminal(&chunks).error.as_ref().unwrap().error_type(),
+        terminal(&chunks).error().unwrap().error_type(),
         "idle_timeout"
     );
 }
@@ -95,8 +95,8 @@ fn oversized_event_is_invalid_event_not_unbounded_memory() {
     n.feed(delta(&"x".repeat(2000)).as_bytes());
     let chunks = drain(&mut n);
     let fin = terminal(&chunks);
-    assert_eq!(fin.finish_reason, FinishReason::Error);
-    let err = fin.error.as_ref().unwrap();
+    assert_eq!(fin.finish_reason_str(), "error");
+    let err = fin.error().unwrap();
     assert_eq!(err.kind, StreamErrorKind::InvalidEvent);
     assert!(err.message.contains("limit exceeded"), "{}", err.message);
     assert_eq!(fin.id.as_deref(), Some("msg_1"));
@@ -109,13 +109,13 @@ fn a_peer_that_never_sends_a_newline_gets_an_error() {
     for _ in 0..100 {
         n.feed(&[b'a'; 1000]);
         chunks.extend(drain(&mut n));
-        if n.is_done() {
+        if n.is_drained() {
             break;
         }
     }
-    assert!(n.is_done(), "the limit must end the stream");
+    assert!(n.is_drained(), "the limit must end the stream");
     assert_eq!(
-        terminal(&chunks).error.as_ref().unwrap().kind,
+        terminal(&chunks).error().unwrap().kind,
         StreamErrorKind::InvalidEvent
     );
 }
@@ -133,7 +133,7 @@ fn bytes_after_the_terminal_event_are_ignored() {
         .as_bytes(),
     );
     let chunks = drain(&mut n);
-    assert_eq!(terminal(&chunks).finish_reason, FinishReason::Stop);
+    assert_eq!(terminal(&chunks).finish_reason(), Some(FinishReason::Stop));
     n.feed(delta("late").as_bytes());
     n.finish();
     assert_eq!(n.next_chunk(), None);
@@ -151,7 +151,7 @@ fn empty_body_is_an_incomplete_stream() {
         let fin = terminal(&chunks);
         assert_eq!(fin.provider, provider);
         assert_eq!(
-            fin.error.as_ref().map(|e| e.kind.clone()),
+            fin.error().map(|e| e.kind.clone()),
             Some(StreamErrorKind::IncompleteStream),
             "{provider}"
         );
@@ -172,4 +172,47 @@ fn write_frames_drains_everything_available() {
         b"data: {\"token\":\"a\",\"done\":false}\n\ndata: {\"token\":\"b\",\"done\":false}\n\n"
     );
     assert_eq!(n.write_frames(&mut out), 0);
+}
+
+#[test]
+fn closed_is_not_drained_while_the_terminal_chunk_waits() {
+    let mut n = Normalizer::new(Provider::Anthropic);
+    n.feed(START.as_bytes());
+    assert!(!n.is_closed() && !n.is_drained());
+    n.finish();
+    // The input ended: no more bytes are used, but the terminal chunk is not decided yet.
+    assert!(n.is_closed() && !n.is_drained());
+    n.feed(delta("ignored").as_bytes());
+    let chunks = drain(&mut n);
+    assert!(n.is_drained());
+    assert_eq!(chunks.len(), 1, "{chunks:?}");
+    assert_eq!(
+        terminal(&chunks).error().map(|e| e.kind.clone()),
+        Some(StreamErrorKind::IncompleteStream)
+    );
+
+    // Closed by the stream's own end marker, with the terminal chunk still queued: `[DONE]`
+    // completes the call that streamed no arguments (`{}`) and ends the stream in one event.
+    let mut n = Normalizer::new(Provider::OpenAi);
+    n.feed(concat!(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,",
+        "\"id\":\"call_1\",\"function\":{\"name\":\"f\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\n",
+        "data: [DONE]\n\n",
+    ).as_bytes());
+    assert!(matches!(
+        n.next_chunk(),
+        Some(StreamChunk::ToolCallStart(_))
+    ));
+    assert!(!n.is_closed());
+    assert!(matches!(
+        n.next_chunk(),
+        Some(StreamChunk::ToolCallArguments(_))
+    ));
+    assert!(
+        n.is_closed() && !n.is_drained(),
+        "the terminal chunk is still queued"
+    );
+    assert!(n.next_chunk().is_some_and(|c| c.is_done()));
+    assert!(n.is_drained());
+    assert_eq!(n.next_chunk(), None);
 }

@@ -1,9 +1,9 @@
 //! Full pipeline throughput, bytes -> `Normalizer` (SSE parser + provider decoder) ->
-//! `frame::encode` into a reused `Vec`, fed in 16 KiB chunks, on a generated 200,000-delta
-//! Anthropic stream and a 200,000-chunk OpenAI stream. Criterion reports deltas/s (elements).
+//! `frame::encode` into a reused `Vec`, fed in 16 KiB chunks, on generated 200,000-delta
+//! Anthropic, OpenAI and Gemini streams. Criterion reports deltas/s (elements).
 //!
 //! ```text
-//! cargo bench -p llm-sse-core --bench pipeline
+//! cargo bench -p llm-sse-tests --bench pipeline
 //! ```
 //!
 //! Before measuring, each stream is run once and must produce exactly one token frame per delta
@@ -16,7 +16,7 @@ use std::time::Duration;
 use criterion::{Criterion, SamplingMode, Throughput};
 use llm_sse_core::{FinishReason, Normalizer, Provider, StreamChunk, frame};
 
-mod corpus;
+use llm_sse_tests::corpus;
 
 const DELTAS: usize = 200_000;
 const CHUNK: usize = 16 * 1024;
@@ -32,7 +32,7 @@ fn run(provider: Provider, stream: &[u8]) -> Outcome {
         while let Some(chunk) = normalizer.next_chunk() {
             match &chunk {
                 StreamChunk::Token(_) => tokens += 1,
-                StreamChunk::Done(fin) => finish = Some(fin.finish_reason),
+                StreamChunk::Done(fin) => finish = fin.finish_reason(),
                 _ => {}
             }
             frame::encode(&chunk, out);
@@ -58,6 +58,7 @@ fn main() {
             corpus::anthropic_stream(DELTAS),
         ),
         ("openai", Provider::OpenAi, corpus::openai_stream(DELTAS)),
+        ("gemini", Provider::Gemini, corpus::gemini_stream(DELTAS)),
     ];
     let mut measured = Vec::new();
     for (name, provider, stream) in &streams {
