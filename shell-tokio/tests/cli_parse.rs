@@ -222,28 +222,6 @@ fn a_line_that_never_ends_hits_the_line_limit_however_it_is_read() {
 }
 
 #[test]
-fn usage_errors_exit_2_without_output() {
-    for args in [
-        &["parse", "--chunk-size", "0"][..],
-        &["parse", "--chunk-size", "abc"],
-        &["parse", "--max-event-size", "0"],
-        &["parse", "--no-such-flag"],
-        &["parse", "a.sse", "b.sse"],
-        &["frobnicate"],
-        &[],
-    ] {
-        let r = run(args, Some(b"data: x\n\n"));
-        assert_eq!(r.stdout, b"", "{args:?}");
-        assert!(
-            r.stderr.starts_with("error: ") || r.stderr.contains("Usage: llm-sse"),
-            "{args:?}: {}",
-            r.stderr
-        );
-        assert_eq!(r.code, Some(2), "{args:?}");
-    }
-}
-
-#[test]
 fn an_unreadable_file_exits_2() {
     let r = run(&["parse", "/nonexistent/dir/stream.sse"], None);
     assert_eq!(r.stdout, b"");
@@ -269,14 +247,6 @@ fn a_read_error_exits_2() {
         r.stderr
     );
     assert_eq!(r.code, Some(2));
-}
-
-#[test]
-fn help_succeeds() {
-    let r = run(&["parse", "--help"], None);
-    assert!(r.stdout_str().contains("--chunk-size <N>"));
-    assert!(r.stdout_str().contains("--max-event-size <BYTES>"));
-    assert_eq!(r.code, Some(0));
 }
 
 #[test]

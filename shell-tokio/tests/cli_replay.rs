@@ -202,7 +202,11 @@ fn usage_errors_exit_2_without_output() {
     ] {
         let r = run(args, Some(b""));
         assert_eq!(r.stdout, b"", "{args:?}");
-        assert!(r.stderr.starts_with("error: "), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.starts_with("llm-sse: error: "),
+            "{args:?}: {}",
+            r.stderr
+        );
         assert_eq!(r.code, Some(2), "{args:?}");
     }
 }
