@@ -691,68 +691,235 @@ fn state_queries_report_partial_line_and_pending_event() {
 
 // --- Limits -------------------------------------------------------------------------------
 
+/// Runs `chunks` through a parser with `limits`, stopping at the first error.
+fn run_limited(limits: Limits, chunks: &[&[u8]]) -> (Vec<Out>, Result<EndOfInput, ParseError>) {
+    let mut parser = Parser::with_limits(limits);
+    let mut out = Vec::new();
+    for chunk in chunks {
+        parser.feed(chunk);
+        loop {
+            match parser.next_event() {
+                Ok(Some(Parsed::Event(e))) => {
+                    out.push(Out::Ev(e.event.into(), e.data.into(), e.id.into()));
+                }
+                Ok(Some(Parsed::Retry(ms))) => out.push(Out::Retry(ms)),
+                Ok(None) => break,
+                Err(err) => {
+                    // Sticky, and the same error again.
+                    assert_eq!(parser.next_event(), Err(err.clone()));
+                    return (out, Err(err));
+                }
+            }
+        }
+    }
+    (out, Ok(parser.finish()))
+}
+
+/// `input` whole, one byte at a time, split at every single position, and in pseudo-random
+/// pieces (a fixed-seed generator, so failures reproduce).
+fn splits(input: &[u8]) -> Vec<Vec<&[u8]>> {
+    let mut all = vec![vec![input], input.chunks(1).collect()];
+    for at in 1..input.len().min(300) {
+        all.push(vec![&input[..at], &input[at..]]);
+    }
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..20 {
+        let mut pieces = Vec::new();
+        let mut rest = input;
+        while !rest.is_empty() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let size = (state % 700) as usize + 1;
+            let (head, tail) = rest.split_at(size.min(rest.len()));
+            pieces.push(head);
+            rest = tail;
+        }
+        all.push(pieces);
+    }
+    all
+}
+
+/// Checks that every split of `input` gives `expected` under `limits`.
+#[track_caller]
+fn assert_limited(
+    limits: Limits,
+    input: &[u8],
+    expected: (Vec<Out>, Result<EndOfInput, ParseError>),
+) {
+    for chunks in splits(input) {
+        assert_eq!(
+            run_limited(limits, &chunks),
+            expected,
+            "split into {} pieces",
+            chunks.len()
+        );
+    }
+}
+
+fn data_error(max: usize, actual: usize) -> Result<EndOfInput, ParseError> {
+    Err(ParseError::LimitExceeded {
+        limit: Limit::DataLength,
+        max,
+        actual,
+    })
+}
+
+fn line_error(max: usize) -> Result<EndOfInput, ParseError> {
+    Err(ParseError::LimitExceeded {
+        limit: Limit::LineLength,
+        max,
+        actual: max + 1,
+    })
+}
+
+#[test]
+fn one_data_line_of_exactly_the_limit_is_accepted_and_one_byte_more_is_not() {
+    let input = b"data: 0123456789\n\ndata: after\n\n";
+    assert_limited(
+        Limits::with_max_event_size(10),
+        input,
+        (vec![msg("0123456789"), msg("after")], Ok(CLEAN)),
+    );
+    assert_limited(
+        Limits::with_max_event_size(9),
+        input,
+        (vec![], data_error(9, 10)),
+    );
+}
+
+#[test]
+fn several_data_lines_count_as_joined_with_lf_without_a_trailing_lf() {
+    // "12345\n6789" is 10 bytes.
+    let input = b"data: 12345\ndata: 6789\n\n";
+    assert_limited(
+        Limits::with_max_event_size(10),
+        input,
+        (vec![msg("12345\n6789")], Ok(CLEAN)),
+    );
+    assert_limited(
+        Limits::with_max_event_size(9),
+        input,
+        (vec![], data_error(9, 10)),
+    );
+    // Empty values count only their separating LF: "\na\n" is 3 bytes.
+    let input = b"data\ndata: a\ndata:\n\n";
+    assert_limited(
+        Limits::with_max_event_size(3),
+        input,
+        (vec![msg("\na\n")], Ok(CLEAN)),
+    );
+    assert_limited(
+        Limits::with_max_event_size(2),
+        input,
+        (vec![], data_error(2, 3)),
+    );
+    // One empty value is an event with empty data, of size 0.
+    assert_limited(
+        Limits::with_max_event_size(0),
+        b"data\n\n",
+        (vec![msg("")], Ok(CLEAN)),
+    );
+}
+
+#[test]
+fn the_data_error_reports_the_size_after_the_line_that_crossed_the_limit() {
+    let input = b"data: ok\n\ndata: 12345\ndata: 67890\ndata: never read\n\n";
+    assert_limited(
+        Limits::with_max_event_size(10),
+        input,
+        (vec![msg("ok")], data_error(10, 11)),
+    );
+}
+
+#[test]
+fn the_data_limit_counts_the_data_as_dispatched_in_utf8() {
+    // "é" is 2 bytes; an invalid byte is dispatched as U+FFFD, 3 bytes.
+    let input = b"data: \xC3\xA9\xFF\n\n";
+    assert_limited(
+        Limits::with_max_event_size(5),
+        input,
+        (vec![msg("é\u{FFFD}")], Ok(CLEAN)),
+    );
+    assert_limited(
+        Limits::with_max_event_size(4),
+        input,
+        (vec![], data_error(4, 5)),
+    );
+}
+
+#[test]
+fn a_line_of_exactly_the_line_limit_is_accepted_and_one_byte_more_is_not() {
+    let limits = Limits::DEFAULT.max_line_len(10);
+    // "data: 1234" is 10 bytes; the line end does not count.
+    for end in [&b"\n"[..], b"\r", b"\r\n"] {
+        let input = [&b"data: 1234"[..], end, end].concat();
+        assert_limited(limits, &input, (vec![msg("1234")], Ok(CLEAN)));
+        let input = [&b"data: 12345"[..], end, end].concat();
+        assert_limited(limits, &input, (vec![], line_error(10)));
+    }
+    // Without a line end: exactly the limit waits for more, one byte more is an error.
+    assert_limited(limits, b"data: 1234", (vec![], Ok(partial(10))));
+    assert_limited(limits, b"data: 12345", (vec![], line_error(10)));
+    // Line lengths are input bytes: an invalid byte is 1, a BOM at the start is not counted.
+    assert_limited(
+        limits,
+        b"\xEF\xBB\xBFdata: 12\xFF4\n\n",
+        (vec![msg("12\u{FFFD}4")], Ok(CLEAN)),
+    );
+}
+
+#[test]
+fn an_over_long_line_gives_the_same_error_however_the_input_is_split() {
+    let limits = Limits::DEFAULT.max_line_len(1024);
+    let long = vec![b'a'; 5000];
+    // Never ended, ended, and followed by more events: the same error every time, at the same
+    // point (after the events before the line).
+    let never_ended = [&b"data: before\n\n"[..], &long].concat();
+    let ended = [&b"data: before\n\n"[..], &long, b"\n\ndata: after\n\n"].concat();
+    let expected = (vec![msg("before")], line_error(1024));
+    assert_limited(limits, &never_ended, expected.clone());
+    assert_limited(limits, &ended, expected.clone());
+    // Fed in large pieces too (the whole line at once, with its line end).
+    let chunks: Vec<&[u8]> = ended.chunks(4096).collect();
+    assert_eq!(run_limited(limits, &chunks), expected);
+    let Err(err) = expected.1 else { unreachable!() };
+    assert_eq!(
+        err.to_string(),
+        "line length limit exceeded: a line of more than 1024 bytes"
+    );
+}
+
 #[test]
 fn line_without_newline_hits_the_line_limit_not_memory() {
     let limits = Limits::DEFAULT.max_line_len(1024);
     let mut parser = Parser::with_limits(limits);
     let chunk = [b'a'; 100];
-    let mut error = None;
-    for _ in 0..1000 {
+    let mut fed = 0;
+    let error = loop {
+        assert!(fed <= 1100, "1100 bytes buffered without an error");
         parser.feed(&chunk);
+        fed += chunk.len();
         match parser.next_event() {
             Ok(None) => {}
             Ok(Some(_)) => panic!("no event expected"),
-            Err(e) => {
-                error = Some(e);
-                break;
-            }
+            Err(e) => break e,
         }
-    }
-    match error {
-        Some(ParseError::LimitExceeded {
+    };
+    assert_eq!(
+        error,
+        ParseError::LimitExceeded {
             limit: Limit::LineLength,
             max: 1024,
-            actual,
-        }) => assert!((1025..=1100).contains(&actual), "actual {actual}"),
-        other => panic!("expected a line-length error, got {other:?}"),
-    }
-    // Sticky.
-    assert!(matches!(
-        parser.next_event(),
-        Err(ParseError::LimitExceeded {
-            limit: Limit::LineLength,
-            ..
-        })
-    ));
-}
-
-#[test]
-fn data_over_the_event_limit_is_an_error() {
-    let mut parser = Parser::with_limits(Limits::with_max_event_size(10));
-    parser.feed(b"data: 12345\ndata: 6789\n\n");
-    assert_eq!(
-        parser.next_event(),
-        Err(ParseError::LimitExceeded {
-            limit: Limit::DataLength,
-            max: 10,
-            actual: 11,
-        })
+            actual: 1025,
+        }
     );
+    // Sticky.
+    assert_eq!(parser.next_event(), Err(error));
 }
 
 #[test]
-fn data_exactly_at_the_event_limit_is_accepted() {
-    // "12345\n6789\n" is 11 bytes counting each LF; the dispatched data is 10.
-    let mut parser = Parser::with_limits(Limits::with_max_event_size(11));
-    parser.feed(b"data: 12345\ndata: 6789\n\n");
-    let Some(Parsed::Event(e)) = parser.next_event().unwrap() else {
-        panic!("expected an event");
-    };
-    assert_eq!(e.data, "12345\n6789");
-}
-
-#[test]
-fn limit_error_message_names_the_limit_and_sizes() {
+fn limit_error_messages_name_the_limit_and_sizes() {
     let err = ParseError::LimitExceeded {
         limit: Limit::DataLength,
         max: 10,
@@ -761,6 +928,15 @@ fn limit_error_message_names_the_limit_and_sizes() {
     assert_eq!(
         err.to_string(),
         "event data size limit exceeded: 11 bytes, at most 10 allowed"
+    );
+    let err = ParseError::LimitExceeded {
+        limit: Limit::LineLength,
+        max: 10,
+        actual: 11,
+    };
+    assert_eq!(
+        err.to_string(),
+        "line length limit exceeded: a line of more than 10 bytes"
     );
 }
 

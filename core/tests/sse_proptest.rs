@@ -1,10 +1,12 @@
 //! Property tests for the SSE parser and writer:
 //! - the parser agrees with a deliberately naive oracle written straight from the standard's text
 //!   (decode everything, split into lines, interpret), on generated streams and on noise;
-//! - any split of the input into chunks gives exactly the one-shot result;
+//! - with small limits, the parser raises the oracle's limit errors at the same point, with the
+//!   same figures;
+//! - any split of the input into chunks gives exactly the one-shot result (errors included);
 //! - `Writer` output parses back to the same events.
 
-use llm_sse_core::sse::{EndOfInput, Event, Parsed, Parser, Writer};
+use llm_sse_core::sse::{EndOfInput, Event, Limit, Limits, ParseError, Parsed, Parser, Writer};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,43 +15,65 @@ enum Out {
     Retry(u64),
 }
 
-fn run(chunks: &[&[u8]]) -> (Vec<Out>, EndOfInput) {
-    let mut parser = Parser::new();
+/// What a run produced: the outputs, then the end-of-input report or the error that stopped it.
+type Outcome = (Vec<Out>, Result<EndOfInput, ParseError>);
+
+fn run(chunks: &[&[u8]]) -> Outcome {
+    run_with(Limits::DEFAULT, chunks)
+}
+
+fn run_with(limits: Limits, chunks: &[&[u8]]) -> Outcome {
+    let mut parser = Parser::with_limits(limits);
     let mut out = Vec::new();
     for chunk in chunks {
         parser.feed(chunk);
-        while let Some(item) = parser.next_event().expect("within limits") {
-            out.push(match item {
-                Parsed::Event(e) => Out::Ev(e.event.into(), e.data.into(), e.id.into()),
-                Parsed::Retry(ms) => Out::Retry(ms),
-            });
+        loop {
+            match parser.next_event() {
+                Ok(Some(Parsed::Event(e))) => {
+                    out.push(Out::Ev(e.event.into(), e.data.into(), e.id.into()));
+                }
+                Ok(Some(Parsed::Retry(ms))) => out.push(Out::Retry(ms)),
+                Ok(None) => break,
+                Err(err) => return (out, Err(err)),
+            }
         }
     }
-    (out, parser.finish())
+    (out, Ok(parser.finish()))
 }
 
-/// The standard's algorithm, as literally as possible, on the whole input at once.
-fn oracle(input: &[u8]) -> (Vec<Out>, EndOfInput) {
-    let decoded = String::from_utf8_lossy(input);
-    let text = decoded.strip_prefix('\u{FEFF}').unwrap_or(&decoded);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                lines.push(std::mem::take(&mut line));
-            }
-            '\n' => lines.push(std::mem::take(&mut line)),
-            c => line.push(c),
-        }
+/// The standard's algorithm, as literally as possible, on the whole input at once, with the
+/// limits as documented on [`Limits`]: a line (without its line end, after a leading BOM) of
+/// more than `max_line_len` input bytes is an error reporting `max_line_len + 1`; a `data`
+/// line that makes the event's data (values joined with LF, as UTF-8) longer than
+/// `max_data_len` is an error reporting that length.
+fn oracle(input: &[u8], limits: Limits) -> Outcome {
+    let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    // Lines are split on the input bytes (CR and LF are ASCII, so no invalid sequence spans a
+    // line end and decoding line by line equals decoding the whole).
+    let mut lines: Vec<&[u8]> = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.iter().position(|&b| b == b'\r' || b == b'\n') {
+        lines.push(&rest[..at]);
+        let len = if rest[at..].starts_with(b"\r\n") {
+            2
+        } else {
+            1
+        };
+        rest = &rest[at + len..];
     }
+    let tail = rest;
+    let line_error = Err(ParseError::LimitExceeded {
+        limit: Limit::LineLength,
+        max: limits.max_line_len,
+        actual: limits.max_line_len + 1,
+    });
     let (mut data, mut event_type, mut last_id) = (String::new(), String::new(), String::new());
     let mut out = Vec::new();
-    for line in lines {
+    for raw in lines {
+        if raw.len() > limits.max_line_len {
+            return (out, line_error);
+        }
+        let line = String::from_utf8_lossy(raw);
         if line.is_empty() {
             if data.is_empty() {
                 event_type.clear();
@@ -80,6 +104,16 @@ fn oracle(input: &[u8]) -> (Vec<Out>, EndOfInput) {
         match field {
             "event" => event_type = value.to_string(),
             "data" => {
+                // `data` holds each earlier value and its LF, so this is the joined size.
+                let size = data.len() + value.len();
+                if size > limits.max_data_len {
+                    let err = ParseError::LimitExceeded {
+                        limit: Limit::DataLength,
+                        max: limits.max_data_len,
+                        actual: size,
+                    };
+                    return (out, Err(err));
+                }
                 data.push_str(value);
                 data.push('\n');
             }
@@ -93,20 +127,22 @@ fn oracle(input: &[u8]) -> (Vec<Out>, EndOfInput) {
             _ => {}
         }
     }
-    let start = if input.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    let after_last_line_end = input[start..]
-        .iter()
-        .rposition(|b| *b == b'\r' || *b == b'\n')
-        .map_or(start, |p| start + p + 1);
+    if tail.len() > limits.max_line_len {
+        return (out, line_error);
+    }
     let end = EndOfInput {
-        partial_line_bytes: input.len() - after_last_line_end,
+        partial_line_bytes: tail.len(),
         undispatched_event: !data.is_empty() || !event_type.is_empty(),
     };
-    (out, end)
+    (out, Ok(end))
+}
+
+/// Small limits that generated streams reach. Lines of at least 3 bytes: a stream that ends
+/// inside a BOM (its first 1 or 2 bytes) is a partial line the parser does not measure, since
+/// the next bytes could complete the BOM and be stripped.
+fn small_limits() -> impl Strategy<Value = Limits> {
+    (3usize..40, 0usize..60)
+        .prop_map(|(line, data)| Limits::DEFAULT.max_line_len(line).max_data_len(data))
 }
 
 fn line_end() -> impl Strategy<Value = &'static str> {
@@ -196,12 +232,30 @@ proptest! {
 
     #[test]
     fn generated_streams_match_the_oracle(input in stream()) {
-        prop_assert_eq!(run(&[&input]), oracle(&input));
+        prop_assert_eq!(run(&[&input]), oracle(&input, Limits::DEFAULT));
     }
 
     #[test]
     fn noise_matches_the_oracle(input in noise()) {
-        prop_assert_eq!(run(&[&input]), oracle(&input));
+        prop_assert_eq!(run(&[&input]), oracle(&input, Limits::DEFAULT));
+    }
+
+    #[test]
+    fn limits_match_the_oracle(input in prop_oneof![stream(), noise()], limits in small_limits()) {
+        prop_assert_eq!(run_with(limits, &[&input]), oracle(&input, limits));
+    }
+
+    #[test]
+    fn any_split_gives_the_one_shot_result_and_error_under_small_limits(
+        input in prop_oneof![stream(), noise()],
+        limits in small_limits(),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
+    ) {
+        let chunks = cut(&input, &cuts);
+        let refs: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+        prop_assert_eq!(run_with(limits, &refs), run_with(limits, &[&input]));
+        let bytes: Vec<&[u8]> = input.chunks(1).collect();
+        prop_assert_eq!(run_with(limits, &bytes), run_with(limits, &[&input]));
     }
 
     #[test]
@@ -238,6 +292,7 @@ proptest! {
             writer.write(&Event { event: ty, data, id }, &mut bytes).unwrap();
         }
         let (out, end) = run(&[&bytes]);
+        let end = end.expect("within the default limits");
         let mut expected: Vec<Out> = retry.into_iter().map(Out::Retry).collect();
         expected.extend(events.iter().map(|(t, d, i)| Out::Ev(t.clone(), d.clone(), i.clone())));
         prop_assert_eq!(out, expected);

@@ -40,5 +40,16 @@ pub use llm_sse_core::{Normalizer, StreamChunk};
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
+/// This crate's README (its crates.io page): the examples are doctests too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;
+
+/// `llm-sse-core`'s README (its crates.io page), tested here because the core's `lib.rs`
+/// documents the crate itself.
+#[cfg(doctest)]
+#[doc = include_str!("../../core/README.md")]
+struct CoreReadmeDoctests;
+
 /// How many bytes one read asks for.
 const READ_SIZE: usize = 16 * 1024;

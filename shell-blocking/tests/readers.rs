@@ -135,13 +135,13 @@ fn a_limit_error_is_yielded_and_ends_the_iterator() {
     let err = events.next().unwrap().unwrap_err();
     match &err {
         Error::Parse(ParseError::LimitExceeded { limit, max, actual }) => {
-            assert_eq!((*limit, *max, *actual), (Limit::DataLength, 8, 11));
+            assert_eq!((*limit, *max, *actual), (Limit::DataLength, 8, 10));
         }
         other => panic!("expected a limit error, got {other:?}"),
     }
     assert_eq!(
         err.to_string(),
-        "invalid event stream: event data size limit exceeded: 11 bytes, at most 8 allowed"
+        "invalid event stream: event data size limit exceeded: 10 bytes, at most 8 allowed"
     );
     assert!(events.next().is_none());
 }

@@ -10,9 +10,6 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
-    cli::run(args)
+    cli::main()
 }

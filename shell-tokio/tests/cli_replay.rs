@@ -114,7 +114,7 @@ fn a_limit_error_is_an_invalid_event_error_frame() {
                     "data: {{\"token\":\"\",\"done\":true,\"provider\":\"{provider}\",\
                      \"finish_reason\":\"error\",\"error\":{{\"type\":\"invalid_event\",\
                      \"message\":\"malformed event stream: event data size limit exceeded: \
-                     201 bytes, at most 100 allowed\"}}}}\n\ndata: [DONE]\n\n"
+                     200 bytes, at most 100 allowed\"}}}}\n\ndata: [DONE]\n\n"
                 ),
                 "{args:?}"
             );
@@ -134,7 +134,7 @@ fn the_error_frame_is_printed_as_soon_as_the_error_is_fed() {
         &mut child,
         b"data: {\"token\":\"\",\"done\":true,\"provider\":\"anthropic\",\"finish_reason\":\"error\",\
           \"error\":{\"type\":\"invalid_event\",\"message\":\"malformed event stream: event data \
-          size limit exceeded: 11 bytes, at most 8 allowed\"}}\n\ndata: [DONE]\n\n",
+          size limit exceeded: 10 bytes, at most 8 allowed\"}}\n\ndata: [DONE]\n\n",
     );
     // The stream is over: the command exits without waiting for the end of its input.
     let status = child.wait().unwrap();
@@ -202,7 +202,11 @@ fn usage_errors_exit_2_without_output() {
     ] {
         let r = run(args, Some(b""));
         assert_eq!(r.stdout, b"", "{args:?}");
-        assert!(r.stderr.starts_with("error: "), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.starts_with("llm-sse: error: "),
+            "{args:?}: {}",
+            r.stderr
+        );
         assert_eq!(r.code, Some(2), "{args:?}");
     }
 }

@@ -14,13 +14,31 @@ const RETAINED_CAPACITY: usize = 64 * 1024;
 ///
 /// The parser never holds more than about `max_line_len + max_data_len` bytes plus whatever the
 /// caller feeds between two drains.
+///
+/// ```
+/// use llm_sse_core::sse::{Limit, Limits, ParseError, Parsed, Parser};
+///
+/// // Data of exactly `max_data_len` bytes, as dispatched, is accepted ("1234\n5678" is 9)...
+/// let mut parser = Parser::with_limits(Limits::with_max_event_size(9));
+/// parser.feed(b"data: 1234\ndata: 5678\n\n");
+/// assert!(matches!(parser.next_event(), Ok(Some(Parsed::Event(e))) if e.data == "1234\n5678"));
+///
+/// // ...one byte more is not.
+/// let mut parser = Parser::with_limits(Limits::with_max_event_size(8));
+/// parser.feed(b"data: 1234\ndata: 5678\n\n");
+/// assert_eq!(
+///     parser.next_event(),
+///     Err(ParseError::LimitExceeded { limit: Limit::DataLength, max: 8, actual: 9 })
+/// );
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Limits {
-    /// The longest line accepted, in bytes, without its line end (default 16 MiB + 1 KiB).
+    /// The longest line accepted, in input bytes, without its line end (default 16 MiB + 1 KiB).
     pub max_line_len: usize,
-    /// The largest data buffer of one event, in bytes, counting the LF after each `data` value
-    /// (default 16 MiB).
+    /// The largest data of one event, in bytes, measured as dispatched: the `data` values joined
+    /// with LF, without a trailing LF, in UTF-8 (an invalid input sequence counts as the 3 bytes
+    /// of the U+FFFD that replaces it). Default 16 MiB.
     pub max_data_len: usize,
 }
 
@@ -31,7 +49,8 @@ impl Limits {
         max_data_len: 16 * 1024 * 1024,
     };
 
-    /// Limits with `max_data_len` bytes of data per event and lines just long enough to carry it.
+    /// Limits with at most `max_data_len` bytes of data per event, and lines up to 1 KiB longer
+    /// (room for the field name and other fields).
     pub const fn with_max_event_size(max_data_len: usize) -> Limits {
         Limits {
             max_line_len: max_data_len.saturating_add(1024),
@@ -76,12 +95,19 @@ pub enum Limit {
 #[non_exhaustive]
 pub enum ParseError {
     /// The peer sent more than a limit allows.
+    ///
+    /// The error does not depend on how the input was split into chunks: the same input gives
+    /// the same error (with the same figures), whole or fed one byte at a time.
     LimitExceeded {
         /// The limit.
         limit: Limit,
         /// The configured maximum, in bytes.
         max: usize,
-        /// How many bytes the line or event had reached when the parser gave up.
+        /// For [`Limit::DataLength`], the event's data size (as [`Limits::max_data_len`]
+        /// measures it) after the `data` line that crossed the limit. For
+        /// [`Limit::LineLength`], always `max + 1`: the parser stops as soon as a line is known
+        /// to be longer than the limit and never reads the rest of it, so its full length is
+        /// unknown (and how much of it was buffered at that moment depends on the chunking).
         actual: usize,
     },
     /// API misuse: [`Parser::feed`] was called after [`Parser::finish`].
@@ -91,16 +117,22 @@ pub enum ParseError {
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ParseError::LimitExceeded { limit, max, actual } => {
-                let what = match limit {
-                    Limit::LineLength => "line length",
-                    Limit::DataLength => "event data size",
-                };
-                write!(
-                    f,
-                    "{what} limit exceeded: {actual} bytes, at most {max} allowed"
-                )
-            }
+            ParseError::LimitExceeded {
+                limit: Limit::LineLength,
+                max,
+                ..
+            } => write!(
+                f,
+                "line length limit exceeded: a line of more than {max} bytes"
+            ),
+            ParseError::LimitExceeded {
+                limit: Limit::DataLength,
+                max,
+                actual,
+            } => write!(
+                f,
+                "event data size limit exceeded: {actual} bytes, at most {max} allowed"
+            ),
             ParseError::FedAfterFinish => f.write_str("bytes were fed after the end of input"),
         }
     }
@@ -473,9 +505,12 @@ impl Parser {
         self.event_type = String::new();
     }
 
+    /// Fails when a line (complete or not) of `len` input bytes is over the limit. The error
+    /// reports `max + 1`, not `len`: `len` depends on how much of the line had arrived.
     fn check_line_len(&mut self, len: usize) -> Result<(), ParseError> {
-        if len > self.limits.max_line_len {
-            return Err(self.fail(Limit::LineLength, self.limits.max_line_len, len));
+        let max = self.limits.max_line_len;
+        if len > max {
+            return Err(self.fail(Limit::LineLength, max, max.saturating_add(1)));
         }
         Ok(())
     }
@@ -705,12 +740,14 @@ impl Parser {
 
     /// Appends the value `buf[start..end]` and an LF to the data buffer.
     fn push_data(&mut self, start: usize, end: usize) -> Result<(), ParseError> {
+        // The data as it would be dispatched now: what is held (each earlier value and the LF
+        // that separates it from the next) plus this value, without its trailing LF.
         let held = match self.data_at {
             Text::None => 0,
             Text::Span(s, e) => e - s + 1,
             Text::Owned => self.data.len(),
         };
-        let len = held + (end - start) + 1;
+        let len = held + (end - start);
         if len > self.limits.max_data_len {
             return Err(self.fail(Limit::DataLength, self.limits.max_data_len, len));
         }

@@ -4,6 +4,9 @@
 //! stream ended in error); 2 usage or I/O errors (bad flags, an unreadable file, a failed read).
 //! A closed standard output (for example `llm-sse parse big.sse | head`) ends the command
 //! quietly with 0: whoever closed the pipe has everything it wanted.
+//!
+//! Every error message on standard error starts with `llm-sse: error: `, usage errors included
+//! (clap's own messages are prefixed, keeping their context and usage line).
 
 mod input;
 mod output;
@@ -15,6 +18,7 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use llm_sse_core::Provider;
 use llm_sse_core::sse::Limits;
@@ -44,20 +48,55 @@ enum Command {
     Replay(ReplayArgs),
 }
 
+/// The largest `--chunk-size`: the command holds one chunk in memory at a time.
+const MAX_CHUNK_SIZE: u64 = 16 * 1024 * 1024;
+
 /// Options shared by both subcommands.
 #[derive(Debug, Args)]
 struct InputArgs {
-    /// Feed the bytes to the parser in chunks of exactly N bytes (the last may be shorter)
-    /// instead of as they are read (at most 16 MiB).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
+    /// Feed the input to the parser in chunks of exactly N bytes, N from 1 to 16 MiB.
+    ///
+    /// The last chunk may be shorter. Without this option the input is fed as it is read. N is
+    /// at most 16777216 (16 MiB): the command holds one chunk in memory.
+    #[arg(long, value_name = "N", value_parser = parse_chunk_size)]
     chunk_size: Option<u64>,
-    /// Largest event data accepted, in bytes (lines may be up to 1 KiB longer); the default is
-    /// 16 MiB. A larger event is an error rather than unbounded buffering.
-    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Largest event data accepted, in bytes (default 16 MiB).
+    ///
+    /// An event's data as dispatched (its data values joined with LF, in UTF-8) may be at most
+    /// BYTES bytes, and BYTES is at least 1; lines may be up to 1 KiB longer. A larger event or
+    /// line is an error (exit 1), not unbounded buffering.
+    #[arg(long, value_name = "BYTES", value_parser = parse_max_event_size)]
     max_event_size: Option<u64>,
     /// The input file; standard input when absent or `-`.
     #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
+}
+
+/// Parses a `--chunk-size` value, with a message a person can act on.
+fn parse_chunk_size(value: &str) -> Result<u64, String> {
+    match parse_byte_count(value)? {
+        0 => Err("must be at least 1".into()),
+        n if n > MAX_CHUNK_SIZE => Err(format!("must be at most {MAX_CHUNK_SIZE} (16 MiB)")),
+        n => Ok(n),
+    }
+}
+
+/// Parses a `--max-event-size` value, with a message a person can act on.
+fn parse_max_event_size(value: &str) -> Result<u64, String> {
+    match parse_byte_count(value)? {
+        0 => Err("must be at least 1".into()),
+        n => Ok(n),
+    }
+}
+
+/// A number of bytes: decimal digits only.
+fn parse_byte_count(value: &str) -> Result<u64, String> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("expected a number of bytes (decimal digits only)".into());
+    }
+    value
+        .parse()
+        .map_err(|_| format!("must be at most {}", u64::MAX))
 }
 
 impl InputArgs {
@@ -124,8 +163,42 @@ impl From<output::WriteError> for Failure {
     }
 }
 
+/// The whole command: parses the arguments, runs the subcommand and returns the exit code.
+pub(crate) fn main() -> ExitCode {
+    match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(err) => usage_error(&err),
+    }
+}
+
+/// Prints what clap stopped with. `--help` and `--version` go to standard output with exit
+/// code 0; usage errors go to standard error as `llm-sse: error: ...` with exit code 2.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            // A closed standard output is not worth reporting here.
+            let _ = err.print();
+            ExitCode::SUCCESS
+        }
+        // No subcommand at all: clap renders the help; say why it is shown.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!(
+                "llm-sse: error: a subcommand is required\n\n{}",
+                err.render()
+            );
+            ExitCode::from(2)
+        }
+        _ => {
+            let text = err.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            eprint!("llm-sse: error: {text}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// Runs the command and maps its outcome to the exit code.
-pub(crate) fn run(cli: Cli) -> ExitCode {
+fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Parse(args) => parse::run(&args),
         Command::Replay(args) => replay::run(&args),
