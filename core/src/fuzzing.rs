@@ -77,10 +77,8 @@ impl<'a> Split<'a> {
 enum Output {
     Event(OwnedEvent),
     Retry(u64),
-    /// A limit error; `actual` is left out because it depends on how much was buffered when
-    /// the parser noticed.
-    Limit(Limit, usize),
-    Other(ParseError),
+    /// A limit error, figures included: they do not depend on the split.
+    Error(ParseError),
 }
 
 /// What one parser run produced.
@@ -108,10 +106,7 @@ fn run_parser(chunks: &[&[u8]], limits: Limits) -> ParserRun {
                 Ok(None) => break,
                 Err(err) => {
                     check_limit_error(&err, limits, chunks);
-                    outputs.push(match err {
-                        ParseError::LimitExceeded { limit, max, .. } => Output::Limit(limit, max),
-                        other => Output::Other(other),
-                    });
+                    outputs.push(Output::Error(err));
                     break 'feed;
                 }
             }
@@ -130,12 +125,10 @@ fn run_parser(chunks: &[&[u8]], limits: Limits) -> ParserRun {
     }
 }
 
-/// A dispatched event never exceeds the limits.
+/// A dispatched event never exceeds the limits: the data limit counts the data as dispatched.
 fn check_event_size(event: &OwnedEvent, limits: Limits) {
-    // The data buffer holds the data plus the LF that dispatch removes.
-    // The limit counts input bytes; decoding turns each invalid byte into U+FFFD (3 bytes).
     assert!(
-        event.data.len() < limits.max_data_len.saturating_mul(3),
+        event.data.len() <= limits.max_data_len,
         "event data over the limit"
     );
     assert!(event.event.len() <= limits.max_line_len.saturating_mul(3));
@@ -151,7 +144,11 @@ fn check_limit_error(err: &ParseError, limits: Limits, chunks: &[&[u8]]) {
             actual,
         } => {
             assert_eq!(max, limits.max_line_len);
-            assert!(actual > max);
+            assert_eq!(
+                actual,
+                max + 1,
+                "the line error names the first byte over the limit"
+            );
             let stream: Vec<u8> = chunks.concat();
             // The parser may count a line's bytes before or after UTF-8 decoding, which turns
             // each invalid byte into U+FFFD (3 bytes).
@@ -168,7 +165,6 @@ fn check_limit_error(err: &ParseError, limits: Limits, chunks: &[&[u8]]) {
             assert_eq!(max, limits.max_data_len);
             assert!(actual > max);
         }
-        ref other => panic!("unexpected parser error {other:?}"),
     }
 }
 
@@ -198,7 +194,7 @@ pub fn sse_parser(data: &[u8]) {
         let errored = whole
             .outputs
             .last()
-            .is_some_and(|o| matches!(o, Output::Limit(..) | Output::Other(_)));
+            .is_some_and(|o| matches!(o, Output::Error(_)));
         // Three bytes of slack: a leading BOM is stripped from the first line.
         if longest_line(stream) > limits.max_line_len + 3 {
             assert!(

@@ -110,8 +110,6 @@ pub enum ParseError {
         /// unknown (and how much of it was buffered at that moment depends on the chunking).
         actual: usize,
     },
-    /// API misuse: [`Parser::feed`] was called after [`Parser::finish`].
-    FedAfterFinish,
 }
 
 impl fmt::Display for ParseError {
@@ -133,7 +131,6 @@ impl fmt::Display for ParseError {
                 f,
                 "event data size limit exceeded: {actual} bytes, at most {max} allowed"
             ),
-            ParseError::FedAfterFinish => f.write_str("bytes were fed after the end of input"),
         }
     }
 }
@@ -291,12 +288,12 @@ impl Parser {
 
     /// Buffers `bytes`. Parsing happens in [`next_event`](Parser::next_event).
     ///
-    /// Feeding after [`finish`](Parser::finish) is a usage error that `next_event` reports.
+    /// Feeding after [`finish`](Parser::finish) is a bug in the caller, not something the peer
+    /// can cause, so it is not a [`ParseError`]: the bytes are ignored (debug builds panic, to
+    /// find the bug). [`is_finished`](Parser::is_finished) tells whether the input has ended.
     pub fn feed(&mut self, bytes: &[u8]) {
         if self.finished {
-            if !bytes.is_empty() && self.error.is_none() {
-                self.error = Some(ParseError::FedAfterFinish);
-            }
+            debug_assert!(bytes.is_empty(), "Parser::feed called after Parser::finish");
             return;
         }
         if self.error.is_some() || bytes.is_empty() {
@@ -355,8 +352,8 @@ impl Parser {
     ///
     /// # Errors
     ///
-    /// [`ParseError::LimitExceeded`] when a line or an event's data exceeds the [`Limits`], and
-    /// [`ParseError::FedAfterFinish`] after misuse. Errors are sticky.
+    /// [`ParseError::LimitExceeded`] when a line or an event's data exceeds the [`Limits`] (the
+    /// peer's fault; local misuse is never a `ParseError`). Errors are sticky.
     pub fn next_event(&mut self) -> Result<Option<Parsed<'_>>, ParseError> {
         if let Some(err) = &self.error {
             return Err(err.clone());
