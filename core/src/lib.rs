@@ -65,6 +65,7 @@
 extern crate alloc;
 
 mod accumulate;
+mod api_error;
 mod chunk;
 pub mod decode;
 pub mod frame;
@@ -78,6 +79,7 @@ pub use accumulate::{
     AccumulateError, Accumulator, ContentBlock, Message, PartialBlock, PartialMessage,
     PartialToolCall, ToolCall, ToolCallProblem,
 };
+pub use api_error::ApiError;
 pub use chunk::{
     Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallPiece,
     UnknownProvider, Usage,
