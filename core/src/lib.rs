@@ -83,6 +83,7 @@
 extern crate alloc;
 
 mod accumulate;
+mod api_error;
 mod chunk;
 mod decode;
 pub mod frame;
@@ -96,6 +97,7 @@ pub use accumulate::{
     AccumulateError, Accumulator, ContentBlock, Message, PartialBlock, PartialMessage,
     PartialToolCall, ToolCall, ToolCallProblem,
 };
+pub use api_error::ApiError;
 pub use chunk::{
     Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallArguments,
     ToolCallStart, UnknownProvider, Usage,

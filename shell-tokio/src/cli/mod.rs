@@ -9,6 +9,7 @@
 //! (clap's own messages are prefixed, keeping their context and usage line).
 
 mod input;
+mod mock;
 mod output;
 mod parse;
 mod replay;
@@ -46,6 +47,11 @@ enum Command {
     /// text. Exits 0 when the stream ended normally, 1 when it ended in error (the error terminal
     /// frame is still printed), 2 on usage or I/O errors.
     Replay(ReplayArgs),
+    /// Serve a recorded provider response body as a mock provider, with pacing and faults.
+    ///
+    /// Prints the address it listens on as the first line of standard output, logs each
+    /// request on standard error, and serves until interrupted. Exits 2 on usage or I/O errors.
+    Mock(mock::MockArgs),
 }
 
 /// The largest `--chunk-size`: the command holds one chunk in memory at a time.
@@ -202,6 +208,7 @@ fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Parse(args) => parse::run(&args),
         Command::Replay(args) => replay::run(&args),
+        Command::Mock(args) => mock::run(&args),
     };
     match result {
         Ok(code) => code,

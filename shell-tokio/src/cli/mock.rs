@@ -1,0 +1,164 @@
+//! `llm-sse mock`: serve a recorded provider stream as a mock provider, with pacing and faults.
+//!
+//! The first line of standard output is the address the server listens on; each request it
+//! answers is logged on standard error. It serves until interrupted (SIGINT or SIGTERM).
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use llm_sse_core::Provider;
+use llm_sse_tokio::mock::{MockProvider, MockServer};
+
+use super::{Failure, parse_provider};
+
+#[derive(Debug, Args)]
+pub(super) struct MockArgs {
+    /// The provider to mock: its endpoint, credentials and error bodies.
+    #[arg(long, value_name = "PROVIDER", value_parser = parse_provider)]
+    provider: Provider,
+    /// The recorded response body to serve, as the provider streams it.
+    #[arg(long, value_name = "REC.sse")]
+    file: PathBuf,
+    /// The address to listen on (port 0: any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// Pause between two writes of the body, in milliseconds.
+    #[arg(long, value_name = "D", default_value_t = 0)]
+    delay_ms: u64,
+    /// Write the body in pieces of N bytes instead of one event per write.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
+    chunk_size: Option<u64>,
+    /// Answer the first K requests with --status and the provider's error body.
+    #[arg(long, value_name = "K", requires = "status")]
+    fail_first: Option<u64>,
+    /// The status of the failed answers.
+    #[arg(long, value_name = "S", requires = "fail_first",
+          value_parser = clap::value_parser!(u16).range(400..=599))]
+    status: Option<u16>,
+    /// Send `retry-after: SECS` with the failed answers.
+    #[arg(long, value_name = "SECS", requires = "fail_first")]
+    retry_after: Option<u64>,
+    /// After BYTES body bytes, drop the connection (the body never ends cleanly).
+    #[arg(long, value_name = "BYTES", conflicts_with = "stall_after")]
+    cut_after: Option<u64>,
+    /// After BYTES body bytes, send nothing more but keep the connection open.
+    #[arg(long, value_name = "BYTES")]
+    stall_after: Option<u64>,
+    /// Require this API key in the provider's credentials header; others get 401.
+    #[arg(long, value_name = "KEY")]
+    require_api_key: Option<String>,
+}
+
+fn size(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+impl MockArgs {
+    fn mock(&self, recording: Vec<u8>) -> MockProvider {
+        let mut mock = MockProvider::new(self.provider, recording)
+            .addr(self.addr)
+            .delay(Duration::from_millis(self.delay_ms));
+        if let Some(n) = self.chunk_size {
+            mock = mock.chunk_size(size(n));
+        }
+        if let (Some(k), Some(status)) = (self.fail_first, self.status) {
+            mock = mock.fail_first(size(k), status);
+        }
+        if let Some(secs) = self.retry_after {
+            mock = mock.retry_after(secs);
+        }
+        if let Some(n) = self.cut_after {
+            mock = mock.cut_after(size(n));
+        }
+        if let Some(n) = self.stall_after {
+            mock = mock.stall_after(size(n));
+        }
+        if let Some(key) = &self.require_api_key {
+            mock = mock.require_api_key(key.clone());
+        }
+        mock
+    }
+}
+
+pub(super) fn run(args: &MockArgs) -> Result<ExitCode, Failure> {
+    let recording = std::fs::read(&args.file).map_err(|e| Failure::Open(args.file.clone(), e))?;
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("llm-sse: error: cannot start the runtime: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    runtime.block_on(serve(args.mock(recording)))
+}
+
+async fn serve(mock: MockProvider) -> Result<ExitCode, Failure> {
+    let server = match mock.start().await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("llm-sse: error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    {
+        let mut out = io::stdout().lock();
+        writeln!(out, "{}", server.addr())
+            .and_then(|()| out.flush())
+            .map_err(Failure::Write)?;
+    }
+    tokio::select! {
+        () = interrupted() => {}
+        () = log_requests(&server) => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes one line per answered request to standard error, forever.
+async fn log_requests(server: &MockServer) {
+    let mut seen = 0;
+    loop {
+        let requests = server.wait_for_requests(seen + 1).await;
+        let first_new = seen;
+        for request in requests.iter().filter(|r| r.index >= first_new) {
+            eprintln!(
+                "llm-sse: {} {} -> {}",
+                request.method,
+                request.uri,
+                request.status.as_u16()
+            );
+            seen = request.index + 1;
+        }
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn interrupted() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

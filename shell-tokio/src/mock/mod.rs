@@ -1,0 +1,509 @@
+//! A fault-injecting mock LLM provider: serves a recorded response body (a `.sse` file) at a
+//! provider's streaming endpoint, paced like a live model, with the failures real providers
+//! produce, and records every request and connection so tests can check what a client sent
+//! and when it went away.
+//!
+//! ```
+//! use std::time::Duration;
+//! use llm_sse_tokio::core::Provider;
+//! use llm_sse_tokio::mock::MockProvider;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let recording = "event: ping\ndata: {\"type\":\"ping\"}\n\n";
+//! let server = MockProvider::new(Provider::Anthropic, recording)
+//!     .delay(Duration::from_millis(10))
+//!     .fail_first(1, 529)
+//!     .retry_after(1)
+//!     .start()
+//!     .await?;
+//! assert_eq!(server.base_url(), format!("http://{}", server.addr()));
+//!
+//! // Any HTTP client will do; a hand-written HTTP/1.1 request keeps the example short.
+//! let request = "POST /v1/messages HTTP/1.1\r\nhost: mock\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+//! let fetch = || async {
+//!     let mut tcp = tokio::net::TcpStream::connect(server.addr()).await?;
+//!     tcp.write_all(request.as_bytes()).await?;
+//!     let mut response = String::new();
+//!     tcp.read_to_string(&mut response).await?;
+//!     std::io::Result::Ok(response)
+//! };
+//! let first = fetch().await?;
+//! assert!(first.starts_with("HTTP/1.1 529"));
+//! assert!(first.contains("retry-after: 1"));
+//! assert!(first.ends_with(r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#));
+//!
+//! let second = fetch().await?;
+//! assert!(second.starts_with("HTTP/1.1 200"));
+//! assert!(second.contains("content-type: text/event-stream"));
+//! assert!(second.contains(recording));
+//!
+//! let requests = server.requests();
+//! assert_eq!(requests.len(), 2);
+//! assert_eq!((requests[1].uri.as_str(), &requests[1].body[..]), ("/v1/messages", &b"{}"[..]));
+//! assert_eq!(server.attempts(), 2);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What it serves
+//!
+//! | provider | endpoint | credentials ([`MockProvider::require_api_key`]) | [`MockServer::base_url`] |
+//! |---|---|---|---|
+//! | Anthropic | `POST /v1/messages` | `x-api-key: KEY` | `http://ADDR` |
+//! | OpenAI | `POST /v1/chat/completions` | `Authorization: Bearer KEY` | `http://ADDR/v1` |
+//! | Gemini | `POST /v1beta/models/{model}:streamGenerateContent?alt=sse` (any model) | `x-goog-api-key: KEY` or `?key=KEY` | `http://ADDR` |
+//!
+//! A request is checked in this order, and the first failure answers it, always with the
+//! provider's own error body ([`ApiError`](crate::core::ApiError)) and `content-type:
+//! application/json`:
+//!
+//! 1. a request body over 16 MiB: 413;
+//! 2. another path: 404; another method on the endpoint: 405 (with `allow: POST`);
+//! 3. missing or wrong credentials, when required: 401;
+//! 4. the first `k` requests that got this far ([`MockProvider::fail_first`]): the configured
+//!    status, with `retry-after` when configured; these count as [attempts](MockServer::attempts);
+//! 5. Gemini without `alt=sse` in the query: 400 (the mock serves only the SSE form);
+//!
+//! and otherwise `200` with `content-type: text/event-stream`, `cache-control: no-cache` and
+//! the recording as the body (chunked on HTTP/1.1), paced by [`Pacing`] and ended by the
+//! configured fault, if any.
+//!
+//! # Faults
+//!
+//! - [`cut_after(n)`](MockProvider::cut_after): after `n` body bytes (or the whole recording
+//!   when it is shorter) the connection is dropped once those bytes are flushed. On HTTP/1.1
+//!   the final zero-length chunk is never sent, so a client sees an incomplete body, not a
+//!   clean end. (On HTTP/2 the whole connection is dropped too; the client sees a stream
+//!   error.)
+//! - [`stall_after(n)`](MockProvider::stall_after): after `n` body bytes nothing more is sent,
+//!   and the connection stays open until the client closes it (so its idle timeout fires).
+//!
+//! # Noticing that the client went away
+//!
+//! The mock notices within milliseconds when a client closes its connection in the middle of
+//! a response, even while the body is idle (between paced pieces, or stalled), and records the
+//! time ([`ConnectionInfo::closed_at`], [`RecordedRequest::response_closed_at`]). hyper does
+//! this itself: on HTTP/1.1, once the request body has been read to its end, the server's
+//! connection keeps reading the socket while the response body is pending, and an EOF there
+//! ends the connection with an error, which drops the response body. On HTTP/2 the stream
+//! task watches for `RST_STREAM` while it waits for the body. The mock reads every request
+//! body to its end for that reason.
+//!
+//! # Pacing elsewhere
+//!
+//! [`PacedBody`] and [`Pacing`] do not depend on the mock: a gateway can serve a recording
+//! paced like a real model with them.
+
+mod body;
+mod pacing;
+mod routes;
+mod server;
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Version};
+use llm_sse_core::Provider;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+pub use pacing::{PacedBody, Pacing, Pieces, Split};
+
+use body::Fault;
+use server::{Config, Log, Shared};
+
+/// The configuration of a mock provider: what it serves and how it misbehaves.
+/// [`MockProvider::start`] starts a [`MockServer`] with it.
+///
+/// By default it listens on `127.0.0.1` on a port the system picks, serves the recording one
+/// event per write with no pause, fails nothing and requires no credentials.
+#[derive(Debug, Clone)]
+pub struct MockProvider {
+    provider: Provider,
+    recording: Bytes,
+    addr: SocketAddr,
+    delay: Duration,
+    chunk_size: Option<usize>,
+    fail_first: usize,
+    fail_status: u16,
+    retry_after: Option<u64>,
+    error_message: Option<String>,
+    fault: Option<Fault>,
+    api_key: Option<String>,
+}
+
+impl MockProvider {
+    /// A mock of `provider` serving `recording`: a raw response body as the provider streams it,
+    /// such as `tests/fixtures/anthropic/text.sse`.
+    pub fn new(provider: Provider, recording: impl Into<Bytes>) -> Self {
+        MockProvider {
+            provider,
+            recording: recording.into(),
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            delay: Duration::ZERO,
+            chunk_size: None,
+            fail_first: 0,
+            fail_status: 500,
+            retry_after: None,
+            error_message: None,
+            fault: None,
+            api_key: None,
+        }
+    }
+
+    /// Listen on `addr` instead of `127.0.0.1:0` (port 0: the system picks a free port).
+    #[must_use]
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Pause `delay` between two writes of the body (none before the first).
+    #[must_use]
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// Write the body in pieces of `n` bytes instead of one event per write. `n` must not be 0.
+    #[must_use]
+    pub fn chunk_size(mut self, n: usize) -> Self {
+        self.chunk_size = Some(n);
+        self
+    }
+
+    /// Answer the first `k` requests that reach the endpoint with valid credentials with
+    /// `status` (400 to 599) and the provider's error body for it; later ones succeed.
+    #[must_use]
+    pub fn fail_first(mut self, k: usize, status: u16) -> Self {
+        self.fail_first = k;
+        self.fail_status = status;
+        self
+    }
+
+    /// Send `retry-after: SECS` with the [`fail_first`](Self::fail_first) answers.
+    #[must_use]
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// The message in the [`fail_first`](Self::fail_first) error bodies, instead of one like
+    /// the provider's own for that status.
+    #[must_use]
+    pub fn error_message(mut self, message: impl Into<String>) -> Self {
+        self.error_message = Some(message.into());
+        self
+    }
+
+    /// After `n` body bytes, drop the connection (see [Faults](self#faults)). Replaces a
+    /// [`stall_after`](Self::stall_after).
+    #[must_use]
+    pub fn cut_after(mut self, n: usize) -> Self {
+        self.fault = Some(Fault::Cut(n));
+        self
+    }
+
+    /// After `n` body bytes, send nothing more but keep the connection open (see
+    /// [Faults](self#faults)). Replaces a [`cut_after`](Self::cut_after).
+    #[must_use]
+    pub fn stall_after(mut self, n: usize) -> Self {
+        self.fault = Some(Fault::Stall(n));
+        self
+    }
+
+    /// Require the provider's credentials to carry `key` (see [What it serves](self#what-it-serves));
+    /// requests without it get 401 in the provider's error shape.
+    #[must_use]
+    pub fn require_api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Binds the address and starts serving on the current Tokio runtime (which needs its I/O
+    /// and time drivers enabled). The server runs until the returned [`MockServer`] is dropped.
+    pub async fn start(self) -> Result<MockServer, MockError> {
+        let config = self.config()?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| MockError::NoRuntime)?;
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .map_err(|source| MockError::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| MockError::Bind {
+            addr: self.addr,
+            source,
+        })?;
+        let shared = Arc::new(Shared {
+            config,
+            log: watch::Sender::new(Log::default()),
+        });
+        let (shutdown, shutdown_rx) = watch::channel(());
+        runtime.spawn(server::accept_loop(
+            listener,
+            Arc::clone(&shared),
+            shutdown_rx,
+        ));
+        Ok(MockServer {
+            provider: self.provider,
+            addr,
+            shared,
+            _shutdown: shutdown,
+        })
+    }
+
+    fn config(&self) -> Result<Config, MockError> {
+        if !matches!(
+            self.provider,
+            Provider::Anthropic | Provider::OpenAi | Provider::Gemini
+        ) {
+            return Err(MockError::UnsupportedProvider(self.provider));
+        }
+        let fail_status = StatusCode::from_u16(self.fail_status)
+            .ok()
+            .filter(|s| s.is_client_error() || s.is_server_error())
+            .ok_or(MockError::InvalidStatus(self.fail_status))?;
+        let split = match self.chunk_size {
+            None => Split::Events,
+            Some(n) => Split::Bytes(NonZeroUsize::new(n).ok_or(MockError::ZeroChunkSize)?),
+        };
+        Ok(Config {
+            provider: self.provider,
+            recording: self.recording.clone(),
+            pacing: Pacing {
+                split,
+                delay: self.delay,
+            },
+            fail_first: self.fail_first,
+            fail_status,
+            retry_after: self.retry_after.map(HeaderValue::from),
+            error_message: self.error_message.clone(),
+            fault: self.fault,
+            api_key: self.api_key.clone(),
+        })
+    }
+}
+
+/// Why a mock provider could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MockError {
+    /// Listening on the address failed.
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: io::Error,
+    },
+    /// [`MockProvider::fail_first`] was given a status that is not an error status (400-599).
+    InvalidStatus(u16),
+    /// [`MockProvider::chunk_size`] was given 0.
+    ZeroChunkSize,
+    /// The mock does not know this provider's endpoint.
+    UnsupportedProvider(Provider),
+    /// [`MockProvider::start`] was called outside a Tokio runtime.
+    NoRuntime,
+}
+
+impl fmt::Display for MockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MockError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            MockError::InvalidStatus(status) => {
+                write!(f, "{status} is not an error status (400 to 599)")
+            }
+            MockError::ZeroChunkSize => f.write_str("the chunk size must be at least 1 byte"),
+            MockError::UnsupportedProvider(p) => write!(f, "no mock for provider {p}"),
+            MockError::NoRuntime => f.write_str("the mock provider needs a Tokio runtime"),
+        }
+    }
+}
+
+impl std::error::Error for MockError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MockError::Bind { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// A running mock provider. Dropping it stops the server: it stops accepting and closes every
+/// open connection.
+#[derive(Debug)]
+pub struct MockServer {
+    provider: Provider,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    /// Dropping it tells every task of the server to stop.
+    _shutdown: watch::Sender<()>,
+}
+
+/// Identifies one TCP connection the mock accepted: the first is 0, then 1, 2, ...
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnectionId(pub u64);
+
+impl fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// One connection the mock accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectionInfo {
+    /// Its id.
+    pub id: ConnectionId,
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// When it was accepted.
+    pub opened_at: Instant,
+    /// When the mock noticed it closed (the client closed it, a cut dropped it, or the server
+    /// stopped); `None` while open.
+    pub closed_at: Option<Instant>,
+}
+
+/// One request the mock received, exactly as received, and what it answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// Its position among all requests the server received, from 0.
+    pub index: usize,
+    /// The connection it came on.
+    pub connection: ConnectionId,
+    /// The HTTP version.
+    pub version: Version,
+    /// The method.
+    pub method: Method,
+    /// The path and query, as sent: `/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`.
+    pub uri: String,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+    /// When its head arrived.
+    pub received_at: Instant,
+    /// Its attempt number (from 1) when it reached the endpoint with valid credentials, the
+    /// count [`MockProvider::fail_first`] applies to; `None` when it was refused before.
+    pub attempt: Option<usize>,
+    /// The status the mock answered.
+    pub status: StatusCode,
+    /// When the response body was dropped: after its last byte was handed to the connection,
+    /// or when the client went away in the middle of it. `None` while it is being sent.
+    pub response_closed_at: Option<Instant>,
+}
+
+impl RecordedRequest {
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.uri.split_once('?').map_or(&self.uri, |(path, _)| path)
+    }
+
+    /// The query, without the `?`; `None` when there is none.
+    pub fn query(&self) -> Option<&str> {
+        self.uri.split_once('?').map(|(_, query)| query)
+    }
+
+    /// The value of the header `name`, when there is one and it is UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)?.to_str().ok()
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::from_slice(&self.body)
+    }
+}
+
+impl MockServer {
+    /// The provider it mocks.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// The address it listens on, such as `127.0.0.1:41234`.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL a client of the provider should use: `http://ADDR` for Anthropic and
+    /// Gemini, `http://ADDR/v1` for OpenAI (whose base URL includes `/v1`, like
+    /// `OPENAI_BASE_URL`).
+    pub fn base_url(&self) -> String {
+        match self.provider {
+            Provider::OpenAi => format!("http://{}/v1", self.addr),
+            _ => format!("http://{}", self.addr),
+        }
+    }
+
+    /// Every request received so far, oldest first (at most the 1024 most recent).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.log.borrow().requests.iter().cloned().collect()
+    }
+
+    /// Every connection accepted so far, oldest first (at most the 1024 most recent).
+    pub fn connections(&self) -> Vec<ConnectionInfo> {
+        self.shared
+            .log
+            .borrow()
+            .connections
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// How many requests reached the endpoint with valid credentials (including those
+    /// answered by [`MockProvider::fail_first`]).
+    pub fn attempts(&self) -> usize {
+        self.shared.log.borrow().attempts
+    }
+
+    /// Waits until at least `n` requests were received, then returns [`requests`](Self::requests).
+    pub async fn wait_for_requests(&self, n: usize) -> Vec<RecordedRequest> {
+        let mut log = self.shared.log.subscribe();
+        // The sender lives in `self.shared`, so waiting cannot fail while `self` exists.
+        let _ = log.wait_for(|log| log.request_count >= n).await;
+        self.requests()
+    }
+
+    /// Waits until connection `id` closes and returns when the mock noticed; `None` when it is
+    /// no longer logged.
+    pub async fn wait_for_connection_close(&self, id: ConnectionId) -> Option<Instant> {
+        let mut log = self.shared.log.subscribe();
+        let log = log
+            .wait_for(|log| {
+                log.connection_evicted(id)
+                    || log.connection(id).is_some_and(|c| c.closed_at.is_some())
+            })
+            .await
+            .ok()?;
+        log.connection(id)?.closed_at
+    }
+
+    /// Waits until the response to request `index` is dropped (see
+    /// [`RecordedRequest::response_closed_at`]) and returns when; `None` when it is no longer
+    /// logged.
+    pub async fn wait_for_response_close(&self, index: usize) -> Option<Instant> {
+        let mut log = self.shared.log.subscribe();
+        let log = log
+            .wait_for(|log| {
+                log.request_evicted(index)
+                    || log
+                        .request(index)
+                        .is_some_and(|r| r.response_closed_at.is_some())
+            })
+            .await
+            .ok()?;
+        log.request(index)?.response_closed_at
+    }
+}
