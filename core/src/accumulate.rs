@@ -27,8 +27,8 @@
 //!
 //! # Outcomes of [`Accumulator::finish`]
 //!
-//! - `Ok(Message)`: the stream ended normally and every tool call is complete (id, name, and
-//!   arguments that parse as JSON; empty arguments mean `{}`, as in Anthropic's SDK, where a
+//! - `Ok(Message)`: the stream ended normally and every tool call is complete (a name, the id
+//!   when the provider gave one, and arguments that parse as JSON; empty arguments mean `{}`, as in Anthropic's SDK, where a
 //!   `tool_use` block that streamed no JSON keeps its empty input).
 //! - `Err(AccumulateError::Stream)`: the stream ended with an error terminal chunk.
 //! - `Err(AccumulateError::Unfinished)`: no terminal chunk was pushed.
@@ -103,8 +103,9 @@ pub enum ContentBlock {
 pub struct ToolCall {
     /// The stream's tool-call index (0, 1, ... in order of first appearance).
     pub index: u32,
-    /// The provider's call id (may be empty where a provider gives calls no id).
-    pub id: String,
+    /// The provider's call id; `None` where the provider gives calls none (Gemini calls without
+    /// an id, OpenAI's legacy `function_call`).
+    pub id: Option<String>,
     /// The tool's name.
     pub name: String,
     /// The arguments parsed as JSON (`{}` when no argument text was streamed). Any JSON value is
@@ -175,7 +176,8 @@ pub struct PartialToolCall {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ToolCallProblem {
-    /// No piece of the call carried an id.
+    /// No piece of the call carried an id. No longer produced: calls without an id (Gemini,
+    /// OpenAI's legacy `function_call`) are complete, with `id: None`.
     MissingId,
     /// No piece of the call carried a name.
     MissingName,
@@ -510,15 +512,15 @@ impl Accumulator {
     /// Ends accumulation: the final message, or why there is none (with the partial message).
     ///
     /// - `Ok(Message)`: the terminal chunk was pushed, it reports no error, and every tool call
-    ///   is complete: it has an id and a name, and its arguments parse as JSON (empty arguments
+    ///   is complete: it has a name (and its id, when the provider gave one), and its arguments parse as JSON (empty arguments
     ///   mean `{}`, as in Anthropic's SDK, where a `tool_use` block that streamed no JSON keeps
     ///   its empty input).
     /// - [`AccumulateError::Stream`]: the terminal chunk reports an error (its finish reason is
     ///   [`FinishReason::Error`] or it carries an error; a terminal chunk with the former but not
     ///   the latter, which no decoder produces, gets an `invalid_event` error).
     /// - [`AccumulateError::Unfinished`]: no terminal chunk was pushed.
-    /// - [`AccumulateError::InvalidToolCall`]: the first tool call, in content order, without id
-    ///   or name or whose arguments do not parse (for example cut off by the output token limit:
+    /// - [`AccumulateError::InvalidToolCall`]: the first tool call, in content order, without a
+    ///   name or whose arguments do not parse (for example cut off by the output token limit:
     ///   the partial message then has finish reason [`FinishReason::Length`]).
     ///
     /// Every error carries the [`PartialMessage`], in which no tool call is parsed.
@@ -582,8 +584,8 @@ impl Accumulator {
                 PartialBlock::RedactedThinking { data } => ContentBlock::RedactedThinking { data },
                 PartialBlock::ToolCall(call) => ContentBlock::ToolCall(ToolCall {
                     index: call.index,
-                    // Checked above: both are present and the arguments parsed.
-                    id: call.id.unwrap_or_default(),
+                    id: call.id,
+                    // Checked above: the name is present and the arguments parsed.
                     name: call.name.unwrap_or_default(),
                     arguments: parsed.next().unwrap_or_default(),
                     raw_arguments: call.raw_arguments,
@@ -604,9 +606,6 @@ impl Accumulator {
 
 /// Checks a call of a normally ended stream and parses its arguments.
 fn complete_arguments(call: &PartialToolCall) -> Result<Value, ToolCallProblem> {
-    if call.id.is_none() {
-        return Err(ToolCallProblem::MissingId);
-    }
     if call.name.is_none() {
         return Err(ToolCallProblem::MissingName);
     }
@@ -688,7 +687,7 @@ impl Message {
                 }
                 ContentBlock::ToolCall(call) => {
                     obj.insert("type".into(), "tool_use".into());
-                    obj.insert("id".into(), call.id.as_str().into());
+                    obj.insert("id".into(), call.id.as_deref().unwrap_or_default().into());
                     obj.insert("name".into(), call.name.as_str().into());
                     obj.insert("input".into(), call.arguments.clone());
                 }
@@ -733,7 +732,7 @@ impl Message {
                 };
                 function.insert("arguments".into(), arguments.into());
                 let mut obj = Map::new();
-                obj.insert("id".into(), call.id.as_str().into());
+                obj.insert("id".into(), call.id.as_deref().unwrap_or_default().into());
                 obj.insert("type".into(), "function".into());
                 obj.insert("function".into(), Value::Object(function));
                 Value::Object(obj)

@@ -182,7 +182,7 @@ fn any_other_content_chunk_starts_a_new_text_block() {
             text("b1"),
             ContentBlock::ToolCall(ToolCall {
                 index: 0,
-                id: "call_1".into(),
+                id: Some("call_1".into()),
                 name: "f".into(),
                 arguments: json!({}),
                 raw_arguments: "{}".into(),
@@ -363,14 +363,14 @@ fn parallel_tool_calls_with_interleaved_fragments_group_by_index() {
             text("Checking both."),
             ContentBlock::ToolCall(ToolCall {
                 index: 0,
-                id: "call_a".into(),
+                id: Some("call_a".into()),
                 name: "get_weather".into(),
                 arguments: json!({"city": "Paris", "unit": "c"}),
                 raw_arguments: "{\"city\":\"Paris\",\"unit\":\"c\"}".into(),
             }),
             ContentBlock::ToolCall(ToolCall {
                 index: 1,
-                id: "call_b".into(),
+                id: Some("call_b".into()),
                 name: "get_time".into(),
                 arguments: json!({"tz": "Europe/Paris"}),
                 raw_arguments: "{\"tz\":\"Europe/Paris\"}".into(),
@@ -417,7 +417,7 @@ fn tool_calls_are_placed_in_the_order_of_their_first_piece() {
     .unwrap();
     let ids: Vec<(u32, &str)> = message
         .tool_calls()
-        .map(|c| (c.index, c.id.as_str()))
+        .map(|c| (c.index, c.id.as_deref().unwrap_or_default()))
         .collect();
     assert_eq!(ids, [(1, "second"), (0, "first")]);
     assert_eq!(message.content[1], text("between"));
@@ -441,11 +441,11 @@ fn the_first_id_and_name_win_and_missing_ones_are_filled_later() {
     ])
     .unwrap();
     let calls: Vec<&ToolCall> = message.tool_calls().collect();
-    assert_eq!(calls[0].id, "call_1");
+    assert_eq!(calls[0].id.as_deref(), Some("call_1"));
     assert_eq!(calls[0].name, "lookup");
     assert_eq!(calls[0].raw_arguments, "{\"q\":\"x\"}");
     assert_eq!(calls[0].arguments, json!({"q": "x"}));
-    assert_eq!(calls[1].id, "call_2");
+    assert_eq!(calls[1].id.as_deref(), Some("call_2"));
     assert_eq!(calls[1].name, "list");
     assert_eq!(calls[1].arguments, json!([1, 2]));
 }
@@ -590,7 +590,7 @@ fn a_tool_call_cut_off_by_the_token_limit_is_not_presented_complete() {
 }
 
 #[test]
-fn a_tool_call_without_a_name_or_id_is_an_error() {
+fn a_tool_call_without_a_name_is_an_error() {
     let err = fold(&[
         call_args(0, "{}"),
         done(Provider::OpenAi, FinishReason::ToolCalls, None),
@@ -598,10 +598,10 @@ fn a_tool_call_without_a_name_or_id_is_an_error() {
     .unwrap_err();
     assert!(matches!(
         &err,
-        AccumulateError::InvalidToolCall { problem: ToolCallProblem::MissingId, call, .. }
+        AccumulateError::InvalidToolCall { problem: ToolCallProblem::MissingName, call, .. }
             if call.index == 0
     ));
-    assert_eq!(err.to_string(), "tool call 0: no piece carried a call id");
+    assert_eq!(err.to_string(), "tool call 0: no piece carried a tool name");
 
     let err = fold(&[
         StreamChunk::ToolCall(ToolCallPiece {
