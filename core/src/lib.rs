@@ -69,6 +69,8 @@ mod chunk;
 pub mod decode;
 pub mod frame;
 mod normalize;
+pub mod request;
+pub mod retry;
 pub mod sse;
 
 #[doc(hidden)]
