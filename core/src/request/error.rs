@@ -101,6 +101,13 @@ pub enum RequestError {
     },
     /// `tool_choice` is set but `tools` is empty.
     ToolChoiceWithoutTools,
+    /// The conversation has tool calls or results but `tools` is empty, which Anthropic refuses
+    /// ("Requests which include tool_use or tool_result blocks must define tools"). To stop
+    /// further calls, keep the tools and set `tool_choice` to `none`.
+    ToolHistoryWithoutTools {
+        /// The provider.
+        provider: Provider,
+    },
     /// `tool_choice` names a tool that `tools` does not define.
     UnknownToolChoice {
         /// The name given.
@@ -273,6 +280,11 @@ impl fmt::Display for RequestError {
             RequestError::ToolChoiceWithoutTools => {
                 f.write_str("tool_choice: set, but no tools are defined")
             }
+            RequestError::ToolHistoryWithoutTools { provider } => write!(
+                f,
+                "tools: {provider} requires the tools to be defined when messages contain tool \
+                 calls or results (set tool_choice to \"none\" to prevent further calls)"
+            ),
             RequestError::UnknownToolChoice { name } => {
                 write!(f, "tool_choice: names {name:?}, which no tool defines")
             }
@@ -311,12 +323,12 @@ impl fmt::Display for PartProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PartProblem::NotAllowed { role, part_type } => {
-                write!(f, "a {part_type} part is not allowed in a {role} message")
+                write!(f, "{part_type} parts are not allowed in {role} messages")
             }
             PartProblem::NotSupported {
                 provider,
                 part_type,
-            } => write!(f, "{provider} does not accept a {part_type} part here"),
+            } => write!(f, "{provider} does not accept {part_type} parts here"),
             PartProblem::Empty => f.write_str("the part is empty"),
             PartProblem::ImageMediaType => f.write_str("media_type: must be an image/... type"),
             PartProblem::ImageData => f.write_str(

@@ -611,6 +611,18 @@ impl Reasoning {
         }
     }
 
+    /// This setting with `effort` set too.
+    pub const fn with_effort(mut self, effort: ReasoningEffort) -> Self {
+        self.effort = Some(effort);
+        self
+    }
+
+    /// This setting with `budget_tokens` set too.
+    pub const fn with_budget_tokens(mut self, budget_tokens: u32) -> Self {
+        self.budget_tokens = Some(budget_tokens);
+        self
+    }
+
     /// The token budget a provider that takes budgets uses: `budget_tokens`, else the effort's
     /// budget (none 0, minimal 512, low 1024, medium 8192, high 24576: Google's mapping of
     /// OpenAI efforts to Gemini budgets, with 512 for minimal).

@@ -355,6 +355,17 @@ fn check_tools(request: &ChatRequest, provider: Provider) -> Result<(), RequestE
             return Err(RequestError::InvalidTool { tool: i, problem });
         }
     }
+    if provider == Provider::Anthropic && request.tools.is_empty() {
+        let has_tool_parts = request.messages.iter().any(|m| match &m.content {
+            Content::Parts(parts) => parts
+                .iter()
+                .any(|p| matches!(p, Part::ToolCall { .. } | Part::ToolResult { .. })),
+            Content::Text(_) => false,
+        });
+        if has_tool_parts {
+            return Err(RequestError::ToolHistoryWithoutTools { provider });
+        }
+    }
     match &request.tool_choice {
         Some(_) if request.tools.is_empty() => Err(RequestError::ToolChoiceWithoutTools),
         Some(ToolChoice::Tool(name)) if !names.contains(name.as_str()) => {
