@@ -117,9 +117,10 @@
 //! | `thinking` | `thinking`, `signature`?, `provider`? | assistant | `thinking` block, only when signed | left out | a `thought` part with its `thoughtSignature`; a signature-only part puts its signature back on the part before it |
 //! | `redacted_thinking` | `data`, `provider`? | assistant | `redacted_thinking` block | left out | left out |
 //!
-//! **Tool results find their call** by `call_id`, or, when absent, by `name`: the first
-//! unanswered call of that name (Gemini calls may have no id; parallel calls of one tool are
-//! answered in order). Tool results must be in `tool` messages directly after the assistant
+//! **Tool results find their call** by `call_id`, or, when absent, by `name`: the first call of
+//! that name not answered yet, preferring calls without an id (Gemini calls may have none;
+//! parallel calls of one tool are answered in order). Results with a `call_id` are matched
+//! first. Tool results must be in `tool` messages directly after the assistant
 //! message whose calls they answer, and every call must be answered before the next other
 //! message: every provider requires it. A call without an id gets the id `call_{m}_{p}` (`m`,
 //! `p`: the indexes of its message and part) where the provider requires ids (Anthropic,

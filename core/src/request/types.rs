@@ -430,9 +430,9 @@ pub enum Part {
     },
     /// The result of running a tool.
     ToolResult {
-        /// The id of the call it answers. Without one, `name` matches the first unanswered call
-        /// of that name (Gemini-style calls without ids; parallel calls of one tool are
-        /// answered in order).
+        /// The id of the call it answers. Without one, `name` matches the first call of that
+        /// name not answered yet, preferring calls without an id (Gemini-style calls; parallel
+        /// calls of one tool are answered in order).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         call_id: Option<String>,
         /// The tool's name; used to find the call only when `call_id` is absent.

@@ -95,14 +95,15 @@ fn check_messages(request: &ChatRequest, provider: Provider) -> Result<Plan, Req
     }
 
     let mut plan = Plan::default();
-    // The calls of the latest assistant message that no tool result has answered yet.
+    // The calls of the latest assistant message, and the tool results of the tool messages
+    // after it: matched when the next other message (or the end) arrives.
     let mut pending: Vec<(usize, usize)> = Vec::new();
+    let mut results: Vec<(usize, usize)> = Vec::new();
     let mut ids: BTreeSet<&str> = BTreeSet::new();
     for (i, message) in request.messages.iter().enumerate() {
         let role = message.role;
         if role != Role::Tool {
-            unanswered(request, &pending)?;
-            pending.clear();
+            answer(request, &mut plan, &mut pending, &mut results)?;
         }
         let parts = match &message.content {
             Content::Text(text) if text.is_empty() => {
@@ -134,33 +135,70 @@ fn check_messages(request: &ChatRequest, provider: Provider) -> Result<Plan, Req
                     }
                     pending.push((i, j));
                 }
-                Part::ToolResult { call_id, name, .. } => {
-                    let found = match (call_id, name) {
-                        (Some(call_id), _) => pending.iter().position(|&(k, l)| {
-                            call_at(request, k, l).and_then(|(id, _)| id) == Some(call_id.as_str())
-                        }),
-                        (None, Some(name)) => pending.iter().position(|&(k, l)| {
-                            call_at(request, k, l).map(|(_, n)| n) == Some(name.as_str())
-                        }),
-                        (None, None) => {
-                            return Err(invalid(i, j, PartProblem::UnidentifiedToolResult));
-                        }
-                    };
-                    let Some(found) = found else {
-                        let problem = PartProblem::UnknownToolCall {
-                            call_id: call_id.clone(),
-                            name: name.clone(),
-                        };
-                        return Err(invalid(i, j, problem));
-                    };
-                    plan.links.insert((i, j), pending.remove(found));
-                }
+                Part::ToolResult {
+                    call_id: None,
+                    name: None,
+                    ..
+                } => return Err(invalid(i, j, PartProblem::UnidentifiedToolResult)),
+                Part::ToolResult { .. } => results.push((i, j)),
                 _ => {}
             }
         }
     }
-    unanswered(request, &pending)?;
+    answer(request, &mut plan, &mut pending, &mut results)?;
     Ok(plan)
+}
+
+/// Matches `results` (the tool results after an assistant message) to `pending` (its calls):
+/// first those with a `call_id`, by id; then those with only a `name`, each to the first
+/// unmatched call of that name, preferring calls without an id. Every result must find a call
+/// and every call a result.
+fn answer(
+    request: &ChatRequest,
+    plan: &mut Plan,
+    pending: &mut Vec<(usize, usize)>,
+    results: &mut Vec<(usize, usize)>,
+) -> Result<(), RequestError> {
+    let result_at = |i: usize, j: usize| match &request.messages.get(i)?.content {
+        Content::Parts(parts) => match parts.get(j)? {
+            Part::ToolResult { call_id, name, .. } => Some((call_id.as_deref(), name.as_deref())),
+            _ => None,
+        },
+        Content::Text(_) => None,
+    };
+    for by_id in [true, false] {
+        for &(i, j) in results.iter() {
+            let Some((call_id, name)) = result_at(i, j) else {
+                continue;
+            };
+            if call_id.is_some() != by_id {
+                continue;
+            }
+            let call = |k: usize, l: usize| call_at(request, k, l).unwrap_or((None, ""));
+            let found = match (call_id, name) {
+                (Some(call_id), _) => pending
+                    .iter()
+                    .position(|&(k, l)| call(k, l).0 == Some(call_id)),
+                (None, Some(name)) => pending
+                    .iter()
+                    .position(|&(k, l)| call(k, l) == (None, name))
+                    .or_else(|| pending.iter().position(|&(k, l)| call(k, l).1 == name)),
+                (None, None) => None,
+            };
+            let Some(found) = found else {
+                let problem = PartProblem::UnknownToolCall {
+                    call_id: call_id.map(String::from),
+                    name: name.map(String::from),
+                };
+                return Err(invalid(i, j, problem));
+            };
+            plan.links.insert((i, j), pending.remove(found));
+        }
+    }
+    results.clear();
+    unanswered(request, pending)?;
+    pending.clear();
+    Ok(())
 }
 
 /// The error for the first of `pending`, if any.
