@@ -18,6 +18,12 @@
 //! [`Normalizer`] composes the first two, and [`Accumulator`] folds the chunks into the final
 //! message (text, thinking with signatures, parsed tool calls, usage).
 //!
+//! The request side is pure too: [`request::build`] turns a provider-neutral
+//! [`request::ChatRequest`] into the provider's HTTP request (method, path, headers, JSON body),
+//! validating it first, and the final [`Message`] converts into the next request's assistant
+//! message; [`retry::RetryPolicy`] decides whether and when to retry a failed attempt, from the
+//! failure, the response headers, the attempt number and a random number the caller supplies.
+//!
 //! # The run loop
 //!
 //! Every layer has the same shape: inputs are pushed in (`feed`), outputs are pulled

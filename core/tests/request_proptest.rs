@@ -330,13 +330,15 @@ fn valid_request(provider: Provider) -> impl Strategy<Value = ChatRequest> {
                         if r.max_tokens.is_some_and(|m| m <= budget) {
                             r.max_tokens = Some(budget + 1);
                         }
-                        if reasoning.is_on()
-                            && matches!(
+                        if reasoning.is_on() {
+                            if matches!(
                                 r.tool_choice,
                                 Some(ToolChoice::Required | ToolChoice::Tool(_))
-                            )
-                        {
-                            r.tool_choice = Some(ToolChoice::Auto);
+                            ) {
+                                r.tool_choice = Some(ToolChoice::Auto);
+                            }
+                            r.temperature = r.temperature.map(|_| 1.0);
+                            r.top_p = r.top_p.map(|p| p.max(0.95));
                         }
                     }
                 }

@@ -168,6 +168,17 @@ fn parts_must_fit_their_role() {
             "messages[1].content[0]: the part is empty",
         ),
         (
+            ChatMessage::assistant(vec![Part::Thinking {
+                thinking: "t".into(),
+                signature: Some(String::new()),
+                provider: None,
+            }]),
+            0,
+            PartProblem::EmptySignature,
+            "messages[1].content[0]: signature: must not be empty (leave it out when there is \
+             none)",
+        ),
+        (
             ChatMessage::assistant(vec![Part::RedactedThinking {
                 data: String::new(),
                 provider: None,
@@ -615,7 +626,13 @@ fn reasoning_settings() {
         .with_tool_choice(ToolChoice::Required)
         .with_reasoning(Reasoning::effort(ReasoningEffort::Low));
     let (e, m) = err(Provider::Anthropic, &forced);
-    assert_eq!(e, RequestError::ToolChoiceConflictsWithThinking);
+    assert_eq!(
+        e,
+        RequestError::ConflictsWithThinking {
+            field: "tool_choice",
+            allowed: "auto or none"
+        }
+    );
     assert_eq!(
         m,
         "tool_choice: anthropic allows only auto or none while thinking (reasoning is set)"
@@ -623,6 +640,20 @@ fn reasoning_settings() {
     let off = forced.clone().with_reasoning(Reasoning::budget(0));
     assert!(build(Provider::Anthropic, &off, None).is_ok());
     assert!(build(Provider::OpenAi, &forced, None).is_ok());
+
+    let thinking = base.clone().with_reasoning(Reasoning::budget(2048));
+    let (_, m) = err(Provider::Anthropic, &thinking.clone().with_temperature(0.7));
+    assert_eq!(
+        m,
+        "temperature: anthropic allows only 1 while thinking (reasoning is set)"
+    );
+    let (_, m) = err(Provider::Anthropic, &thinking.clone().with_top_p(0.9));
+    assert_eq!(
+        m,
+        "top_p: anthropic allows only 0.95 to 1 while thinking (reasoning is set)"
+    );
+    let fine = thinking.with_temperature(1.0).with_top_p(0.95);
+    assert!(build(Provider::Anthropic, &fine, None).is_ok());
 }
 
 #[test]

@@ -35,10 +35,11 @@ pub enum RequestError {
     },
     /// `messages` is empty.
     NoMessages,
-    /// Every message is a system message: there is nothing to answer.
+    /// Every message is a system message (or an assistant message of only reasoning the
+    /// provider does not take, which is left out): there is nothing to answer.
     NoConversation,
     /// The provider requires the first message after the system messages to be a user message
-    /// (Anthropic).
+    /// (Anthropic; assistant messages it leaves out do not count).
     FirstMessageNotUser {
         /// The provider.
         provider: Provider,
@@ -133,9 +134,15 @@ pub enum RequestError {
         /// The `max_tokens` given.
         max_tokens: u32,
     },
-    /// Anthropic does not combine thinking with a forced tool choice (`required` or a named
-    /// tool); only `auto` and `none` are allowed while thinking.
-    ToolChoiceConflictsWithThinking,
+    /// A setting Anthropic does not combine with thinking (`reasoning` set and not off): a
+    /// forced `tool_choice` (only `auto` and `none` are allowed), a `temperature` other than 1,
+    /// a `top_p` below 0.95.
+    ConflictsWithThinking {
+        /// The field: `tool_choice`, `temperature` or `top_p`.
+        field: &'static str,
+        /// What the provider allows while thinking.
+        allowed: &'static str,
+    },
     /// `provider_options` is not a JSON object.
     ProviderOptionsNotObject,
     /// The API key cannot be sent as a header value: it is empty or contains a character other
@@ -167,6 +174,8 @@ pub enum PartProblem {
     /// The part carries nothing: empty text, empty redacted-thinking data, or thinking with
     /// neither text nor signature.
     Empty,
+    /// A thinking part's `signature` is empty (leave it out when there is none).
+    EmptySignature,
     /// An image's `media_type` is not an `image/...` type.
     ImageMediaType,
     /// An image's `data` is empty or not standard base64 (the alphabet `A-Z a-z 0-9 + /` and
@@ -305,8 +314,9 @@ impl fmt::Display for RequestError {
                 "reasoning.budget_tokens: {budget} must be less than max_tokens ({max_tokens}), \
                  which includes the thinking"
             ),
-            RequestError::ToolChoiceConflictsWithThinking => f.write_str(
-                "tool_choice: anthropic allows only auto or none while thinking (reasoning is set)",
+            RequestError::ConflictsWithThinking { field, allowed } => write!(
+                f,
+                "{field}: anthropic allows only {allowed} while thinking (reasoning is set)"
             ),
             RequestError::ProviderOptionsNotObject => {
                 f.write_str("provider_options: must be a JSON object")
@@ -330,6 +340,9 @@ impl fmt::Display for PartProblem {
                 part_type,
             } => write!(f, "{provider} does not accept {part_type} parts here"),
             PartProblem::Empty => f.write_str("the part is empty"),
+            PartProblem::EmptySignature => {
+                f.write_str("signature: must not be empty (leave it out when there is none)")
+            }
             PartProblem::ImageMediaType => f.write_str("media_type: must be an image/... type"),
             PartProblem::ImageData => f.write_str(
                 "data: must be non-empty standard base64 (no line breaks, no data: URL prefix)",

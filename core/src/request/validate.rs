@@ -7,7 +7,10 @@ use alloc::vec::Vec;
 
 use crate::chunk::Provider;
 
-use super::{ChatRequest, Content, Part, PartProblem, RequestError, Role, ToolChoice, ToolProblem};
+use super::{
+    ChatMessage, ChatRequest, Content, Part, PartProblem, RequestError, Role, ToolChoice,
+    ToolProblem, from_provider,
+};
 
 /// The smallest Anthropic thinking budget.
 pub(super) const ANTHROPIC_MIN_BUDGET: u32 = 1024;
@@ -78,11 +81,13 @@ fn check_messages(request: &ChatRequest, provider: Provider) -> Result<Plan, Req
     if request.messages.is_empty() {
         return Err(RequestError::NoMessages);
     }
+    // The first message that the provider gets something from (an assistant message of only
+    // reasoning the provider leaves out is not sent).
     let Some((first, first_message)) = request
         .messages
         .iter()
         .enumerate()
-        .find(|(_, m)| m.role != Role::System)
+        .find(|(_, m)| m.role != Role::System && sends_something(m, provider))
     else {
         return Err(RequestError::NoConversation);
     };
@@ -201,6 +206,34 @@ fn answer(
     Ok(())
 }
 
+/// False for an assistant message that the builder for `provider` leaves out entirely: one
+/// made only of reasoning parts that provider does not take (unsigned or other providers'
+/// reasoning for Anthropic, any reasoning for OpenAI, other providers' and redacted reasoning for
+/// Gemini).
+fn sends_something(message: &ChatMessage, provider: Provider) -> bool {
+    let Content::Parts(parts) = &message.content else {
+        return true;
+    };
+    if message.role != Role::Assistant {
+        return true;
+    }
+    parts.iter().any(|part| match part {
+        Part::Thinking {
+            signature,
+            provider: from,
+            ..
+        } => match provider {
+            Provider::Anthropic => signature.is_some() && from_provider(*from, provider),
+            Provider::Gemini => from_provider(*from, provider),
+            _ => false,
+        },
+        Part::RedactedThinking { provider: from, .. } => {
+            provider == Provider::Anthropic && from_provider(*from, provider)
+        }
+        _ => true,
+    })
+}
+
 /// The error for the first of `pending`, if any.
 fn unanswered(request: &ChatRequest, pending: &[(usize, usize)]) -> Result<(), RequestError> {
     match pending.first() {
@@ -295,7 +328,9 @@ fn check_part(part: &Part, provider: Provider) -> Result<(), PartProblem> {
             signature,
             ..
         } => {
-            if thinking.is_empty() && signature.as_deref().is_none_or(str::is_empty) {
+            if signature.as_deref() == Some("") {
+                Err(PartProblem::EmptySignature)
+            } else if thinking.is_empty() && signature.is_none() {
                 Err(PartProblem::Empty)
             } else {
                 Ok(())
@@ -450,13 +485,23 @@ fn check_reasoning(request: &ChatRequest, provider: Provider) -> Result<(), Requ
             return Err(RequestError::ReasoningBudgetNotBelowMaxTokens { budget, max_tokens });
         }
     }
-    if reasoning.is_on()
-        && matches!(
-            request.tool_choice,
-            Some(ToolChoice::Required | ToolChoice::Tool(_))
-        )
-    {
-        return Err(RequestError::ToolChoiceConflictsWithThinking);
+    if !reasoning.is_on() {
+        return Ok(());
+    }
+    // "Thinking isn't compatible with temperature or top_k modifications as well as forced tool
+    // use"; top_p may be between 0.95 and 1.
+    let conflict = |field, allowed| Err(RequestError::ConflictsWithThinking { field, allowed });
+    if matches!(
+        request.tool_choice,
+        Some(ToolChoice::Required | ToolChoice::Tool(_))
+    ) {
+        return conflict("tool_choice", "auto or none");
+    }
+    if request.temperature.is_some_and(|t| t != 1.0) {
+        return conflict("temperature", "1");
+    }
+    if request.top_p.is_some_and(|p| p < 0.95) {
+        return conflict("top_p", "0.95 to 1");
     }
     Ok(())
 }

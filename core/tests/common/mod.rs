@@ -356,6 +356,10 @@ pub fn check_anthropic(body: &Value) -> Result<(), String> {
     }
     if let Some(thinking) = o.get("thinking") {
         let t = obj(thinking, "thinking")?;
+        if t["type"] != "disabled" {
+            number_in(o.get("temperature"), 1.0, 1.0, "temperature while thinking")?;
+            number_in(o.get("top_p"), 0.95, 1.0, "top_p while thinking")?;
+        }
         match t["type"].as_str() {
             Some("enabled") => {
                 let budget = t["budget_tokens"].as_u64().ok_or("budget_tokens")?;
