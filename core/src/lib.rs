@@ -28,6 +28,12 @@
 //! | [`frame::encode`] | a chunk as the wire frame of the normalized contract |
 //! | [`Accumulator`] | folds chunks into the final [`Message`] (text, thinking with signatures, parsed [`ToolCall`]s), or an [`AccumulateError`] with the [`PartialMessage`] |
 //!
+//! The request side is pure too: [`request::build`] turns a provider-neutral
+//! [`request::ChatRequest`] into the provider's HTTP request (method, path, headers, JSON body),
+//! validating it first, and the final [`Message`] converts into the next request's assistant
+//! message; [`retry::RetryPolicy`] decides whether and when to retry a failed attempt, from the
+//! failure, the response headers, the attempt number and a random number the caller supplies.
+//!
 //! # The run loop
 //!
 //! Every layer has the same shape: inputs are pushed in (`feed`, which only buffers), outputs
@@ -88,6 +94,8 @@ mod chunk;
 mod decode;
 pub mod frame;
 mod normalize;
+pub mod request;
+pub mod retry;
 pub mod sse;
 
 #[doc(hidden)]

@@ -1,0 +1,268 @@
+//! OpenAI-compatible Chat Completions requests: exact requests as golden files, and the round
+//! trip of recorded tool-call streams into the next request.
+
+mod request_support;
+
+use llm_sse_core::Provider;
+use llm_sse_core::request::{
+    ChatMessage, ChatRequest, Part, Reasoning, ReasoningEffort, Role, Tool, ToolChoice, build,
+};
+use request_support::{TEST_KEY, check, final_message, golden};
+use serde_json::json;
+
+const P: Provider = Provider::OpenAi;
+
+fn weather_tool() -> Tool {
+    Tool::new(
+        "get_weather",
+        "Current weather for a city",
+        json!({"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}),
+    )
+}
+
+#[test]
+fn system_messages_stay_in_place_and_images_are_data_urls() {
+    let request = ChatRequest::new(
+        "gpt-4o",
+        vec![
+            ChatMessage::system("You are terse."),
+            ChatMessage::user("Hi."),
+            ChatMessage::assistant("Hello."),
+            ChatMessage::system("From now on, answer in French."),
+            ChatMessage::user(vec![
+                Part::text("What is this?"),
+                Part::image("image/png", "iVBORw0KGgo="),
+            ]),
+        ],
+    )
+    .with_max_tokens(1024)
+    .with_temperature(1.5)
+    .with_top_p(0.9)
+    .with_stop(["END", "STOP"]);
+    let http = build(P, &request, Some(TEST_KEY)).unwrap();
+    check(P, &http).unwrap();
+    golden(P, "system_and_images", &http);
+    let roles: Vec<_> = http.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["system", "user", "assistant", "system", "user"]);
+    assert_eq!(
+        http.body["messages"][4]["content"][1],
+        json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}})
+    );
+    assert_eq!(http.headers.get("authorization"), Some("Bearer test-key"));
+    assert_eq!(http.body["max_completion_tokens"], 1024);
+    assert_eq!(http.body["stream_options"], json!({"include_usage": true}));
+}
+
+#[test]
+fn tools_and_each_tool_choice() {
+    let request = ChatRequest::new("gpt-4o", vec![ChatMessage::user("Weather in Paris?")])
+        .with_tools(vec![weather_tool()])
+        .with_tool_choice(ToolChoice::Required);
+    let http = build(P, &request, Some(TEST_KEY)).unwrap();
+    check(P, &http).unwrap();
+    golden(P, "tools", &http);
+    for (choice, expected) in [
+        (ToolChoice::Auto, json!("auto")),
+        (ToolChoice::None, json!("none")),
+        (ToolChoice::Required, json!("required")),
+        (
+            ToolChoice::Tool("get_weather".into()),
+            json!({"type": "function", "function": {"name": "get_weather"}}),
+        ),
+    ] {
+        let http = build(P, &request.clone().with_tool_choice(choice), None).unwrap();
+        assert_eq!(http.body["tool_choice"], expected);
+    }
+}
+
+#[test]
+fn recorded_parallel_tool_calls_round_trip() {
+    let reply = final_message(P, "parallel_tool_calls");
+    let results: Vec<ChatMessage> = reply
+        .tool_calls()
+        .enumerate()
+        .map(|(i, call)| {
+            if i == 0 {
+                ChatMessage::tool_result(call, "18 °C")
+            } else {
+                ChatMessage::tool_error(call, "weather service unavailable")
+            }
+        })
+        .collect();
+    let mut messages = vec![
+        ChatMessage::system("You are a weather bot."),
+        ChatMessage::user("Weather in Paris and Tokyo?"),
+        reply.into(),
+    ];
+    messages.extend(results);
+    let request = ChatRequest::new("gpt-4o", messages).with_tools(vec![weather_tool()]);
+    let http = build(P, &request, Some(TEST_KEY)).unwrap();
+    check(P, &http).unwrap();
+    golden(P, "parallel_tool_calls_round_trip", &http);
+    let messages = http.body["messages"].as_array().unwrap();
+    assert_eq!(messages[2]["content"], json!(null));
+    assert_eq!(
+        messages[2]["tool_calls"][0],
+        json!({"id": "call_Qm3XbA9LrT2pV7kY1sDw8nHe", "type": "function",
+               "function": {"name": "get_weather", "arguments": "{\"location\":\"Paris, France\"}"}})
+    );
+    assert_eq!(
+        messages[3],
+        json!({"role": "tool", "tool_call_id": "call_Qm3XbA9LrT2pV7kY1sDw8nHe", "content": "18 °C"})
+    );
+    assert_eq!(messages[4]["tool_call_id"], "call_Zr8KcN4wPq6sT1vB3mYx0aLf");
+    assert_eq!(messages[4]["content"], "weather service unavailable");
+}
+
+#[test]
+fn a_legacy_function_call_without_id_gets_a_derived_id() {
+    let reply = final_message(P, "legacy_function_call");
+    let call = reply.tool_calls().next().unwrap().clone();
+    assert_eq!(call.id, None);
+    let request = ChatRequest::new(
+        "gpt-4o",
+        vec![
+            ChatMessage::user("Weather in Oslo?"),
+            reply.into(),
+            ChatMessage::tool_result(&call, "-3 °C"),
+        ],
+    );
+    let http = build(P, &request, None).unwrap();
+    check(P, &http).unwrap();
+    assert_eq!(http.body["messages"][1]["tool_calls"][0]["id"], "call_1_0");
+    assert_eq!(http.body["messages"][2]["tool_call_id"], "call_1_0");
+}
+
+#[test]
+fn reasoning_is_not_sent_back_and_an_assistant_turn_of_only_reasoning_is_dropped() {
+    let reply = final_message(P, "reasoning_content");
+    let mut request = ChatRequest::new(
+        "deepseek-reasoner",
+        vec![
+            ChatMessage::user("9.11 or 9.9?"),
+            reply.into(),
+            ChatMessage::user("Why?"),
+        ],
+    );
+    let http = build(P, &request, None).unwrap();
+    check(P, &http).unwrap();
+    let assistant = &http.body["messages"][1];
+    assert_eq!(assistant["role"], "assistant");
+    assert!(assistant["content"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(
+        assistant.as_object().unwrap().len(),
+        2,
+        "role and content only"
+    );
+
+    request.messages[1] = ChatMessage::assistant(vec![Part::Thinking {
+        thinking: "hmm".into(),
+        signature: None,
+        provider: None,
+    }]);
+    let http = build(P, &request, None).unwrap();
+    check(P, &http).unwrap();
+    assert_eq!(http.body["messages"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn tool_results_answer_gemini_calls_by_name() {
+    // A Gemini turn (two get_weather calls without ids) continued on an OpenAI-compatible server.
+    let reply = final_message(Provider::Gemini, "function_call");
+    let results: Vec<ChatMessage> = reply
+        .tool_calls()
+        .map(|call| ChatMessage::tool_result(call, format!("{}", call.arguments["location"])))
+        .collect();
+    let mut messages = vec![ChatMessage::user("Paris and Tokyo?"), reply.into()];
+    messages.extend(results);
+    let http = build(P, &ChatRequest::new("gpt-4o", messages), None).unwrap();
+    check(P, &http).unwrap();
+    golden(P, "gemini_turn", &http);
+    let m = http.body["messages"].as_array().unwrap();
+    assert_eq!(m[1]["tool_calls"][0]["id"], "call_1_0");
+    assert_eq!(m[1]["tool_calls"][1]["id"], "call_1_2");
+    assert_eq!(
+        (&m[2]["tool_call_id"], &m[2]["content"]),
+        (&json!("call_1_0"), &json!("\"Paris\""))
+    );
+    assert_eq!(
+        (&m[3]["tool_call_id"], &m[3]["content"]),
+        (&json!("call_1_2"), &json!("\"Tokyo\""))
+    );
+}
+
+#[test]
+fn tool_results_with_text_parts() {
+    let request = ChatRequest::new(
+        "gpt-4o",
+        vec![
+            ChatMessage::user("List files"),
+            ChatMessage::assistant(vec![Part::tool_call(Some("c1".into()), "ls", json!({}))]),
+            ChatMessage::new(
+                Role::Tool,
+                vec![Part::tool_result(
+                    "c1",
+                    vec![Part::text("a.txt"), Part::text("b.txt")],
+                )],
+            ),
+        ],
+    );
+    let http = build(P, &request, None).unwrap();
+    check(P, &http).unwrap();
+    assert_eq!(
+        http.body["messages"][2]["content"],
+        json!([{"type": "text", "text": "a.txt"}, {"type": "text", "text": "b.txt"}])
+    );
+}
+
+#[test]
+fn reasoning_settings_map_to_reasoning_effort() {
+    let base = ChatRequest::new("o4-mini", vec![ChatMessage::user("Think.")]);
+    let effort = |r: Reasoning| {
+        build(P, &base.clone().with_reasoning(r), None)
+            .unwrap()
+            .body["reasoning_effort"]
+            .clone()
+    };
+    assert_eq!(
+        effort(Reasoning::effort(ReasoningEffort::Minimal)),
+        "minimal"
+    );
+    assert_eq!(effort(Reasoning::effort(ReasoningEffort::High)), "high");
+    assert_eq!(effort(Reasoning::budget(0)), "none");
+    assert_eq!(effort(Reasoning::budget(1024)), "low");
+    assert_eq!(effort(Reasoning::budget(1025)), "medium");
+    assert_eq!(effort(Reasoning::budget(8192)), "medium");
+    assert_eq!(effort(Reasoning::budget(8193)), "high");
+    // Both set: OpenAI takes the effort.
+    let both = Reasoning::effort(ReasoningEffort::Low).with_budget_tokens(30000);
+    assert_eq!(effort(both), "low");
+}
+
+#[test]
+fn provider_options_can_rename_max_tokens_for_older_servers() {
+    let request = ChatRequest::new("llama3", vec![ChatMessage::user("Hi")])
+        .with_max_tokens(100)
+        .with_provider_options(json!({
+            "max_tokens": 100,
+            "max_completion_tokens": null,
+            "stream_options": null,
+            "seed": 7,
+        }));
+    let http = build(P, &request, None).unwrap();
+    golden(P, "provider_options", &http);
+    assert_eq!(http.body["max_tokens"], 100);
+    assert_eq!(http.body.get("max_completion_tokens"), None);
+    assert_eq!(http.body.get("stream_options"), None);
+    assert_eq!(http.body["seed"], 7);
+    assert_eq!(http.headers.get("authorization"), None);
+    assert_eq!(
+        http.url("http://localhost:11434/v1"),
+        "http://localhost:11434/v1/chat/completions"
+    );
+}
