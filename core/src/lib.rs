@@ -27,6 +27,10 @@
 //! | [`Finish`] | how the stream ended: `outcome` ([`FinishReason`] or [`StreamError`]), id, model, [`Usage`] |
 //! | [`frame::encode`] | a chunk as the wire frame of the normalized contract |
 //! | [`Accumulator`] | folds chunks into the final [`Message`] (text, thinking with signatures, parsed [`ToolCall`]s), or an [`AccumulateError`] with the [`PartialMessage`] |
+//! | [`request::ChatRequest`], [`request::build`] | one provider-neutral request (messages, tools, images, reasoning, `provider_options`), validated and built into each provider's HTTP request; [`request::ChatMessage::from`] a final [`Message`] is the next turn |
+//! | [`retry::RetryPolicy`] | when to retry a failed attempt and how long to wait, as the official SDKs do |
+//! | [`client::Settings`], [`client::Call`], [`client::ProviderError`] | what both shells' clients share: keys and timeouts from the environment, one call's attempts, the errors before a stream starts |
+//! | [`ApiError`] | a provider's error body, built and parsed in its own shape |
 //!
 //! The request side is pure too: [`request::build`] turns a provider-neutral
 //! [`request::ChatRequest`] into the provider's HTTP request (method, path, headers, JSON body),
@@ -91,6 +95,7 @@ extern crate alloc;
 mod accumulate;
 mod api_error;
 mod chunk;
+pub mod client;
 mod decode;
 pub mod frame;
 mod normalize;
