@@ -1,5 +1,5 @@
-//! Tokio transport for `llm-sse-core`. The provider clients and the gateway server live here,
-//! and [`mock`], a fault-injecting mock provider for tests.
+//! Tokio transport for `llm-sse-core`: the `llm-sse` command, and [`mock`], a fault-injecting
+//! mock provider for tests and for trying frontends without a key.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
