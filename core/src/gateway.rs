@@ -56,6 +56,10 @@ use crate::chunk::Provider;
 use crate::client::{AuthFailure, ProviderError};
 use crate::request::RequestError;
 
+/// The environment variable holding the token the gateway requires as `Authorization: Bearer
+/// <token>` (unset or empty: none).
+pub const TOKEN_ENV: &str = "LLM_SSE_TOKEN";
+
 /// The comment a stream sends after a quiet spell, so that proxies and browsers keep it open.
 /// Not a frame: SSE parsers ignore comments.
 pub const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";

@@ -1,9 +1,10 @@
-//! Tokio transport for `llm-sse-core`. The provider clients and the gateway server live here,
-//! and [`mock`], a fault-injecting mock provider for tests.
+//! Tokio transport for `llm-sse-core`: [`gateway`], the streaming gateway server (`llm-sse
+//! serve`), the provider clients, and [`mock`], a fault-injecting mock provider for tests.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub use llm_sse_core as core;
 
+pub mod gateway;
 pub mod mock;
