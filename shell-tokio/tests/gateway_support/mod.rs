@@ -106,6 +106,9 @@ pub enum Plan {
     Steps(Vec<Step>),
     /// Yield `Token`s of this many bytes forever, as fast as it is polled.
     Endless(usize),
+    /// Never answer (a provider that takes its time, or retries that sleep); dropping the
+    /// pending call counts as a drop.
+    Hang,
 }
 
 /// What the tests observe of a [`Scripted`] upstream.
@@ -176,6 +179,11 @@ impl Upstream for Scripted {
                 Plan::Fail(e) => return Err(e),
                 Plan::Steps(steps) => (steps.into(), None),
                 Plan::Endless(n) => (VecDeque::new(), Some(n)),
+                Plan::Hang => {
+                    let _dropped = DropProbe(probe);
+                    std::future::pending::<()>().await;
+                    unreachable!()
+                }
             };
             let gate = probe.gate.subscribe();
             Ok(Upstreamed::new(Box::pin(ScriptStream {
@@ -187,6 +195,14 @@ impl Upstream for Scripted {
                 probe,
             })))
         })
+    }
+}
+
+struct DropProbe(Arc<Probe>);
+
+impl Drop for DropProbe {
+    fn drop(&mut self) {
+        self.0.dropped.send_replace(Some(Instant::now()));
     }
 }
 
