@@ -38,7 +38,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `POST /v1/chat/stream/{provider}` | `200 text/event-stream` with the frames, or an error answer (below) |
-//! | `GET /healthz` | `200 {"status":"ok"}`; `503 {"status":"draining"}` while shutting down |
+//! | `GET /healthz` | `200 {"status":"ok"}` |
 //! | `GET /metrics` | the metrics, in the Prometheus (OpenMetrics) text format |
 //! | `GET /` | a page about the gateway |
 //!

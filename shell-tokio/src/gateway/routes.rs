@@ -17,7 +17,7 @@ use tracing::Instrument;
 use super::access::{Access, REQUEST_ID, request_id};
 use super::body::GatewayBody;
 use super::cors::Cors;
-use super::server::{Phase, Shared};
+use super::server::Shared;
 use super::MAX_REQUEST_BODY;
 
 /// The stream route's prefix: `POST /v1/chat/stream/{provider}`.
@@ -142,14 +142,8 @@ async fn route(
             whole(200, "text/html; charset=utf-8", INDEX_HTML)
         }
         Route::Health => {
-            let draining = *shared.phase.borrow() != Phase::Running;
-            let (status, body) = if draining {
-                (503, r#"{"status":"draining"}"#)
-            } else {
-                (200, r#"{"status":"ok"}"#)
-            };
-            access.answered(status, None);
-            whole(status, "application/json", body)
+            access.answered(200, None);
+            whole(200, "application/json", r#"{"status":"ok"}"#)
         }
         Route::Metrics => {
             let mut text = String::new();
