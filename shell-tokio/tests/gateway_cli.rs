@@ -156,7 +156,11 @@ fn serves_recordings_with_a_token_and_json_logs() {
     let refused = serve.post(path, &[], CHAT);
     assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
 
-    let response = serve.post(path, &["authorization: Bearer cli-token", "x-request-id: cli-1"], CHAT);
+    let response = serve.post(
+        path,
+        &["authorization: Bearer cli-token", "x-request-id: cli-1"],
+        CHAT,
+    );
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
     assert!(response.contains("\r\nx-accel-buffering: no\r\n"));
     let golden = std::fs::read_to_string(fixtures().join("anthropic/tool_use.frames")).unwrap();
@@ -167,13 +171,19 @@ fn serves_recordings_with_a_token_and_json_logs() {
     assert_eq!(json["message"], "request");
     assert_eq!(json["model"], "tool_use");
     assert_eq!(json["finish_reason"], "tool_calls");
-    assert!(!line.contains("cli-token") && !line.contains("\"Hi\""), "{line}");
+    assert!(
+        !line.contains("cli-token") && !line.contains("\"Hi\""),
+        "{line}"
+    );
 }
 
 #[test]
 fn serves_a_fixture_directory() {
     let dir = fixtures();
-    let serve = Serve::start(&["--mock", dir.to_str().unwrap(), "--mock-delay-ms", "1"], &[]);
+    let serve = Serve::start(
+        &["--mock", dir.to_str().unwrap(), "--mock-delay-ms", "1"],
+        &[],
+    );
     let body = CHAT.replace("tool_use", "truncated");
     let response = serve.post("/v1/chat/stream/gemini", &[], &body);
     let golden = std::fs::read_to_string(dir.join("gemini/truncated.frames")).unwrap();
@@ -184,11 +194,21 @@ fn serves_a_fixture_directory() {
 #[test]
 fn sigterm_ends_open_streams_after_the_grace_and_exits_0() {
     let mut serve = Serve::start(
-        &["--mock", "--mock-delay-ms", "60000", "--shutdown-grace", "0.3"],
+        &[
+            "--mock",
+            "--mock-delay-ms",
+            "60000",
+            "--shutdown-grace",
+            "0.3",
+        ],
         &[],
     );
     // Gemini's first event carries text: the first frame comes at once, the next a minute later.
-    let mut tcp = serve.send("/v1/chat/stream/gemini", &[], &CHAT.replace("tool_use", "text"));
+    let mut tcp = serve.send(
+        "/v1/chat/stream/gemini",
+        &[],
+        &CHAT.replace("tool_use", "text"),
+    );
     // Wait for the first frame, then signal.
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
@@ -230,16 +250,33 @@ fn fails(args: &[&str]) -> String {
 #[test]
 fn bad_setups_exit_2() {
     let stderr = fails(&["--addr", "127.0.0.1:0"]);
-    assert!(stderr.contains("llm-sse: error: this build cannot call providers yet: serve recordings with --mock"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "llm-sse: error: this build cannot call providers yet: serve recordings with --mock"
+        ),
+        "{stderr}"
+    );
     let stderr = fails(&["--addr", "127.0.0.1:0", "--mock", "/nonexistent/recordings"]);
-    assert!(stderr.contains("llm-sse: error: cannot load recordings from /nonexistent/recordings"), "{stderr}");
+    assert!(
+        stderr.contains("llm-sse: error: cannot load recordings from /nonexistent/recordings"),
+        "{stderr}"
+    );
     let stderr = fails(&["--mock-delay-ms", "5"]);
-    assert!(stderr.starts_with("llm-sse: error: the following required arguments"), "{stderr}");
+    assert!(
+        stderr.starts_with("llm-sse: error: the following required arguments"),
+        "{stderr}"
+    );
     let stderr = fails(&["--mock", "--shutdown-grace", "0"]);
-    assert!(stderr.contains("expected a positive number of seconds"), "{stderr}");
+    assert!(
+        stderr.contains("expected a positive number of seconds"),
+        "{stderr}"
+    );
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let stderr = fails(&["--mock", "--addr", &addr]);
-    assert!(stderr.contains(&format!("llm-sse: error: cannot listen on {addr}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("llm-sse: error: cannot listen on {addr}")),
+        "{stderr}"
+    );
 }

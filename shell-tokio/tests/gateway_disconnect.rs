@@ -61,7 +61,9 @@ async fn h1_client_closing_its_socket() {
     let left = Instant::now();
     drop(raw);
     let connection = mock.requests()[0].connection;
-    let closed = within(mock.wait_for_connection_close(connection)).await.unwrap();
+    let closed = within(mock.wait_for_connection_close(connection))
+        .await
+        .unwrap();
     assert_prompt("HTTP/1.1 FIN", left, closed);
 }
 
@@ -75,7 +77,9 @@ async fn h1_client_resetting_its_socket() {
     let left = Instant::now();
     drop(raw);
     let connection = mock.requests()[0].connection;
-    let closed = within(mock.wait_for_connection_close(connection)).await.unwrap();
+    let closed = within(mock.wait_for_connection_close(connection))
+        .await
+        .unwrap();
     assert_prompt("HTTP/1.1 RST", left, closed);
 }
 
@@ -83,20 +87,32 @@ async fn h1_client_resetting_its_socket() {
 async fn h2_client_dropping_one_stream() {
     let (mock, gateway) = slow_upstream().await;
     let mut client = h2(gateway.addr()).await;
-    let request = post(gateway.addr(), &stream_path(Provider::Anthropic), &[], &chat("m"));
+    let request = post(
+        gateway.addr(),
+        &stream_path(Provider::Anthropic),
+        &[],
+        &chat("m"),
+    );
     let response = within(client.send_request(request)).await.unwrap();
     let mut body = response.into_body();
     assert!(next_data(&mut body).await.is_some());
     let left = Instant::now();
     drop(body); // RST_STREAM(CANCEL)
     let connection = mock.requests()[0].connection;
-    let closed = within(mock.wait_for_connection_close(connection)).await.unwrap();
+    let closed = within(mock.wait_for_connection_close(connection))
+        .await
+        .unwrap();
     assert_prompt("HTTP/2 RST_STREAM", left, closed);
 
     // The client's connection to the gateway is still good.
     let request = post(gateway.addr(), "/healthz", &[], "");
-    let request = http::Request::get(request.uri().clone()).body(Default::default()).unwrap();
-    assert_eq!(within(client.send_request(request)).await.unwrap().status(), 200);
+    let request = http::Request::get(request.uri().clone())
+        .body(Default::default())
+        .unwrap();
+    assert_eq!(
+        within(client.send_request(request)).await.unwrap().status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -108,7 +124,13 @@ async fn a_client_leaving_before_the_first_frame_drops_the_call() {
         .await
         .unwrap();
     let gateway = start(Gateway::new(ViaMock::new(&mock, Some("sk-test")))).await;
-    let mut raw = Raw::post(gateway.addr(), &stream_path(Provider::OpenAi), &[], &chat("m")).await;
+    let mut raw = Raw::post(
+        gateway.addr(),
+        &stream_path(Provider::OpenAi),
+        &[],
+        &chat("m"),
+    )
+    .await;
     assert_eq!(raw.head().await.status, 200);
     within(mock.wait_for_requests(1)).await;
     let left = Instant::now();
@@ -125,7 +147,13 @@ async fn a_client_leaving_before_the_upstream_answered_drops_the_pending_call() 
         let (upstream, probe) = Scripted::new(Plan::Hang);
         let gateway = start(Gateway::new(upstream)).await;
         let left = if version == "HTTP/1.1" {
-            let raw = Raw::post(gateway.addr(), &stream_path(Provider::Anthropic), &[], &chat("m")).await;
+            let raw = Raw::post(
+                gateway.addr(),
+                &stream_path(Provider::Anthropic),
+                &[],
+                &chat("m"),
+            )
+            .await;
             while probe.opened() == 0 {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
@@ -134,7 +162,12 @@ async fn a_client_leaving_before_the_upstream_answered_drops_the_pending_call() 
             left
         } else {
             let mut client = h2(gateway.addr()).await;
-            let request = post(gateway.addr(), &stream_path(Provider::Anthropic), &[], &chat("m"));
+            let request = post(
+                gateway.addr(),
+                &stream_path(Provider::Anthropic),
+                &[],
+                &chat("m"),
+            );
             let pending = tokio::spawn(async move { client.send_request(request).await });
             while probe.opened() == 0 {
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -188,7 +221,10 @@ async fn a_client_that_does_not_read_holds_the_upstream_back() {
         }
     }
     eprintln!("pulled {last} bytes while the client read nothing");
-    assert_eq!(stable_for, 4, "the upstream kept being pulled: {last} bytes");
+    assert_eq!(
+        stable_for, 4,
+        "the upstream kept being pulled: {last} bytes"
+    );
     // Kernel socket buffers on loopback can hold a few MiB; the gateway itself holds one
     // frame and hyper's write buffer. Without backpressure this would be gigabytes.
     assert!(last < 32 << 20, "{last} bytes pulled");

@@ -15,12 +15,19 @@ use llm_sse_tokio::mock::{MockProvider, MockServer};
 use mock_support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn answer(server: &GatewayServer, method: &str, path: &str, body: &str) -> (u16, http::HeaderMap, String) {
+async fn answer(
+    server: &GatewayServer,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (u16, http::HeaderMap, String) {
     let request = http::Request::builder()
         .method(method)
         .uri(format!("http://{}{path}", server.addr()))
         .header("host", server.addr().to_string())
-        .body(http_body_util::Full::new(bytes::Bytes::from(body.to_owned())))
+        .body(http_body_util::Full::new(bytes::Bytes::from(
+            body.to_owned(),
+        )))
         .unwrap();
     whole(send(server.addr(), request).await).await
 }
@@ -36,7 +43,8 @@ fn assert_error(got: &(u16, http::HeaderMap, String), status: u16, error_type: &
 }
 
 async fn scripted_gateway() -> (GatewayServer, std::sync::Arc<Probe>) {
-    let (upstream, probe) = Scripted::new(Plan::Steps(vec![token("hi"), stop(Provider::Anthropic)]));
+    let (upstream, probe) =
+        Scripted::new(Plan::Steps(vec![token("hi"), stop(Provider::Anthropic)]));
     (start(Gateway::new(upstream)).await, probe)
 }
 
@@ -44,14 +52,24 @@ async fn scripted_gateway() -> (GatewayServer, std::sync::Arc<Probe>) {
 async fn routes_methods_and_providers() {
     let (server, probe) = scripted_gateway().await;
     let got = answer(&server, "POST", "/v1/chat/stream/mistral", &chat("m")).await;
-    assert_error(&got, 404, "not_found", "\"mistral\": unknown provider (expected anthropic, openai or gemini)");
+    assert_error(
+        &got,
+        404,
+        "not_found",
+        "\"mistral\": unknown provider (expected anthropic, openai or gemini)",
+    );
     let got = answer(&server, "GET", "/nowhere", "").await;
     assert_error(&got, 404, "not_found", "no route for \"/nowhere\"");
     let got = answer(&server, "POST", "/v1/chat/stream/", &chat("m")).await;
     assert_error(&got, 404, "not_found", "unknown provider");
 
     let got = answer(&server, "GET", "/v1/chat/stream/anthropic", "").await;
-    assert_error(&got, 405, "method_not_allowed", "method GET is not allowed here (allowed: POST)");
+    assert_error(
+        &got,
+        405,
+        "method_not_allowed",
+        "method GET is not allowed here (allowed: POST)",
+    );
     assert_eq!(got.1["allow"], "POST");
     let got = answer(&server, "PUT", "/v1/chat/stream/openai", &chat("m")).await;
     assert_error(&got, 405, "method_not_allowed", "PUT");
@@ -67,17 +85,41 @@ async fn invalid_bodies_are_400_naming_the_field() {
     let path = stream_path(Provider::Anthropic);
     let cases = [
         ("{", "EOF while parsing"),
-        ("\"hi\"", "invalid type: string \"hi\", expected struct ChatRequest"),
-        (r#"{"messages":[{"role":"user","content":"hi"}]}"#, "missing field `model`"),
+        (
+            "\"hi\"",
+            "invalid type: string \"hi\", expected struct ChatRequest",
+        ),
+        (
+            r#"{"messages":[{"role":"user","content":"hi"}]}"#,
+            "missing field `model`",
+        ),
         (r#"{"model":"m","messages":[],"n":2}"#, "unknown field `n`"),
-        (r#"{"model":"m","messages":[{"role":"bot","content":"hi"}]}"#, "unknown variant `bot`"),
+        (
+            r#"{"model":"m","messages":[{"role":"bot","content":"hi"}]}"#,
+            "unknown variant `bot`",
+        ),
         // A value of the wrong type: serde (core's `ChatRequest::from_json`) gives its position,
         // not the field's name.
-        (r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":-1}"#, "invalid value: integer `-1`, expected u32 at line 1 column 72"),
-        (r#"{"model":"m","messages":[]}"#, "messages: must not be empty"),
-        (r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":1.5}"#, "temperature: 1.5 is outside the range anthropic accepts (0 to 1)"),
-        (r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"tool_choice":"auto"}"#, "tool_choice: set, but no tools are defined"),
-        (r#"{"model":"m","messages":[{"role":"user","content":[{"type":"image","media_type":"image/png","data":"AAAA"}]},{"role":"system","content":[{"type":"image","media_type":"image/png","data":"AAAA"}]}]}"#, "messages[1].content[0]"),
+        (
+            r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":-1}"#,
+            "invalid value: integer `-1`, expected u32 at line 1 column 72",
+        ),
+        (
+            r#"{"model":"m","messages":[]}"#,
+            "messages: must not be empty",
+        ),
+        (
+            r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":1.5}"#,
+            "temperature: 1.5 is outside the range anthropic accepts (0 to 1)",
+        ),
+        (
+            r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"tool_choice":"auto"}"#,
+            "tool_choice: set, but no tools are defined",
+        ),
+        (
+            r#"{"model":"m","messages":[{"role":"user","content":[{"type":"image","media_type":"image/png","data":"AAAA"}]},{"role":"system","content":[{"type":"image","media_type":"image/png","data":"AAAA"}]}]}"#,
+            "messages[1].content[0]",
+        ),
     ];
     for (body, needle) in cases {
         let got = answer(&server, "POST", &path, body).await;
@@ -85,7 +127,12 @@ async fn invalid_bodies_are_400_naming_the_field() {
     }
     // The same request is valid for OpenAI, whose temperature goes to 2.
     let body = r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":1.5}"#;
-    assert_eq!(answer(&server, "POST", &stream_path(Provider::OpenAi), body).await.0, 200);
+    assert_eq!(
+        answer(&server, "POST", &stream_path(Provider::OpenAi), body)
+            .await
+            .0,
+        200
+    );
     assert_eq!(probe.opened(), 1);
 }
 
@@ -148,9 +195,17 @@ async fn provider_failures_before_the_stream() {
     let text = |p| fixture(p, "text");
 
     // No key: 503, naming the variable to set.
-    let mock = MockProvider::new(Provider::Gemini, text(Provider::Gemini)).start().await.unwrap();
+    let mock = MockProvider::new(Provider::Gemini, text(Provider::Gemini))
+        .start()
+        .await
+        .unwrap();
     let got = ask(&via(&mock, None).await, Provider::Gemini).await;
-    assert_error(&got, 503, "provider_not_configured", "no Gemini API key: set GEMINI_API_KEY or GOOGLE_API_KEY");
+    assert_error(
+        &got,
+        503,
+        "provider_not_configured",
+        "no Gemini API key: set GEMINI_API_KEY or GOOGLE_API_KEY",
+    );
     assert_eq!(mock.requests().len(), 0);
 
     // The provider refuses the key: 502.
@@ -160,7 +215,12 @@ async fn provider_failures_before_the_stream() {
         .await
         .unwrap();
     let got = ask(&via(&mock, Some("sk-wrong")).await, Provider::Anthropic).await;
-    assert_error(&got, 502, "upstream_auth_error", "Anthropic rejected the API key: HTTP 401 authentication_error: invalid x-api-key");
+    assert_error(
+        &got,
+        502,
+        "upstream_auth_error",
+        "Anthropic rejected the API key: HTTP 401 authentication_error: invalid x-api-key",
+    );
     assert!(!got.2.contains("sk-wrong") && !got.2.contains("sk-right"));
 
     // Rate limited after the retries: 429 with the provider's Retry-After.
@@ -181,7 +241,12 @@ async fn provider_failures_before_the_stream() {
         .await
         .unwrap();
     let got = ask(&via(&mock, Some("sk-test")).await, Provider::Anthropic).await;
-    assert_error(&got, 503, "upstream_unavailable", "Anthropic: HTTP 529 overloaded_error: Overloaded");
+    assert_error(
+        &got,
+        503,
+        "upstream_unavailable",
+        "Anthropic: HTTP 529 overloaded_error: Overloaded",
+    );
     assert!(!got.1.contains_key("retry-after"));
 
     // The provider refuses the request: its status, its message.
@@ -195,13 +260,21 @@ async fn provider_failures_before_the_stream() {
     assert_error(&got, 400, "upstream_rejected", "model-1 is not a model");
 
     // Unreachable: 502.
-    let mock = MockProvider::new(Provider::OpenAi, text(Provider::OpenAi)).start().await.unwrap();
+    let mock = MockProvider::new(Provider::OpenAi, text(Provider::OpenAi))
+        .start()
+        .await
+        .unwrap();
     let gateway = Gateway::new(ViaMock::new(&mock, Some("sk-test")));
     drop(mock);
     let server = start(gateway).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let got = ask(&server, Provider::OpenAi).await;
-    assert_error(&got, 502, "upstream_connection_error", "OpenAI: connection failed");
+    assert_error(
+        &got,
+        502,
+        "upstream_connection_error",
+        "OpenAI: connection failed",
+    );
 }
 
 #[tokio::test]
@@ -250,14 +323,20 @@ async fn errors_after_the_stream_started_are_terminal_frames() {
     let got = ask(&via(&mock, Some("sk-test")).await, Provider::Anthropic).await;
     assert_eq!(got.0, 200);
     let (body, terminal) = split_terminal(&got.2);
-    assert!(body.starts_with("data: {\"token\":\"Server-sent events\""), "{body}");
+    assert!(
+        body.starts_with("data: {\"token\":\"Server-sent events\""),
+        "{body}"
+    );
     let terminal: serde_json::Value = serde_json::from_str(terminal).unwrap();
     assert_eq!(terminal["finish_reason"], "error");
     assert_eq!(terminal["error"]["type"], "connection_error");
     assert_eq!(terminal["id"], "msg_01XFDUDYJgAACzvnptvVoYEL");
 
     // An upstream error chunk after some tokens.
-    let error = StreamError::new(StreamErrorKind::Provider("overloaded_error".into()), "Overloaded");
+    let error = StreamError::new(
+        StreamErrorKind::Provider("overloaded_error".into()),
+        "Overloaded",
+    );
     let (upstream, _) = Scripted::new(Plan::Steps(vec![
         token("partial"),
         Step::Chunk(done(Provider::Anthropic, Err(error))),
@@ -290,7 +369,9 @@ async fn errors_after_the_stream_started_are_terminal_frames() {
 
 /// The frames before the terminal frame, and the terminal frame's JSON; checks `[DONE]` last.
 fn split_terminal(body: &str) -> (&str, &str) {
-    let body = body.strip_suffix("data: [DONE]\n\n").expect("ends with [DONE]");
+    let body = body
+        .strip_suffix("data: [DONE]\n\n")
+        .expect("ends with [DONE]");
     let body = body.strip_suffix("\n\n").unwrap();
     let at = body.rfind("data: ").unwrap();
     (&body[..at], &body[at + "data: ".len()..])

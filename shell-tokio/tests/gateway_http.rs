@@ -12,7 +12,11 @@ use llm_sse_tokio::gateway::{Gateway, GatewayServer};
 use mock_support::*;
 use tokio::time::Instant;
 
-async fn get(server: &GatewayServer, path: &str, headers: &[(&str, &str)]) -> (u16, http::HeaderMap, String) {
+async fn get(
+    server: &GatewayServer,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, http::HeaderMap, String) {
     let mut builder = http::Request::get(format!("http://{}{path}", server.addr()))
         .header("host", server.addr().to_string());
     for (name, value) in headers {
@@ -36,8 +40,16 @@ async fn a_keep_alive_comment_after_a_quiet_spell() {
     ]));
     let server = start(Gateway::new(upstream).keep_alive(Duration::from_millis(250))).await;
     let mut client = h1(server.addr()).await;
-    let request = post(server.addr(), &stream_path(Provider::Anthropic), &[], &chat("m"));
-    let mut body = within(client.send_request(request)).await.unwrap().into_body();
+    let request = post(
+        server.addr(),
+        &stream_path(Provider::Anthropic),
+        &[],
+        &chat("m"),
+    );
+    let mut body = within(client.send_request(request))
+        .await
+        .unwrap()
+        .into_body();
     let mut pieces = Vec::new();
     let mut at = Vec::new();
     let started = Instant::now();
@@ -51,8 +63,14 @@ async fn a_keep_alive_comment_after_a_quiet_spell() {
     assert!((1..=2).contains(&comments), "{pieces:?}");
     assert_eq!(pieces.len(), 3 + comments, "{pieces:?}");
     assert_eq!(pieces[0], "data: {\"token\":\"before\",\"done\":false}\n\n");
-    assert!(pieces[1..=comments].iter().all(|p| p == ": keep-alive\n\n"), "{pieces:?}");
-    assert_eq!(pieces[comments + 1], "data: {\"token\":\"after\",\"done\":false}\n\n");
+    assert!(
+        pieces[1..=comments].iter().all(|p| p == ": keep-alive\n\n"),
+        "{pieces:?}"
+    );
+    assert_eq!(
+        pieces[comments + 1],
+        "data: {\"token\":\"after\",\"done\":false}\n\n"
+    );
     assert!(pieces[comments + 2].starts_with("data: {\"token\":\"\",\"done\":true"));
     // Not before the keep-alive is due.
     assert!(at[1] - at[0] >= Duration::from_millis(240), "{at:?}");
@@ -67,7 +85,12 @@ async fn a_keep_alive_comment_after_a_quiet_spell() {
         stop(Provider::Anthropic),
     ]));
     let server = start(Gateway::new(upstream).keep_alive(Duration::from_millis(250))).await;
-    let request = post(server.addr(), &stream_path(Provider::Anthropic), &[], &chat("m"));
+    let request = post(
+        server.addr(),
+        &stream_path(Provider::Anthropic),
+        &[],
+        &chat("m"),
+    );
     let (_, _, body) = whole(send(server.addr(), request).await).await;
     assert!(!body.contains("keep-alive"), "{body}");
 }
@@ -77,7 +100,12 @@ async fn request_ids_are_echoed_or_generated() {
     let (upstream, _) = Scripted::new(two_tokens(Provider::OpenAi));
     let server = start(Gateway::new(upstream)).await;
     let path = stream_path(Provider::OpenAi);
-    let request = post(server.addr(), &path, &[("x-request-id", "req-7f3a.1")], &chat("m"));
+    let request = post(
+        server.addr(),
+        &path,
+        &[("x-request-id", "req-7f3a.1")],
+        &chat("m"),
+    );
     let (status, headers, _) = whole(send(server.addr(), request).await).await;
     assert_eq!(status, 200);
     assert_eq!(headers["x-request-id"], "req-7f3a.1");
@@ -125,7 +153,12 @@ async fn a_token_is_required_when_set() {
     let (status, _, body) = whole(send(server.addr(), request).await).await;
     assert_eq!(status, 200);
     assert!(body.ends_with("data: [DONE]\n\n"));
-    let request = post(server.addr(), &path, &[("authorization", "bearer s3cret-token")], &chat("m"));
+    let request = post(
+        server.addr(),
+        &path,
+        &[("authorization", "bearer s3cret-token")],
+        &chat("m"),
+    );
     assert_eq!(whole(send(server.addr(), request).await).await.0, 200);
     assert_eq!(get(&server, "/metrics", &auth).await.0, 200);
     assert_eq!(get(&server, "/nowhere", &auth).await.0, 404);
@@ -150,7 +183,10 @@ async fn cors_for_the_listed_origins() {
             .header("host", "gw")
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization, content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
             .body(Default::default())
             .unwrap()
     };
@@ -168,23 +204,43 @@ async fn cors_for_the_listed_origins() {
         assert_eq!(headers["vary"], "origin");
     }
     // From another origin: no permission.
-    let (status, headers, _) = whole(send(server.addr(), preflight("https://evil.example")).await).await;
+    let (status, headers, _) =
+        whole(send(server.addr(), preflight("https://evil.example")).await).await;
     assert_eq!(status, 204);
     assert!(!headers.contains_key("access-control-allow-origin"));
 
     // The request itself.
     let auth = ("authorization", "Bearer t");
-    let request = post(server.addr(), &path, &[auth, ("origin", "https://app.example.com")], &chat("m"));
+    let request = post(
+        server.addr(),
+        &path,
+        &[auth, ("origin", "https://app.example.com")],
+        &chat("m"),
+    );
     let (status, headers, _) = whole(send(server.addr(), request).await).await;
     assert_eq!(status, 200);
-    assert_eq!(headers["access-control-allow-origin"], "https://app.example.com");
-    assert_eq!(headers["access-control-expose-headers"], "x-request-id, retry-after");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert_eq!(
+        headers["access-control-expose-headers"],
+        "x-request-id, retry-after"
+    );
     assert_eq!(headers["vary"], "origin");
     // Errors carry the CORS headers too, so that a page can read them.
-    let request = post(server.addr(), &path, &[("origin", "https://app.example.com")], &chat("m"));
+    let request = post(
+        server.addr(),
+        &path,
+        &[("origin", "https://app.example.com")],
+        &chat("m"),
+    );
     let (status, headers, _) = whole(send(server.addr(), request).await).await;
     assert_eq!(status, 401);
-    assert_eq!(headers["access-control-allow-origin"], "https://app.example.com");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
     // Other origins, or none: no CORS headers.
     for origin in [Some("https://evil.example"), None] {
         let mut headers = vec![auth];

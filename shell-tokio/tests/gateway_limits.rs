@@ -101,20 +101,35 @@ async fn an_http2_client_that_never_sends_a_request_is_closed() {
 async fn an_oversized_head_is_431() {
     let (server, probe) = gateway().await;
     let big = "a".repeat(32 << 10);
-    let request = post(server.addr(), &stream_path(Provider::Anthropic), &[("x-big", &big)], &chat("m"));
+    let request = post(
+        server.addr(),
+        &stream_path(Provider::Anthropic),
+        &[("x-big", &big)],
+        &chat("m"),
+    );
     let (status, _, _) = whole(send(server.addr(), request).await).await;
     assert_eq!(status, 431);
 
     // Over HTTP/2 the stream is refused.
     let mut client = h2(server.addr()).await;
-    let request = post(server.addr(), &stream_path(Provider::Anthropic), &[("x-big", &big)], &chat("m"));
+    let request = post(
+        server.addr(),
+        &stream_path(Provider::Anthropic),
+        &[("x-big", &big)],
+        &chat("m"),
+    );
     let refused = within(client.send_request(request)).await;
     assert!(refused.is_err() || refused.unwrap().status() == 431);
     assert_eq!(probe.opened(), 0);
 
     // Heads under the limit are fine.
     let fine = "a".repeat(8 << 10);
-    let request = post(server.addr(), &stream_path(Provider::Anthropic), &[("x-big", &fine)], &chat("m"));
+    let request = post(
+        server.addr(),
+        &stream_path(Provider::Anthropic),
+        &[("x-big", &fine)],
+        &chat("m"),
+    );
     assert_eq!(whole(send(server.addr(), request).await).await.0, 200);
 }
 

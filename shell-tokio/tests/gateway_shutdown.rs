@@ -24,7 +24,10 @@ async fn open_streams_finish_within_the_grace_period() {
     let addr = server.addr();
     let mut client = h1(addr).await;
     let request = post(addr, &stream_path(Provider::Anthropic), &[], &chat("m"));
-    let mut body = within(client.send_request(request)).await.unwrap().into_body();
+    let mut body = within(client.send_request(request))
+        .await
+        .unwrap()
+        .into_body();
     assert!(next_data(&mut body).await.unwrap().contains("first"));
 
     let shutdown = tokio::spawn(server.shutdown());
@@ -38,7 +41,10 @@ async fn open_streams_finish_within_the_grace_period() {
                 .map_err(std::io::Error::other)?;
         tokio::spawn(connection);
         let request = post(addr, "/healthz", &[], "");
-        sender.send_request(request).await.map_err(std::io::Error::other)
+        sender
+            .send_request(request)
+            .await
+            .map_err(std::io::Error::other)
     };
     assert!(within(refused).await.is_err());
     assert!(!shutdown.is_finished());
@@ -103,8 +109,13 @@ async fn idle_connections_close_and_http2_clients_are_told_to_go_away() {
     // An idle keep-alive connection, and an HTTP/2 connection with an open stream.
     let mut idle = h1(addr).await;
     let request = post(addr, "/healthz", &[], "");
-    let request = http::Request::get(request.uri().clone()).body(Default::default()).unwrap();
-    assert_eq!(within(idle.send_request(request)).await.unwrap().status(), 200);
+    let request = http::Request::get(request.uri().clone())
+        .body(Default::default())
+        .unwrap();
+    assert_eq!(
+        within(idle.send_request(request)).await.unwrap().status(),
+        200
+    );
     let mut c2 = h2(addr).await;
     let request = post(addr, &stream_path(Provider::Gemini), &[], &chat("m"));
     let mut body = within(c2.send_request(request)).await.unwrap().into_body();
@@ -121,7 +132,9 @@ async fn idle_connections_close_and_http2_clients_are_told_to_go_away() {
     // The HTTP/2 connection is told to go away: new streams are refused, the open one goes on.
     tokio::time::sleep(Duration::from_millis(100)).await;
     let request = post(addr, "/healthz", &[], "");
-    let request = http::Request::get(request.uri().clone()).body(Default::default()).unwrap();
+    let request = http::Request::get(request.uri().clone())
+        .body(Default::default())
+        .unwrap();
     assert!(within(c2.send_request(request)).await.is_err());
     assert!(!shutdown.is_finished());
     drop(body);

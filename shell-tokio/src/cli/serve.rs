@@ -29,9 +29,9 @@ pub(super) struct ServeArgs {
     /// Serve recorded streams instead of calling providers (no key needed).
     ///
     /// Without a value: the recordings built in (text, a tool call and reasoning per
-    /// provider). A directory: DIR/<provider>/<name>.sse, like tests/fixtures. A file:
-    /// .../<provider>/<name>.sse, for that provider. A request whose "model" is a recording's
-    /// name gets that recording, others get "text" (else the first by name).
+    /// provider). A directory: `DIR/PROVIDER/NAME.sse`, like tests/fixtures. A file:
+    /// `.../PROVIDER/NAME.sse`, for that provider. A request whose "model" is a recording's
+    /// NAME gets that recording, others get "text" (else the first by name).
     #[arg(long, value_name = "DIR_OR_FILE", num_args = 0..=1)]
     mock: Option<Option<PathBuf>>,
     /// With --mock: the pause between two recorded events, in milliseconds.
@@ -135,7 +135,11 @@ fn init_logs(format: LogFormat) {
     // Only fails when a subscriber is already set, which this command never does.
     let _ = match format {
         LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
     };
 }
 

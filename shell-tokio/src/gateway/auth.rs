@@ -39,7 +39,9 @@ impl fmt::Debug for Token {
 /// The token of an `Authorization: Bearer <token>` value.
 fn bearer(value: &[u8]) -> Option<&[u8]> {
     let (scheme, token) = value.split_at_checked(7)?;
-    scheme.eq_ignore_ascii_case(b"bearer ").then(|| token.trim_ascii())
+    scheme
+        .eq_ignore_ascii_case(b"bearer ")
+        .then(|| token.trim_ascii())
 }
 
 /// Whether `presented` equals `expected`, in a time that depends only on `expected`'s length:
@@ -72,7 +74,11 @@ mod tests {
             (b"", b"", true),
         ];
         for (expected, presented, equal) in cases {
-            assert_eq!(constant_time_eq(expected, presented), equal, "{presented:?}");
+            assert_eq!(
+                constant_time_eq(expected, presented),
+                equal,
+                "{presented:?}"
+            );
         }
         // A presented value that is a prefix padded with what `unwrap_or` substitutes.
         assert!(!constant_time_eq(b"ab", b"a"));

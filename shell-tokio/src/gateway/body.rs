@@ -137,9 +137,7 @@ impl FrameStream {
                     if bytes.is_empty() {
                         continue;
                     }
-                    self.quiet
-                        .as_mut()
-                        .reset(Instant::now() + self.keep_alive);
+                    self.quiet.as_mut().reset(Instant::now() + self.keep_alive);
                     return Poll::Ready(Some(Bytes::from(bytes)));
                 }
                 Poll::Ready(None) => {
@@ -151,9 +149,7 @@ impl FrameStream {
                 }
                 Poll::Pending => {
                     if self.quiet.as_mut().poll(cx).is_ready() {
-                        self.quiet
-                            .as_mut()
-                            .reset(Instant::now() + self.keep_alive);
+                        self.quiet.as_mut().reset(Instant::now() + self.keep_alive);
                         return Poll::Ready(Some(Bytes::from_static(KEEP_ALIVE)));
                     }
                     return Poll::Pending;

@@ -60,11 +60,19 @@ impl Cors {
     /// Adds the headers of an answer to a preflight for a route that allows `methods` to
     /// `response`; nothing when the origin is not allowed (the browser then refuses the
     /// request).
-    pub(super) fn preflight(&self, request: &HeaderMap, methods: &'static str, response: &mut HeaderMap) {
+    pub(super) fn preflight(
+        &self,
+        request: &HeaderMap,
+        methods: &'static str,
+        response: &mut HeaderMap,
+    ) {
         response.insert(VARY, HeaderValue::from_static("origin"));
         if let Some(origin) = self.allowed(request) {
             response.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            response.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(methods));
+            response.insert(
+                ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static(methods),
+            );
             response.insert(
                 ACCESS_CONTROL_ALLOW_HEADERS,
                 HeaderValue::from_static(ALLOW_HEADERS),

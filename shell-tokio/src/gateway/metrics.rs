@@ -188,7 +188,9 @@ impl Metrics {
     }
 
     pub(super) fn cancelled(&self, provider: &'static str) {
-        self.cancelled.get_or_create(&ProviderLabels { provider }).inc();
+        self.cancelled
+            .get_or_create(&ProviderLabels { provider })
+            .inc();
     }
 
     pub(super) fn first_token(&self, provider: &'static str, after: Duration) {

@@ -121,10 +121,12 @@ impl Recordings {
             for provider in Provider::ALL {
                 let dir = path.join(provider.as_str());
                 if dir.is_dir() {
-                    recordings.load_dir(provider, &dir).map_err(|e| RecordingsError {
-                        path: dir.clone(),
-                        reason: e.to_string(),
-                    })?;
+                    recordings
+                        .load_dir(provider, &dir)
+                        .map_err(|e| RecordingsError {
+                            path: dir.clone(),
+                            reason: e.to_string(),
+                        })?;
                 }
             }
             if recordings.is_empty() {
@@ -205,7 +207,10 @@ impl fmt::Debug for Recordings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut map = f.debug_map();
         for provider in Provider::ALL {
-            map.entry(&provider.as_str(), &self.names(provider).collect::<Vec<_>>());
+            map.entry(
+                &provider.as_str(),
+                &self.names(provider).collect::<Vec<_>>(),
+            );
         }
         map.finish()
     }
@@ -222,7 +227,12 @@ pub struct RecordingsError {
 
 impl fmt::Display for RecordingsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot load recordings from {}: {}", self.path.display(), self.reason)
+        write!(
+            f,
+            "cannot load recordings from {}: {}",
+            self.path.display(),
+            self.reason
+        )
     }
 }
 
@@ -267,13 +277,16 @@ impl Upstream for ReplayUpstream {
     fn open(&self, provider: Provider, request: ChatRequest) -> OpenFuture<'_> {
         Box::pin(async move {
             request.validate(provider)?;
-            let (_, recording) = self.recordings.pick(provider, &request.model).ok_or_else(|| {
-                ProviderError::Rejected(ApiError::new(
-                    provider,
-                    404,
-                    format!("the gateway's --mock recordings have none for {provider}"),
-                ))
-            })?;
+            let (_, recording) =
+                self.recordings
+                    .pick(provider, &request.model)
+                    .ok_or_else(|| {
+                        ProviderError::Rejected(ApiError::new(
+                            provider,
+                            404,
+                            format!("the gateway's --mock recordings have none for {provider}"),
+                        ))
+                    })?;
             let body = PacedBody::new(recording.clone(), self.pacing);
             Ok(Upstreamed::new(Box::pin(Replay {
                 body,
@@ -330,7 +343,10 @@ mod tests {
         assert_eq!(r.pick(Provider::OpenAi, "gpt-4o").unwrap().0, "text");
         assert_eq!(r.pick(Provider::OpenAi, "b").unwrap().0, "b");
         assert_eq!(r.pick(Provider::Gemini, "b"), None);
-        assert_eq!(r.names(Provider::OpenAi).collect::<Vec<_>>(), ["a", "b", "text"]);
+        assert_eq!(
+            r.names(Provider::OpenAi).collect::<Vec<_>>(),
+            ["a", "b", "text"]
+        );
     }
 
     #[test]

@@ -8,17 +8,17 @@ use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENT
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
+use llm_sse_core::Provider;
 use llm_sse_core::gateway::{ErrorAnswer, STREAM_HEADERS};
 use llm_sse_core::request::ChatRequest;
-use llm_sse_core::Provider;
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use super::MAX_REQUEST_BODY;
 use super::access::{Access, REQUEST_ID, request_id};
 use super::body::GatewayBody;
 use super::cors::Cors;
 use super::server::Shared;
-use super::MAX_REQUEST_BODY;
 
 /// The stream route's prefix: `POST /v1/chat/stream/{provider}`.
 pub(super) const STREAM_PREFIX: &str = "/v1/chat/stream/";
@@ -119,13 +119,20 @@ async fn route(
     let Some(route) = route else {
         return error(
             &mut access,
-            ErrorAnswer::not_found(format!("no route for {path:?}; see POST {STREAM_PREFIX}{{anthropic|openai|gemini}}")),
+            ErrorAnswer::not_found(format!(
+                "no route for {path:?}; see POST {STREAM_PREFIX}{{anthropic|openai|gemini}}"
+            )),
         );
     };
     if let Some(name) = path.strip_prefix(STREAM_PREFIX) {
         match name.parse::<Provider>() {
             Ok(provider) => access.provider = Some(provider),
-            Err(e) => return error(&mut access, ErrorAnswer::not_found(format!("{name:?}: {e}"))),
+            Err(e) => {
+                return error(
+                    &mut access,
+                    ErrorAnswer::not_found(format!("{name:?}: {e}")),
+                );
+            }
         }
     }
     if !route.allows(request.method()) {
@@ -172,7 +179,10 @@ async fn stream(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_REQUEST_BODY as u64) {
-        return error(&mut access, ErrorAnswer::request_too_large(MAX_REQUEST_BODY));
+        return error(
+            &mut access,
+            ErrorAnswer::request_too_large(MAX_REQUEST_BODY),
+        );
     }
     // The whole body is read before anything else: besides the JSON needing it, hyper watches
     // an HTTP/1.1 connection for the client going away only once the request body is finished.
@@ -186,7 +196,10 @@ async fn stream(
         }
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(e)) if e.is::<LengthLimitError>() => {
-            return error(&mut access, ErrorAnswer::request_too_large(MAX_REQUEST_BODY));
+            return error(
+                &mut access,
+                ErrorAnswer::request_too_large(MAX_REQUEST_BODY),
+            );
         }
         // The client went away in the middle of its request: nobody reads the answer.
         Ok(Err(_)) => {

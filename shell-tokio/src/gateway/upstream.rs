@@ -14,7 +14,8 @@ use llm_sse_core::{Provider, StreamChunk};
 pub type ChunkStream = Pin<Box<dyn Stream<Item = StreamChunk> + Send>>;
 
 /// What [`Upstream::open`] returns.
-pub type OpenFuture<'a> = Pin<Box<dyn Future<Output = Result<Upstreamed, ProviderError>> + Send + 'a>>;
+pub type OpenFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Upstreamed, ProviderError>> + Send + 'a>>;
 
 /// Where the gateway's chunks come from: the provider client, recordings (`--mock`), or a test's
 /// own source.

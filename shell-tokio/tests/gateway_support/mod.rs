@@ -56,7 +56,9 @@ pub fn fixtures_root() -> std::path::PathBuf {
 
 /// The golden frames of `tests/fixtures/<provider>/<name>.frames`.
 pub fn golden(provider: Provider, name: &str) -> String {
-    let path = fixtures_root().join(provider.as_str()).join(format!("{name}.frames"));
+    let path = fixtures_root()
+        .join(provider.as_str())
+        .join(format!("{name}.frames"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -399,7 +401,8 @@ pub async fn whole(response: Response<Incoming>) -> (u16, http::HeaderMap, Strin
 
 /// The `{"error":{"type","message"}}` of an error body.
 pub fn error_of(body: &str) -> (String, String) {
-    let json: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    let json: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
     let error = &json["error"];
     assert_eq!(
         json.as_object().map(|o| o.len()),
