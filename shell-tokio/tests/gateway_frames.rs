@@ -144,9 +144,10 @@ async fn replay_is_paced_like_a_model() {
 
 #[tokio::test]
 async fn the_first_frame_arrives_while_the_upstream_is_still_sending() {
-    // A provider that pauses 2 s between events: the whole body takes half a minute.
+    // A provider that pauses 300 ms between its 17 events: the first text comes in the third,
+    // the whole body takes about 5 s.
     let mock = MockProvider::new(Provider::Anthropic, fixture(Provider::Anthropic, "text"))
-        .delay(Duration::from_secs(2))
+        .delay(Duration::from_millis(300))
         .start()
         .await
         .unwrap();
