@@ -148,6 +148,8 @@ async fn serve(gateway: Gateway) -> Result<ExitCode, Failure> {
         Ok(server) => server,
         Err(e) => return Ok(usage(&e)),
     };
+    // Before the address is announced: see `interrupted`.
+    let first_signal = interrupted();
     {
         let mut out = io::stdout().lock();
         writeln!(out, "{}", server.addr())
@@ -155,7 +157,7 @@ async fn serve(gateway: Gateway) -> Result<ExitCode, Failure> {
             .map_err(Failure::Write)?;
     }
     tracing::info!(target: "llm_sse::gateway", addr = %server.addr(), "listening");
-    interrupted().await;
+    first_signal.await;
     tracing::info!(target: "llm_sse::gateway", "shutting down");
     tokio::select! {
         how = server.shutdown() => {
