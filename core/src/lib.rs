@@ -31,6 +31,7 @@
 //! | [`retry::RetryPolicy`] | when to retry a failed attempt and how long to wait, as the official SDKs do |
 //! | [`client::Settings`], [`client::Call`], [`client::ProviderError`] | what both shells' clients share: keys and timeouts from the environment, one call's attempts, the errors before a stream starts |
 //! | [`ApiError`] | a provider's error body, built and parsed in its own shape |
+//! | [`gateway::ErrorAnswer`] | the gateway's answer (status, error type, `Retry-After`) to a failure before a stream starts |
 //!
 //! The request side is pure too: [`request::build`] turns a provider-neutral
 //! [`request::ChatRequest`] into the provider's HTTP request (method, path, headers, JSON body),
@@ -98,6 +99,7 @@ mod chunk;
 pub mod client;
 mod decode;
 pub mod frame;
+pub mod gateway;
 mod normalize;
 pub mod request;
 pub mod retry;

@@ -107,6 +107,7 @@ async fn serve(mock: MockProvider) -> Result<ExitCode, Failure> {
             return Ok(ExitCode::from(2));
         }
     };
+    let interrupted = interrupted();
     {
         let mut out = io::stdout().lock();
         writeln!(out, "{}", server.addr())
@@ -114,7 +115,7 @@ async fn serve(mock: MockProvider) -> Result<ExitCode, Failure> {
             .map_err(Failure::Write)?;
     }
     tokio::select! {
-        () = interrupted() => {}
+        () = interrupted => {}
         () = log_requests(&server) => {}
     }
     Ok(ExitCode::SUCCESS)
@@ -138,27 +139,40 @@ async fn log_requests(server: &MockServer) {
     }
 }
 
-/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-async fn interrupted() {
-    let ctrl_c = async {
+/// A future that resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+///
+/// The handlers are installed by this call, not when the future is first polled: call it before
+/// announcing the address, so that a signal sent as soon as the address is known cannot meet
+/// the default action (which ends the process at once). Must be called inside the runtime.
+pub(super) fn interrupted() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).ok();
+        let mut terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            let interrupt = async {
+                match interrupt.as_mut() {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let terminate = async {
+                match terminate.as_mut() {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = interrupt => {}
+                _ = terminate => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
     }
 }

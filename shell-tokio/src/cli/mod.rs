@@ -13,6 +13,7 @@ mod mock;
 mod output;
 mod parse;
 mod replay;
+mod serve;
 mod text;
 
 use std::io;
@@ -52,6 +53,15 @@ enum Command {
     /// Prints the address it listens on as the first line of standard output, logs each
     /// request on standard error, and serves until interrupted. Exits 2 on usage or I/O errors.
     Mock(mock::MockArgs),
+    /// Run the streaming gateway: POST /v1/chat/stream/{anthropic|openai|gemini}.
+    ///
+    /// Answers chat requests (JSON) with normalized server-sent-event frames, from the
+    /// providers or, with --mock, from recordings. Prints the address it listens on as the
+    /// first line of standard output, logs one line per request on standard error, and shuts
+    /// down gracefully on SIGINT or SIGTERM. Keys and base URLs come from the environment
+    /// (ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY, ...); LLM_SSE_TOKEN sets the token
+    /// clients must send. Exits 2 on usage or I/O errors.
+    Serve(serve::ServeArgs),
 }
 
 /// The largest `--chunk-size`: the command holds one chunk in memory at a time.
@@ -209,6 +219,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Parse(args) => parse::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Mock(args) => mock::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => code,

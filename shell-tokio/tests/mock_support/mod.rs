@@ -98,6 +98,9 @@ pub async fn h1(addr: SocketAddr) -> http1::SendRequest<Full<Bytes>> {
 /// An HTTP/2 (prior knowledge) client connection to `addr`.
 pub async fn h2(addr: SocketAddr) -> http2::SendRequest<Full<Bytes>> {
     let tcp = within(TcpStream::connect(addr)).await.unwrap();
+    // A request's DATA frame leaves at once instead of waiting for the ACK of its HEADERS
+    // (Nagle against delayed ACK costs 40 ms a request).
+    tcp.set_nodelay(true).unwrap();
     let (sender, connection) = http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
         .await
         .unwrap();

@@ -1,0 +1,176 @@
+//! `llm-sse serve`: run the streaming gateway ([`llm_sse_tokio::gateway`]).
+//!
+//! The first line of standard output is the address it listens on; logs go to standard error
+//! (one line per request; `--log-format json` for JSON lines; `RUST_LOG` filters). It serves
+//! until SIGINT or SIGTERM, then shuts down gracefully (a second signal stops it at once).
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use llm_sse_core::client::Settings;
+use llm_sse_core::gateway::TOKEN_ENV;
+use llm_sse_tokio::gateway::{Gateway, Recordings, ReplayUpstream, Shutdown, Upstream};
+use llm_sse_tokio::mock::Pacing;
+use tracing_subscriber::EnvFilter;
+
+use super::Failure;
+use super::mock::interrupted;
+
+#[derive(Debug, Args)]
+pub(super) struct ServeArgs {
+    /// The address to listen on. Beyond loopback, set LLM_SSE_TOKEN.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Serve recorded streams instead of calling providers (no key needed).
+    ///
+    /// Without a value: the recordings built in (text, a tool call and reasoning per
+    /// provider). A directory: `DIR/PROVIDER/NAME.sse`, like tests/fixtures. A file:
+    /// `.../PROVIDER/NAME.sse`, for that provider. A request whose "model" is a recording's
+    /// NAME gets that recording, others get "text" (else the first by name).
+    #[arg(long, value_name = "DIR_OR_FILE", num_args = 0..=1)]
+    mock: Option<Option<PathBuf>>,
+    /// With --mock: the pause between two recorded events, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 20, requires = "mock")]
+    mock_delay_ms: u64,
+    /// Allow browser pages from this origin (repeatable; `*` for any), preflight included.
+    #[arg(long, value_name = "ORIGIN")]
+    cors_origin: Vec<String>,
+    /// The longest silence from a provider between two pieces of a stream, in seconds, before
+    /// the stream ends with an idle_timeout error frame (default: LLM_SSE_IDLE_TIMEOUT, else 60).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    idle_timeout: Option<Duration>,
+    /// On SIGINT/SIGTERM, how long open streams may go on before they are ended, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_secs)]
+    shutdown_grace: Duration,
+    /// Send a `: keep-alive` comment after this many seconds without a frame.
+    #[arg(long, value_name = "SECS", default_value = "15", value_parser = parse_secs)]
+    keep_alive: Duration,
+    /// How log lines are written on standard error.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    /// One line of text per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A positive number of seconds (a decimal number is accepted).
+fn parse_secs(value: &str) -> Result<Duration, String> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| "expected a positive number of seconds".into())
+}
+
+pub(super) fn run(args: &ServeArgs) -> Result<ExitCode, Failure> {
+    init_logs(args.log_format);
+    let mut settings = match Settings::from_lookup(|name| std::env::var(name).ok()) {
+        Ok(settings) => settings,
+        Err(e) => return Ok(usage(&e)),
+    };
+    if let Some(idle) = args.idle_timeout {
+        settings = settings.with_idle_timeout(idle);
+    }
+    let upstream = match upstream(args, settings) {
+        Ok(upstream) => upstream,
+        Err(message) => return Ok(usage(&message)),
+    };
+    let mut gateway = Gateway::with_upstream(upstream)
+        .addr(args.addr)
+        .keep_alive(args.keep_alive)
+        .shutdown_grace(args.shutdown_grace);
+    if let Ok(token) = std::env::var(TOKEN_ENV) {
+        gateway = gateway.token(&token);
+    }
+    for origin in &args.cors_origin {
+        gateway = gateway.cors_origin(origin.clone());
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return Ok(usage(&format!("cannot start the runtime: {e}"))),
+    };
+    runtime.block_on(serve(gateway))
+}
+
+/// Where the chunks come from: recordings with `--mock`, else the providers.
+fn upstream(args: &ServeArgs, settings: Settings) -> Result<Arc<dyn Upstream>, String> {
+    let Some(mock) = &args.mock else {
+        // The provider client plugs in here: `Ok(Arc::new(llm_sse_tokio::Client::new(settings)))`.
+        drop(settings);
+        return Err("this build cannot call providers yet: serve recordings with --mock".into());
+    };
+    let recordings = match mock {
+        None => Recordings::bundled(),
+        Some(path) => Recordings::load(path).map_err(|e| e.to_string())?,
+    };
+    let pacing = Pacing::events().delay(Duration::from_millis(args.mock_delay_ms));
+    Ok(Arc::new(ReplayUpstream::new(recordings).pacing(pacing)))
+}
+
+fn usage(message: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("llm-sse: error: {message}");
+    ExitCode::from(2)
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr);
+    // Only fails when a subscriber is already set, which this command never does.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+    };
+}
+
+async fn serve(gateway: Gateway) -> Result<ExitCode, Failure> {
+    let server = match gateway.start().await {
+        Ok(server) => server,
+        Err(e) => return Ok(usage(&e)),
+    };
+    // Before the address is announced: see `interrupted`.
+    let first_signal = interrupted();
+    {
+        let mut out = io::stdout().lock();
+        writeln!(out, "{}", server.addr())
+            .and_then(|()| out.flush())
+            .map_err(Failure::Write)?;
+    }
+    tracing::info!(target: "llm_sse::gateway", addr = %server.addr(), "listening");
+    first_signal.await;
+    tracing::info!(target: "llm_sse::gateway", "shutting down");
+    tokio::select! {
+        how = server.shutdown() => {
+            if how == Shutdown::Aborted {
+                tracing::warn!(
+                    target: "llm_sse::gateway",
+                    "the shutdown grace ran out: open streams were ended with an error frame"
+                );
+            }
+        }
+        () = interrupted() => {
+            tracing::warn!(target: "llm_sse::gateway", "interrupted again: stopping at once");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

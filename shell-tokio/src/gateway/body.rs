@@ -1,0 +1,190 @@
+//! The gateway's response bodies: a whole (error) body, or a stream of frames pulled from the
+//! upstream only when the connection asks for more.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use llm_sse_core::gateway::KEEP_ALIVE;
+use llm_sse_core::{Finish, Provider, StreamChunk, StreamError, StreamErrorKind, frame};
+use tokio::time::{Instant, Sleep};
+
+use super::access::Access;
+use super::upstream::ChunkStream;
+
+/// What ends an open stream from outside: resolves when the gateway's shutdown grace has run
+/// out.
+pub(super) type Abort = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A response body of the gateway.
+pub struct GatewayBody {
+    kind: Kind,
+}
+
+enum Kind {
+    Whole(Option<Bytes>),
+    Stream(Box<FrameStream>),
+}
+
+impl GatewayBody {
+    /// A whole body, sent at once.
+    pub(super) fn whole(bytes: impl Into<Bytes>) -> Self {
+        GatewayBody {
+            kind: Kind::Whole(Some(bytes.into())),
+        }
+    }
+
+    /// An empty body.
+    pub(super) fn empty() -> Self {
+        GatewayBody {
+            kind: Kind::Whole(None),
+        }
+    }
+
+    /// The frames of `upstream`, with a keep-alive comment after `keep_alive` without a frame,
+    /// ended by `abort` with an error terminal frame. The body owns the upstream: dropping it
+    /// (the client went away) drops the upstream request.
+    pub(super) fn stream(
+        provider: Provider,
+        upstream: ChunkStream,
+        keep_alive: Duration,
+        abort: Abort,
+        access: Access,
+    ) -> Self {
+        GatewayBody {
+            kind: Kind::Stream(Box::new(FrameStream {
+                provider,
+                upstream: Some(upstream),
+                keep_alive,
+                quiet: Box::pin(tokio::time::sleep(keep_alive)),
+                abort,
+                done: false,
+                access,
+            })),
+        }
+    }
+}
+
+impl std::fmt::Debug for GatewayBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            Kind::Whole(bytes) => f.debug_tuple("Whole").field(bytes).finish(),
+            Kind::Stream(s) => f.debug_struct("Stream").field("done", &s.done).finish(),
+        }
+    }
+}
+
+struct FrameStream {
+    provider: Provider,
+    /// `None` once the terminal chunk was pulled: the upstream is dropped at once.
+    upstream: Option<ChunkStream>,
+    keep_alive: Duration,
+    /// Fires after `keep_alive` without a frame.
+    quiet: Pin<Box<Sleep>>,
+    abort: Abort,
+    /// The terminal frame was sent.
+    done: bool,
+    access: Access,
+}
+
+impl FrameStream {
+    /// The bytes for `chunk` (empty for chunks without a frame).
+    fn encode(&mut self, chunk: &StreamChunk) -> Vec<u8> {
+        self.access.chunk(chunk);
+        let mut out = Vec::new();
+        frame::encode(chunk, &mut out);
+        if chunk.is_done() {
+            self.done = true;
+            self.upstream = None;
+        }
+        out
+    }
+
+    /// The terminal chunk of a stream the gateway ends itself.
+    fn failure(&self, kind: StreamErrorKind, message: &str) -> StreamChunk {
+        StreamChunk::Done(Box::new(Finish {
+            provider: self.provider,
+            id: None,
+            model: None,
+            outcome: Err(StreamError::new(kind, message)),
+            provider_finish_reason: None,
+            usage: None,
+        }))
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if self.abort.as_mut().poll(cx).is_ready() {
+            let chunk = self.failure(
+                StreamErrorKind::ConnectionError,
+                "the gateway shut down before the stream ended",
+            );
+            return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
+        }
+        loop {
+            let Some(upstream) = self.upstream.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match upstream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(chunk)) => {
+                    let bytes = self.encode(&chunk);
+                    if bytes.is_empty() {
+                        continue;
+                    }
+                    self.quiet.as_mut().reset(Instant::now() + self.keep_alive);
+                    return Poll::Ready(Some(Bytes::from(bytes)));
+                }
+                Poll::Ready(None) => {
+                    let chunk = self.failure(
+                        StreamErrorKind::IncompleteStream,
+                        "the upstream stream ended without a terminal chunk",
+                    );
+                    return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
+                }
+                Poll::Pending => {
+                    if self.quiet.as_mut().poll(cx).is_ready() {
+                        self.quiet.as_mut().reset(Instant::now() + self.keep_alive);
+                        return Poll::Ready(Some(Bytes::from_static(KEEP_ALIVE)));
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}
+
+impl Body for GatewayBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match &mut self.kind {
+            Kind::Whole(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Stream(stream) => stream.poll(cx).map(|b| b.map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Whole(bytes) => bytes.is_none(),
+            Kind::Stream(stream) => stream.done,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Whole(Some(bytes)) => SizeHint::with_exact(bytes.len() as u64),
+            Kind::Whole(None) => SizeHint::with_exact(0),
+            Kind::Stream(_) => SizeHint::default(),
+        }
+    }
+}

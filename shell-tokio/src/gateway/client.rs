@@ -1,0 +1,26 @@
+//! The provider client (`llm_sse_tokio::Client`) as the gateway's upstream.
+//!
+//! Not compiled yet: the client is being written on another branch. Once it is merged, add
+//! `mod client;` to `gateway/mod.rs` and, in `cli/serve.rs`'s `upstream`, return
+//! `Ok(Arc::new(llm_sse_tokio::Client::new(settings)))` when `--mock` is absent.
+//!
+//! The client keeps the [`Upstream`] contract by construction: `Client::stream` returns
+//! `Err(ProviderError)` for every failure before the first body byte (after its retries), its
+//! `ChunkStream` reads the response body only when polled, and dropping it drops the
+//! response and its connection.
+
+use llm_sse_core::Provider;
+use llm_sse_core::request::ChatRequest;
+
+use super::upstream::{OpenFuture, Upstream, Upstreamed};
+use crate::Client;
+
+impl Upstream for Client {
+    fn open(&self, provider: Provider, request: ChatRequest) -> OpenFuture<'_> {
+        Box::pin(async move {
+            let stream = self.stream(provider, request).await?;
+            let retries = stream.retries();
+            Ok(Upstreamed::new(Box::pin(stream)).with_retries(retries))
+        })
+    }
+}

@@ -1,0 +1,98 @@
+//! CORS for the configured origins (`--cors-origin`), preflight included.
+
+use http::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN,
+    VARY,
+};
+use http::{HeaderMap, HeaderValue, Method};
+
+/// The request headers a browser may send cross-origin.
+const ALLOW_HEADERS: &str = "authorization, content-type, x-request-id";
+/// The response headers a browser script may read.
+const EXPOSE_HEADERS: &str = "x-request-id, retry-after";
+/// How long a browser may cache a preflight answer, in seconds.
+const MAX_AGE: &str = "600";
+
+/// The origins allowed to call the gateway from a browser.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Cors {
+    origins: Vec<HeaderValue>,
+    any: bool,
+}
+
+impl Cors {
+    /// Allows `origins` (exact `scheme://host[:port]` values; `*` allows any origin).
+    pub(super) fn new(origins: &[String]) -> Result<Cors, String> {
+        let mut cors = Cors::default();
+        for origin in origins {
+            let origin = origin.trim().trim_end_matches('/');
+            if origin == "*" {
+                cors.any = true;
+            } else {
+                let value = HeaderValue::from_str(origin)
+                    .map_err(|_| format!("{origin:?} is not a valid origin"))?;
+                cors.origins.push(value);
+            }
+        }
+        Ok(cors)
+    }
+
+    /// The `Access-Control-Allow-Origin` value for a request from `headers`' `Origin`, when it
+    /// is allowed.
+    fn allowed(&self, headers: &HeaderMap) -> Option<HeaderValue> {
+        let origin = headers.get(ORIGIN)?;
+        if self.any {
+            Some(HeaderValue::from_static("*"))
+        } else {
+            self.origins.iter().find(|o| *o == origin).cloned()
+        }
+    }
+
+    /// Whether the request is a CORS preflight: `OPTIONS` with `Origin` and
+    /// `Access-Control-Request-Method`.
+    pub(super) fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
+        method == Method::OPTIONS
+            && headers.contains_key(ORIGIN)
+            && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD)
+    }
+
+    /// Adds the headers of an answer to a preflight for a route that allows `methods` to
+    /// `response`; nothing when the origin is not allowed (the browser then refuses the
+    /// request).
+    pub(super) fn preflight(
+        &self,
+        request: &HeaderMap,
+        methods: &'static str,
+        response: &mut HeaderMap,
+    ) {
+        response.insert(VARY, HeaderValue::from_static("origin"));
+        if let Some(origin) = self.allowed(request) {
+            response.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            response.insert(
+                ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static(methods),
+            );
+            response.insert(
+                ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static(ALLOW_HEADERS),
+            );
+            response.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE));
+        }
+    }
+
+    /// Adds the headers of a cross-origin answer to `response` when the request's origin is
+    /// allowed.
+    pub(super) fn simple(&self, request: &HeaderMap, response: &mut HeaderMap) {
+        if self.any || !self.origins.is_empty() {
+            response.insert(VARY, HeaderValue::from_static("origin"));
+        }
+        if let Some(origin) = self.allowed(request) {
+            response.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            response.insert(
+                ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static(EXPOSE_HEADERS),
+            );
+        }
+    }
+}

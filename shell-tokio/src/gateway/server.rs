@@ -1,0 +1,162 @@
+//! The accept loop, one task per connection, and the shutdown phases.
+
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use prometheus_client::registry::Registry;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+use super::auth::Token;
+use super::body::Abort;
+use super::cors::Cors;
+use super::metrics::Metrics;
+use super::routes;
+use super::upstream::Upstream;
+
+/// Where the server is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Phase {
+    /// Accepting and serving.
+    Running,
+    /// Shutting down: no new connections or requests; open streams go on.
+    Draining,
+    /// The grace period is over: open streams end with an error terminal frame.
+    Aborting,
+    /// Everything is dropped.
+    Stopped,
+}
+
+/// The settings that the connections and handlers use.
+#[derive(Debug, Clone)]
+pub(super) struct Config {
+    pub(super) keep_alive: Duration,
+    pub(super) header_read_timeout: Duration,
+    pub(super) body_read_timeout: Duration,
+    pub(super) max_header_size: usize,
+}
+
+/// What every connection and request of one server shares.
+pub(super) struct Shared {
+    pub(super) upstream: Arc<dyn Upstream>,
+    pub(super) config: Config,
+    pub(super) token: Option<Token>,
+    pub(super) cors: Cors,
+    pub(super) metrics: Metrics,
+    pub(super) registry: Registry,
+    pub(super) phase: watch::Receiver<Phase>,
+}
+
+impl Shared {
+    /// A future that resolves when the server starts aborting open streams (or stops).
+    pub(super) fn abort(&self) -> Abort {
+        let mut phase = self.phase.clone();
+        Box::pin(async move {
+            // An error means the server is gone: abort too.
+            let _ = phase.wait_for(|p| *p >= Phase::Aborting).await;
+        })
+    }
+}
+
+/// Accepts connections until the server leaves [`Phase::Running`]. Each connection task holds
+/// a clone of `alive`, so the server knows when the last one has ended.
+pub(super) async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    alive: mpsc::Sender<()>,
+) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let config = &shared.config;
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        // The read buffer's limit is also the limit on a request head: a larger one is
+        // answered 431 and the connection closed.
+        .max_buf_size(config.max_header_size);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(config.max_header_size).unwrap_or(u32::MAX))
+        .keep_alive_interval(Some(Duration::from_secs(30)));
+    let mut phase = shared.phase.clone();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = phase.wait_for(|p| *p != Phase::Running) => return,
+        };
+        match accepted {
+            Ok((stream, _peer)) => {
+                // Each frame should leave at once, not wait for Nagle.
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(serve_connection(
+                    builder.clone(),
+                    stream,
+                    Arc::clone(&shared),
+                    alive.clone(),
+                ));
+            }
+            // Out of file descriptors and the like: wait a moment rather than spin.
+            Err(e) => {
+                tracing::warn!(target: "llm_sse::gateway", error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Serves one connection until it ends, the server stops, or no request head arrived in time.
+async fn serve_connection(
+    builder: auto::Builder<TokioExecutor>,
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    _alive: mpsc::Sender<()>,
+) {
+    let got_request = Arc::new(AtomicBool::new(false));
+    let service = {
+        let shared = Arc::clone(&shared);
+        let got_request = Arc::clone(&got_request);
+        service_fn(move |request| {
+            got_request.store(true, Ordering::Relaxed);
+            routes::handle(Arc::clone(&shared), request)
+        })
+    };
+    let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
+    // hyper's header read timeout starts once it knows the protocol; this one covers the
+    // bytes before (a client that connects and sends nothing) and an HTTP/2 client that never
+    // completes a request.
+    let first_request = tokio::time::sleep(shared.config.header_read_timeout);
+    let mut first_request = pin!(first_request);
+    let mut first_request_due = true;
+    let mut phase = shared.phase.clone();
+    let mut draining = false;
+    loop {
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            () = &mut first_request, if first_request_due => {
+                if !got_request.load(Ordering::Relaxed) {
+                    return;
+                }
+                first_request_due = false;
+            }
+            changed = phase.changed() => {
+                let now = if changed.is_ok() { *phase.borrow_and_update() } else { Phase::Stopped };
+                match now {
+                    Phase::Running => {}
+                    Phase::Draining | Phase::Aborting => {
+                        if !draining {
+                            draining = true;
+                            connection.as_mut().graceful_shutdown();
+                        }
+                    }
+                    Phase::Stopped => return,
+                }
+            }
+        }
+    }
+}

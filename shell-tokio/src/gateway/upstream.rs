@@ -1,0 +1,112 @@
+//! The seam between the gateway and whatever produces chunks: [`Upstream`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_core::Stream;
+use llm_sse_core::client::ProviderError;
+use llm_sse_core::request::ChatRequest;
+use llm_sse_core::{Provider, StreamChunk};
+
+/// The normalized stream of one call: [`StreamChunk`]s as they are decoded, ending with exactly
+/// one [`StreamChunk::Done`].
+pub type ChunkStream = Pin<Box<dyn Stream<Item = StreamChunk> + Send>>;
+
+/// What [`Upstream::open`] returns.
+pub type OpenFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Upstreamed, ProviderError>> + Send + 'a>>;
+
+/// Where the gateway's chunks come from: the provider client, recordings (`--mock`), or a test's
+/// own source.
+///
+/// The gateway calls [`open`](Upstream::open) once per request, after it has parsed and
+/// validated the body. An implementation must keep this contract, on which the gateway's
+/// guarantees rest:
+///
+/// - **Errors before the stream** are `Err(ProviderError)`, which the gateway answers with an
+///   HTTP status ([`ErrorAnswer`](crate::core::gateway::ErrorAnswer)). Once `Ok` is returned,
+///   every failure is an error terminal chunk in the stream.
+/// - **Pulled, not pushed**: the stream reads the upstream only when it is polled, and holds at
+///   most one read's worth of bytes, so a slow client slows the upstream down instead of
+///   filling memory. (The gateway polls it only when the client's connection can take more.)
+/// - **Dropping it cancels**: dropping the stream (or the future of `open`) drops the upstream
+///   request and its connection at once. The gateway drops it as soon as the client goes away.
+/// - **It ends with one terminal chunk**: the gateway stops polling after it. A stream that ends
+///   without one is ended by the gateway with an `incomplete_stream` error terminal frame.
+///
+/// ```
+/// use futures_core::Stream;
+/// use llm_sse_tokio::core::client::ProviderError;
+/// use llm_sse_tokio::core::request::ChatRequest;
+/// use llm_sse_tokio::core::{Finish, FinishReason, Provider, StreamChunk};
+/// use llm_sse_tokio::gateway::{OpenFuture, Upstream, Upstreamed};
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll};
+///
+/// /// Answers every request with the model's name, then a normal end.
+/// struct Echo;
+///
+/// struct Chunks(Vec<StreamChunk>);
+///
+/// impl Stream for Chunks {
+///     type Item = StreamChunk;
+///     fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<StreamChunk>> {
+///         Poll::Ready(if self.0.is_empty() { None } else { Some(self.0.remove(0)) })
+///     }
+/// }
+///
+/// impl Upstream for Echo {
+///     fn open(&self, provider: Provider, request: ChatRequest) -> OpenFuture<'_> {
+///         Box::pin(async move {
+///             request.validate(provider).map_err(ProviderError::InvalidRequest)?;
+///             let done = Finish {
+///                 provider,
+///                 id: None,
+///                 model: Some(request.model.clone()),
+///                 outcome: Ok(FinishReason::Stop),
+///                 provider_finish_reason: None,
+///                 usage: None,
+///             };
+///             let chunks = vec![StreamChunk::Token(request.model), StreamChunk::Done(Box::new(done))];
+///             Ok(Upstreamed::new(Box::pin(Chunks(chunks))))
+///         })
+///     }
+/// }
+/// ```
+pub trait Upstream: Send + Sync + 'static {
+    /// Starts a streaming call of `provider` with `request` (already validated for it).
+    fn open(&self, provider: Provider, request: ChatRequest) -> OpenFuture<'_>;
+}
+
+/// A call whose stream has started: its chunks, and how many retries it took to start.
+#[non_exhaustive]
+pub struct Upstreamed {
+    /// The chunks.
+    pub chunks: ChunkStream,
+    /// How many times the request was retried before this stream started (counted in the
+    /// `llm_sse_upstream_retries_total` metric).
+    pub retries: u32,
+}
+
+impl Upstreamed {
+    /// A started stream that took no retries.
+    pub fn new(chunks: ChunkStream) -> Self {
+        Upstreamed { chunks, retries: 0 }
+    }
+
+    /// The same stream, having taken `retries` retries to start.
+    #[must_use]
+    pub fn with_retries(mut self, retries: u32) -> Self {
+        self.retries = retries;
+        self
+    }
+}
+
+impl fmt::Debug for Upstreamed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upstreamed")
+            .field("retries", &self.retries)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,282 @@
+//! `llm-sse serve`: the real binary prints its address first, serves `--mock` recordings with
+//! the token from `LLM_SSE_TOKEN`, logs JSON lines, ends open streams with an error frame when
+//! SIGTERM's grace runs out and exits 0, and refuses bad setups with exit 2.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+/// A running `llm-sse serve`, killed when dropped.
+struct Serve {
+    child: Child,
+    addr: SocketAddr,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Serve {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Serve {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_llm-sse"));
+        command
+            .arg("serve")
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("LLM_SSE_TOKEN")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("spawn llm-sse");
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (stderr_tx, stderr_rx) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if stderr_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let Ok(line) = rx.recv_timeout(TIMEOUT) else {
+            let _ = child.kill();
+            panic!("no address printed within {TIMEOUT:?}");
+        };
+        let addr = line
+            .trim_end()
+            .parse()
+            .unwrap_or_else(|_| panic!("the first line is not an address: {line:?}"));
+        Serve {
+            child,
+            addr,
+            stderr: stderr_rx,
+        }
+    }
+
+    /// Sends a request and returns the connection, to read the answer from.
+    fn send(&self, path: &str, headers: &[&str], body: &str) -> TcpStream {
+        let mut tcp = TcpStream::connect(self.addr).unwrap();
+        tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let mut request = format!(
+            "POST {path} HTTP/1.1\r\nhost: gw\r\nconnection: close\r\ncontent-length: {}\r\n",
+            body.len()
+        );
+        for header in headers {
+            request.push_str(header);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        tcp.write_all(request.as_bytes()).unwrap();
+        tcp
+    }
+
+    fn post(&self, path: &str, headers: &[&str], body: &str) -> String {
+        let mut response = String::new();
+        self.send(path, headers, body)
+            .read_to_string(&mut response)
+            .unwrap();
+        response
+    }
+
+    /// The next line on standard error that contains `needle`.
+    fn log_line(&self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no line with {needle:?} on standard error"),
+            }
+        }
+    }
+
+    fn wait(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "still running");
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The body of a chunked response.
+fn dechunk(response: &str) -> String {
+    let (_, mut rest) = response.split_once("\r\n\r\n").expect("a head");
+    let mut body = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size, 16).expect("a chunk size");
+        if size == 0 {
+            break;
+        }
+        body.push_str(&after[..size]);
+        rest = &after[size + 2..];
+    }
+    body
+}
+
+const CHAT: &str = r#"{"messages":[{"role":"user","content":"Hi"}],"model":"tool_use","temperature":0.7,"max_tokens":1024}"#;
+
+#[test]
+fn serves_recordings_with_a_token_and_json_logs() {
+    let serve = Serve::start(
+        &["--mock", "--mock-delay-ms", "1", "--log-format", "json"],
+        &[("LLM_SSE_TOKEN", "cli-token")],
+    );
+    let path = "/v1/chat/stream/anthropic";
+    let refused = serve.post(path, &[], CHAT);
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+
+    let response = serve.post(
+        path,
+        &["authorization: Bearer cli-token", "x-request-id: cli-1"],
+        CHAT,
+    );
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(response.contains("\r\nx-accel-buffering: no\r\n"));
+    let golden = std::fs::read_to_string(fixtures().join("anthropic/tool_use.frames")).unwrap();
+    assert_eq!(dechunk(&response), golden);
+
+    let line = serve.log_line("\"request_id\":\"cli-1\"");
+    let json: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(json["message"], "request");
+    assert_eq!(json["model"], "tool_use");
+    assert_eq!(json["finish_reason"], "tool_calls");
+    assert!(
+        !line.contains("cli-token") && !line.contains("\"Hi\""),
+        "{line}"
+    );
+}
+
+#[test]
+fn serves_a_fixture_directory() {
+    let dir = fixtures();
+    let serve = Serve::start(
+        &["--mock", dir.to_str().unwrap(), "--mock-delay-ms", "1"],
+        &[],
+    );
+    let body = CHAT.replace("tool_use", "truncated");
+    let response = serve.post("/v1/chat/stream/gemini", &[], &body);
+    let golden = std::fs::read_to_string(dir.join("gemini/truncated.frames")).unwrap();
+    assert_eq!(dechunk(&response), golden);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_open_streams_after_the_grace_and_exits_0() {
+    let mut serve = Serve::start(
+        &[
+            "--mock",
+            "--mock-delay-ms",
+            "60000",
+            "--shutdown-grace",
+            "0.3",
+        ],
+        &[],
+    );
+    // Gemini's first event carries text: the first frame comes at once, the next a minute later.
+    let mut tcp = serve.send(
+        "/v1/chat/stream/gemini",
+        &[],
+        &CHAT.replace("tool_use", "text"),
+    );
+    // Wait for the first frame, then signal.
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("data: {") {
+        let n = tcp.read(&mut buf).unwrap();
+        assert!(n > 0, "closed early");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &serve.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tcp.read_to_end(&mut seen).unwrap();
+    let body = dechunk(&String::from_utf8(seen).unwrap());
+    assert!(
+        body.ends_with(concat!(
+            "\"finish_reason\":\"error\",\"error\":{\"type\":\"connection_error\",",
+            "\"message\":\"the gateway shut down before the stream ended\"}}\n\ndata: [DONE]\n\n"
+        )),
+        "{body}"
+    );
+    assert_eq!(serve.wait(), Some(0));
+}
+
+/// Runs `llm-sse serve args...` that should fail at once.
+fn fails(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_llm-sse"))
+        .arg("serve")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    assert!(out.stdout.is_empty());
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn bad_setups_exit_2() {
+    let stderr = fails(&["--addr", "127.0.0.1:0"]);
+    assert!(
+        stderr.contains(
+            "llm-sse: error: this build cannot call providers yet: serve recordings with --mock"
+        ),
+        "{stderr}"
+    );
+    let stderr = fails(&["--addr", "127.0.0.1:0", "--mock", "/nonexistent/recordings"]);
+    assert!(
+        stderr.contains("llm-sse: error: cannot load recordings from /nonexistent/recordings"),
+        "{stderr}"
+    );
+    let stderr = fails(&["--mock-delay-ms", "5"]);
+    assert!(
+        stderr.starts_with("llm-sse: error: the following required arguments"),
+        "{stderr}"
+    );
+    let stderr = fails(&["--mock", "--shutdown-grace", "0"]);
+    assert!(
+        stderr.contains("expected a positive number of seconds"),
+        "{stderr}"
+    );
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let stderr = fails(&["--mock", "--addr", &addr]);
+    assert!(
+        stderr.contains(&format!("llm-sse: error: cannot listen on {addr}")),
+        "{stderr}"
+    );
+}
