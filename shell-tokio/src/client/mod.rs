@@ -244,7 +244,7 @@ impl Client {
             };
             match next {
                 Next::Retry { after } => tokio::time::sleep(after).await,
-                Next::Fail(error) => return Err(error),
+                Next::Fail(error) => return Err(without_key(error, settings, provider)),
             }
         }
     }
@@ -396,6 +396,33 @@ impl Prepared {
         *request.headers_mut() = self.headers.clone();
         request
     }
+}
+
+/// `error` with every occurrence of `provider`'s key in the provider's message replaced by
+/// `<redacted>`: a provider (or a proxy in front of it) that echoes the key it refused must not
+/// make the client show it.
+fn without_key(mut error: ProviderError, settings: &Settings, provider: Provider) -> ProviderError {
+    let Ok(key) = settings.api_key(provider) else {
+        return error;
+    };
+    let key = key.expose();
+    let message = match &mut error {
+        ProviderError::Auth(ProviderAuthError {
+            reason: AuthFailure::Rejected(api),
+            ..
+        })
+        | ProviderError::Rejected(api)
+        | ProviderError::Unavailable(api)
+        | ProviderError::RateLimited { error: api, .. } => Some(&mut api.message),
+        ProviderError::Connection { message } => Some(message),
+        _ => None,
+    };
+    if let Some(message) = message {
+        if message.contains(key) {
+            *message = message.replace(key, "<redacted>");
+        }
+    }
+    error
 }
 
 /// The first [`MAX_ERROR_BODY`] bytes of an error answer's body, read within `limit`; what
