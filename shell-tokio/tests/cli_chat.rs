@@ -408,7 +408,9 @@ async fn no_connection_is_one_line_and_exit_1() {
 
 #[tokio::test]
 async fn usage_errors_exit_2() {
-    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+    /// Arguments, environment, and what the message must mention.
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         (&["chat", "Hi"], &[], "--provider <PROVIDER>"),
         (&["chat", "--provider", "anthropic"], &[], "<PROMPT>"),
         (&["chat", "--provider", "mistral", "Hi"], &[], "mistral"),
