@@ -86,6 +86,11 @@ pub use llm_sse_core::{Provider, StreamChunk};
 mod client;
 pub mod mock;
 
+/// This crate's README (its crates.io page): its examples are doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use client::{
     AnthropicStreamAdapter, ChunkStream, Client, ClientBuilder, GeminiStreamAdapter, InvalidProxy,
     OpenAiStreamAdapter,
