@@ -282,15 +282,35 @@ async fn the_answer_is_written_as_it_arrives() {
         .spawn()
         .unwrap();
     let mut stdout = child.stdout.take().unwrap();
-    let first = within(tokio::task::spawn_blocking(move || {
+    // The pipe stays open (returned) until the child is killed: closing it would end the
+    // child at its next write.
+    let (first, _stdout) = within(tokio::task::spawn_blocking(move || {
         let mut buf = [0u8; 256];
         let n = stdout.read(&mut buf).unwrap();
-        String::from_utf8_lossy(&buf[..n]).into_owned()
+        (String::from_utf8_lossy(&buf[..n]).into_owned(), stdout)
     }))
     .await
     .unwrap();
-    assert!(!first.is_empty());
-    assert!(child.try_wait().unwrap().is_none(), "still streaming");
+    if first.is_empty() {
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        panic!("no output before the end: {:?}, {stderr}", child.wait());
+    }
+    if let Some(status) = child.try_wait().unwrap() {
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        panic!("ended while the mock stalls: {status:?}, {first:?}, {stderr}");
+    }
     child.kill().unwrap();
     child.wait().unwrap();
 }
