@@ -5,8 +5,10 @@
 //! cargo bench -p llm-sse-tests --bench client -- 5       # rounds (default 15)
 //! ```
 //!
-//! Two ways to read the same response, each measured in alternating rounds (so that a busy,
-//! shared machine slows both alike) and reported as medians:
+//! Two ways to read the same response, measured in alternating rounds so that a busy, shared
+//! machine slows both alike. Reported: the median and the fastest round of each, and the median
+//! of the per-round differences (each round's client run against the plain run just before it),
+//! the steadiest figure on a noisy machine:
 //!
 //! - **plain**: a tokio `TcpStream` posts an HTTP/1.0 request to the mock (which then answers
 //!   with the bare event stream, ended by closing the connection), reads it 16 KiB at a time
@@ -160,9 +162,13 @@ fn new_client(addr: SocketAddr) -> Client {
     Client::builder(settings).no_proxy().build()
 }
 
-fn median(mut xs: Vec<Duration>) -> Duration {
-    xs.sort();
+fn median<T: PartialOrd + Copy>(mut xs: Vec<T>) -> T {
+    xs.sort_by(|a, b| a.partial_cmp(b).expect("comparable"));
     xs[xs.len() / 2]
+}
+
+fn fastest(xs: &[Duration]) -> Duration {
+    xs.iter().copied().min().expect("at least one round")
 }
 
 fn main() {
@@ -249,38 +255,62 @@ fn main() {
             client_first.push(o.first_token.expect("a token") - started);
         }
 
-        let (p, c) = (median(plain_times), median(client_times));
-        let b = median(bytes_times);
+        let ratios: Vec<f64> = plain_times
+            .iter()
+            .zip(&client_times)
+            .map(|(p, c)| c.as_secs_f64() / p.as_secs_f64() - 1.0)
+            .collect();
+        let firsts: Vec<f64> = plain_first
+            .iter()
+            .zip(&client_first)
+            .map(|(p, c)| c.as_secs_f64() - p.as_secs_f64())
+            .collect();
         let rate = |d: Duration| DELTAS as f64 / d.as_secs_f64() / 1e6;
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
         let mb = stream_len as f64 / 1e6;
+        println!("throughput: {DELTAS} Anthropic deltas ({mb:.1} MB) in 16 KiB writes, {rounds} rounds");
+        println!("                             median       fastest    chunks/s (median)");
+        let b = median(bytes_times.clone());
         println!(
-            "throughput: {DELTAS} Anthropic deltas ({mb:.1} MB) in 16 KiB writes, median of {rounds}"
-        );
-        println!(
-            "  plain socket, bytes only   {:>8.1} ms                    {:>6.0} MB/s",
-            b.as_secs_f64() * 1e3,
+            "  plain socket, bytes only   {:>7.1} ms  {:>7.1} ms    ({:.0} MB/s)",
+            ms(b),
+            ms(fastest(&bytes_times)),
             mb / b.as_secs_f64()
         );
+        for (name, times) in [
+            ("plain socket + Normalizer", &plain_times),
+            ("Client + ChunkStream     ", &client_times),
+        ] {
+            let m = median(times.clone());
+            println!(
+                "  {name}  {:>7.1} ms  {:>7.1} ms    {:.2} M",
+                ms(m),
+                ms(fastest(times)),
+                rate(m)
+            );
+        }
         println!(
-            "  plain socket + Normalizer  {:>8.1} ms  {:>5.2} M chunks/s  {:>6.0} MB/s",
-            p.as_secs_f64() * 1e3,
-            rate(p),
-            mb / p.as_secs_f64()
+            "  client vs plain: {:+.1} % (median of per-round differences), {:+.1} % (fastest rounds)",
+            median(ratios) * 100.0,
+            (fastest(&client_times).as_secs_f64() / fastest(&plain_times).as_secs_f64() - 1.0)
+                * 100.0
         );
+        println!("time to first chunk: anthropic/text.sse, fresh connection, {ttfc_rounds} rounds");
+        println!("                             median       fastest");
+        for (name, times) in [
+            ("plain socket + Normalizer", &plain_first),
+            ("Client + ChunkStream     ", &client_first),
+        ] {
+            println!(
+                "  {name}  {:>7.0} µs  {:>7.0} µs",
+                us(median(times.clone())),
+                us(fastest(times))
+            );
+        }
         println!(
-            "  Client + ChunkStream       {:>8.1} ms  {:>5.2} M chunks/s  {:>6.0} MB/s  {:+.1} %",
-            c.as_secs_f64() * 1e3,
-            rate(c),
-            mb / c.as_secs_f64(),
-            (c.as_secs_f64() / p.as_secs_f64() - 1.0) * 100.0
-        );
-        let (p, c) = (median(plain_first), median(client_first));
-        println!("time to first chunk: anthropic/text.sse, fresh connection, median of {ttfc_rounds}");
-        println!("  plain socket + Normalizer  {:>8.0} µs", p.as_secs_f64() * 1e6);
-        println!(
-            "  Client + ChunkStream       {:>8.0} µs  {:+.0} µs",
-            c.as_secs_f64() * 1e6,
-            (c.as_secs_f64() - p.as_secs_f64()) * 1e6
+            "  client vs plain: {:+.0} µs (median of per-round differences)",
+            median(firsts) * 1e6
         );
     });
 }
