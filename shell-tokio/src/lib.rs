@@ -1,6 +1,77 @@
-//! Tokio transport for `llm-sse-core`: [`gateway`], the streaming gateway server (`llm-sse
-//! serve`), and [`mock`], a fault-injecting mock provider for tests and for trying frontends
-//! without a key.
+//! Tokio transport for [`llm-sse-core`](llm_sse_core): streaming clients for Anthropic,
+//! OpenAI-compatible servers and Gemini that yield one normalized stream of
+//! [`StreamChunk`]s, [`gateway`], the streaming gateway server (`llm-sse serve`), and [`mock`],
+//! a fault-injecting mock provider for tests and for trying frontends without a key.
+//!
+//! # The clients on one screen
+//!
+//! | item | what it does |
+//! |---|---|
+//! | [`Client`] | one pooled HTTP client (HTTP/1.1 and HTTP/2, rustls) for every provider, chosen per call: [`Client::stream`] a [`ChatRequest`], [`Client::stream_chat`] messages, a model and a temperature |
+//! | [`AnthropicStreamAdapter`], [`OpenAiStreamAdapter`], [`GeminiStreamAdapter`] | the same with the provider fixed: `stream_chat(messages, model, temperature)`, `stream(request)` |
+//! | [`ChunkStream`] | the normalized stream of one call: [`StreamChunk`]s, exactly one terminal chunk, then `None`; a [`futures_core::Stream`] |
+//! | [`Settings`] | keys, base URLs, timeouts and retries, from the environment or built in code |
+//! | [`ProviderError`], [`ProviderAuthError`] | why a call failed before its stream started |
+//! | [`ClientBuilder`] | a client with an explicit proxy, or none |
+//!
+//! ```no_run
+//! use llm_sse_tokio::{ChatMessage, ChatRequest, Client, Provider, ProviderError, StreamChunk};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::from_env()?;
+//! let request = ChatRequest::new("claude-sonnet-4-5", vec![
+//!     ChatMessage::system("Answer in one sentence."),
+//!     ChatMessage::user("What is server-sent events?"),
+//! ])
+//! .with_max_tokens(200);
+//! let mut stream = match client.stream(Provider::Anthropic, request).await {
+//!     Ok(stream) => stream,
+//!     Err(ProviderError::Auth(e)) => return Err(e.into()), // "no Anthropic API key: set ANTHROPIC_API_KEY"
+//!     Err(e) => return Err(e.into()),
+//! };
+//! while let Some(chunk) = stream.next_chunk().await {
+//!     match chunk {
+//!         StreamChunk::Token(text) => print!("{text}"),
+//!         StreamChunk::Done(finish) => match finish.error() {
+//!             None => println!("\n[{}]", finish.finish_reason_str()),
+//!             Some(error) => eprintln!("\n[stream failed: {error}]"), // tokens so far were kept
+//!         },
+//!         _ => {}
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Errors: before the first byte, and after
+//!
+//! What is known before the stream starts is an `Err` from `stream`: a missing or refused key
+//! ([`ProviderError::Auth`], naming the variable to set, or with the provider's message for a
+//! `401`/`403`), an invalid request (with the provider's own message for a `400`), a rate limit
+//! or an overload once the retries are spent (with the provider's `retry-after`), a failed
+//! connection, a `200` that is not an event stream. Retries follow the official SDKs:
+//! connection failures, `408`, `409`, `429` and `5xx` are retried twice by default, honouring
+//! `retry-after`. Once the first bytes of the body have arrived, nothing is retried: every
+//! failure ends the stream with an error terminal chunk (`connection_error`, `idle_timeout`, a
+//! provider `error` event), after every token that arrived before it.
+//!
+//! # Transport
+//!
+//! - hyper 1 with hyper-util's pooled client; TLS by rustls with the `ring` provider and the
+//!   Mozilla roots compiled in (webpki-roots); HTTP/2 or HTTP/1.1 by ALPN; plain HTTP for
+//!   `http://` base URLs such as a local Ollama or vLLM server.
+//! - Proxies from `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY` (or their lower-case
+//!   forms) through hyper-util's matcher, as HTTP `CONNECT` tunnels (`http://` proxies,
+//!   `user:password@` sent as basic `Proxy-Authorization`); loopback destinations never go
+//!   through an environment proxy. [`Client::builder`] sets one explicitly, or none.
+//! - Timeouts ([`Settings`]): connecting (TCP, proxy tunnel and TLS together), the response
+//!   headers (from sending, connecting included), and the silence between two pieces of the body
+//!   (60 s by default); none on a whole stream.
+//! - Dropping a [`ChunkStream`] before its end closes that connection at once (HTTP/2: resets
+//!   the stream), so the provider stops generating; a connection goes back to the pool only
+//!   after its body was read to the end.
+//! - API keys never appear in `Debug`, `Display`, errors or logs; their header values are
+//!   marked sensitive for hyper.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -8,4 +79,21 @@
 pub use llm_sse_core as core;
 
 pub mod gateway;
+pub use llm_sse_core::client::{
+    AuthFailure, ProviderAuthError, ProviderError, Settings, SettingsError,
+};
+pub use llm_sse_core::request::{ChatMessage, ChatRequest};
+pub use llm_sse_core::{Provider, StreamChunk};
+
+mod client;
 pub mod mock;
+
+/// This crate's README (its crates.io page): its examples are doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+pub use client::{
+    AnthropicStreamAdapter, ChunkStream, Client, ClientBuilder, GeminiStreamAdapter, InvalidProxy,
+    OpenAiStreamAdapter,
+};

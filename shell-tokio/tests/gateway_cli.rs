@@ -12,6 +12,17 @@ use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The provider settings the gateway reads from its environment.
+const PROVIDER_VARS: [&str; 7] = [
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "OPENAI_BASE_URL",
+    "GEMINI_BASE_URL",
+];
+
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
 }
@@ -38,7 +49,12 @@ impl Serve {
             .args(["--addr", "127.0.0.1:0"])
             .args(args)
             .env_remove("LLM_SSE_TOKEN")
-            .env_remove("RUST_LOG")
+            .env_remove("RUST_LOG");
+        // Only what the test says: no provider key or base URL from the developer's shell.
+        for name in PROVIDER_VARS {
+            command.env_remove(name);
+        }
+        command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -247,15 +263,78 @@ fn fails(args: &[&str]) -> String {
     String::from_utf8(out.stderr).unwrap()
 }
 
+/// `llm-sse mock` serving `recording` for `provider`: the process and its base URL.
+fn mock_provider(provider: &str, recording: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_llm-sse"))
+        .args(["mock", "--provider", provider, "--file"])
+        .arg(fixtures().join(provider).join(format!("{recording}.sse")))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--require-api-key",
+            "sk-gateway-test",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn llm-sse mock");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim_end();
+    let base = if provider == "openai" {
+        format!("http://{addr}/v1")
+    } else {
+        format!("http://{addr}")
+    };
+    (child, base)
+}
+
+/// Without `--mock` the gateway calls the providers through the client: here `llm-sse mock`
+/// processes standing in for them, reached through the `*_BASE_URL` variables.
+#[test]
+fn without_mock_it_streams_from_the_providers() {
+    let body = r#"{"model":"some-model","messages":[{"role":"user","content":"Hi"}],"temperature":0.7,"max_tokens":1024}"#;
+    for (provider, key_var, base_var) in [
+        ("anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
+        ("openai", "OPENAI_API_KEY", "OPENAI_BASE_URL"),
+        ("gemini", "GEMINI_API_KEY", "GEMINI_BASE_URL"),
+    ] {
+        let (mut mock, base) = mock_provider(provider, "text");
+        let serve = Serve::start(
+            &[],
+            &[(key_var, "sk-gateway-test"), (base_var, base.as_str())],
+        );
+        let response = serve.post(&format!("/v1/chat/stream/{provider}"), &[], body);
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        let golden =
+            std::fs::read_to_string(fixtures().join(provider).join("text.frames")).unwrap();
+        assert_eq!(dechunk(&response), golden, "{provider}");
+        let _ = mock.kill();
+        let _ = mock.wait();
+    }
+}
+
+/// A provider without a key is `503` naming the variable; nothing is called.
+#[test]
+fn without_mock_a_provider_without_a_key_is_503() {
+    let serve = Serve::start(&[], &[]);
+    let response = serve.post(
+        "/v1/chat/stream/gemini",
+        &[],
+        r#"{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"Hi"}]}"#,
+    );
+    assert!(response.starts_with("HTTP/1.1 503"), "{response}");
+    assert!(
+        response.contains("GEMINI_API_KEY") && response.contains("GOOGLE_API_KEY"),
+        "{response}"
+    );
+}
+
 #[test]
 fn bad_setups_exit_2() {
-    let stderr = fails(&["--addr", "127.0.0.1:0"]);
-    assert!(
-        stderr.contains(
-            "llm-sse: error: this build cannot call providers yet: serve recordings with --mock"
-        ),
-        "{stderr}"
-    );
     let stderr = fails(&["--addr", "127.0.0.1:0", "--mock", "/nonexistent/recordings"]);
     assert!(
         stderr.contains("llm-sse: error: cannot load recordings from /nonexistent/recordings"),

@@ -117,21 +117,22 @@ async fn h2_client_dropping_one_stream() {
 
 #[tokio::test]
 async fn a_client_leaving_before_the_first_frame_drops_the_call() {
-    // The provider answers with its headers, then sends nothing; the client leaves.
+    // The provider answers with its headers, then sends nothing; the client leaves. (The client
+    // returns a stream only once its first bytes arrive, so the gateway is still waiting for the
+    // call to open: no head has been sent yet.)
     let mock = MockProvider::new(Provider::OpenAi, fixture(Provider::OpenAi, "text"))
         .stall_after(0)
         .start()
         .await
         .unwrap();
     let gateway = start(Gateway::new(ViaMock::new(&mock, Some("sk-test")))).await;
-    let mut raw = Raw::post(
+    let raw = Raw::post(
         gateway.addr(),
         &stream_path(Provider::OpenAi),
         &[],
         &chat("m"),
     )
     .await;
-    assert_eq!(raw.head().await.status, 200);
     within(mock.wait_for_requests(1)).await;
     let left = Instant::now();
     drop(raw);

@@ -1,13 +1,15 @@
 //! Argument parsing and the exit-code policy shared by the subcommands.
 //!
 //! Exit codes: 0 success; 1 the input was bad (a parser limit was exceeded, or a replayed
-//! stream ended in error); 2 usage or I/O errors (bad flags, an unreadable file, a failed read).
+//! stream ended in error), or for `chat` the provider call failed or its stream ended in error;
+//! 2 usage or I/O errors (bad flags, an unreadable file, a failed read).
 //! A closed standard output (for example `llm-sse parse big.sse | head`) ends the command
 //! quietly with 0: whoever closed the pipe has everything it wanted.
 //!
 //! Every error message on standard error starts with `llm-sse: error: `, usage errors included
 //! (clap's own messages are prefixed, keeping their context and usage line).
 
+mod chat;
 mod input;
 mod mock;
 mod output;
@@ -62,6 +64,18 @@ enum Command {
     /// (ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY, ...); LLM_SSE_TOKEN sets the token
     /// clients must send. Exits 2 on usage or I/O errors.
     Serve(serve::ServeArgs),
+    /// Stream a provider's answer to a prompt to standard output.
+    ///
+    /// The answer is written as it arrives; each tool call as a line `name(arguments)`;
+    /// reasoning (dimmed on a terminal), then the finish reason and usage, on standard error.
+    /// The key comes from ANTHROPIC_API_KEY, OPENAI_API_KEY, or GEMINI_API_KEY (else
+    /// GOOGLE_API_KEY); the base URL from --base-url, ANTHROPIC_BASE_URL, OPENAI_BASE_URL or
+    /// GEMINI_BASE_URL; timeouts (seconds) from LLM_SSE_CONNECT_TIMEOUT,
+    /// LLM_SSE_RESPONSE_TIMEOUT, LLM_SSE_IDLE_TIMEOUT, retries from LLM_SSE_MAX_RETRIES;
+    /// proxies from HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY. Exits 0 when the answer
+    /// ended normally, 1 when the provider refused the call or the stream ended in error, 2 on
+    /// usage errors.
+    Chat(chat::ChatArgs),
 }
 
 /// The largest `--chunk-size`: the command holds one chunk in memory at a time.
@@ -220,6 +234,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Replay(args) => replay::run(&args),
         Command::Mock(args) => mock::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Chat(args) => chat::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,8 +1,5 @@
-//! The provider client (`llm_sse_tokio::Client`) as the gateway's upstream.
-//!
-//! Not compiled yet: the client is being written on another branch. Once it is merged, add
-//! `mod client;` to `gateway/mod.rs` and, in `cli/serve.rs`'s `upstream`, return
-//! `Ok(Arc::new(llm_sse_tokio::Client::new(settings)))` when `--mock` is absent.
+//! The provider client ([`Client`]) as the gateway's upstream (`llm-sse serve` without
+//! `--mock`).
 //!
 //! The client keeps the [`Upstream`] contract by construction: `Client::stream` returns
 //! `Err(ProviderError)` for every failure before the first body byte (after its retries), its

@@ -97,6 +97,7 @@
 mod access;
 mod auth;
 mod body;
+mod client;
 mod cors;
 mod metrics;
 mod replay;

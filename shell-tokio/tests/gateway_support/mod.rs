@@ -1,6 +1,6 @@
 //! Shared harness for the gateway's tests: upstreams the tests control (scripted chunks and
-//! failures with a probe that records pulls and drops, and a small client of the mock provider
-//! that speaks real HTTP to it), request bodies, and response readers. The HTTP clients and
+//! failures with a probe that records pulls and drops, and the real provider client pointed at
+//! the mock provider), request bodies, and response readers. The HTTP clients and
 //! bounded waits come from `mock_support`.
 
 #![allow(dead_code)]
@@ -12,23 +12,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures_core::Stream;
-use http::{Request, Response};
-use http_body::Body;
-use http_body_util::{BodyExt, Full};
+use http::Response;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
-use llm_sse_tokio::core::client::{Call, Next, ProviderError, Settings};
+use llm_sse_tokio::Client;
+use llm_sse_tokio::core::client::{ProviderError, Settings};
 use llm_sse_tokio::core::request::ChatRequest;
 use llm_sse_tokio::core::retry::RetryPolicy;
-use llm_sse_tokio::core::{
-    Finish, FinishReason, Normalizer, Provider, StreamChunk, StreamError, StreamErrorKind, Usage,
-};
+use llm_sse_tokio::core::{Finish, FinishReason, Provider, StreamChunk, StreamError, Usage};
 use llm_sse_tokio::gateway::{Gateway, GatewayServer, OpenFuture, Upstream, Upstreamed};
 use llm_sse_tokio::mock::MockServer;
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
 
@@ -265,11 +259,10 @@ impl Drop for ScriptStream {
     }
 }
 
-/// A small provider client for the tests: sends the core's request for the call to a
-/// [`MockServer`] over real HTTP/1.1 (one attempt), and streams the response body through a
-/// [`Normalizer`]. Dropping the stream drops the connection, as the real client must.
+/// The gateway's real upstream, the provider client ([`Client`]), pointed at a [`MockServer`]
+/// with one attempt per call (no retries), so the tests see each failure as it happens.
 pub struct ViaMock {
-    settings: Settings,
+    client: Client,
 }
 
 impl ViaMock {
@@ -281,105 +274,15 @@ impl ViaMock {
         if let Some(key) = key {
             settings = settings.with_api_key(mock.provider(), key);
         }
-        ViaMock { settings }
+        ViaMock {
+            client: Client::builder(settings).no_proxy().build(),
+        }
     }
 }
 
 impl Upstream for ViaMock {
     fn open(&self, provider: Provider, request: ChatRequest) -> OpenFuture<'_> {
-        Box::pin(async move {
-            let mut call = Call::new(&self.settings, provider, &request)?;
-            let connection_error = |e: &dyn std::fmt::Display| ProviderError::Connection {
-                message: e.to_string(),
-            };
-            let uri: http::Uri = call.url().parse().map_err(|e| connection_error(&e))?;
-            let authority = uri.authority().map(|a| a.to_string()).unwrap_or_default();
-            let tcp = TcpStream::connect(&authority)
-                .await
-                .map_err(|e| connection_error(&e))?;
-            let (mut sender, connection) = http1::handshake(TokioIo::new(tcp))
-                .await
-                .map_err(|e| connection_error(&e))?;
-            tokio::spawn(connection);
-            let http = call.http();
-            let mut builder = Request::builder()
-                .method(http.method.as_str())
-                .uri(uri.path_and_query().map_or("/", |pq| pq.as_str()))
-                .header("host", &authority);
-            for (name, value) in http.headers.iter() {
-                builder = builder.header(name, value);
-            }
-            let request = builder
-                .body(Full::new(Bytes::from(http.body_bytes())))
-                .map_err(|e| connection_error(&e))?;
-            let response = sender
-                .send_request(request)
-                .await
-                .map_err(|e| connection_error(&e))?;
-            let status = response.status().as_u16();
-            if !response.status().is_success() {
-                let headers: Vec<(String, Vec<u8>)> = response
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
-                    .collect();
-                let body = response
-                    .into_body()
-                    .collect()
-                    .await
-                    .map(|c| c.to_bytes())
-                    .unwrap_or_default();
-                return match call.failed_response(status, headers, &body, 0, 0.5) {
-                    Next::Fail(e) => Err(e),
-                    Next::Retry { .. } => unreachable!("the policy never retries"),
-                };
-            }
-            let content_type = response
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            call.response_started(status, content_type.as_deref())?;
-            Ok(Upstreamed::new(Box::pin(BodyStream {
-                body: response.into_body(),
-                normalizer: Normalizer::new(provider),
-                _sender: sender,
-            })))
-        })
-    }
-}
-
-struct BodyStream {
-    body: Incoming,
-    normalizer: Normalizer,
-    _sender: http1::SendRequest<Full<Bytes>>,
-}
-
-impl Stream for BodyStream {
-    type Item = StreamChunk;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<StreamChunk>> {
-        let this = &mut *self;
-        loop {
-            if let Some(chunk) = this.normalizer.next_chunk() {
-                return Poll::Ready(Some(chunk));
-            }
-            if this.normalizer.is_closed() {
-                return Poll::Ready(None);
-            }
-            match ready!(Pin::new(&mut this.body).poll_frame(cx)) {
-                Some(Ok(frame)) => {
-                    if let Ok(data) = frame.into_data() {
-                        this.normalizer.feed(&data);
-                    }
-                }
-                Some(Err(e)) => this.normalizer.fail(StreamError::new(
-                    StreamErrorKind::ConnectionError,
-                    e.to_string(),
-                )),
-                None => this.normalizer.finish(),
-            }
-        }
+        self.client.open(provider, request)
     }
 }
 

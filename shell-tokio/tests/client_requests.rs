@@ -1,0 +1,247 @@
+//! The exact requests the mock receives from the real client, per provider, as golden files in
+//! `tests/golden/requests/<provider>/<name>.http`: the request line, the headers (less `host`,
+//! whose port is random, and `user-agent`, which names the crate version), and the JSON body
+//! pretty-printed. Conversations go through the client both ways: a recorded tool call or
+//! thinking stream is read through the client, accumulated, and sent back in the next request.
+//!
+//! `BLESS=1 cargo test -p llm-sse-tokio --test client_requests` writes the files that differ;
+//! then read every changed byte against the provider's API reference.
+
+mod client_support;
+mod mock_support;
+
+use std::path::PathBuf;
+
+use client_support::{TEST_KEY, client, collect, model, terminal_error};
+use llm_sse_tokio::core::request::{Reasoning, ReasoningEffort, Tool, ToolChoice, build};
+use llm_sse_tokio::core::{Accumulator, Message};
+use llm_sse_tokio::mock::{MockProvider, RecordedRequest};
+use llm_sse_tokio::{
+    AnthropicStreamAdapter, ChatMessage, ChatRequest, GeminiStreamAdapter, OpenAiStreamAdapter,
+    Provider, StreamChunk,
+};
+use mock_support::{fixture, within};
+use serde_json::json;
+
+/// Sends `request` through the client to a mock serving `provider`'s recording `serves`;
+/// returns what the mock received and the reply, accumulated.
+async fn exchange(
+    provider: Provider,
+    serves: &str,
+    request: &ChatRequest,
+) -> (RecordedRequest, Message) {
+    let server = MockProvider::new(provider, fixture(provider, serves))
+        .require_api_key(TEST_KEY)
+        .start()
+        .await
+        .unwrap();
+    let mut stream = within(client(&server).stream(provider, request.clone()))
+        .await
+        .unwrap_or_else(|e| panic!("{provider}: {e}"));
+    let chunks = collect(&mut stream).await;
+    assert!(terminal_error(&chunks).is_none(), "{chunks:?}");
+    let mut accumulator = Accumulator::new();
+    for chunk in chunks {
+        accumulator.push_owned(chunk);
+    }
+    let received = server.requests().remove(0);
+    // The client sends exactly the core's request: its body bytes and its headers.
+    let built = build(provider, request, Some(TEST_KEY)).unwrap();
+    assert_eq!(received.body, built.body_bytes(), "{provider}: body");
+    for (name, value) in &built.headers {
+        assert_eq!(received.header(name), Some(value), "{provider}: {name}");
+    }
+    (received, accumulator.finish().unwrap())
+}
+
+/// The text form of a received request.
+fn render(request: &RecordedRequest) -> String {
+    let mut out = format!("{} {} {:?}\n", request.method, request.uri, request.version);
+    for (name, value) in &request.headers {
+        if name == "host" || name == "user-agent" {
+            continue;
+        }
+        out.push_str(&format!("{name}: {}\n", value.to_str().unwrap()));
+    }
+    out.push('\n');
+    out.push_str(&serde_json::to_string_pretty(&request.json().unwrap()).unwrap());
+    out.push('\n');
+    out
+}
+
+/// Compares the received request with its golden file (writes it with `BLESS=1`).
+fn golden(provider: Provider, name: &str, request: &RecordedRequest) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/requests")
+        .join(provider.as_str())
+        .join(format!("{name}.http"));
+    let actual = render(request);
+    if std::env::var_os("BLESS").is_some()
+        && std::fs::read_to_string(&path).ok().as_deref() != Some(actual.as_str())
+    {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &actual).unwrap();
+        eprintln!("blessed {}", path.display());
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with BLESS=1 to create it)", path.display()));
+    assert!(
+        expected == actual,
+        "{} differs\n--- expected\n{expected}\n--- actual\n{actual}",
+        path.display()
+    );
+}
+
+fn weather_tool() -> Tool {
+    Tool::new(
+        "get_weather",
+        "Current weather for a city",
+        json!({"type": "object", "properties": {"location": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}, "required": ["location"]}),
+    )
+}
+
+/// The recording with a tool call, and the one with reasoning, per provider.
+fn recordings(provider: Provider) -> (&'static str, &'static str) {
+    match provider {
+        Provider::Anthropic => ("tool_use", "thinking"),
+        Provider::OpenAi => ("parallel_tool_calls", "reasoning_content"),
+        _ => ("function_call", "thoughts"),
+    }
+}
+
+fn reasoning(provider: Provider) -> Reasoning {
+    match provider {
+        Provider::OpenAi => Reasoning::effort(ReasoningEffort::Low),
+        _ => Reasoning::budget(2048),
+    }
+}
+
+/// System messages, tools and a tool choice; then the reply's tool calls answered.
+async fn tools_and_tool_results(provider: Provider) {
+    let (tool_recording, _) = recordings(provider);
+    let request = ChatRequest::new(
+        model(provider),
+        vec![
+            ChatMessage::system("You are a weather bot."),
+            ChatMessage::system("Use Celsius."),
+            ChatMessage::user("What's the weather in Paris?"),
+        ],
+    )
+    .with_tools(vec![weather_tool()])
+    .with_tool_choice(ToolChoice::Auto)
+    .with_max_tokens(1024)
+    .with_temperature(0.5);
+    let (received, reply) = exchange(provider, tool_recording, &request).await;
+    golden(provider, "system_and_tools", &received);
+
+    let calls: Vec<_> = reply.tool_calls().cloned().collect();
+    assert!(!calls.is_empty(), "{provider}: the recording calls a tool");
+    let mut next = request.clone();
+    next.messages.push(ChatMessage::from(reply));
+    for (i, call) in calls.iter().enumerate() {
+        next.messages.push(if i == 0 {
+            ChatMessage::tool_result(call, "18 °C, light rain")
+        } else {
+            ChatMessage::tool_error(call, "weather service unavailable")
+        });
+    }
+    let (received, _) = exchange(provider, "text", &next).await;
+    golden(provider, "tool_results", &received);
+}
+
+/// Reasoning asked for; then the reply, reasoning and signature included, sent back.
+async fn thinking_round_trip(provider: Provider) {
+    let (_, thinking_recording) = recordings(provider);
+    let question = ChatMessage::user("What is 27 × 453?");
+    let request = ChatRequest::new(model(provider), vec![question.clone()])
+        .with_max_tokens(4096)
+        .with_reasoning(reasoning(provider));
+    let (received, reply) = exchange(provider, thinking_recording, &request).await;
+    golden(provider, "thinking", &received);
+
+    let next = ChatRequest::new(
+        model(provider),
+        vec![
+            question,
+            ChatMessage::from(reply),
+            ChatMessage::user("And 28 × 453?"),
+        ],
+    )
+    .with_max_tokens(4096)
+    .with_reasoning(reasoning(provider));
+    let (received, _) = exchange(provider, "text", &next).await;
+    golden(provider, "thinking_round_trip", &received);
+}
+
+#[tokio::test]
+async fn anthropic_requests() {
+    tools_and_tool_results(Provider::Anthropic).await;
+    thinking_round_trip(Provider::Anthropic).await;
+}
+
+#[tokio::test]
+async fn openai_requests() {
+    tools_and_tool_results(Provider::OpenAi).await;
+    thinking_round_trip(Provider::OpenAi).await;
+}
+
+#[tokio::test]
+async fn gemini_requests() {
+    tools_and_tool_results(Provider::Gemini).await;
+    thinking_round_trip(Provider::Gemini).await;
+}
+
+/// The seed's call, `stream_chat(messages, model, temperature)`, through each adapter.
+#[tokio::test]
+async fn stream_chat_through_each_adapter() {
+    let messages = || {
+        [
+            ChatMessage::system("Answer in French."),
+            ChatMessage::user("Hello"),
+        ]
+    };
+    for provider in Provider::ALL {
+        let server = MockProvider::new(provider, fixture(provider, "text"))
+            .require_api_key(TEST_KEY)
+            .start()
+            .await
+            .unwrap();
+        let client = client(&server);
+        let started = match provider {
+            Provider::Anthropic => {
+                AnthropicStreamAdapter::with_client(client)
+                    .stream_chat(messages(), model(provider), 0.7)
+                    .await
+            }
+            Provider::OpenAi => {
+                OpenAiStreamAdapter::with_client(client)
+                    .stream_chat(messages(), model(provider), 0.7)
+                    .await
+            }
+            _ => {
+                GeminiStreamAdapter::with_client(client)
+                    .stream_chat(messages(), model(provider), 0.7)
+                    .await
+            }
+        };
+        let mut stream = started.unwrap();
+        let chunks = collect(&mut stream).await;
+        assert!(matches!(chunks.last(), Some(StreamChunk::Done(f)) if f.is_success()));
+        let received = server.requests().remove(0);
+        golden(provider, "stream_chat", &received);
+        // Streaming is on: a body field, or for Gemini the streaming method in SSE form.
+        let body = received.json().unwrap();
+        if provider == Provider::Gemini {
+            assert!(body.get("stream").is_none());
+            assert!(received.uri.ends_with(":streamGenerateContent?alt=sse"));
+        } else {
+            assert_eq!(body["stream"], true);
+        }
+        let agent = received.header("user-agent").unwrap();
+        assert!(agent.starts_with("llm-sse-tokio/"), "{agent}");
+        assert_eq!(
+            received.header("host"),
+            Some(server.addr().to_string().as_str())
+        );
+    }
+}
