@@ -273,17 +273,22 @@ fn a_stall_ends_with_idle_timeout_after_the_idle_timeout() {
                 .require_api_key(KEY),
         );
         let settings = mock.settings().with_idle_timeout(IDLE);
-        let mut stream = stream_chat(mock.client(settings), provider).unwrap();
-        let mut last = Instant::now();
-        let mut tokens = 0;
-        let terminal = loop {
-            let chunk = stream.next().expect("a terminal chunk");
-            if chunk.is_done() {
-                break chunk;
-            }
-            tokens += usize::from(matches!(chunk, StreamChunk::Token(_)));
-            last = Instant::now();
-        };
+        let client = mock.client(settings);
+        // Bounded: without an idle timeout this would wait for the stalled mock forever.
+        let (mut stream, terminal, tokens, last) = bounded(move || {
+            let mut stream = stream_chat(client, provider).unwrap();
+            let mut last = Instant::now();
+            let mut tokens = 0;
+            let terminal = loop {
+                let chunk = stream.next().expect("a terminal chunk");
+                if chunk.is_done() {
+                    break chunk;
+                }
+                tokens += usize::from(matches!(chunk, StreamChunk::Token(_)));
+                last = Instant::now();
+            };
+            (stream, terminal, tokens, last)
+        });
         let silence = last.elapsed();
         eprintln!("{provider}: idle_timeout after {silence:?} of silence");
         assert!(tokens > 0, "{provider}");

@@ -444,6 +444,17 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_shows_a_key() {
+        let settings = Settings::new().with_api_key(Provider::Gemini, "AIza-SECRET-key");
+        let client = Client::with_proxy(settings, None);
+        let adapter = GeminiStreamAdapter::with_client(client.clone());
+        for text in [format!("{client:?}"), format!("{adapter:?}")] {
+            assert!(!text.contains("SECRET"), "{text}");
+            assert!(text.contains("Client"), "{text}");
+        }
+    }
+
+    #[test]
     fn the_client_and_its_stream_can_move_to_another_thread() {
         fn send_sync<T: Send + Sync>() {}
         fn send<T: Send>() {}

@@ -102,6 +102,20 @@ impl Drop for Mock {
     }
 }
 
+/// Runs `f` on a thread of its own and returns what it returns, failing the test when that
+/// takes longer than [`TIMEOUT`] (a blocking call that never returns is a bug, not a hang).
+pub fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(f());
+    });
+    match result.recv_timeout(TIMEOUT) {
+        Ok(value) => value,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("took longer than {TIMEOUT:?}"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("the call panicked"),
+    }
+}
+
 /// A retry policy with `retries` retries and backoffs of a few milliseconds.
 pub fn quick_retries(retries: u32) -> RetryPolicy {
     let mut policy = RetryPolicy::with_max_retries(retries);
