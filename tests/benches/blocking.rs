@@ -217,6 +217,7 @@ fn main() {
     // measured again as the median ratio of back-to-back runs on the same bytes.
     for (shell, core) in [
         ("EventReader", "core-parser/owned"),
+        ("EventReader", "core-parser/borrowed"),
         ("ChunkReader", "core-normalizer"),
     ] {
         let run = |name: &str| readers.iter().find(|r| r.0 == name).expect("a reader").1;
