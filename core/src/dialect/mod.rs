@@ -103,7 +103,8 @@
 //! - Anthropic: the first arguments of a [`ToolCallStart`](crate::ToolCallStart) arrive as a
 //!   separate `input_json_delta`; block breaks become block boundaries (two text blocks, no
 //!   chunk); usage is always present (zeros when the provider reported none), reasoning tokens
-//!   dropped.
+//!   dropped; a stream that fails before any output is one `error` event, so no id, model or
+//!   usage comes back.
 //!
 //! # Requests
 //!
@@ -111,6 +112,9 @@
 //! API into a [`DialectRequest`]: a [`ChatRequest`] plus the streaming options. Every field is
 //! either mapped, passed through, or refused with a `400` naming it ([`DialectError`]); nothing
 //! is dropped silently. See each module for its field table.
+//!
+//! The body is parsed whole, so memory is proportional to it: a gateway bounds the body's size
+//! before decoding (JSON nesting is bounded by serde_json's recursion limit).
 //!
 //! **Pass-through.** A few fields the [`ChatRequest`] has no place for are passed to the
 //! provider whose API the dialect is (OpenAI-compatible providers for the OpenAI dialect,
