@@ -914,3 +914,811 @@ data: {\"type\":\"message_stop\"}\n\n";
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The clients' dialects
+// ---------------------------------------------------------------------------------------------
+
+/// Fuzz target `openai_request`: see [`dialect_request`].
+pub fn openai_request(data: &[u8]) {
+    dialect_request(crate::dialect::Dialect::OpenAi, data);
+}
+
+/// Fuzz target `anthropic_request`: see [`dialect_request`].
+pub fn anthropic_request(data: &[u8]) {
+    dialect_request(crate::dialect::Dialect::Anthropic, data);
+}
+
+/// A dialect's request decoder on arbitrary bytes.
+///
+/// Checks that decoding does not panic; that a refusal is a `400` of a request kind whose body
+/// has the dialect's error shape and whose message starts with the field it names; and that a
+/// request that decodes, for every provider, either passes validation and then builds (a
+/// validated request always builds) or is refused with a `400` naming a field: a pass-through
+/// field for another provider, or what validation found.
+pub fn dialect_request(dialect: crate::dialect::Dialect, data: &[u8]) {
+    use crate::dialect::{ErrorKind, anthropic, openai};
+    let decoded = match dialect {
+        crate::dialect::Dialect::OpenAi => openai::decode_request(data),
+        _ => anthropic::decode_request(data),
+    };
+    let request = match decoded {
+        Ok(request) => request,
+        Err(error) => {
+            assert!(
+                matches!(
+                    error.kind,
+                    ErrorKind::InvalidJson
+                        | ErrorKind::MissingField
+                        | ErrorKind::InvalidValue
+                        | ErrorKind::UnknownField
+                        | ErrorKind::Unsupported
+                ),
+                "a decoding error of kind {:?}",
+                error.kind
+            );
+            check_dialect_error(&error, dialect);
+            return;
+        }
+    };
+    assert_eq!(request.dialect, dialect);
+    assert_eq!(request.chat.model, request.model);
+    assert!(request.chat.provider_options.is_none());
+    assert_eq!(
+        request.passthrough.is_empty(),
+        request.passthrough_fields().is_empty()
+    );
+    for provider in Provider::ALL {
+        match request.for_provider(provider, "m") {
+            Ok(chat) => {
+                assert_eq!(chat.model, "m");
+                let built = crate::request::build(provider, &chat, Some("key"));
+                let http = built.unwrap_or_else(|e| panic!("a validated request failed: {e}"));
+                assert!(http.body.is_object());
+                if provider == dialect.provider() {
+                    for (key, value) in &request.passthrough {
+                        assert!(http.body.get(key).is_some(), "{key} did not pass through");
+                        if key != "tool_choice" {
+                            assert_eq!(http.body.get(key), Some(value));
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                match error.kind {
+                    ErrorKind::Unsupported => {
+                        assert_ne!(provider, dialect.provider());
+                        assert_eq!(
+                            error.param.as_deref(),
+                            request.passthrough_fields().first().map(String::as_str)
+                        );
+                    }
+                    ErrorKind::InvalidRequest => {
+                        let chat = request.chat.clone();
+                        assert!(
+                            chat.validate(provider).is_err() || !request.passthrough.is_empty(),
+                            "refused a request that validates: {error}"
+                        );
+                    }
+                    other => panic!("for_provider failed with {other:?}: {error}"),
+                }
+                check_dialect_error(&error, dialect);
+            }
+        }
+    }
+}
+
+/// A request error: status `400`, the dialect's body shape, a message that starts with the
+/// field it names.
+fn check_dialect_error(error: &crate::dialect::DialectError, dialect: crate::dialect::Dialect) {
+    use serde_json::Value;
+    assert_eq!(error.status, 400, "{error}");
+    assert_eq!(error.dialect, dialect);
+    assert!(!error.message.is_empty());
+    if let Some(param) = &error.param {
+        assert!(
+            error.message.starts_with(param.as_str()),
+            "{error} does not start with {param}"
+        );
+    }
+    let body: Value = serde_json::from_slice(&error.to_body()).expect("an error body is JSON");
+    let object = match dialect {
+        crate::dialect::Dialect::OpenAi => {
+            let object = &body["error"];
+            let keys: Vec<&str> = object
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            assert_eq!(keys.len(), 4, "{body}");
+            assert_eq!(object["param"].as_str(), error.param.as_deref());
+            object
+        }
+        _ => {
+            assert_eq!(body["type"], "error");
+            &body["error"]
+        }
+    };
+    assert_eq!(object["type"].as_str(), Some(error.error_type.as_str()));
+    assert_eq!(object["message"].as_str(), Some(error.message.as_str()));
+}
+
+/// Fuzz target `dialect_roundtrip`: a well-formed chunk stream built from the fuzz bytes, run
+/// through [`check_dialect_roundtrip`].
+pub fn dialect_roundtrip(data: &[u8]) {
+    check_dialect_roundtrip(&well_formed_stream(data));
+}
+
+/// A chunk stream as the decoders produce them (non-empty text, tool calls numbered in order of
+/// first appearance with non-empty names, at most one terminal chunk, last), with a few things
+/// they never produce mixed in (empty text, a repeated start, fragments of calls never
+/// started), from fuzz bytes. Byte 0 bit 0 set: the stream may end without its terminal chunk.
+fn well_formed_stream(data: &[u8]) -> Vec<StreamChunk> {
+    let mut bytes = Bytes(data);
+    let may_stop_early = bytes.byte() & 1 == 1;
+    let mut chunks = Vec::new();
+    let mut calls = 0u32;
+    let non_empty = |s: String| if s.is_empty() { String::from("x") } else { s };
+    while !bytes.0.is_empty() && chunks.len() < 64 {
+        let selector = bytes.byte();
+        let chunk = match selector % 10 {
+            0 | 1 => StreamChunk::Token(non_empty(bytes.string())),
+            2 => StreamChunk::Reasoning(non_empty(bytes.string())),
+            3 => StreamChunk::ReasoningSignature(non_empty(bytes.string())),
+            4 => StreamChunk::RedactedReasoning(bytes.string()),
+            5 => {
+                let repeat = selector & 0x80 != 0 && calls > 0;
+                let index = if repeat {
+                    u32::from(bytes.byte()) % calls
+                } else {
+                    calls += 1;
+                    calls - 1
+                };
+                StreamChunk::ToolCallStart(ToolCallStart {
+                    index,
+                    id: bytes.option(Bytes::string),
+                    name: non_empty(bytes.string()),
+                    arguments: bytes.string(),
+                })
+            }
+            6 | 7 => StreamChunk::ToolCallArguments(ToolCallArguments {
+                // Mostly a started call; now and then one never started.
+                index: u32::from(bytes.byte()) % (calls + 1),
+                fragment: non_empty(bytes.string()),
+            }),
+            8 => match selector & 0x30 {
+                0 => StreamChunk::Token(String::new()),
+                _ => StreamChunk::BlockBreak,
+            },
+            _ => break,
+        };
+        chunks.push(chunk);
+    }
+    if !may_stop_early || !bytes.0.is_empty() {
+        chunks.push(StreamChunk::Done(alloc::boxed::Box::new(bytes.finish())));
+    }
+    chunks
+}
+
+/// The meta every round trip encodes with.
+fn roundtrip_meta() -> crate::dialect::ResponseMeta {
+    crate::dialect::ResponseMeta::new("resp-1", "model-x", 1_700_000_000)
+}
+
+/// Encodes `chunks` in both dialects (OpenAI with and without `include_usage`), checks the
+/// wire rules the official SDKs' accumulators rely on, decodes the output with the existing
+/// decoder of that dialect's provider, and compares the result with what an oracle written from
+/// the module docs of [`crate::dialect`] (the finish-reason and usage tables and the list of
+/// what each dialect cannot carry) says should come back.
+///
+/// `chunks` should look like a decoder's output; a stream without a terminal chunk is ended with
+/// the encoders' `finish`.
+pub fn check_dialect_roundtrip(chunks: &[StreamChunk]) {
+    use crate::dialect::{anthropic, openai};
+    let meta = roundtrip_meta();
+    for include_usage in [false, true] {
+        let mut encoder = openai::Encoder::new(meta.clone(), include_usage);
+        let mut wire = Vec::new();
+        for chunk in chunks {
+            let before = wire.len();
+            let written = encoder.push(chunk, &mut wire);
+            assert_eq!(written, wire.len() - before);
+        }
+        encoder.finish(&mut wire);
+        assert!(encoder.is_done());
+        assert_eq!(
+            encoder.push(&StreamChunk::Token("late".into()), &mut wire),
+            0
+        );
+        dialect_oracle::openai_wire_rules(&wire, &meta);
+        let decoded = normalize_all(Provider::OpenAi, &wire);
+        let expected = dialect_oracle::openai(chunks, &meta, include_usage);
+        assert_eq!(
+            decoded, expected,
+            "OpenAI dialect, include_usage {include_usage}"
+        );
+    }
+    let mut encoder = anthropic::Encoder::new(meta.clone());
+    let mut wire = Vec::new();
+    for chunk in chunks {
+        encoder.push(chunk, &mut wire);
+    }
+    encoder.finish(&mut wire);
+    assert!(encoder.is_done());
+    assert_eq!(
+        encoder.push(&StreamChunk::Token("late".into()), &mut wire),
+        0
+    );
+    dialect_oracle::anthropic_wire_rules(&wire, &meta);
+    let decoded = normalize_all(Provider::Anthropic, &wire);
+    let expected = dialect_oracle::anthropic(chunks, &meta);
+    assert_eq!(decoded, expected, "Anthropic dialect");
+}
+
+/// `wire` through a [`Normalizer`] for `provider`, whole.
+fn normalize_all(provider: Provider, wire: &[u8]) -> Vec<StreamChunk> {
+    let mut normalizer = Normalizer::new(provider);
+    normalizer.feed(wire);
+    normalizer.finish();
+    core::iter::from_fn(|| normalizer.next_chunk()).collect()
+}
+
+/// What decoding our dialect output gives back, written from the module docs of
+/// [`crate::dialect`] and the providers' documented finish reasons, not from the encoders.
+mod dialect_oracle {
+    use alloc::boxed::Box;
+    use alloc::collections::BTreeMap;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use serde_json::Value;
+
+    use crate::chunk::{
+        Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind,
+        ToolCallArguments, ToolCallStart, Usage,
+    };
+    use crate::dialect::{ResponseMeta, tool_call_id};
+    use crate::sse::{Parsed, Parser};
+
+    /// The tool calls of a stream as a decoder renumbers them.
+    #[derive(Default)]
+    struct Calls {
+        /// Stream index → (wire position, has non-empty arguments).
+        seen: BTreeMap<u32, (u32, bool)>,
+        order: Vec<u32>,
+    }
+
+    impl Calls {
+        /// A start: `Some(position)` for a new call, `None` for a repeat.
+        fn start(&mut self, index: u32, arguments: &str) -> Result<u32, u32> {
+            if let Some(entry) = self.seen.get_mut(&index) {
+                entry.1 |= !arguments.is_empty();
+                return Err(entry.0);
+            }
+            let position = u32::try_from(self.order.len()).expect("few calls");
+            self.seen.insert(index, (position, !arguments.is_empty()));
+            self.order.push(index);
+            Ok(position)
+        }
+
+        fn fragment(&mut self, index: u32, fragment: &str) -> Option<u32> {
+            let entry = self.seen.get_mut(&index)?;
+            entry.1 |= !fragment.is_empty();
+            Some(entry.0)
+        }
+
+        /// The `{}` pieces a normal end adds for calls that streamed no arguments.
+        fn complete(&self, out: &mut Vec<StreamChunk>) {
+            for index in &self.order {
+                let (position, has_arguments) = self.seen[index];
+                if !has_arguments {
+                    out.push(arguments(position, "{}"));
+                }
+            }
+        }
+    }
+
+    fn arguments(index: u32, fragment: &str) -> StreamChunk {
+        StreamChunk::ToolCallArguments(ToolCallArguments {
+            index,
+            fragment: fragment.into(),
+        })
+    }
+
+    fn call_id(meta: &ResponseMeta, start: &ToolCallStart) -> String {
+        match start.id.as_deref() {
+            Some(id) if !id.is_empty() => id.into(),
+            _ => tool_call_id(&meta.id, start.index),
+        }
+    }
+
+    /// The stream's terminal chunk, or what the encoders' `finish` reports without one.
+    fn terminal(chunks: &[StreamChunk]) -> (usize, Finish) {
+        match chunks.iter().position(StreamChunk::is_done) {
+            Some(at) => match &chunks[at] {
+                StreamChunk::Done(fin) => (at, (**fin).clone()),
+                _ => unreachable!(),
+            },
+            None => (
+                chunks.len(),
+                Finish {
+                    provider: Provider::OpenAi,
+                    id: None,
+                    model: None,
+                    outcome: Err(StreamError::new(
+                        StreamErrorKind::Provider("incomplete_stream".into()),
+                        "the stream ended without its terminal chunk",
+                    )),
+                    provider_finish_reason: None,
+                    usage: None,
+                },
+            ),
+        }
+    }
+
+    /// Unified → OpenAI, from the dialect table.
+    fn openai_reason(reason: FinishReason) -> &'static str {
+        match reason {
+            FinishReason::Stop | FinishReason::StopSequence | FinishReason::Other => "stop",
+            FinishReason::Length | FinishReason::PauseTurn => "length",
+            FinishReason::ToolCalls => "tool_calls",
+            FinishReason::ContentFilter => "content_filter",
+        }
+    }
+
+    /// OpenAI → unified, as DESIGN.md's table says.
+    fn from_openai(raw: &str) -> FinishReason {
+        match raw {
+            "stop" => FinishReason::Stop,
+            "length" => FinishReason::Length,
+            "tool_calls" => FinishReason::ToolCalls,
+            "content_filter" => FinishReason::ContentFilter,
+            _ => FinishReason::Other,
+        }
+    }
+
+    /// Unified → Anthropic, from the dialect table; Anthropic's own value passes.
+    fn anthropic_reason(fin: &Finish, reason: FinishReason) -> String {
+        if let (Provider::Anthropic, Some(raw)) = (fin.provider, &fin.provider_finish_reason) {
+            return raw.clone();
+        }
+        String::from(match reason {
+            FinishReason::Stop | FinishReason::Other => "end_turn",
+            FinishReason::Length => "max_tokens",
+            FinishReason::StopSequence => "stop_sequence",
+            FinishReason::ToolCalls => "tool_use",
+            FinishReason::ContentFilter => "refusal",
+            FinishReason::PauseTurn => "pause_turn",
+        })
+    }
+
+    /// Anthropic → unified, as DESIGN.md's table says.
+    fn from_anthropic(raw: &str) -> FinishReason {
+        match raw {
+            "end_turn" => FinishReason::Stop,
+            "max_tokens" | "model_context_window_exceeded" => FinishReason::Length,
+            "stop_sequence" => FinishReason::StopSequence,
+            "tool_use" => FinishReason::ToolCalls,
+            "refusal" => FinishReason::ContentFilter,
+            "pause_turn" => FinishReason::PauseTurn,
+            _ => FinishReason::Other,
+        }
+    }
+
+    /// The usage table, OpenAI column, read back by the OpenAI decoder.
+    fn openai_usage(provider: Provider, u: &Usage) -> Usage {
+        let mut prompt = u.input_tokens;
+        if provider == Provider::Anthropic {
+            prompt = prompt
+                .saturating_add(u.cache_read_input_tokens.unwrap_or(0))
+                .saturating_add(u.cache_creation_input_tokens.unwrap_or(0));
+        }
+        Usage {
+            input_tokens: prompt,
+            output_tokens: u.output_tokens,
+            cache_read_input_tokens: u.cache_read_input_tokens,
+            cache_creation_input_tokens: None,
+            reasoning_tokens: u.reasoning_tokens,
+        }
+    }
+
+    /// The usage table, Anthropic column, read back by the Anthropic decoder (zeros when none).
+    fn anthropic_usage(provider: Provider, u: Option<&Usage>) -> Usage {
+        let Some(u) = u else {
+            return Usage::default();
+        };
+        let input = if provider == Provider::Anthropic {
+            u.input_tokens
+        } else {
+            u.input_tokens
+                .saturating_sub(u.cache_read_input_tokens.unwrap_or(0))
+        };
+        Usage {
+            input_tokens: input,
+            output_tokens: u.output_tokens,
+            cache_read_input_tokens: u.cache_read_input_tokens,
+            cache_creation_input_tokens: u.cache_creation_input_tokens,
+            reasoning_tokens: None,
+        }
+    }
+
+    pub(super) fn openai(
+        chunks: &[StreamChunk],
+        meta: &ResponseMeta,
+        include_usage: bool,
+    ) -> Vec<StreamChunk> {
+        let (end, fin) = terminal(chunks);
+        let mut out = Vec::new();
+        let mut calls = Calls::default();
+        for chunk in &chunks[..end] {
+            match chunk {
+                StreamChunk::Token(t) if !t.is_empty() => out.push(chunk.clone()),
+                StreamChunk::Reasoning(t) if !t.is_empty() => out.push(chunk.clone()),
+                StreamChunk::ToolCallStart(start) => {
+                    match calls.start(start.index, &start.arguments) {
+                        Ok(position) => out.push(StreamChunk::ToolCallStart(ToolCallStart {
+                            index: position,
+                            id: Some(call_id(meta, start)),
+                            name: start.name.clone(),
+                            arguments: start.arguments.clone(),
+                        })),
+                        Err(position) if !start.arguments.is_empty() => {
+                            out.push(arguments(position, &start.arguments));
+                        }
+                        Err(_) => {}
+                    }
+                }
+                StreamChunk::ToolCallArguments(args) if !args.fragment.is_empty() => {
+                    if let Some(position) = calls.fragment(args.index, &args.fragment) {
+                        out.push(arguments(position, &args.fragment));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let usage = fin
+            .usage
+            .as_ref()
+            .filter(|_| include_usage)
+            .map(|u| openai_usage(fin.provider, u));
+        let (outcome, raw) = match &fin.outcome {
+            Ok(reason) => {
+                calls.complete(&mut out);
+                let wire = openai_reason(*reason);
+                (Ok(from_openai(wire)), Some(String::from(wire)))
+            }
+            Err(error) => {
+                // The decoder's stand-ins for an empty type or message.
+                let ty = match error.error_type() {
+                    "" => "api_error",
+                    ty => ty,
+                };
+                let message = match error.message.as_str() {
+                    "" => "the server reported an error without a message",
+                    m => m,
+                };
+                let error = StreamError::new(StreamErrorKind::Provider(ty.into()), message);
+                (Err(error), None)
+            }
+        };
+        out.push(StreamChunk::Done(Box::new(Finish {
+            provider: Provider::OpenAi,
+            id: Some(meta.id.clone()),
+            model: Some(meta.model.clone()),
+            outcome,
+            provider_finish_reason: raw,
+            usage,
+        })));
+        out
+    }
+
+    pub(super) fn anthropic(chunks: &[StreamChunk], meta: &ResponseMeta) -> Vec<StreamChunk> {
+        let (end, fin) = terminal(chunks);
+        let started = end > 0;
+        let mut out = Vec::new();
+        let mut calls = Calls::default();
+        for chunk in &chunks[..end] {
+            match chunk {
+                StreamChunk::Token(t) | StreamChunk::Reasoning(t) if !t.is_empty() => {
+                    out.push(chunk.clone());
+                }
+                StreamChunk::ReasoningSignature(s) if !s.is_empty() => out.push(chunk.clone()),
+                StreamChunk::RedactedReasoning(_) => out.push(chunk.clone()),
+                StreamChunk::ToolCallStart(start) => {
+                    let position = match calls.start(start.index, &start.arguments) {
+                        Ok(position) => {
+                            out.push(StreamChunk::ToolCallStart(ToolCallStart {
+                                index: position,
+                                id: Some(call_id(meta, start)),
+                                name: start.name.clone(),
+                                arguments: String::new(),
+                            }));
+                            position
+                        }
+                        Err(position) => position,
+                    };
+                    if !start.arguments.is_empty() {
+                        out.push(arguments(position, &start.arguments));
+                    }
+                }
+                StreamChunk::ToolCallArguments(args) if !args.fragment.is_empty() => {
+                    if let Some(position) = calls.fragment(args.index, &args.fragment) {
+                        out.push(arguments(position, &args.fragment));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (outcome, raw, usage) = match &fin.outcome {
+            Ok(reason) => {
+                calls.complete(&mut out);
+                let wire = anthropic_reason(&fin, *reason);
+                let usage = anthropic_usage(fin.provider, fin.usage.as_ref());
+                (Ok(from_anthropic(&wire)), Some(wire), Some(usage))
+            }
+            Err(error) => {
+                let error = StreamError::new(
+                    StreamErrorKind::Provider(error.error_type().into()),
+                    error.message.clone(),
+                );
+                (Err(error), None, started.then(Usage::default))
+            }
+        };
+        let known = started || outcome.is_ok();
+        out.push(StreamChunk::Done(Box::new(Finish {
+            provider: Provider::Anthropic,
+            id: known.then(|| meta.id.clone()),
+            model: known.then(|| meta.model.clone()),
+            outcome,
+            provider_finish_reason: raw,
+            usage,
+        })));
+        out
+    }
+
+    /// The events of `wire`: (event name, JSON data or `None` for `[DONE]`).
+    fn events(wire: &[u8]) -> Vec<(String, Option<Value>)> {
+        let mut parser = Parser::new();
+        parser.feed(wire);
+        let mut out = Vec::new();
+        while let Some(parsed) = parser.next_event().expect("within the default limits") {
+            let Parsed::Event(event) = parsed else {
+                panic!("a retry field in dialect output");
+            };
+            let data = if event.data == "[DONE]" {
+                None
+            } else {
+                let value: Value = serde_json::from_str(event.data)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {}", event.data));
+                Some(value)
+            };
+            out.push((String::from(event.event), data));
+        }
+        assert!(
+            parser.finish().is_clean(),
+            "dialect output ended inside an event"
+        );
+        out
+    }
+
+    /// What the OpenAI SDK's stream and `ChatCompletionStreamState` rely on: every chunk has the
+    /// response's `id`, `object`, `created` and `model`; the role comes once, first; every tool
+    /// call piece has an `index`, the first of each index its `id` and `"type":"function"` and
+    /// only the first; indexes count from 0; the stream ends with exactly one `[DONE]`.
+    pub(super) fn openai_wire_rules(wire: &[u8], meta: &ResponseMeta) {
+        let events = events(wire);
+        let Some(((_, last), body)) = events.split_last() else {
+            panic!("no events");
+        };
+        assert!(last.is_none(), "the stream does not end with [DONE]");
+        let mut roles = 0;
+        let mut seen_calls = 0u64;
+        for (i, (name, data)) in body.iter().enumerate() {
+            assert_eq!(name, "message");
+            let chunk = data.as_ref().expect("[DONE] only at the end");
+            assert_eq!(chunk["id"], meta.id.as_str());
+            assert_eq!(chunk["object"], "chat.completion.chunk");
+            assert_eq!(chunk["created"], meta.created);
+            assert_eq!(chunk["model"], meta.model.as_str());
+            let choices = chunk["choices"].as_array().expect("choices");
+            if chunk.get("error").is_some() || chunk.get("usage").is_some() {
+                assert!(choices.is_empty());
+            }
+            for choice in choices {
+                assert_eq!(choice["index"], 0);
+                assert!(choice.get("finish_reason").is_some(), "finish_reason: null");
+                let delta = &choice["delta"];
+                if delta.get("role").is_some() {
+                    roles += 1;
+                    assert_eq!(i, 0, "the role comes first");
+                    assert_eq!(delta["role"], "assistant");
+                }
+                for piece in delta["tool_calls"].as_array().into_iter().flatten() {
+                    let index = piece["index"].as_u64().expect("every piece has an index");
+                    assert!(index <= seen_calls, "tool call indexes count from 0");
+                    let first = index == seen_calls;
+                    if first {
+                        seen_calls += 1;
+                        assert_eq!(piece["type"], "function");
+                        assert!(piece["id"].as_str().is_some_and(|id| !id.is_empty()));
+                        assert!(piece["function"]["name"].is_string());
+                    } else {
+                        assert!(piece.get("id").is_none() && piece.get("type").is_none());
+                        assert!(piece["function"].get("name").is_none());
+                    }
+                }
+            }
+        }
+        assert!(roles <= 1);
+    }
+
+    /// What the Anthropic SDK's `MessageStream` accumulator relies on: the event name is the
+    /// JSON `type`; `message_start` first with a whole message; blocks numbered from 0 in start
+    /// order, with their whole initial shape; deltas only on open blocks of their kind; on a
+    /// normal end every block stopped before `message_delta` (with `usage.output_tokens`), then
+    /// `message_stop`, last; an `error` event last.
+    pub(super) fn anthropic_wire_rules(wire: &[u8], meta: &ResponseMeta) {
+        let events = events(wire);
+        let mut open: BTreeMap<u64, String> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut started = false;
+        for (i, (name, data)) in events.iter().enumerate() {
+            let data = data.as_ref().expect("no [DONE] in Anthropic streams");
+            assert_eq!(data["type"].as_str(), Some(name.as_str()));
+            let last = i + 1 == events.len();
+            match name.as_str() {
+                "message_start" => {
+                    assert!(!started && i == 0);
+                    started = true;
+                    let m = &data["message"];
+                    assert_eq!(m["id"], meta.id.as_str());
+                    assert_eq!(m["model"], meta.model.as_str());
+                    assert_eq!(
+                        (&m["type"], &m["role"]),
+                        (&"message".into(), &"assistant".into())
+                    );
+                    assert_eq!(m["content"], Value::Array(Vec::new()));
+                    assert!(m["stop_reason"].is_null() && m["stop_sequence"].is_null());
+                    assert!(m["usage"]["input_tokens"].is_u64());
+                    assert!(m["usage"]["output_tokens"].is_u64());
+                }
+                "content_block_start" => {
+                    assert!(started);
+                    assert_eq!(data["index"], next, "blocks are numbered in start order");
+                    next += 1;
+                    let block = &data["content_block"];
+                    let kind = block["type"].as_str().expect("a block type");
+                    match kind {
+                        "text" => assert_eq!(block["text"], ""),
+                        "thinking" => {
+                            assert_eq!(
+                                (&block["thinking"], &block["signature"]),
+                                (&"".into(), &"".into())
+                            );
+                        }
+                        "redacted_thinking" => assert!(block["data"].is_string()),
+                        "tool_use" => {
+                            assert!(block["id"].as_str().is_some_and(|id| !id.is_empty()));
+                            assert!(block["name"].is_string());
+                            assert_eq!(block["input"], Value::Object(serde_json::Map::new()));
+                        }
+                        other => panic!("block type {other}"),
+                    }
+                    open.insert(next - 1, kind.into());
+                }
+                "content_block_delta" => {
+                    let index = data["index"].as_u64().expect("an index");
+                    let kind = open.get(&index).expect("a delta on an open block");
+                    let delta = data["delta"]["type"].as_str().expect("a delta type");
+                    let allowed = match kind.as_str() {
+                        "text" => ["text_delta", "text_delta"],
+                        "thinking" => ["thinking_delta", "signature_delta"],
+                        "tool_use" => ["input_json_delta", "input_json_delta"],
+                        other => panic!("a delta on a {other} block"),
+                    };
+                    assert!(allowed.contains(&delta), "{delta} on a {kind} block");
+                }
+                "content_block_stop" => {
+                    let index = data["index"].as_u64().expect("an index");
+                    assert!(open.remove(&index).is_some(), "stop of a block not open");
+                }
+                "message_delta" => {
+                    assert!(open.is_empty(), "a block left open at message_delta");
+                    assert!(data["delta"]["stop_reason"].is_string());
+                    assert!(data["delta"]["stop_sequence"].is_null());
+                    assert!(data["usage"]["output_tokens"].is_u64());
+                    assert!(events.get(i + 1).is_some_and(|(n, _)| n == "message_stop"));
+                }
+                "message_stop" => assert!(last, "message_stop is last"),
+                "error" => {
+                    assert!(last, "error is last");
+                    assert!(
+                        data["error"]["type"].is_string() && data["error"]["message"].is_string()
+                    );
+                }
+                other => panic!("event {other}"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod dialect_tests {
+    use super::*;
+
+    #[test]
+    fn request_targets_accept_assorted_inputs() {
+        let inputs: [&[u8]; 6] = [
+            b"",
+            b"{}",
+            b"[1]",
+            br#"{"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true}"#,
+            br#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a"}]}],"max_tokens":0,"seed":1,"top_k":2}"#,
+            br#"{"model":"m","messages":[{"role":"assistant","content":"x"},{"role":"tool","content":"r","tool_call_id":"c"}]}"#,
+        ];
+        for input in inputs {
+            openai_request(input);
+            anthropic_request(input);
+        }
+    }
+
+    #[test]
+    fn roundtrip_target_accepts_assorted_inputs() {
+        dialect_roundtrip(b"");
+        dialect_roundtrip(b"\x01");
+        dialect_roundtrip(b"\x00\x00\x03Hi\"\x05\x01\x02id\x01f\x02{}\x06\x00\x01}\x09");
+        dialect_roundtrip(b"\x01\x02\x02hm\x03\x03sig\x08\x00\x01a\x04\x00\x85\x00\x00\x01g\x00");
+        let all: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+        dialect_roundtrip(&all);
+        let rev: Vec<u8> = (0..=255u8).rev().cycle().take(4096).collect();
+        dialect_roundtrip(&rev);
+    }
+
+    /// Found by `dialect_roundtrip`: a tool call whose provider id is empty went out with
+    /// `"id":""`, which no client can answer; it gets the derived id like a call without one.
+    #[test]
+    fn an_empty_tool_call_id_is_no_id() {
+        dialect_roundtrip(b"\x01\x00\x02Hi\x40\x00\x01\x01\x04\x00\x01\xff\x06\x01\x00-\x01x");
+        let start = StreamChunk::ToolCallStart(ToolCallStart {
+            index: 0,
+            id: Some(String::new()),
+            name: "f".into(),
+            arguments: "{}".into(),
+        });
+        let done = StreamChunk::Done(alloc::boxed::Box::new(Bytes(&[0, 3]).finish()));
+        check_dialect_roundtrip(&[start, done]);
+    }
+
+    /// The checked-in seed corpora of the dialect targets run through them.
+    #[cfg(feature = "std")]
+    #[test]
+    fn dialect_seed_corpora_pass() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+        type Target = fn(&[u8]);
+        let targets: [(&str, Target); 3] = [
+            ("openai_request", openai_request),
+            ("anthropic_request", anthropic_request),
+            ("dialect_roundtrip", dialect_roundtrip),
+        ];
+        let mut seeds = 0;
+        for (name, target) in targets {
+            let Ok(dir) = std::fs::read_dir(root.join(name)) else {
+                continue;
+            };
+            for entry in dir {
+                let path = entry.unwrap().path();
+                if path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("seed-")
+                {
+                    target(&std::fs::read(&path).unwrap());
+                    seeds += 1;
+                }
+            }
+        }
+        if root.exists() {
+            assert!(seeds >= 6, "expected seeds in {}", root.display());
+        }
+    }
+}

@@ -401,3 +401,120 @@ fn every_fixture_replays_to_its_golden_frames() {
         root.display()
     );
 }
+
+/// `--format openai|anthropic`: every recorded fixture replays to exactly its golden dialect
+/// stream (`tests/fixtures/<provider>/dialects/<name>.<dialect>.sse`, checked against the API
+/// references when blessed), fed as read and one byte at a time; the exit code follows the
+/// stream's end.
+#[test]
+fn every_fixture_replays_to_its_golden_dialect_streams() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    let mut checked = 0;
+    for provider in PROVIDERS {
+        let mut paths: Vec<_> = std::fs::read_dir(root.join(provider))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sse"))
+            .collect();
+        paths.sort();
+        for sse in &paths {
+            let name = sse.file_stem().unwrap().to_str().unwrap();
+            let frames = std::fs::read(sse.with_extension("frames")).unwrap();
+            let failed = String::from_utf8_lossy(&frames).contains("\"finish_reason\":\"error\"");
+            for dialect in ["openai", "anthropic"] {
+                let golden_path = root
+                    .join(provider)
+                    .join("dialects")
+                    .join(format!("{name}.{dialect}.sse"));
+                let golden = std::fs::read(&golden_path)
+                    .unwrap_or_else(|e| panic!("{}: {e}", golden_path.display()));
+                let path = sse.to_str().unwrap();
+                for size in [None, Some("1")] {
+                    let mut args =
+                        vec!["replay", "--provider", provider, "--format", dialect, path];
+                    if let Some(s) = size {
+                        args.extend(["--chunk-size", s]);
+                    }
+                    let r = run(&args, None);
+                    assert_eq!(r.stdout_str(), String::from_utf8_lossy(&golden), "{args:?}");
+                    assert_eq!(r.stderr, "", "{args:?}");
+                    assert_eq!(r.code, Some(if failed { 1 } else { 0 }), "{args:?}");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 30,
+        "only {checked} fixtures under {}",
+        root.display()
+    );
+}
+
+#[test]
+fn an_empty_stream_in_the_dialects_is_their_error_event() {
+    let r = run(
+        &["replay", "--provider", "gemini", "--format", "openai"],
+        Some(b""),
+    );
+    assert_eq!(
+        r.stdout_str(),
+        "data: {\"id\":\"chatcmpl-replay\",\"object\":\"chat.completion.chunk\",\"created\":0,\
+         \"model\":\"gemini\",\"choices\":[],\"error\":{\"message\":\"the stream ended before any \
+         finishReason\",\"type\":\"incomplete_stream\",\"param\":null,\"code\":null}}\n\n\
+         data: [DONE]\n\n"
+    );
+    assert_eq!((r.stderr.as_str(), r.code), ("", Some(1)));
+    let r = run(
+        &["replay", "--provider", "openai", "--format", "anthropic"],
+        Some(b": keep-alive\n\n"),
+    );
+    assert_eq!(
+        r.stdout_str(),
+        "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"incomplete_stream\",\
+         \"message\":\"the stream ended before any finish_reason\"}}\n\n"
+    );
+    assert_eq!(r.code, Some(1));
+}
+
+#[test]
+fn an_openai_stream_as_anthropic_events() {
+    let input = concat!(
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}]}\n\n",
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":1}}\n\n",
+        "data: [DONE]\n\n",
+    );
+    let r = run(
+        &["replay", "--provider", "openai", "--format", "anthropic"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(
+        r.stdout_str(),
+        concat!(
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_replay\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"openai\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":0,\"output_tokens\":0}}}\n\n",
+            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n",
+            "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}\n\n",
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+        )
+    );
+    assert_eq!((r.stderr.as_str(), r.code), ("", Some(0)));
+}
+
+#[test]
+fn dialect_names_are_the_core_s() {
+    let r = run(
+        &["replay", "--provider", "openai", "--format", "open-ai"],
+        Some(b""),
+    );
+    assert_eq!(r.code, Some(2));
+    assert!(
+        r.stderr
+            .starts_with("llm-sse: error: invalid value 'open-ai' for '--format <FORMAT>'"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("openai, anthropic"), "{}", r.stderr);
+}

@@ -46,8 +46,9 @@ enum Command {
     Parse(ParseArgs),
     /// Replay a recorded provider response body through the normalizer.
     ///
-    /// Prints the normalized gateway frames (default), one chunk JSON per line, or the answer
-    /// text. Exits 0 when the stream ended normally, 1 when it ended in error (the error terminal
+    /// Prints the normalized gateway frames (default), one chunk JSON per line, the answer
+    /// text, or the stream in a client's dialect (OpenAI chunks or Anthropic events, with the id
+    /// `chatcmpl-replay` / `msg_replay`, the provider's name as the model and `created` 0). Exits 0 when the stream ended normally, 1 when it ended in error (the error terminal
     /// frame is still printed), 2 on usage or I/O errors.
     Replay(ReplayArgs),
     /// Serve a recorded provider response body as a mock provider, with pacing and faults.
@@ -174,6 +175,11 @@ enum Format {
     Jsonl,
     /// The answer text as it streams; reasoning and tool calls marked; summary on stderr.
     Text,
+    /// The stream an OpenAI Chat Completions client gets from the gateway (usage included).
+    #[value(name = "openai")]
+    OpenAi,
+    /// The stream an Anthropic Messages client gets from the gateway.
+    Anthropic,
 }
 
 /// Why a subcommand stopped early.

@@ -5,7 +5,8 @@ use std::io::{self, Read};
 use std::process::ExitCode;
 
 use llm_sse_blocking::ChunkReader;
-use llm_sse_core::{Finish, StreamChunk, frame};
+use llm_sse_core::dialect::{Dialect, ResponseMeta, anthropic, openai};
+use llm_sse_core::{Finish, Provider, StreamChunk, frame};
 
 use super::input::Input;
 use super::output::Output;
@@ -17,6 +18,8 @@ enum Sink {
     Frames,
     Jsonl,
     Text(TextRenderer),
+    OpenAi(openai::Encoder),
+    Anthropic(anthropic::Encoder),
 }
 
 impl Sink {
@@ -30,8 +33,20 @@ impl Sink {
                 buf.push(b'\n');
             }
             Sink::Text(renderer) => renderer.render(chunk, buf),
+            Sink::OpenAi(encoder) => {
+                encoder.push(chunk, buf);
+            }
+            Sink::Anthropic(encoder) => {
+                encoder.push(chunk, buf);
+            }
         }
     }
+}
+
+/// What a recording replayed in `dialect` says about itself: the dialect's id shape made from
+/// `replay`, the provider's name as the model, and `created` 0 (a recording has no time).
+fn replay_meta(dialect: Dialect, provider: Provider) -> ResponseMeta {
+    ResponseMeta::new(dialect.response_id("replay"), provider.as_str(), 0)
 }
 
 /// The input as a [`Read`] whose reads return the pieces [`Input`] cuts (exactly
@@ -74,6 +89,14 @@ pub(super) fn run(args: &ReplayArgs) -> Result<ExitCode, Failure> {
         Format::Frames => Sink::Frames,
         Format::Jsonl => Sink::Jsonl,
         Format::Text => Sink::Text(TextRenderer::new(out.is_terminal())),
+        Format::OpenAi => Sink::OpenAi(openai::Encoder::new(
+            replay_meta(Dialect::OpenAi, args.provider),
+            true,
+        )),
+        Format::Anthropic => Sink::Anthropic(anthropic::Encoder::new(replay_meta(
+            Dialect::Anthropic,
+            args.provider,
+        ))),
     };
     let mut finish: Option<Finish> = None;
     let mut buf = Vec::with_capacity(64 * 1024);

@@ -1,0 +1,504 @@
+//! [`DialectError`]: what a gateway answers, in the client's dialect, when it cannot stream.
+
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+use serde::Serialize;
+
+use crate::accumulate::AccumulateError;
+use crate::api_error::ApiError;
+use crate::chunk::{Provider, StreamError, StreamErrorKind};
+use crate::client::{AuthFailure, ProviderError};
+use crate::request::RequestError;
+
+use super::{Dialect, write_json};
+
+/// An error to answer in a dialect's own shape: an HTTP status and a JSON body
+/// ([`to_body`](DialectError::to_body), `Content-Type: application/json`).
+///
+/// | dialect | body |
+/// |---|---|
+/// | OpenAI | `{"error":{"message":"...","type":"invalid_request_error","param":"temperature","code":null}}` |
+/// | Anthropic | `{"type":"error","error":{"type":"invalid_request_error","message":"..."}}` |
+///
+/// Made by the request decoders and [`DialectRequest`](super::DialectRequest) (`400`), and for
+/// what fails before a stream starts by [`from_provider_error`](DialectError::from_provider_error)
+/// and, for a non-streaming answer, [`from_stream_error`](DialectError::from_stream_error).
+/// Its message never contains an API key.
+///
+/// ```
+/// use llm_sse_core::dialect::{anthropic, ErrorKind};
+///
+/// let error = anthropic::decode_request(br#"{"model":"m","messages":[],"top_j":1}"#).unwrap_err();
+/// assert_eq!((error.status, error.kind), (400, ErrorKind::UnknownField));
+/// assert_eq!(error.param.as_deref(), Some("top_j"));
+/// assert!(String::from_utf8(error.to_body()).unwrap().starts_with(
+///     r#"{"type":"error","error":{"type":"invalid_request_error","message":"top_j: unknown field"#
+/// ));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DialectError {
+    /// The dialect of the body.
+    pub dialect: Dialect,
+    /// The HTTP status to answer with.
+    pub status: u16,
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// The dialect's error type (`invalid_request_error`, `rate_limit_error`, ...).
+    pub error_type: String,
+    /// What to tell the client; for request errors it starts with the field
+    /// (`messages[1].content[0].cache_control: ...`).
+    pub message: String,
+    /// The field the error is about, as the client wrote it (OpenAI's `param`), when there is
+    /// one.
+    pub param: Option<String>,
+    /// OpenAI's `code`, when the provider gave one (`context_length_exceeded`).
+    pub code: Option<String>,
+    /// How long the client should wait before retrying (a `retry-after` header's value), when
+    /// the provider said.
+    pub retry_after: Option<Duration>,
+}
+
+/// What kind of failure a [`DialectError`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The body is not a JSON object.
+    InvalidJson,
+    /// A required field is missing.
+    MissingField,
+    /// A field has the wrong type or a value outside what the API allows.
+    InvalidValue,
+    /// A field the dialect's API does not have (a typo, or a newer API's field).
+    UnknownField,
+    /// A field or value of the API that the gateway cannot honour (for every provider, or for
+    /// the chosen one).
+    Unsupported,
+    /// The request is well formed but refused by validation
+    /// ([`RequestError`]).
+    InvalidRequest,
+    /// The provider refused or failed the call before its stream started (or the gateway
+    /// could not call it).
+    Upstream,
+    /// The stream failed after it started (only a non-streaming answer can still report it
+    /// with a status).
+    Stream,
+}
+
+impl DialectError {
+    /// A `400` about the client's request.
+    pub(crate) fn request(
+        dialect: Dialect,
+        kind: ErrorKind,
+        param: String,
+        message: String,
+    ) -> DialectError {
+        DialectError {
+            dialect,
+            status: 400,
+            kind,
+            error_type: default_type(dialect, 400).into(),
+            message,
+            param: (!param.is_empty()).then_some(param),
+            code: None,
+            retry_after: None,
+        }
+    }
+
+    /// A `400` for a validation error of a [`ChatRequest`](crate::request::ChatRequest) the
+    /// caller built itself, worded as [`RequestError`] words it. For a decoded request, prefer
+    /// [`DialectRequest::explain`](super::DialectRequest::explain), which names the field as
+    /// the client wrote it.
+    pub fn from_request_error(dialect: Dialect, error: &RequestError) -> DialectError {
+        let message = error.to_string();
+        let param = message
+            .split_once(": ")
+            .map(|(field, _)| field.to_owned())
+            .unwrap_or_default();
+        DialectError::request(dialect, ErrorKind::InvalidRequest, param, message)
+    }
+
+    /// What a failed call of `upstream` (before its stream started) answers in `dialect`.
+    ///
+    /// | failure | status |
+    /// |---|---|
+    /// | [`InvalidRequest`](ProviderError::InvalidRequest) | `400` |
+    /// | [`Rejected`](ProviderError::Rejected), [`RateLimited`](ProviderError::RateLimited), [`Unavailable`](ProviderError::Unavailable) | the provider's status (`400`, `404`, `429` with [`retry_after`](DialectError::retry_after), `503`, `529`, ...) |
+    /// | [`Auth`](ProviderError::Auth): the gateway has no usable key | `500` |
+    /// | [`Auth`](ProviderError::Auth): the provider refused the gateway's key | `502` (the client's own credentials are not in question) |
+    /// | [`Connection`](ProviderError::Connection), [`NotEventStream`](ProviderError::NotEventStream) | `502` |
+    /// | [`InvalidBaseUrl`](ProviderError::InvalidBaseUrl) | `500` |
+    ///
+    /// When `upstream` is the dialect's own provider, its error type, code and message are
+    /// passed on unchanged; otherwise the type is the dialect's for the status and the message
+    /// names the provider.
+    pub fn from_provider_error(
+        dialect: Dialect,
+        upstream: Provider,
+        error: &ProviderError,
+    ) -> DialectError {
+        match error {
+            ProviderError::InvalidRequest(e) => DialectError::from_request_error(dialect, e),
+            ProviderError::Rejected(api) | ProviderError::Unavailable(api) => {
+                from_api_error(dialect, upstream, api, api.status)
+            }
+            ProviderError::RateLimited { error, retry_after } => {
+                let mut out = from_api_error(dialect, upstream, error, 429);
+                out.retry_after = *retry_after;
+                out
+            }
+            ProviderError::Auth(auth) => {
+                let status = match auth.reason {
+                    AuthFailure::Rejected(_) => 502,
+                    _ => 500,
+                };
+                upstream_error(dialect, status, auth.to_string())
+            }
+            ProviderError::Connection { .. } | ProviderError::NotEventStream { .. } => {
+                upstream_error(dialect, 502, error.to_string())
+            }
+            _ => upstream_error(dialect, 500, error.to_string()),
+        }
+    }
+
+    /// What a stream that failed after it started (`error`, from a stream of `upstream`)
+    /// answers in `dialect` when the response is not streamed: `502` for a broken stream
+    /// (`incomplete_stream`, `invalid_event`, `connection_error`), `504` for `idle_timeout`, and
+    /// for the provider's own error the status its type stands for (`overloaded_error` `529`,
+    /// `rate_limit_error` `429`, `RESOURCE_EXHAUSTED` `429`, `UNAVAILABLE` `503`, ...; `502`
+    /// when unknown).
+    pub fn from_stream_error(
+        dialect: Dialect,
+        upstream: Option<Provider>,
+        error: &StreamError,
+    ) -> DialectError {
+        let status = match &error.kind {
+            StreamErrorKind::Provider(ty) => status_of_error_type(ty),
+            StreamErrorKind::IdleTimeout => 504,
+            _ => 502,
+        };
+        // The provider's own error, reported to a client of the same API: passed on as it is.
+        let native = match &error.kind {
+            StreamErrorKind::Provider(ty) => upstream == Some(dialect.provider()) && !ty.is_empty(),
+            _ => false,
+        };
+        let (error_type, message) = if native {
+            (error.error_type().into(), error.message.clone())
+        } else {
+            (
+                default_type(dialect, status).into(),
+                format!("{}: {}", error.error_type(), error.message),
+            )
+        };
+        DialectError {
+            dialect,
+            status,
+            kind: ErrorKind::Stream,
+            error_type,
+            message,
+            param: None,
+            code: None,
+            retry_after: None,
+        }
+    }
+
+    /// What a non-streaming answer gives for a stream that folded into no message: a failed
+    /// stream as [`from_stream_error`](DialectError::from_stream_error); a tool call whose
+    /// arguments are not JSON `502` (the provider's output is unusable); a stream that never
+    /// reached its terminal chunk `500` (the caller stopped early).
+    pub fn from_accumulate_error(dialect: Dialect, error: &AccumulateError) -> DialectError {
+        match error {
+            AccumulateError::Stream { error, partial } => {
+                DialectError::from_stream_error(dialect, partial.provider, error)
+            }
+            AccumulateError::Unfinished { .. } => {
+                let mut e = DialectError::from_stream_error(
+                    dialect,
+                    None,
+                    &StreamError::new(
+                        StreamErrorKind::IncompleteStream,
+                        "the stream ended without its terminal chunk",
+                    ),
+                );
+                e.status = 500;
+                e.error_type = default_type(dialect, 500).into();
+                e
+            }
+            other => DialectError::from_stream_error(
+                dialect,
+                None,
+                &StreamError::new(StreamErrorKind::InvalidEvent, other.to_string()),
+            ),
+        }
+    }
+
+    /// The error body in the dialect's shape (see the type's docs), as compact JSON.
+    pub fn to_body(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self.dialect {
+            Dialect::OpenAi => write_json(
+                &OpenAiBody {
+                    error: OpenAiErrorObject {
+                        message: &self.message,
+                        kind: &self.error_type,
+                        param: self.param.as_deref(),
+                        code: self.code.as_deref(),
+                    },
+                },
+                &mut out,
+            ),
+            Dialect::Anthropic => write_json(
+                &AnthropicBody {
+                    kind: "error",
+                    error: AnthropicErrorObject {
+                        kind: &self.error_type,
+                        message: &self.message,
+                    },
+                },
+                &mut out,
+            ),
+        }
+        out
+    }
+}
+
+impl fmt::Display for DialectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "HTTP {} {}: {}",
+            self.status, self.error_type, self.message
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for DialectError {}
+
+/// The dialect's error type for `status` (Anthropic: `invalid_request_error`,
+/// `authentication_error`, ..., `overloaded_error`; OpenAI: `invalid_request_error`, `requests`,
+/// `server_error`).
+pub(super) fn default_type(dialect: Dialect, status: u16) -> &'static str {
+    ApiError::default_type(dialect.provider(), status)
+}
+
+fn upstream_error(dialect: Dialect, status: u16, message: String) -> DialectError {
+    DialectError {
+        dialect,
+        status,
+        kind: ErrorKind::Upstream,
+        error_type: default_type(dialect, status).into(),
+        message,
+        param: None,
+        code: None,
+        retry_after: None,
+    }
+}
+
+fn from_api_error(
+    dialect: Dialect,
+    upstream: Provider,
+    api: &ApiError,
+    status: u16,
+) -> DialectError {
+    if upstream == dialect.provider() {
+        return DialectError {
+            dialect,
+            status,
+            kind: ErrorKind::Upstream,
+            error_type: api.error_type.clone(),
+            message: api.message.clone(),
+            param: None,
+            code: api.code.clone(),
+            retry_after: None,
+        };
+    }
+    let message = format!(
+        "{} {}: {}",
+        upstream.display_name(),
+        api.error_type,
+        api.message
+    );
+    upstream_error(dialect, status, message)
+}
+
+/// The HTTP status a provider's error type stands for (Anthropic's types, OpenAI's, Gemini's
+/// `google.rpc.Code` names); `502` for anything else.
+fn status_of_error_type(ty: &str) -> u16 {
+    match ty {
+        "invalid_request_error" | "INVALID_ARGUMENT" | "FAILED_PRECONDITION" => 400,
+        "authentication_error" | "UNAUTHENTICATED" => 401,
+        "billing_error" => 402,
+        "permission_error" | "PERMISSION_DENIED" => 403,
+        "not_found_error" | "NOT_FOUND" => 404,
+        "request_too_large" => 413,
+        "rate_limit_error"
+        | "rate_limit_exceeded"
+        | "requests"
+        | "tokens"
+        | "RESOURCE_EXHAUSTED" => 429,
+        "api_error" | "server_error" | "INTERNAL" => 500,
+        "UNAVAILABLE" => 503,
+        "DEADLINE_EXCEEDED" => 504,
+        "overloaded_error" => 529,
+        _ => 502,
+    }
+}
+
+#[derive(Serialize)]
+struct OpenAiBody<'a> {
+    error: OpenAiErrorObject<'a>,
+}
+
+/// `{"message","type","param","code"}`: OpenAI's error object (`param` and `code` are `null`
+/// when absent).
+#[derive(Serialize)]
+pub(super) struct OpenAiErrorObject<'a> {
+    pub(super) message: &'a str,
+    #[serde(rename = "type")]
+    pub(super) kind: &'a str,
+    pub(super) param: Option<&'a str>,
+    pub(super) code: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct AnthropicBody<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    error: AnthropicErrorObject<'a>,
+}
+
+/// `{"type","message"}`: Anthropic's error object.
+#[derive(Serialize)]
+pub(super) struct AnthropicErrorObject<'a> {
+    #[serde(rename = "type")]
+    pub(super) kind: &'a str,
+    pub(super) message: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ProviderAuthError;
+
+    fn body(e: &DialectError) -> String {
+        String::from_utf8(e.to_body()).unwrap()
+    }
+
+    #[test]
+    fn request_errors_in_both_shapes() {
+        let e = DialectError::request(
+            Dialect::OpenAi,
+            ErrorKind::UnknownField,
+            "foo".into(),
+            "foo: unknown field".into(),
+        );
+        assert_eq!(
+            body(&e),
+            r#"{"error":{"message":"foo: unknown field","type":"invalid_request_error","param":"foo","code":null}}"#
+        );
+        let e = DialectError::request(
+            Dialect::Anthropic,
+            ErrorKind::InvalidJson,
+            String::new(),
+            "not JSON".into(),
+        );
+        assert_eq!(e.param, None);
+        assert_eq!(
+            body(&e),
+            r#"{"type":"error","error":{"type":"invalid_request_error","message":"not JSON"}}"#
+        );
+    }
+
+    #[test]
+    fn provider_errors_keep_the_status_and_the_native_type() {
+        let overloaded = ApiError::new(Provider::Anthropic, 529, "Overloaded");
+        let pe = ProviderError::Unavailable(overloaded);
+        let same = DialectError::from_provider_error(Dialect::Anthropic, Provider::Anthropic, &pe);
+        assert_eq!(
+            (same.status, same.error_type.as_str()),
+            (529, "overloaded_error")
+        );
+        assert_eq!(same.message, "Overloaded");
+        let other = DialectError::from_provider_error(Dialect::OpenAi, Provider::Anthropic, &pe);
+        assert_eq!(
+            (other.status, other.error_type.as_str()),
+            (529, "server_error")
+        );
+        assert_eq!(other.message, "Anthropic overloaded_error: Overloaded");
+        assert_eq!(other.kind, ErrorKind::Upstream);
+
+        let limited = ProviderError::RateLimited {
+            error: ApiError::new(Provider::OpenAi, 429, "slow down"),
+            retry_after: Some(Duration::from_secs(3)),
+        };
+        let e = DialectError::from_provider_error(Dialect::OpenAi, Provider::OpenAi, &limited);
+        assert_eq!(e.status, 429);
+        assert_eq!(e.code.as_deref(), Some("rate_limit_exceeded"));
+        assert_eq!(e.retry_after, Some(Duration::from_secs(3)));
+        let e = DialectError::from_provider_error(Dialect::Anthropic, Provider::OpenAi, &limited);
+        assert_eq!((e.status, e.error_type.as_str()), (429, "rate_limit_error"));
+        assert_eq!(e.code, None);
+    }
+
+    #[test]
+    fn gateway_side_failures() {
+        let missing = ProviderError::Auth(ProviderAuthError {
+            provider: Provider::Gemini,
+            reason: AuthFailure::MissingKey,
+        });
+        let e = DialectError::from_provider_error(Dialect::OpenAi, Provider::Gemini, &missing);
+        assert_eq!((e.status, e.error_type.as_str()), (500, "server_error"));
+        assert!(e.message.contains("GEMINI_API_KEY"), "{}", e.message);
+        let refused = ProviderError::Auth(ProviderAuthError {
+            provider: Provider::Anthropic,
+            reason: AuthFailure::Rejected(ApiError::new(Provider::Anthropic, 401, "bad key")),
+        });
+        let e =
+            DialectError::from_provider_error(Dialect::Anthropic, Provider::Anthropic, &refused);
+        assert_eq!((e.status, e.error_type.as_str()), (502, "api_error"));
+        let cut = ProviderError::Connection {
+            message: "reset".into(),
+        };
+        let e = DialectError::from_provider_error(Dialect::Anthropic, Provider::OpenAi, &cut);
+        assert_eq!((e.status, e.kind), (502, ErrorKind::Upstream));
+    }
+
+    #[test]
+    fn stream_errors_map_their_type_to_a_status() {
+        let cases = [
+            (StreamErrorKind::Provider("overloaded_error".into()), 529),
+            (StreamErrorKind::Provider("RESOURCE_EXHAUSTED".into()), 429),
+            (StreamErrorKind::Provider("UNAVAILABLE".into()), 503),
+            (StreamErrorKind::Provider("something_new".into()), 502),
+            (StreamErrorKind::IncompleteStream, 502),
+            (StreamErrorKind::InvalidEvent, 502),
+            (StreamErrorKind::ConnectionError, 502),
+            (StreamErrorKind::IdleTimeout, 504),
+        ];
+        for (kind, status) in cases {
+            let error = StreamError::new(kind, "m");
+            let e = DialectError::from_stream_error(Dialect::Anthropic, None, &error);
+            assert_eq!(e.status, status, "{error}");
+            assert_eq!(e.kind, ErrorKind::Stream);
+        }
+        let error = StreamError::new(StreamErrorKind::Provider("overloaded_error".into()), "O");
+        let same =
+            DialectError::from_stream_error(Dialect::Anthropic, Some(Provider::Anthropic), &error);
+        assert_eq!(
+            body(&same),
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"O"}}"#
+        );
+        let other =
+            DialectError::from_stream_error(Dialect::OpenAi, Some(Provider::Anthropic), &error);
+        assert_eq!(
+            body(&other),
+            r#"{"error":{"message":"overloaded_error: O","type":"server_error","param":null,"code":null}}"#
+        );
+    }
+}
