@@ -128,6 +128,11 @@ impl Access {
 
     /// A chunk is sent.
     pub(super) fn chunk(&mut self, chunk: &StreamChunk) {
+        // Most chunks are neither the first frame nor the last: nothing to record for them.
+        match &self.stream {
+            Some(stream) if chunk.is_done() || stream.first_token.is_none() => {}
+            _ => return,
+        }
         let provider = self.provider_label();
         let elapsed = self.started.elapsed();
         let Some(stream) = self.stream.as_mut() else {

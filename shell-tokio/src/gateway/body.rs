@@ -60,6 +60,7 @@ impl GatewayBody {
                 provider,
                 upstream: Some(upstream),
                 keep_alive,
+                last_frame: Instant::now(),
                 quiet: Box::pin(tokio::time::sleep(keep_alive)),
                 abort,
                 done: false,
@@ -83,7 +84,10 @@ struct FrameStream {
     /// `None` once the terminal chunk was pulled: the upstream is dropped at once.
     upstream: Option<ChunkStream>,
     keep_alive: Duration,
-    /// Fires after `keep_alive` without a frame.
+    /// When the last frame (or keep-alive comment) was sent.
+    last_frame: Instant,
+    /// Fires at the earliest moment `keep_alive` can have passed without a frame; moved on
+    /// lazily, only when it fires, so a frame costs no timer update.
     quiet: Pin<Box<Sleep>>,
     abort: Abort,
     /// The terminal frame was sent.
@@ -120,13 +124,6 @@ impl FrameStream {
         if self.done {
             return Poll::Ready(None);
         }
-        if self.abort.as_mut().poll(cx).is_ready() {
-            let chunk = self.failure(
-                StreamErrorKind::ConnectionError,
-                "the gateway shut down before the stream ended",
-            );
-            return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
-        }
         loop {
             let Some(upstream) = self.upstream.as_mut() else {
                 return Poll::Ready(None);
@@ -137,7 +134,7 @@ impl FrameStream {
                     if bytes.is_empty() {
                         continue;
                     }
-                    self.quiet.as_mut().reset(Instant::now() + self.keep_alive);
+                    self.last_frame = Instant::now();
                     return Poll::Ready(Some(Bytes::from(bytes)));
                 }
                 Poll::Ready(None) => {
@@ -147,14 +144,39 @@ impl FrameStream {
                     );
                     return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
                 }
+                // Waiting for the upstream: the moment to look at the shutdown deadline and the
+                // keep-alive timer (an upstream that streams keeps returning here between its
+                // pieces, so neither costs anything per frame).
                 Poll::Pending => {
-                    if self.quiet.as_mut().poll(cx).is_ready() {
-                        self.quiet.as_mut().reset(Instant::now() + self.keep_alive);
-                        return Poll::Ready(Some(Bytes::from_static(KEEP_ALIVE)));
+                    if self.abort.as_mut().poll(cx).is_ready() {
+                        let chunk = self.failure(
+                            StreamErrorKind::ConnectionError,
+                            "the gateway shut down before the stream ended",
+                        );
+                        return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
                     }
-                    return Poll::Pending;
+                    return self.poll_keep_alive(cx);
                 }
             }
+        }
+    }
+
+    /// A keep-alive comment when `keep_alive` has passed since the last frame; otherwise
+    /// `Pending`, with the timer set for the earliest moment it can pass.
+    fn poll_keep_alive(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+        loop {
+            if self.quiet.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let now = Instant::now();
+            let due = self.last_frame + self.keep_alive;
+            if now >= due {
+                self.last_frame = now;
+                self.quiet.as_mut().reset(now + self.keep_alive);
+                return Poll::Ready(Some(Bytes::from_static(KEEP_ALIVE)));
+            }
+            // Frames went out since the timer was set: wait for the new deadline.
+            self.quiet.as_mut().reset(due);
         }
     }
 }

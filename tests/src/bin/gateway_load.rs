@@ -43,6 +43,8 @@ struct Options {
     tokens: usize,
     pace: Duration,
     gateway: String,
+    /// Run as the plain TCP relay to this address (the child process of the relay run).
+    relay_to: Option<SocketAddr>,
 }
 
 fn options() -> Options {
@@ -51,6 +53,7 @@ fn options() -> Options {
         tokens: 1000,
         pace: Duration::from_millis(20),
         gateway: String::from("target/release/llm-sse"),
+        relay_to: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -66,6 +69,9 @@ fn options() -> Options {
                     Duration::from_millis(value().parse().unwrap_or_else(|_| usage("--pace-ms MS")))
             }
             "--gateway" => o.gateway = value(),
+            "--relay-to" => {
+                o.relay_to = Some(value().parse().unwrap_or_else(|_| usage("--relay-to ADDR")))
+            }
             "-h" | "--help" => usage(""),
             other => usage(&format!("unknown argument {other}")),
         }
@@ -436,12 +442,57 @@ fn process_stats(pid: u32) -> (Duration, u64, u64) {
     (cpu, kib("VmRSS:") * 1024, kib("VmHWM:") * 1024)
 }
 
+/// The relay run's child: a plain TCP relay (every byte copied both ways, nothing parsed) to
+/// `upstream`, printing its address first. It is the floor of any proxy: one read and one
+/// write per token, as the gateway has, with no HTTP, JSON or SSE work at all.
+async fn relay(upstream: SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the relay");
+    println!("{}", listener.local_addr().expect("relay address"));
+    loop {
+        let Ok((mut client, _)) = listener.accept().await else {
+            continue;
+        };
+        tokio::spawn(async move {
+            let _ = client.set_nodelay(true);
+            let Ok(mut provider) = TcpStream::connect(upstream).await else {
+                return;
+            };
+            let _ = provider.set_nodelay(true);
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut provider).await;
+        });
+    }
+}
+
+/// Starts this binary as the relay to `mock`.
+fn start_relay(mock: SocketAddr) -> Gateway {
+    use std::io::BufRead;
+    let mut child = Command::new(std::env::current_exe().expect("this binary"))
+        .args(["--relay-to", &mock.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the relay");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the relay's address");
+    let addr = line.trim().parse().expect("an address");
+    Gateway { child, addr }
+}
+
 fn main() {
     let options = options();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a runtime");
+    if let Some(upstream) = options.relay_to {
+        runtime.block_on(relay(upstream));
+        return;
+    }
     let failed = runtime.block_on(async {
         let epoch = Instant::now();
         let mock = start_mock(epoch, &options).await;
@@ -456,6 +507,16 @@ fn main() {
         // The floor: the clients read the mock directly.
         let direct = run(mock, "/v1/messages", false, epoch, &options).await;
         let (floor, floor_failures) = summarize("direct", &direct, &options);
+
+        // Through a plain TCP relay (the floor of any proxy's CPU: one read and one write per
+        // token).
+        let relay = start_relay(mock);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (relay_cpu_before, _, _) = process_stats(relay.child.id());
+        let relayed = run(relay.addr, "/v1/messages", false, epoch, &options).await;
+        let (relay_cpu_after, _, _) = process_stats(relay.child.id());
+        drop(relay);
+        let (relayed, relay_failures) = summarize("relay", &relayed, &options);
 
         // Through the gateway.
         let gateway = start_gateway(&options, mock);
@@ -479,6 +540,12 @@ fn main() {
             percentile(&floor, 99.0)
         );
         println!(
+            "| clients ← TCP relay ← mock | {} | {:.2} ms | {:.2} ms | {relay_failures} |",
+            relayed.len(),
+            percentile(&relayed, 50.0),
+            percentile(&relayed, 99.0)
+        );
+        println!(
             "| clients ← gateway ← mock | {} | {:.2} ms | {:.2} ms | {via_failures} |",
             through.len(),
             percentile(&through, 50.0),
@@ -496,7 +563,13 @@ fn main() {
             tokens,
             cpu_ms / tokens * 1000.0
         );
-        floor_failures + via_failures
+        let relay_ms = (relay_cpu_after - relay_cpu_before).as_secs_f64() * 1000.0;
+        println!(
+            "plain TCP relay (no HTTP, JSON or SSE work): CPU {:.0} ms = {:.2} ms per 1,000 tokens",
+            relay_ms,
+            relay_ms / tokens * 1000.0
+        );
+        floor_failures + relay_failures + via_failures
     });
     std::process::exit(i32::from(failed > 0));
 }
