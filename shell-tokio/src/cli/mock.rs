@@ -17,7 +17,8 @@ use super::{Failure, parse_provider};
 
 #[derive(Debug, Args)]
 pub(super) struct MockArgs {
-    /// The provider to mock: its endpoint, credentials and error bodies.
+    /// The provider to mock (anthropic, openai or gemini): its endpoint, credentials and error
+    /// bodies.
     #[arg(long, value_name = "PROVIDER", value_parser = parse_provider)]
     provider: Provider,
     /// The recorded response body to serve, as the provider streams it.

@@ -152,7 +152,7 @@ struct ParseArgs {
 
 #[derive(Debug, Args)]
 struct ReplayArgs {
-    /// The provider whose streaming format the input is in.
+    /// The provider whose streaming format the input is in: anthropic, openai or gemini.
     #[arg(long, value_name = "PROVIDER", value_parser = parse_provider)]
     provider: Provider,
     /// What to print.

@@ -2,8 +2,8 @@
 //! provider, on loopback only, bounded in count and time (it stops by itself).
 //!
 //! ```text
-//! cargo build --release -p llm-sse-tokio -p llm-sse-tests
-//! target/release/gateway-load [--streams 1000] [--tokens 1000] [--pace-ms 20] [--gateway target/release/llm-sse]
+//! cargo build --release -p llm-sse-tokio --bin llm-sse
+//! cargo run --release -p llm-sse-tests --example gateway-load -- [--streams 1000] [--tokens 1000] [--pace-ms 20] [--gateway target/release/llm-sse]
 //! ```
 //!
 //! One process plays the provider and the clients: a mock Anthropic Messages server that
