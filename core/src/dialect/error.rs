@@ -299,6 +299,25 @@ impl DialectError {
         }
     }
 
+    /// [`retry_after`](DialectError::retry_after) in whole seconds for a `Retry-After` header,
+    /// rounded up (at least 1), when there is one.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use llm_sse_core::dialect::{Dialect, DialectError};
+    /// use llm_sse_core::gateway::ErrorAnswer;
+    ///
+    /// let mut answer = ErrorAnswer::new(429, "rate_limited", "slow down");
+    /// answer.retry_after = Some(Duration::from_millis(1500));
+    /// assert_eq!(DialectError::from_answer(Dialect::OpenAi, &answer).retry_after_secs(), Some(2));
+    /// ```
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after.map(|wait| {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            secs.max(1)
+        })
+    }
+
     /// The error body in the dialect's shape (see the type's docs), as compact JSON.
     pub fn to_body(&self) -> Vec<u8> {
         let mut out = Vec::new();

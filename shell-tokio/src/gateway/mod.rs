@@ -111,6 +111,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use llm_sse_core::gateway::Models;
 use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -126,6 +127,11 @@ use server::{Config, Phase, Shared};
 /// The largest request body accepted; a larger one is answered `413`.
 pub const MAX_REQUEST_BODY: usize = 1 << 20;
 
+/// The most text (bytes of answer, reasoning and tool calls) the gateway folds into one
+/// non-streaming dialect response; a larger answer is refused with `502`, so memory per
+/// request stays bounded (a streamed answer has no such limit).
+pub const MAX_NON_STREAMING_ANSWER: usize = 16 << 20;
+
 /// How long aborted streams get to send their error terminal frame before the connections are
 /// dropped.
 const ABORT_FLUSH: Duration = Duration::from_secs(2);
@@ -136,6 +142,7 @@ const ABORT_FLUSH: Duration = Duration::from_secs(2);
 /// no cross-origin callers.
 pub struct Gateway {
     upstream: Arc<dyn Upstream>,
+    models: Models,
     addr: SocketAddr,
     token: Option<Token>,
     cors_origins: Vec<String>,
@@ -148,6 +155,7 @@ impl fmt::Debug for Gateway {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gateway")
             .field("addr", &self.addr)
+            .field("models", &self.models)
             .field("token", &self.token)
             .field("cors_origins", &self.cors_origins)
             .field("keep_alive", &self.keep_alive)
@@ -167,6 +175,7 @@ impl Gateway {
     pub fn with_upstream(upstream: Arc<dyn Upstream>) -> Self {
         Gateway {
             upstream,
+            models: Models::new(),
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             token: None,
             cors_origins: Vec::new(),
@@ -189,8 +198,16 @@ impl Gateway {
         self
     }
 
-    /// Require `Authorization: Bearer <token>` (`llm-sse serve` takes it from `LLM_SSE_TOKEN`).
-    /// An empty or blank token requires none.
+    /// The model names the dialect routes accept besides `provider/model`: their aliases
+    /// (`llm-sse serve --model-alias NAME=provider/model`), also listed by `GET /v1/models`.
+    #[must_use]
+    pub fn models(mut self, models: Models) -> Self {
+        self.models = models;
+        self
+    }
+
+    /// Require the token, as `Authorization: Bearer <token>` or `x-api-key: <token>`
+    /// (`llm-sse serve` takes it from `LLM_SSE_TOKEN`). An empty or blank token requires none.
     #[must_use]
     pub fn token(mut self, token: &str) -> Self {
         self.token = Token::new(token);
@@ -265,8 +282,13 @@ impl Gateway {
         let mut registry = Registry::default();
         let metrics = metrics::Metrics::register(&mut registry);
         let (phase, phase_rx) = watch::channel(Phase::Running);
+        let started_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         let shared = Arc::new(Shared {
             upstream: self.upstream,
+            models: self.models,
+            started_unix,
             config: Config {
                 keep_alive: self.keep_alive,
                 ..self.config
