@@ -1,7 +1,7 @@
 //! The dialect endpoints, `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages`
 //! (Anthropic), over the wire: every fixture of every provider through both, streamed and not,
 //! against the core's golden files (the gateway's response id, `created` and model normalized);
-//! model names and aliases; `GET /v1/models`; the token in either SDK's header; each error in
+//! a tool loop's second turn reaching each provider in its form; model names and aliases; `GET /v1/models`; the token in either SDK's header; each error in
 //! each dialect's shape and status; `include_usage`; mid-stream errors from the real client in
 //! front of the mock provider; keep-alive in each dialect's form; the client going away (the
 //! upstream closes at once, streamed or not); the shutdown ending an open dialect stream.
@@ -980,5 +980,77 @@ async fn dialect_requests_in_the_metrics() {
         "llm_sse_streams_open 0",
     ] {
         assert!(metrics.contains(line), "{line}\n{metrics}");
+    }
+}
+
+/// A tool loop's second turn in each dialect: the provider gets the call and its result in its
+/// own form.
+#[tokio::test]
+async fn a_tool_result_reaches_each_provider_in_its_form() {
+    let openai_turn = r#"{"model":"MODEL","tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}],"messages":[
+        {"role":"user","content":"Weather in Paris?"},
+        {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Paris\"}"}}]},
+        {"role":"tool","tool_call_id":"call_1","content":"18 C in Paris"}]}"#;
+    let anthropic_turn = r#"{"model":"MODEL","max_tokens":256,"tools":[{"name":"get_weather","input_schema":{"type":"object"}}],"messages":[
+        {"role":"user","content":"Weather in Paris?"},
+        {"role":"assistant","content":[{"type":"tool_use","id":"call_1","name":"get_weather","input":{"location":"Paris"}}]},
+        {"role":"user","content":[{"type":"tool_result","tool_use_id":"call_1","content":"18 C in Paris"}]}]}"#;
+    for provider in Provider::ALL {
+        for (path, turn) in [(COMPLETIONS, openai_turn), (MESSAGES, anthropic_turn)] {
+            let mock = MockProvider::new(provider, fixture(provider, "text"))
+                .start()
+                .await
+                .unwrap();
+            let server = start(Gateway::new(ViaMock::new(&mock, Some("sk-test")))).await;
+            let model = format!("{provider}/{}", provider.default_model());
+            let (status, _, answer) =
+                call(&server, path, &[], &turn.replace("MODEL", &model)).await;
+            assert_eq!(status, 200, "{provider} {path}: {answer}");
+            let sent = mock.requests()[0].json().unwrap();
+            let args = serde_json::json!({"location": "Paris"});
+            match provider {
+                Provider::Anthropic => {
+                    let messages = &sent["messages"];
+                    assert_eq!(
+                        messages[1]["content"][0],
+                        serde_json::json!({"type":"tool_use","id":"call_1","name":"get_weather","input":args}),
+                        "{path}: {sent}"
+                    );
+                    let result = &messages[2]["content"][0];
+                    assert_eq!(result["type"], "tool_result", "{path}: {sent}");
+                    assert_eq!(result["tool_use_id"], "call_1", "{path}: {sent}");
+                    assert!(
+                        result["content"].to_string().contains("18 C in Paris"),
+                        "{sent}"
+                    );
+                }
+                Provider::OpenAi => {
+                    let messages = &sent["messages"];
+                    let call = &messages[1]["tool_calls"][0];
+                    assert_eq!(call["id"], "call_1", "{path}: {sent}");
+                    assert_eq!(call["function"]["name"], "get_weather");
+                    let sent_args: serde_json::Value =
+                        serde_json::from_str(call["function"]["arguments"].as_str().unwrap())
+                            .unwrap();
+                    assert_eq!(sent_args, args);
+                    assert_eq!(messages[2]["role"], "tool", "{path}: {sent}");
+                    assert_eq!(messages[2]["tool_call_id"], "call_1");
+                    assert!(messages[2]["content"].to_string().contains("18 C in Paris"));
+                }
+                _ => {
+                    let contents = &sent["contents"];
+                    let call = &contents[1]["parts"][0]["functionCall"];
+                    assert_eq!(call["name"], "get_weather", "{path}: {sent}");
+                    assert_eq!(call["args"], args, "{path}: {sent}");
+                    let response = &contents[2]["parts"][0]["functionResponse"];
+                    assert_eq!(response["name"], "get_weather", "{path}: {sent}");
+                    assert_eq!(
+                        response["response"],
+                        serde_json::json!({"output": "18 C in Paris"}),
+                        "{path}: {sent}"
+                    );
+                }
+            }
+        }
     }
 }

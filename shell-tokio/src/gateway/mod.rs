@@ -38,6 +38,9 @@
 //! | route | answer |
 //! |---|---|
 //! | `POST /v1/chat/stream/{provider}` | `200 text/event-stream` with the frames, or an error answer (below) |
+//! | `POST /v1/chat/completions` | OpenAI Chat Completions for any provider's model (below) |
+//! | `POST /v1/messages` | Anthropic Messages for any provider's model (below) |
+//! | `GET /v1/models` | the model list in OpenAI's shape ([`Models::list_body`](crate::core::gateway::Models::list_body)) |
 //! | `GET /healthz` | `200 {"status":"ok"}` |
 //! | `GET /metrics` | the metrics, in the Prometheus (OpenMetrics) text format |
 //! | `GET /` | a page about the gateway |
@@ -48,6 +51,20 @@
 //! are answered with a status and `{"error":{"type":...,"message":...}}`, as
 //! [`ErrorAnswer`](crate::core::gateway::ErrorAnswer) documents; errors after the stream
 //! started end it with the error terminal frame and `data: [DONE]`.
+//!
+//! # The OpenAI and Anthropic endpoints
+//!
+//! Glue around [`llm_sse_core::dialect`](crate::core::dialect): the body is decoded in the
+//! client's dialect, its `model` resolved by the gateway's [`models`](Gateway::models)
+//! (`provider/model` or an alias), the request built for that provider and opened on the same
+//! [`Upstream`] as the stream route. A streaming request (`"stream": true`) is answered by the
+//! dialect's encoder, chunk by chunk, with everything below (keep-alive in the dialect's form);
+//! a non-streaming one is folded by the core's accumulator into the dialect's body (at most
+//! [`MAX_NON_STREAMING_ANSWER`] bytes of answer). The response's id is new (the request ids'
+//! generator), `created` the current time, and the model the name the client asked for. Every
+//! error is in the dialect's shape and status
+//! ([`DialectError`](crate::core::dialect::DialectError)); the token is accepted in either
+//! SDK's header.
 //!
 //! # Streams
 //!
@@ -69,8 +86,8 @@
 //! [`max_header_size`](Gateway::max_header_size) (16 KiB; larger: `431`); bodies within
 //! [`body_read_timeout`](Gateway::body_read_timeout) (30 s; else `408`). Malformed HTTP is
 //! refused by hyper. None of these reach the upstream. With a [`token`](Gateway::token),
-//! `/v1/...` and `/metrics` need `Authorization: Bearer <token>` (compared in constant time) or
-//! get `401`.
+//! `/v1/...` and `/metrics` need `Authorization: Bearer <token>` or `x-api-key: <token>`
+//! (compared in constant time) or get `401`.
 //!
 //! # Shutdown
 //!
