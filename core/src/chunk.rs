@@ -33,6 +33,17 @@ impl Provider {
         }
     }
 
+    /// The model llm-sse names when none is given (`llm-sse chat` without `--model`, the
+    /// gateway's model list without aliases): `claude-sonnet-4-5`, `gpt-4.1-mini` or
+    /// `gemini-2.5-flash`.
+    pub const fn default_model(self) -> &'static str {
+        match self {
+            Provider::Anthropic => "claude-sonnet-4-5",
+            Provider::OpenAi => "gpt-4.1-mini",
+            Provider::Gemini => "gemini-2.5-flash",
+        }
+    }
+
     /// The provider's name as people write it: `Anthropic`, `OpenAI` or `Gemini`.
     pub const fn display_name(self) -> &'static str {
         match self {

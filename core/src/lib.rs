@@ -32,6 +32,7 @@
 //! | [`client::Settings`], [`client::Call`], [`client::ProviderError`] | what both shells' clients share: keys and timeouts from the environment, one call's attempts, the errors before a stream starts |
 //! | [`ApiError`] | a provider's error body, built and parsed in its own shape |
 //! | [`gateway::ErrorAnswer`] | the gateway's answer (status, error type, `Retry-After`) to a failure before a stream starts |
+//! | [`gateway::Models`], [`gateway::ModelAlias`] | which provider and model a dialect request's `model` names (`provider/model` or an alias), and the model list |
 //! | [`dialect::openai`], [`dialect::anthropic`] | the clients' dialects: their request bodies decoded into a [`request::ChatRequest`], any provider's chunks re-encoded as their streams and bodies, errors in their shape ([`dialect::DialectError`]) |
 //!
 //! The request side is pure too: [`request::build`] turns a provider-neutral

@@ -349,7 +349,8 @@ fn unsupported_fields_and_values_name_the_field() {
 fn unknown_fields_at_every_level_name_their_path() {
     let call = json!({"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}});
     let mut bad_call = call.clone();
-    bad_call["index"] = json!(0);
+    // (`index` is accepted: the SDKs' stream accumulators keep it on the message.)
+    bad_call["position"] = json!(0);
     let mut bad_function = call.clone();
     bad_function["function"]["parsed"] = json!({});
     let cases = [
@@ -381,7 +382,7 @@ fn unknown_fields_at_every_level_name_their_path() {
         ),
         (
             json!({"messages": [{"role": "assistant", "tool_calls": [bad_call]}]}),
-            "messages[0].tool_calls[0].index",
+            "messages[0].tool_calls[0].position",
         ),
         (
             json!({"messages": [{"role": "assistant", "tool_calls": [bad_function]}]}),

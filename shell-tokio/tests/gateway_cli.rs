@@ -359,3 +359,65 @@ fn bad_setups_exit_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn model_aliases_for_the_sdk_endpoints() {
+    let serve = Serve::start(
+        &[
+            "--mock",
+            "--mock-delay-ms",
+            "1",
+            "--model-alias",
+            "tools=gemini/function_call",
+            "--model-alias",
+            "words=anthropic/text",
+        ],
+        &[("LLM_SSE_TOKEN", "cli-token")],
+    );
+    // The Anthropic SDK's header carries the token; the alias picks the recording.
+    let body = r#"{"model":"tools","max_tokens":100,"messages":[{"role":"user","content":"Hi"}]}"#;
+    let response = serve.post("/v1/messages", &["x-api-key: cli-token"], body);
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    let (_, json) = response.split_once("\r\n\r\n").unwrap();
+    let json: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(json["model"], "tools");
+    assert_eq!(json["stop_reason"], "tool_use");
+    assert_eq!(json["content"][0]["type"], "tool_use");
+
+    let mut tcp = TcpStream::connect(serve.addr).unwrap();
+    tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
+    tcp.write_all(
+        b"GET /v1/models HTTP/1.1\r\nhost: gw\r\nauthorization: Bearer cli-token\r\nconnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).unwrap();
+    let (_, json) = response.split_once("\r\n\r\n").unwrap();
+    let json: serde_json::Value = serde_json::from_str(json).unwrap();
+    let ids: Vec<&str> = json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["tools", "words"]);
+
+    for (alias, expected) in [
+        ("fast", "expected NAME=provider/model"),
+        ("fast=gpt-4o", "is not provider/model"),
+    ] {
+        let stderr = fails(&["--mock", "--model-alias", alias]);
+        assert!(stderr.contains(expected), "{alias}: {stderr}");
+    }
+    let stderr = fails(&[
+        "--mock",
+        "--model-alias",
+        "a=openai/x",
+        "--model-alias",
+        "a=gemini/y",
+    ]);
+    assert!(
+        stderr.contains("llm-sse: error: --model-alias: the alias \"a\" is defined twice"),
+        "{stderr}"
+    );
+}

@@ -13,6 +13,7 @@ use crate::accumulate::AccumulateError;
 use crate::api_error::ApiError;
 use crate::chunk::{Provider, StreamError, StreamErrorKind};
 use crate::client::{AuthFailure, ProviderError};
+use crate::gateway::{ErrorAnswer, UnknownModel};
 use crate::request::RequestError;
 
 use super::{Dialect, write_json};
@@ -88,6 +89,13 @@ pub enum ErrorKind {
     /// The stream failed after it started (only a non-streaming answer can still report it
     /// with a status).
     Stream,
+    /// The request's `model` names no provider's model (`404`): see
+    /// [`Models::resolve`](crate::gateway::Models::resolve).
+    UnknownModel,
+    /// The gateway refused the request itself, before reading it as a request: a missing
+    /// token (`401`), a method the endpoint does not take (`405`), a body too slow (`408`) or
+    /// too large (`413`); see [`from_answer`](DialectError::from_answer).
+    Gateway,
 }
 
 impl DialectError {
@@ -123,6 +131,60 @@ impl DialectError {
         DialectError::request(dialect, ErrorKind::InvalidRequest, param, message)
     }
 
+    /// `404` for a request whose `model` names no provider's model, in the shape of the
+    /// providers' own answer to an unknown model: OpenAI `invalid_request_error` with
+    /// `"param":"model"` and `"code":"model_not_found"`, Anthropic `not_found_error`. The
+    /// message is the [`UnknownModel`]'s (what a model name looks like, and the aliases).
+    ///
+    /// ```
+    /// use llm_sse_core::dialect::{Dialect, DialectError};
+    /// use llm_sse_core::gateway::Models;
+    ///
+    /// let unknown = Models::new().resolve("gpt-4o").unwrap_err();
+    /// let error = DialectError::unknown_model(Dialect::OpenAi, &unknown);
+    /// assert_eq!(error.status, 404);
+    /// assert!(String::from_utf8(error.to_body()).unwrap().ends_with(
+    ///     r#""type":"invalid_request_error","param":"model","code":"model_not_found"}}"#));
+    /// ```
+    pub fn unknown_model(dialect: Dialect, error: &UnknownModel) -> DialectError {
+        DialectError {
+            dialect,
+            status: 404,
+            kind: ErrorKind::UnknownModel,
+            error_type: default_type(dialect, 404).into(),
+            message: error.to_string(),
+            param: Some("model".into()),
+            code: (dialect == Dialect::OpenAi).then(|| "model_not_found".into()),
+            retry_after: None,
+        }
+    }
+
+    /// The gateway's own [`ErrorAnswer`] (`401`, `405`, `408`, `413`, ...) in `dialect`'s
+    /// shape: the same status, message and `Retry-After`, the dialect's error type for the
+    /// status (`401`: OpenAI `invalid_request_error` with `"code":"invalid_api_key"`, as
+    /// OpenAI answers a wrong key; Anthropic `authentication_error`).
+    ///
+    /// ```
+    /// use llm_sse_core::dialect::{Dialect, DialectError};
+    /// use llm_sse_core::gateway::ErrorAnswer;
+    ///
+    /// let error = DialectError::from_answer(Dialect::Anthropic, &ErrorAnswer::unauthorized());
+    /// assert_eq!((error.status, error.error_type.as_str()), (401, "authentication_error"));
+    /// ```
+    pub fn from_answer(dialect: Dialect, answer: &ErrorAnswer) -> DialectError {
+        DialectError {
+            dialect,
+            status: answer.status,
+            kind: ErrorKind::Gateway,
+            error_type: default_type(dialect, answer.status).into(),
+            message: answer.message.clone(),
+            param: None,
+            code: (dialect == Dialect::OpenAi && answer.status == 401)
+                .then(|| "invalid_api_key".into()),
+            retry_after: answer.retry_after,
+        }
+    }
+
     /// What a failed call of `upstream` (before its stream started) answers in `dialect`.
     ///
     /// | failure | status |
@@ -152,17 +214,23 @@ impl DialectError {
                 out.retry_after = *retry_after;
                 out
             }
+            // A provider the gateway cannot call (no key, an unusable base URL) is `503`, as on
+            // the native route; one that refused the gateway's key is `502`.
             ProviderError::Auth(auth) => {
                 let status = match auth.reason {
                     AuthFailure::Rejected(_) => 502,
-                    _ => 500,
+                    _ => 503,
                 };
                 upstream_error(dialect, status, auth.to_string())
             }
             ProviderError::Connection { .. } | ProviderError::NotEventStream { .. } => {
                 upstream_error(dialect, 502, error.to_string())
             }
-            _ => upstream_error(dialect, 500, error.to_string()),
+            _ => upstream_error(
+                dialect,
+                503,
+                crate::gateway::ErrorAnswer::from_provider_error(upstream, error).message,
+            ),
         }
     }
 
@@ -235,6 +303,25 @@ impl DialectError {
                 &StreamError::new(StreamErrorKind::InvalidEvent, other.to_string()),
             ),
         }
+    }
+
+    /// [`retry_after`](DialectError::retry_after) in whole seconds for a `Retry-After` header,
+    /// rounded up (at least 1), when there is one.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use llm_sse_core::dialect::{Dialect, DialectError};
+    /// use llm_sse_core::gateway::ErrorAnswer;
+    ///
+    /// let mut answer = ErrorAnswer::new(429, "rate_limited", "slow down");
+    /// answer.retry_after = Some(Duration::from_millis(1500));
+    /// assert_eq!(DialectError::from_answer(Dialect::OpenAi, &answer).retry_after_secs(), Some(2));
+    /// ```
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after.map(|wait| {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            secs.max(1)
+        })
     }
 
     /// The error body in the dialect's shape (see the type's docs), as compact JSON.
@@ -453,7 +540,7 @@ mod tests {
             reason: AuthFailure::MissingKey,
         });
         let e = DialectError::from_provider_error(Dialect::OpenAi, Provider::Gemini, &missing);
-        assert_eq!((e.status, e.error_type.as_str()), (500, "server_error"));
+        assert_eq!(e.status, 503);
         assert!(e.message.contains("GEMINI_API_KEY"), "{}", e.message);
         let refused = ProviderError::Auth(ProviderAuthError {
             provider: Provider::Anthropic,
@@ -467,6 +554,46 @@ mod tests {
         };
         let e = DialectError::from_provider_error(Dialect::Anthropic, Provider::OpenAi, &cut);
         assert_eq!((e.status, e.kind), (502, ErrorKind::Upstream));
+    }
+
+    #[test]
+    fn the_gateways_own_refusals() {
+        let unauthorized = ErrorAnswer::unauthorized();
+        let e = DialectError::from_answer(Dialect::OpenAi, &unauthorized);
+        assert_eq!(e.kind, ErrorKind::Gateway);
+        assert_eq!(
+            body(&e),
+            format!(
+                r#"{{"error":{{"message":"{}","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}}}"#,
+                unauthorized.message
+            )
+        );
+        let e = DialectError::from_answer(Dialect::Anthropic, &unauthorized);
+        assert_eq!(
+            body(&e),
+            format!(
+                r#"{{"type":"error","error":{{"type":"authentication_error","message":"{}"}}}}"#,
+                unauthorized.message
+            )
+        );
+        let large = ErrorAnswer::request_too_large(10);
+        let e = DialectError::from_answer(Dialect::Anthropic, &large);
+        assert_eq!(
+            (e.status, e.error_type.as_str()),
+            (413, "request_too_large")
+        );
+        let e = DialectError::from_answer(Dialect::OpenAi, &large);
+        assert_eq!((e.status, e.code), (413, None));
+
+        let unknown = crate::gateway::Models::new().resolve("x").unwrap_err();
+        let e = DialectError::unknown_model(Dialect::Anthropic, &unknown);
+        assert_eq!((e.status, e.error_type.as_str()), (404, "not_found_error"));
+        assert_eq!((e.param.as_deref(), e.code), (Some("model"), None));
+        assert!(
+            e.message.starts_with("model: \"x\" names no provider"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

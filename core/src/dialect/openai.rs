@@ -39,6 +39,7 @@
 //! | `reasoning_effort` (`none`, `minimal`, `low`, `medium`, `high`) | `reasoning.effort` |
 //! | `stream`, `stream_options.include_usage` | [`DialectRequest::stream`], [`DialectRequest::include_usage`] |
 //! | `n: 1`, `logprobs: false`, `modalities: ["text"]`, `stream_options.include_obfuscation: false`, `image_url.detail: "auto"` | accepted: they ask for what is done anyway |
+//! | on an assistant message: `annotations` (`null` or `[]`), `audio`, `function_call`, `parsed` (`null`); on its tool calls `index`, `function.parsed_arguments` (`null`) | accepted and ignored: the official SDKs keep them on a response's message, and send them back when the application appends that message to the conversation |
 //! | `frequency_penalty`, `presence_penalty`, `seed`, `logit_bias`, `user`, `parallel_tool_calls`, `response_format`, `service_tier`, `metadata`, `store`, `verbosity`, `prompt_cache_key`, `safety_identifier` | passed through to OpenAI-compatible providers ([`PASSTHROUGH`]) |
 //!
 //! Everything else is a `400` naming the field: unknown fields, the legacy `functions` /
@@ -842,6 +843,7 @@ impl Messages {
                         "tool_calls",
                         "reasoning_content",
                         "refusal",
+                        ANNOTATIONS.0,
                     ],
                     &[
                         name,
@@ -850,8 +852,21 @@ impl Messages {
                             "the legacy functions API is not supported: use tool_calls",
                         ),
                         ("audio", "audio is not supported"),
+                        // What the SDKs put on a response's message, sent back as it is when
+                        // an application appends that message to the conversation: accepted
+                        // when they say nothing (`null`; `annotations` also empty, below).
+                        (
+                            "parsed",
+                            "a parsed structured output cannot be sent back (send its content)",
+                        ),
                     ],
                 )?;
+                if obj.array("annotations")?.is_some_and(|a| !a.is_empty()) {
+                    return Err(Refusal::unsupported(
+                        &obj.path_of("annotations"),
+                        ANNOTATIONS.1,
+                    ));
+                }
                 let (parts, paths) = read_assistant(&obj)?;
                 self.push(ChatMessage::assistant(Content::Parts(parts)), path, paths);
             }
@@ -1029,15 +1044,32 @@ fn read_assistant(obj: &Obj<'_, '_>) -> Read<(Vec<Part>, Vec<String>)> {
     Ok((parts, paths))
 }
 
+/// `annotations` on an assistant message: accepted when `null` or empty.
+const ANNOTATIONS: (&str, &str) = (
+    "annotations",
+    "annotations (citations) cannot be sent back: send the message without them",
+);
+
 /// One of an assistant message's `tool_calls`.
 fn read_tool_call(value: &Value, path: &str) -> Read<Part> {
     let call = Obj::of(value, path)?;
     check_function_type(&call)?;
-    call.only(&["id", "type", "function"], &[])?;
+    // `index`: the call's position in the stream it came from, which the official SDKs'
+    // stream accumulators keep on the message; it says nothing here.
+    call.only(&["id", "type", "function", "index"], &[])?;
+    call.count("index")?;
     let id = call.required_string("id")?;
     let function_path = call.path_of("function");
     let function = Obj::of(call.required("function")?, &function_path)?;
-    function.only(&["name", "arguments"], &[])?;
+    // `parsed_arguments`: the OpenAI SDK's parse of `arguments` for strict tools (`null`
+    // otherwise), sent back with the message.
+    function.only(
+        &["name", "arguments"],
+        &[(
+            "parsed_arguments",
+            "parsed arguments cannot be sent back (send arguments)",
+        )],
+    )?;
     let name = function.required_string("name")?;
     let arguments_path = function.path_of("arguments");
     let arguments = match function.string("arguments")? {
@@ -1134,6 +1166,61 @@ mod tests {
         ];
         for (unified, wire) in table {
             assert_eq!(finish_reason(unified), wire, "{unified}");
+        }
+    }
+
+    /// The assistant message exactly as the official Python SDK (3.57) sends back a message
+    /// its stream helper returned.
+    #[test]
+    fn a_response_message_sent_back_as_the_sdk_serializes_it() {
+        let body = br#"{"model":"m","messages":[
+            {"role":"user","content":"Weather?"},
+            {"content":"","refusal":null,"role":"assistant","annotations":null,"audio":null,
+             "function_call":null,"parsed":null,"tool_calls":[{"id":"call_1","function":
+             {"arguments":"{\"location\": \"Paris\"}","name":"get_weather","parsed_arguments":null},
+             "type":"function","index":0}]},
+            {"role":"tool","tool_call_id":"call_1","content":"18 C"}]}"#;
+        let request = decode_request(body).unwrap();
+        let Content::Parts(parts) = &request.chat.messages[1].content else {
+            panic!("parts")
+        };
+        assert_eq!(
+            parts.last(),
+            Some(&Part::tool_call(
+                Some("call_1".into()),
+                "get_weather",
+                serde_json::json!({"location": "Paris"})
+            ))
+        );
+        // Empty annotations (a non-streaming response's) are nothing to send either.
+        let empty = br#"{"model":"m","messages":[{"role":"user","content":"Hi"},
+            {"role":"assistant","content":"Hello","annotations":[]}]}"#;
+        assert!(decode_request(empty).is_ok());
+        // Anything they would carry is refused, naming the field.
+        let refused = [
+            (
+                r#"{"role":"assistant","content":"x","annotations":[{"type":"url_citation"}]}"#,
+                "messages[1].annotations",
+            ),
+            (
+                r#"{"role":"assistant","content":"x","parsed":{"a":1}}"#,
+                "messages[1].parsed",
+            ),
+            (
+                r#"{"role":"assistant","tool_calls":[{"id":"c","type":"function","index":-1,"function":{"name":"f","arguments":"{}"}}]}"#,
+                "messages[1].tool_calls[0].index",
+            ),
+            (
+                r#"{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}","parsed_arguments":{}}}]}"#,
+                "messages[1].tool_calls[0].function.parsed_arguments",
+            ),
+        ];
+        for (message, param) in refused {
+            let body = format!(
+                r#"{{"model":"m","messages":[{{"role":"user","content":"Hi"}},{message}]}}"#
+            );
+            let error = decode_request(body.as_bytes()).unwrap_err();
+            assert_eq!(error.param.as_deref(), Some(param), "{message}: {error}");
         }
     }
 

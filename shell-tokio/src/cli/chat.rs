@@ -31,11 +31,7 @@ use super::{Failure, parse_provider};
 /// The model used when `--model` is not given. The `--model` help repeats these names (a unit
 /// test keeps them in step).
 pub(super) fn default_model(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Anthropic => "claude-sonnet-4-5",
-        Provider::OpenAi => "gpt-4.1-mini",
-        _ => "gemini-2.5-flash",
-    }
+    provider.default_model()
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use llm_sse_core::client::Settings;
-use llm_sse_core::gateway::TOKEN_ENV;
+use llm_sse_core::gateway::{AliasError, ModelAlias, Models, TOKEN_ENV};
 use llm_sse_tokio::gateway::{Gateway, Recordings, ReplayUpstream, Shutdown, Upstream};
 use llm_sse_tokio::mock::Pacing;
 use tracing_subscriber::EnvFilter;
@@ -37,6 +37,10 @@ pub(super) struct ServeArgs {
     /// With --mock: the pause between two recorded events, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 20, requires = "mock")]
     mock_delay_ms: u64,
+    /// A model name for the OpenAI and Anthropic endpoints: NAME=provider/model, such as
+    /// fast=gemini/gemini-2.5-flash (repeatable). GET /v1/models lists the aliases.
+    #[arg(long, value_name = "NAME=PROVIDER/MODEL", value_parser = parse_alias)]
+    model_alias: Vec<ModelAlias>,
     /// Allow browser pages from this origin (repeatable; `*` for any), preflight included.
     #[arg(long, value_name = "ORIGIN")]
     cors_origin: Vec<String>,
@@ -63,6 +67,10 @@ enum LogFormat {
     Json,
 }
 
+fn parse_alias(value: &str) -> Result<ModelAlias, String> {
+    value.parse().map_err(|e: AliasError| e.to_string())
+}
+
 /// A positive number of seconds (a decimal number is accepted).
 fn parse_secs(value: &str) -> Result<Duration, String> {
     value
@@ -87,7 +95,14 @@ pub(super) fn run(args: &ServeArgs) -> Result<ExitCode, Failure> {
         Ok(upstream) => upstream,
         Err(message) => return Ok(usage(&message)),
     };
+    let mut models = Models::new();
+    for alias in &args.model_alias {
+        if let Err(e) = models.add(alias.clone()) {
+            return Ok(usage(&format!("--model-alias: {e}")));
+        }
+    }
     let mut gateway = Gateway::with_upstream(upstream)
+        .models(models)
         .addr(args.addr)
         .keep_alive(args.keep_alive)
         .shutdown_grace(args.shutdown_grace);

@@ -37,6 +37,12 @@ pub(super) fn request_id(headers: &HeaderMap) -> HeaderValue {
 }
 
 fn generate_id() -> HeaderValue {
+    HeaderValue::from_str(&unique_id()).unwrap_or_else(|_| HeaderValue::from_static("0"))
+}
+
+/// 32 hex digits, unique in the process and unpredictable across processes: a request id, or
+/// the unique part of a dialect response's id.
+pub(super) fn unique_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     // `RandomState` is seeded randomly per process (and differs per instance): two hashes of a
@@ -47,8 +53,7 @@ fn generate_id() -> HeaderValue {
         hasher.write_u64(salt);
         hasher.finish()
     };
-    let id = format!("{:016x}{:016x}", hash(0), hash(1));
-    HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("0"))
+    format!("{:016x}{:016x}", hash(0), hash(1))
 }
 
 /// What the log line says about one request. Filled in as the request goes; written (with the
@@ -108,7 +113,7 @@ impl Access {
     }
 
     /// The answer's status is decided: counts the request.
-    pub(super) fn answered(&mut self, status: u16, error_type: Option<&'static str>) {
+    pub(super) fn answered(&mut self, status: u16, error_type: Option<&str>) {
         self.status = status;
         self.metrics.request(self.provider_label(), status);
         if let Some(error_type) = error_type {
@@ -117,12 +122,18 @@ impl Access {
         }
     }
 
-    /// A `200` stream starts.
-    pub(super) fn stream_started(&mut self, retries: u32) {
+    /// The upstream stream has started: its chunks are counted from now on (a streaming
+    /// answer starts with it; a non-streaming one is answered once the stream has ended).
+    pub(super) fn upstream_opened(&mut self, retries: u32) {
         self.retries = retries;
         self.metrics.retries(self.provider_label(), retries);
         self.metrics.stream_opened();
         self.stream = Some(StreamState::default());
+    }
+
+    /// A `200` stream starts.
+    pub(super) fn stream_started(&mut self, retries: u32) {
+        self.upstream_opened(retries);
         self.answered(200, None);
     }
 

@@ -1,14 +1,14 @@
 //! Inbound authentication: the gateway's own token (`LLM_SSE_TOKEN`), compared in constant
-//! time.
+//! time, presented in any of the core's [`TOKEN_HEADERS`] (`Authorization: Bearer <token>`, or
+//! `x-api-key: <token>` as the Anthropic SDKs send their key).
 
 use std::fmt;
 use std::hint::black_box;
 
 use http::HeaderMap;
-use http::header::AUTHORIZATION;
+use llm_sse_core::gateway::{TOKEN_HEADERS, presented_token};
 
-/// The token clients must present as `Authorization: Bearer <token>`. Its `Debug` never
-/// shows it.
+/// The token clients must present. Its `Debug` never shows it.
 #[derive(Clone)]
 pub(super) struct Token(Vec<u8>);
 
@@ -19,14 +19,18 @@ impl Token {
         (!token.is_empty()).then(|| Token(token.as_bytes().to_vec()))
     }
 
-    /// Whether `headers` carry this token as `Authorization: Bearer <token>` (the scheme is
-    /// case-insensitive).
+    /// Whether `headers` carry this token in one of the [`TOKEN_HEADERS`]. Every header
+    /// present is compared, in constant time.
     pub(super) fn admits(&self, headers: &HeaderMap) -> bool {
-        let presented = headers
-            .get(AUTHORIZATION)
-            .and_then(|value| bearer(value.as_bytes()))
-            .unwrap_or_default();
-        constant_time_eq(&self.0, presented)
+        let mut admitted = false;
+        for name in TOKEN_HEADERS {
+            for value in headers.get_all(name) {
+                if let Some(presented) = presented_token(name, value.as_bytes()) {
+                    admitted |= constant_time_eq(&self.0, presented);
+                }
+            }
+        }
+        admitted
     }
 }
 
@@ -34,14 +38,6 @@ impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Token(<redacted>)")
     }
-}
-
-/// The token of an `Authorization: Bearer <token>` value.
-fn bearer(value: &[u8]) -> Option<&[u8]> {
-    let (scheme, token) = value.split_at_checked(7)?;
-    scheme
-        .eq_ignore_ascii_case(b"bearer ")
-        .then(|| token.trim_ascii())
 }
 
 /// Whether `presented` equals `expected`, in a time that depends only on `expected`'s length:
@@ -61,6 +57,7 @@ pub(super) fn constant_time_eq(expected: &[u8], presented: &[u8]) -> bool {
 mod tests {
     use super::*;
     use http::HeaderValue;
+    use http::header::AUTHORIZATION;
 
     #[test]
     fn constant_time_eq_is_equality() {
@@ -98,6 +95,19 @@ mod tests {
         assert!(!with("Basic t0k"));
         assert!(!with("t0k"));
         assert!(!token.admits(&HeaderMap::new()));
+        let with_key = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-api-key", HeaderValue::from_static(value));
+            token.admits(&headers)
+        };
+        assert!(with_key("t0k"));
+        assert!(!with_key("Bearer t0k"));
+        assert!(!with_key("t0k2"));
+        // Either header may hold it.
+        let mut both = HeaderMap::new();
+        both.insert(AUTHORIZATION, HeaderValue::from_static("Bearer wrong"));
+        both.insert("x-api-key", HeaderValue::from_static("t0k"));
+        assert!(token.admits(&both));
         assert!(Token::new("  ").is_none());
         assert_eq!(format!("{token:?}"), "Token(<redacted>)");
     }

@@ -1,5 +1,6 @@
-//! The gateway's response bodies: a whole (error) body, or a stream of frames pulled from the
-//! upstream only when the connection asks for more.
+//! The gateway's response bodies: a whole (error) body, or a stream pulled from the upstream
+//! only when the connection asks for more, written as the normalized frames or in a client's
+//! dialect.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
+use llm_sse_core::dialect::{anthropic, openai};
 use llm_sse_core::gateway::KEEP_ALIVE;
 use llm_sse_core::{Finish, Provider, StreamChunk, StreamError, StreamErrorKind, frame};
 use tokio::time::{Instant, Sleep};
@@ -45,12 +47,13 @@ impl GatewayBody {
         }
     }
 
-    /// The frames of `upstream`, with a keep-alive comment after `keep_alive` without a frame,
-    /// ended by `abort` with an error terminal frame. The body owns the upstream: dropping it
-    /// (the client went away) drops the upstream request.
+    /// The chunks of `upstream` written as `encoding` says, with a keep-alive after
+    /// `keep_alive` without output, ended by `abort` with an error terminal chunk. The body
+    /// owns the upstream: dropping it (the client went away) drops the upstream request.
     pub(super) fn stream(
         provider: Provider,
         upstream: ChunkStream,
+        encoding: Encoding,
         keep_alive: Duration,
         abort: Abort,
         access: Access,
@@ -58,6 +61,7 @@ impl GatewayBody {
         GatewayBody {
             kind: Kind::Stream(Box::new(FrameStream {
                 provider,
+                encoding,
                 upstream: Some(upstream),
                 keep_alive,
                 last_frame: Instant::now(),
@@ -79,8 +83,54 @@ impl std::fmt::Debug for GatewayBody {
     }
 }
 
+/// How a stream's chunks are written.
+pub(super) enum Encoding {
+    /// The normalized frames (`POST /v1/chat/stream/{provider}`).
+    Frames,
+    /// OpenAI `chat.completion.chunk`s (`POST /v1/chat/completions`).
+    OpenAi(Box<openai::Encoder>),
+    /// Anthropic Messages events (`POST /v1/messages`).
+    Anthropic(Box<anthropic::Encoder>),
+}
+
+impl Encoding {
+    /// Appends what `chunk` becomes (possibly nothing).
+    fn push(&mut self, chunk: &StreamChunk, out: &mut Vec<u8>) {
+        match self {
+            Encoding::Frames => frame::encode(chunk, out),
+            Encoding::OpenAi(encoder) => encoder.push(chunk, out),
+            Encoding::Anthropic(encoder) => encoder.push(chunk, out),
+        };
+    }
+
+    /// What keeps a quiet stream open: a `: keep-alive` comment, OpenAI's `: ping` comment,
+    /// Anthropic's `ping` event.
+    fn keepalive(&self) -> Bytes {
+        let mut out = Vec::new();
+        match self {
+            Encoding::Frames => return Bytes::from_static(KEEP_ALIVE),
+            Encoding::OpenAi(encoder) => encoder.keepalive(&mut out),
+            Encoding::Anthropic(encoder) => encoder.keepalive(&mut out),
+        }
+        Bytes::from(out)
+    }
+}
+
+/// The terminal chunk of a stream the gateway ends itself.
+pub(super) fn failure(provider: Provider, kind: StreamErrorKind, message: &str) -> StreamChunk {
+    StreamChunk::Done(Box::new(Finish {
+        provider,
+        id: None,
+        model: None,
+        outcome: Err(StreamError::new(kind, message)),
+        provider_finish_reason: None,
+        usage: None,
+    }))
+}
+
 struct FrameStream {
     provider: Provider,
+    encoding: Encoding,
     /// `None` once the terminal chunk was pulled: the upstream is dropped at once.
     upstream: Option<ChunkStream>,
     keep_alive: Duration,
@@ -96,28 +146,16 @@ struct FrameStream {
 }
 
 impl FrameStream {
-    /// The bytes for `chunk` (empty for chunks without a frame).
+    /// The bytes for `chunk` (empty for chunks that are not written).
     fn encode(&mut self, chunk: &StreamChunk) -> Vec<u8> {
         self.access.chunk(chunk);
         let mut out = Vec::new();
-        frame::encode(chunk, &mut out);
+        self.encoding.push(chunk, &mut out);
         if chunk.is_done() {
             self.done = true;
             self.upstream = None;
         }
         out
-    }
-
-    /// The terminal chunk of a stream the gateway ends itself.
-    fn failure(&self, kind: StreamErrorKind, message: &str) -> StreamChunk {
-        StreamChunk::Done(Box::new(Finish {
-            provider: self.provider,
-            id: None,
-            model: None,
-            outcome: Err(StreamError::new(kind, message)),
-            provider_finish_reason: None,
-            usage: None,
-        }))
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
@@ -138,7 +176,8 @@ impl FrameStream {
                     return Poll::Ready(Some(Bytes::from(bytes)));
                 }
                 Poll::Ready(None) => {
-                    let chunk = self.failure(
+                    let chunk = failure(
+                        self.provider,
                         StreamErrorKind::IncompleteStream,
                         "the upstream stream ended without a terminal chunk",
                     );
@@ -149,7 +188,8 @@ impl FrameStream {
                 // pieces, so neither costs anything per frame).
                 Poll::Pending => {
                     if self.abort.as_mut().poll(cx).is_ready() {
-                        let chunk = self.failure(
+                        let chunk = failure(
+                            self.provider,
                             StreamErrorKind::ConnectionError,
                             "the gateway shut down before the stream ended",
                         );
@@ -173,7 +213,7 @@ impl FrameStream {
             if now >= due {
                 self.last_frame = now;
                 self.quiet.as_mut().reset(now + self.keep_alive);
-                return Poll::Ready(Some(Bytes::from_static(KEEP_ALIVE)));
+                return Poll::Ready(Some(self.encoding.keepalive()));
             }
             // Frames went out since the timer was set: wait for the new deadline.
             self.quiet.as_mut().reset(due);

@@ -38,6 +38,9 @@
 //! | route | answer |
 //! |---|---|
 //! | `POST /v1/chat/stream/{provider}` | `200 text/event-stream` with the frames, or an error answer (below) |
+//! | `POST /v1/chat/completions` | OpenAI Chat Completions for any provider's model (below) |
+//! | `POST /v1/messages` | Anthropic Messages for any provider's model (below) |
+//! | `GET /v1/models` | the model list in OpenAI's shape ([`Models::list_body`](crate::core::gateway::Models::list_body)) |
 //! | `GET /healthz` | `200 {"status":"ok"}` |
 //! | `GET /metrics` | the metrics, in the Prometheus (OpenMetrics) text format |
 //! | `GET /` | a page about the gateway |
@@ -48,6 +51,20 @@
 //! are answered with a status and `{"error":{"type":...,"message":...}}`, as
 //! [`ErrorAnswer`](crate::core::gateway::ErrorAnswer) documents; errors after the stream
 //! started end it with the error terminal frame and `data: [DONE]`.
+//!
+//! # The OpenAI and Anthropic endpoints
+//!
+//! Glue around [`llm_sse_core::dialect`](crate::core::dialect): the body is decoded in the
+//! client's dialect, its `model` resolved by the gateway's [`models`](Gateway::models)
+//! (`provider/model` or an alias), the request built for that provider and opened on the same
+//! [`Upstream`] as the stream route. A streaming request (`"stream": true`) is answered by the
+//! dialect's encoder, chunk by chunk, with everything below (keep-alive in the dialect's form);
+//! a non-streaming one is folded by the core's accumulator into the dialect's body (at most
+//! [`MAX_NON_STREAMING_ANSWER`] bytes of answer). The response's id is new (the request ids'
+//! generator), `created` the current time, and the model the name the client asked for. Every
+//! error is in the dialect's shape and status
+//! ([`DialectError`](crate::core::dialect::DialectError)); the token is accepted in either
+//! SDK's header.
 //!
 //! # Streams
 //!
@@ -69,8 +86,8 @@
 //! [`max_header_size`](Gateway::max_header_size) (16 KiB; larger: `431`); bodies within
 //! [`body_read_timeout`](Gateway::body_read_timeout) (30 s; else `408`). Malformed HTTP is
 //! refused by hyper. None of these reach the upstream. With a [`token`](Gateway::token),
-//! `/v1/...` and `/metrics` need `Authorization: Bearer <token>` (compared in constant time) or
-//! get `401`.
+//! `/v1/...` and `/metrics` need `Authorization: Bearer <token>` or `x-api-key: <token>`
+//! (compared in constant time) or get `401`.
 //!
 //! # Shutdown
 //!
@@ -111,6 +128,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use llm_sse_core::gateway::Models;
 use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -126,6 +144,11 @@ use server::{Config, Phase, Shared};
 /// The largest request body accepted; a larger one is answered `413`.
 pub const MAX_REQUEST_BODY: usize = 1 << 20;
 
+/// The most text (bytes of answer, reasoning and tool calls) the gateway folds into one
+/// non-streaming dialect response; a larger answer is refused with `502`, so memory per
+/// request stays bounded (a streamed answer has no such limit).
+pub const MAX_NON_STREAMING_ANSWER: usize = 16 << 20;
+
 /// How long aborted streams get to send their error terminal frame before the connections are
 /// dropped.
 const ABORT_FLUSH: Duration = Duration::from_secs(2);
@@ -136,6 +159,7 @@ const ABORT_FLUSH: Duration = Duration::from_secs(2);
 /// no cross-origin callers.
 pub struct Gateway {
     upstream: Arc<dyn Upstream>,
+    models: Models,
     addr: SocketAddr,
     token: Option<Token>,
     cors_origins: Vec<String>,
@@ -148,6 +172,7 @@ impl fmt::Debug for Gateway {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gateway")
             .field("addr", &self.addr)
+            .field("models", &self.models)
             .field("token", &self.token)
             .field("cors_origins", &self.cors_origins)
             .field("keep_alive", &self.keep_alive)
@@ -167,6 +192,7 @@ impl Gateway {
     pub fn with_upstream(upstream: Arc<dyn Upstream>) -> Self {
         Gateway {
             upstream,
+            models: Models::new(),
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             token: None,
             cors_origins: Vec::new(),
@@ -189,8 +215,16 @@ impl Gateway {
         self
     }
 
-    /// Require `Authorization: Bearer <token>` (`llm-sse serve` takes it from `LLM_SSE_TOKEN`).
-    /// An empty or blank token requires none.
+    /// The model names the dialect routes accept besides `provider/model`: their aliases
+    /// (`llm-sse serve --model-alias NAME=provider/model`), also listed by `GET /v1/models`.
+    #[must_use]
+    pub fn models(mut self, models: Models) -> Self {
+        self.models = models;
+        self
+    }
+
+    /// Require the token, as `Authorization: Bearer <token>` or `x-api-key: <token>`
+    /// (`llm-sse serve` takes it from `LLM_SSE_TOKEN`). An empty or blank token requires none.
     #[must_use]
     pub fn token(mut self, token: &str) -> Self {
         self.token = Token::new(token);
@@ -265,8 +299,13 @@ impl Gateway {
         let mut registry = Registry::default();
         let metrics = metrics::Metrics::register(&mut registry);
         let (phase, phase_rx) = watch::channel(Phase::Running);
+        let started_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         let shared = Arc::new(Shared {
             upstream: self.upstream,
+            models: self.models,
+            started_unix,
             config: Config {
                 keep_alive: self.keep_alive,
                 ..self.config

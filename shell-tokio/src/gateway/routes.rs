@@ -1,30 +1,39 @@
-//! The request handler: request id, CORS, auth, routing, and the stream route.
+//! The request handler: request id, CORS, auth, routing, the stream route, and the dialect
+//! routes (`POST /v1/chat/completions`, `POST /v1/messages`, `GET /v1/models`).
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use llm_sse_core::Provider;
+use llm_sse_core::dialect::{
+    self, Dialect, DialectError, DialectRequest, ErrorKind, ResponseMeta, anthropic, openai,
+};
 use llm_sse_core::gateway::{ErrorAnswer, STREAM_HEADERS};
 use llm_sse_core::request::ChatRequest;
+use llm_sse_core::{AccumulateError, Accumulator, Message, Provider, StreamChunk, StreamErrorKind};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::MAX_REQUEST_BODY;
-use super::access::{Access, REQUEST_ID, request_id};
-use super::body::GatewayBody;
+use super::access::{Access, REQUEST_ID, request_id, unique_id};
+use super::body::{Encoding, GatewayBody, failure};
 use super::cors::Cors;
 use super::server::Shared;
+use super::upstream::ChunkStream;
+use super::{MAX_NON_STREAMING_ANSWER, MAX_REQUEST_BODY};
 
 /// The stream route's prefix: `POST /v1/chat/stream/{provider}`.
 pub(super) const STREAM_PREFIX: &str = "/v1/chat/stream/";
 
 /// The page served at `GET /`.
 const INDEX_HTML: &str = include_str!("index.html");
+
+/// The model list of the dialect endpoints.
+const MODELS_PATH: &str = "/v1/models";
 
 /// A route the gateway knows, with the methods it allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +42,10 @@ enum Route {
     Health,
     Metrics,
     Stream,
+    /// `POST /v1/chat/completions` or `POST /v1/messages`.
+    Dialect(Dialect),
+    /// `GET /v1/models`.
+    Models,
 }
 
 impl Route {
@@ -41,28 +54,40 @@ impl Route {
             "/" => Some(Route::Index),
             "/healthz" => Some(Route::Health),
             "/metrics" => Some(Route::Metrics),
+            MODELS_PATH => Some(Route::Models),
             _ if path.starts_with(STREAM_PREFIX) => Some(Route::Stream),
-            _ => None,
+            _ => Dialect::ALL
+                .into_iter()
+                .find(|d| d.endpoint() == path)
+                .map(Route::Dialect),
         }
     }
 
     fn allow(self) -> &'static str {
         match self {
-            Route::Stream => "POST",
+            Route::Stream | Route::Dialect(_) => "POST",
             _ => "GET, HEAD",
         }
     }
 
     fn allows(self, method: &Method) -> bool {
         match self {
-            Route::Stream => method == Method::POST,
+            Route::Stream | Route::Dialect(_) => method == Method::POST,
             _ => method == Method::GET || method == Method::HEAD,
         }
     }
 
     /// Whether the gateway's token is required (the health check and the page are open).
     fn needs_token(self) -> bool {
-        matches!(self, Route::Metrics | Route::Stream)
+        !matches!(self, Route::Index | Route::Health)
+    }
+
+    /// The dialect whose error shape the route answers in (`None`: the gateway's own).
+    fn dialect(self) -> Option<Dialect> {
+        match self {
+            Route::Dialect(dialect) => Some(dialect),
+            _ => None,
+        }
     }
 }
 
@@ -107,9 +132,10 @@ async fn route(
             return response;
         }
     }
+    let dialect = route.and_then(Route::dialect);
     if let Some(token) = &shared.token {
         if route.is_none_or(Route::needs_token) && !token.admits(request.headers()) {
-            let mut response = error(&mut access, ErrorAnswer::unauthorized());
+            let mut response = refuse(&mut access, dialect, ErrorAnswer::unauthorized());
             response
                 .headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -120,7 +146,8 @@ async fn route(
         return error(
             &mut access,
             ErrorAnswer::not_found(format!(
-                "no route for {path:?}; see POST {STREAM_PREFIX}{{anthropic|openai|gemini}}"
+                "no route for {path:?}; see POST {STREAM_PREFIX}{{anthropic|openai|gemini}}, \
+                 POST /v1/chat/completions, POST /v1/messages and GET {MODELS_PATH}"
             )),
         );
     };
@@ -137,7 +164,7 @@ async fn route(
     }
     if !route.allows(request.method()) {
         let answer = ErrorAnswer::method_not_allowed(request.method().as_str(), route.allow());
-        let mut response = error(&mut access, answer);
+        let mut response = refuse(&mut access, dialect, answer);
         response
             .headers_mut()
             .insert(ALLOW, HeaderValue::from_static(route.allow()));
@@ -159,7 +186,48 @@ async fn route(
             access.answered(200, None);
             whole(200, super::metrics::CONTENT_TYPE, text)
         }
+        Route::Models => {
+            access.answered(200, None);
+            whole(
+                200,
+                dialect::JSON_CONTENT_TYPE,
+                shared.models.list_body(shared.started_unix),
+            )
+        }
         Route::Stream => stream(shared, request, access).await,
+        Route::Dialect(dialect) => dialect_route(shared, request, access, dialect).await,
+    }
+}
+
+/// Reads a request body whole (at most [`MAX_REQUEST_BODY`] bytes, within the body read
+/// timeout).
+async fn read_body(shared: &Shared, request: Request<Incoming>) -> Result<Bytes, ErrorAnswer> {
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_REQUEST_BODY as u64) {
+        return Err(ErrorAnswer::request_too_large(MAX_REQUEST_BODY));
+    }
+    // The whole body is read before anything else: besides the JSON needing it, hyper watches
+    // an HTTP/1.1 connection for the client going away only once the request body is finished.
+    let read = Limited::new(body, MAX_REQUEST_BODY).collect();
+    match tokio::time::timeout(shared.config.body_read_timeout, read).await {
+        Err(_) => Err(ErrorAnswer::request_timeout(
+            shared.config.body_read_timeout,
+        )),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => {
+            Err(ErrorAnswer::request_too_large(MAX_REQUEST_BODY))
+        }
+        // The client went away in the middle of its request: nobody reads the answer.
+        Ok(Err(_)) => Err(ErrorAnswer::new(
+            400,
+            "invalid_request",
+            "the request body was cut short",
+        )),
     }
 }
 
@@ -172,42 +240,9 @@ async fn stream(
     let Some(provider) = access.provider else {
         return error(&mut access, ErrorAnswer::not_found("no provider"));
     };
-    let (parts, body) = request.into_parts();
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_REQUEST_BODY as u64) {
-        return error(
-            &mut access,
-            ErrorAnswer::request_too_large(MAX_REQUEST_BODY),
-        );
-    }
-    // The whole body is read before anything else: besides the JSON needing it, hyper watches
-    // an HTTP/1.1 connection for the client going away only once the request body is finished.
-    let read = Limited::new(body, MAX_REQUEST_BODY).collect();
-    let bytes = match tokio::time::timeout(shared.config.body_read_timeout, read).await {
-        Err(_) => {
-            return error(
-                &mut access,
-                ErrorAnswer::request_timeout(shared.config.body_read_timeout),
-            );
-        }
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(e)) if e.is::<LengthLimitError>() => {
-            return error(
-                &mut access,
-                ErrorAnswer::request_too_large(MAX_REQUEST_BODY),
-            );
-        }
-        // The client went away in the middle of its request: nobody reads the answer.
-        Ok(Err(_)) => {
-            return error(
-                &mut access,
-                ErrorAnswer::new(400, "invalid_request", "the request body was cut short"),
-            );
-        }
+    let bytes = match read_body(shared, request).await {
+        Ok(bytes) => bytes,
+        Err(answer) => return error(&mut access, answer),
     };
     let request = match ChatRequest::from_json(&bytes) {
         Ok(request) => request,
@@ -229,10 +264,16 @@ async fn stream(
     let body = GatewayBody::stream(
         provider,
         upstreamed.chunks,
+        Encoding::Frames,
         shared.config.keep_alive,
         shared.abort(),
         access,
     );
+    event_stream(body)
+}
+
+/// A `200` streaming answer with the stream headers.
+fn event_stream(body: GatewayBody) -> Response<GatewayBody> {
     let mut response = Response::new(body);
     for (name, value) in STREAM_HEADERS {
         response.headers_mut().insert(
@@ -243,12 +284,221 @@ async fn stream(
     response
 }
 
+/// `POST /v1/chat/completions` (OpenAI) or `POST /v1/messages` (Anthropic): the request in
+/// the client's dialect, the model resolved to a provider, the same upstream as the stream
+/// route, and the answer in the client's dialect, streamed or whole.
+async fn dialect_route(
+    shared: &Shared,
+    request: Request<Incoming>,
+    mut access: Access,
+    dialect: Dialect,
+) -> Response<GatewayBody> {
+    let bytes = match read_body(shared, request).await {
+        Ok(bytes) => bytes,
+        Err(answer) => return refuse(&mut access, Some(dialect), answer),
+    };
+    let decoded = match decode(dialect, &bytes) {
+        Ok(decoded) => decoded,
+        Err(e) => return dialect_error(&mut access, Some(log_type(&e)), &e),
+    };
+    access.model = Some(decoded.model.clone());
+    let (provider, model) = match shared.models.resolve(&decoded.model) {
+        Ok(resolved) => resolved,
+        Err(e) => {
+            let e = DialectError::unknown_model(dialect, &e);
+            return dialect_error(&mut access, Some(log_type(&e)), &e);
+        }
+    };
+    access.provider = Some(provider);
+    access.model = Some(model.to_owned());
+    let chat = match decoded.for_provider(provider, model) {
+        Ok(chat) => chat,
+        Err(e) => return dialect_error(&mut access, Some(log_type(&e)), &e),
+    };
+    let upstreamed = match shared.upstream.open(provider, chat).await {
+        Ok(upstreamed) => upstreamed,
+        Err(e) => {
+            tracing::debug!(target: "llm_sse::gateway", error = %e, "the upstream call failed");
+            // The log and the metrics name the failure as the stream route does.
+            let log = ErrorAnswer::from_provider_error(provider, &e).error_type;
+            let answer = DialectError::from_provider_error(dialect, provider, &e);
+            return dialect_error(&mut access, Some(log), &answer);
+        }
+    };
+    let meta = ResponseMeta::new(
+        dialect.response_id(&unique_id()),
+        decoded.model.as_str(),
+        unix_now(),
+    );
+    if decoded.stream {
+        access.stream_started(upstreamed.retries);
+        let encoding = match dialect {
+            Dialect::OpenAi => {
+                Encoding::OpenAi(Box::new(openai::Encoder::new(meta, decoded.include_usage)))
+            }
+            _ => Encoding::Anthropic(Box::new(anthropic::Encoder::new(meta))),
+        };
+        let body = GatewayBody::stream(
+            provider,
+            upstreamed.chunks,
+            encoding,
+            shared.config.keep_alive,
+            shared.abort(),
+            access,
+        );
+        return event_stream(body);
+    }
+    access.upstream_opened(upstreamed.retries);
+    let result = match accumulate(shared, provider, upstreamed.chunks, &mut access).await {
+        Ok(result) => result,
+        Err(answer) => return refuse(&mut access, Some(dialect), answer),
+    };
+    let body = match dialect {
+        Dialect::OpenAi => openai::non_streaming_body(&meta, &result),
+        _ => anthropic::non_streaming_body(&meta, &result),
+    };
+    match body {
+        Ok(json) => {
+            access.answered(200, None);
+            whole(200, dialect::JSON_CONTENT_TYPE, json)
+        }
+        Err(e) => {
+            // A failed stream's error type was counted with its terminal chunk; a stream that
+            // ended well but folded into no message (a tool call whose arguments are not
+            // JSON) was not.
+            let log = access
+                .error_type
+                .is_none()
+                .then_some("upstream_invalid_response");
+            dialect_error(&mut access, log, &e)
+        }
+    }
+}
+
+fn decode(dialect: Dialect, body: &[u8]) -> Result<DialectRequest, DialectError> {
+    match dialect {
+        Dialect::OpenAi => openai::decode_request(body),
+        _ => anthropic::decode_request(body),
+    }
+}
+
+/// Folds the upstream's chunks into the final message, for a non-streaming answer. The
+/// shutdown's abort ends it as it ends a stream (a `connection_error`); an answer larger than
+/// [`MAX_NON_STREAMING_ANSWER`] is refused (`502`), so memory stays bounded.
+async fn accumulate(
+    shared: &Shared,
+    provider: Provider,
+    mut chunks: ChunkStream,
+    access: &mut Access,
+) -> Result<Result<Message, AccumulateError>, ErrorAnswer> {
+    let mut accumulator = Accumulator::new();
+    let mut abort = shared.abort();
+    let mut size = 0usize;
+    loop {
+        let next = tokio::select! {
+            next = std::future::poll_fn(|cx| chunks.as_mut().poll_next(cx)) => next,
+            () = &mut abort => Some(failure(
+                provider,
+                StreamErrorKind::ConnectionError,
+                "the gateway shut down before the stream ended",
+            )),
+        };
+        let chunk = next.unwrap_or_else(|| {
+            failure(
+                provider,
+                StreamErrorKind::IncompleteStream,
+                "the upstream stream ended without a terminal chunk",
+            )
+        });
+        access.chunk(&chunk);
+        size = size.saturating_add(content_size(&chunk));
+        if size > MAX_NON_STREAMING_ANSWER {
+            return Err(ErrorAnswer::new(
+                502,
+                "upstream_invalid_response",
+                format!(
+                    "the answer is larger than the {MAX_NON_STREAMING_ANSWER} bytes the \
+                     gateway keeps for a non-streaming response; ask for it with \"stream\": true"
+                ),
+            ));
+        }
+        let done = chunk.is_done();
+        accumulator.push_owned(chunk);
+        if done {
+            return Ok(accumulator.finish());
+        }
+    }
+}
+
+/// The bytes of text a chunk adds to a folded message.
+fn content_size(chunk: &StreamChunk) -> usize {
+    match chunk {
+        StreamChunk::Token(text)
+        | StreamChunk::Reasoning(text)
+        | StreamChunk::ReasoningSignature(text)
+        | StreamChunk::RedactedReasoning(text) => text.len(),
+        StreamChunk::ToolCallStart(call) => {
+            call.name.len() + call.arguments.len() + call.id.as_ref().map_or(0, String::len)
+        }
+        StreamChunk::ToolCallArguments(args) => args.fragment.len(),
+        _ => 0,
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The error type the log and the metrics give a dialect request's own error.
+fn log_type(error: &DialectError) -> &'static str {
+    match error.kind {
+        ErrorKind::UnknownModel => "unknown_model",
+        _ => "invalid_request",
+    }
+}
+
 fn whole(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Response<GatewayBody> {
     let mut response = Response::new(GatewayBody::whole(body));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// The gateway's own refusal: in `dialect`'s shape on a dialect route, else as [`error`].
+fn refuse(
+    access: &mut Access,
+    dialect: Option<Dialect>,
+    answer: ErrorAnswer,
+) -> Response<GatewayBody> {
+    match dialect {
+        Some(dialect) => dialect_error(
+            access,
+            Some(answer.error_type),
+            &DialectError::from_answer(dialect, &answer),
+        ),
+        None => error(access, answer),
+    }
+}
+
+/// An error answer in a dialect's shape; `log_type` is the type the log and the metrics
+/// record (`None`: already recorded).
+fn dialect_error(
+    access: &mut Access,
+    log_type: Option<&str>,
+    error: &DialectError,
+) -> Response<GatewayBody> {
+    access.answered(error.status, log_type);
+    let mut response = whole(error.status, dialect::JSON_CONTENT_TYPE, error.to_body());
+    if let Some(secs) = error.retry_after_secs() {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
     response
 }
 

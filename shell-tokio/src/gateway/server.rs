@@ -8,6 +8,7 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use llm_sse_core::gateway::Models;
 use prometheus_client::registry::Registry;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -44,6 +45,10 @@ pub(super) struct Config {
 /// What every connection and request of one server shares.
 pub(super) struct Shared {
     pub(super) upstream: Arc<dyn Upstream>,
+    /// The model names of the dialect routes.
+    pub(super) models: Models,
+    /// When the server started, in unix seconds (the model list's `created`).
+    pub(super) started_unix: u64,
     pub(super) config: Config,
     pub(super) token: Option<Token>,
     pub(super) cors: Cors,

@@ -1,6 +1,7 @@
 //! The pure parts of the gateway's HTTP contract: how a failure known before a stream starts is
 //! answered ([`ErrorAnswer`]: status, error type, message, `Retry-After`), the headers of a
-//! stream, and the keep-alive comment.
+//! stream, the keep-alive comment, where a client presents the gateway's token
+//! ([`presented_token`]), and which provider and model a dialect request names ([`Models`]).
 //!
 //! These are facts of the contract (`POST /v1/chat/stream/{provider}` in the design), not of
 //! one server: every shell that serves it, and every dialect endpoint beside it, answers a
@@ -31,7 +32,7 @@
 //! | status | `type` | when |
 //! |---|---|---|
 //! | 400 | `invalid_request` | the body is not a valid [`ChatRequest`](crate::request::ChatRequest) for the provider; the message names the field |
-//! | 401 | `unauthorized` | the gateway requires a token and the request has none or another |
+//! | 401 | `unauthorized` | the gateway requires a token and the request has none or another (in [`TOKEN_HEADERS`]) |
 //! | 404 | `not_found` | no such path, or an unknown provider |
 //! | 405 | `method_not_allowed` | the path exists, the method does not (with `Allow`) |
 //! | 408 | `request_timeout` | the request body did not arrive in time |
@@ -45,6 +46,8 @@
 //! | 503 | `provider_not_configured` | no usable API key (the message names the environment variable), or an unusable base URL |
 //! | 503 | `upstream_unavailable` | the provider is overloaded or failing (`5xx`, `529`) and the retries are spent |
 
+mod models;
+
 use alloc::borrow::ToOwned;
 use alloc::format;
 use alloc::string::String;
@@ -56,9 +59,44 @@ use crate::chunk::Provider;
 use crate::client::{AuthFailure, ProviderError};
 use crate::request::RequestError;
 
-/// The environment variable holding the token the gateway requires as `Authorization: Bearer
-/// <token>` (unset or empty: none).
+pub use models::{AliasError, ModelAlias, Models, UnknownModel, split_model};
+
+/// The environment variable holding the token the gateway requires (unset or empty: none), as
+/// `Authorization: Bearer <token>` or `x-api-key: <token>` (see [`TOKEN_HEADERS`]).
 pub const TOKEN_ENV: &str = "LLM_SSE_TOKEN";
+
+/// The request headers a client may present the gateway's token in: `authorization` as
+/// `Bearer <token>` (curl, browsers, the OpenAI SDKs, which send their API key so) and
+/// `x-api-key` as the token itself (the Anthropic SDKs). A request is admitted when either
+/// holds the token.
+pub const TOKEN_HEADERS: [&str; 2] = ["authorization", "x-api-key"];
+
+/// The token presented in the request header `name` (lowercase, one of [`TOKEN_HEADERS`])
+/// whose value is `value`: the token of `Authorization: Bearer <token>` (the scheme in any
+/// case), the whole value of `x-api-key`, without surrounding whitespace; `None` for another
+/// header or scheme.
+///
+/// ```
+/// use llm_sse_core::gateway::presented_token;
+///
+/// assert_eq!(presented_token("authorization", b"Bearer t0k"), Some(&b"t0k"[..]));
+/// assert_eq!(presented_token("authorization", b"bearer  t0k "), Some(&b"t0k"[..]));
+/// assert_eq!(presented_token("authorization", b"Basic t0k"), None);
+/// assert_eq!(presented_token("x-api-key", b"t0k"), Some(&b"t0k"[..]));
+/// assert_eq!(presented_token("cookie", b"t0k"), None);
+/// ```
+pub fn presented_token<'a>(name: &str, value: &'a [u8]) -> Option<&'a [u8]> {
+    match name {
+        "authorization" => {
+            let (scheme, token) = value.split_at_checked(7)?;
+            scheme
+                .eq_ignore_ascii_case(b"bearer ")
+                .then(|| token.trim_ascii())
+        }
+        "x-api-key" => Some(value.trim_ascii()),
+        _ => None,
+    }
+}
 
 /// The comment a stream sends after a quiet spell, so that proxies and browsers keep it open.
 /// Not a frame: SSE parsers ignore comments.
@@ -112,7 +150,7 @@ impl ErrorAnswer {
         ErrorAnswer::new(
             401,
             "unauthorized",
-            "this gateway requires an Authorization: Bearer <token> header with its token",
+            "this gateway requires its token, as Authorization: Bearer <token> or x-api-key: <token>",
         )
     }
 

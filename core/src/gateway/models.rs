@@ -1,0 +1,421 @@
+//! Which provider and model a dialect request's `model` names: `provider/model`, or an alias
+//! the gateway was given (`--model-alias NAME=provider/model`); and the model list
+//! (`GET /v1/models`).
+
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::str::FromStr;
+
+use serde::Serialize;
+
+use crate::chunk::Provider;
+
+/// The longest alias name accepted, in bytes.
+const MAX_ALIAS_LEN: usize = 256;
+
+/// `model` split as `provider/model` at its first `/`, when the part before is a provider's
+/// name (`anthropic`, `openai`, `gemini`) and the part after is not empty. The model may hold
+/// more slashes: `openai/meta-llama/Llama-3.3-70B` is the model `meta-llama/Llama-3.3-70B` of
+/// an OpenAI-compatible server.
+///
+/// ```
+/// use llm_sse_core::gateway::split_model;
+/// use llm_sse_core::Provider;
+///
+/// assert_eq!(split_model("gemini/gemini-2.5-flash"), Some((Provider::Gemini, "gemini-2.5-flash")));
+/// assert_eq!(split_model("openai/meta-llama/Llama-3.3-70B"), Some((Provider::OpenAi, "meta-llama/Llama-3.3-70B")));
+/// assert_eq!(split_model("gpt-4o"), None);
+/// assert_eq!(split_model("mistral/large"), None);
+/// assert_eq!(split_model("openai/"), None);
+/// ```
+pub fn split_model(model: &str) -> Option<(Provider, &str)> {
+    let (provider, model) = model.split_once('/')?;
+    let provider = provider.parse::<Provider>().ok()?;
+    (!model.is_empty()).then_some((provider, model))
+}
+
+/// A model alias: requests naming [`name`](ModelAlias::name) go to
+/// [`provider`](ModelAlias::provider)'s [`model`](ModelAlias::model).
+///
+/// Parsed from `NAME=provider/model` (`llm-sse serve --model-alias`), split at the first `=`:
+///
+/// ```
+/// use llm_sse_core::gateway::ModelAlias;
+/// use llm_sse_core::Provider;
+///
+/// let alias: ModelAlias = "fast=gemini/gemini-2.5-flash".parse()?;
+/// assert_eq!((alias.name.as_str(), alias.provider, alias.model.as_str()),
+///            ("fast", Provider::Gemini, "gemini-2.5-flash"));
+/// assert_eq!(alias.to_string(), "fast=gemini/gemini-2.5-flash");
+/// assert!("fast=gemini-2.5-flash".parse::<ModelAlias>().is_err());
+/// # Ok::<(), llm_sse_core::gateway::AliasError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct ModelAlias {
+    /// The name clients use: 1 to 256 bytes, no whitespace or control characters. It may look
+    /// like `provider/model`: an alias is looked up first, so it can redirect such a name too.
+    pub name: String,
+    /// The provider the requests go to.
+    pub provider: Provider,
+    /// The provider's model name.
+    pub model: String,
+}
+
+impl ModelAlias {
+    /// The alias `name` → `provider`'s `model`.
+    ///
+    /// # Errors
+    ///
+    /// [`AliasError`] when `name` is empty, longer than 256 bytes or holds whitespace or a
+    /// control character, or when `model` is empty.
+    pub fn new(
+        name: impl Into<String>,
+        provider: Provider,
+        model: impl Into<String>,
+    ) -> Result<ModelAlias, AliasError> {
+        let name = name.into();
+        let model = model.into();
+        if name.is_empty() {
+            return Err(AliasError::new("the alias name is empty"));
+        }
+        if name.len() > MAX_ALIAS_LEN {
+            return Err(AliasError::new(format!(
+                "the alias name is longer than {MAX_ALIAS_LEN} bytes"
+            )));
+        }
+        if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(AliasError::new(format!(
+                "the alias name {name:?} holds whitespace or a control character"
+            )));
+        }
+        if model.is_empty() {
+            return Err(AliasError::new(format!(
+                "the alias {name:?} names no model"
+            )));
+        }
+        Ok(ModelAlias {
+            name,
+            provider,
+            model,
+        })
+    }
+}
+
+impl FromStr for ModelAlias {
+    type Err = AliasError;
+
+    /// Parses `NAME=provider/model`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let Some((name, target)) = s.split_once('=') else {
+            return Err(AliasError::new(format!(
+                "{s:?}: expected NAME=provider/model (such as fast=gemini/gemini-2.5-flash)"
+            )));
+        };
+        let Some((provider, model)) = split_model(target) else {
+            return Err(AliasError::new(format!(
+                "{s:?}: the target {target:?} is not provider/model (provider: anthropic, \
+                 openai or gemini)"
+            )));
+        };
+        ModelAlias::new(name, provider, model)
+    }
+}
+
+impl fmt::Display for ModelAlias {
+    /// `NAME=provider/model`, as parsed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}/{}", self.name, self.provider, self.model)
+    }
+}
+
+/// An alias that cannot be used: its message says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasError {
+    message: String,
+}
+
+impl AliasError {
+    fn new(message: impl Into<String>) -> Self {
+        AliasError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for AliasError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for AliasError {}
+
+/// A request's `model` that names no provider's model: see [`Models::resolve`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownModel {
+    /// The model as the client named it.
+    pub requested: String,
+    message: String,
+}
+
+impl fmt::Display for UnknownModel {
+    /// Starts with `model: `, like the dialects' other field errors.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for UnknownModel {}
+
+/// The models a gateway serves through the dialect endpoints: any `provider/model`, and its
+/// aliases.
+///
+/// ```
+/// use llm_sse_core::gateway::Models;
+/// use llm_sse_core::Provider;
+///
+/// let mut models = Models::new();
+/// models.add("claude=anthropic/claude-sonnet-4-5".parse()?)?;
+/// assert_eq!(models.resolve("claude"), Ok((Provider::Anthropic, "claude-sonnet-4-5")));
+/// assert_eq!(models.resolve("openai/gpt-4.1-mini"), Ok((Provider::OpenAi, "gpt-4.1-mini")));
+/// let error = models.resolve("gpt-4.1-mini").unwrap_err();
+/// assert!(error.to_string().starts_with(r#"model: "gpt-4.1-mini" names no provider"#));
+/// # Ok::<(), llm_sse_core::gateway::AliasError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Models {
+    aliases: Vec<ModelAlias>,
+}
+
+impl Models {
+    /// No aliases: only `provider/model` names resolve.
+    pub fn new() -> Self {
+        Models::default()
+    }
+
+    /// Adds `alias`.
+    ///
+    /// # Errors
+    ///
+    /// [`AliasError`] when an alias of the same name was already added.
+    pub fn add(&mut self, alias: ModelAlias) -> Result<(), AliasError> {
+        if self.aliases.iter().any(|a| a.name == alias.name) {
+            return Err(AliasError::new(format!(
+                "the alias {:?} is defined twice",
+                alias.name
+            )));
+        }
+        self.aliases.push(alias);
+        Ok(())
+    }
+
+    /// The aliases, in the order they were added.
+    pub fn aliases(&self) -> &[ModelAlias] {
+        &self.aliases
+    }
+
+    /// The provider and the provider's model name for `requested` (a request's `model`): the
+    /// alias of that name, else `requested` split as `provider/model` ([`split_model`]).
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownModel`], whose message says what a model name looks like and lists the
+    /// aliases.
+    pub fn resolve<'a>(&'a self, requested: &'a str) -> Result<(Provider, &'a str), UnknownModel> {
+        if let Some(alias) = self.aliases.iter().find(|a| a.name == requested) {
+            return Ok((alias.provider, &alias.model));
+        }
+        if let Some(found) = split_model(requested) {
+            return Ok(found);
+        }
+        let why = match requested.split_once('/') {
+            Some((provider, "")) if provider.parse::<Provider>().is_ok() => {
+                "names no model after the provider".to_owned()
+            }
+            Some((provider, _)) => {
+                format!("names the provider {provider:?}, which is not anthropic, openai or gemini")
+            }
+            None => "names no provider".to_owned(),
+        };
+        let aliases = if self.aliases.is_empty() {
+            "no aliases are configured".to_owned()
+        } else {
+            let names: Vec<&str> = self.aliases.iter().map(|a| a.name.as_str()).collect();
+            format!("the aliases are {}", names.join(", "))
+        };
+        Err(UnknownModel {
+            requested: requested.to_owned(),
+            message: format!(
+                "model: {requested:?} {why}: name a model as provider/model (such as \
+                 anthropic/{}, openai/{} or gemini/{}) or by an alias ({aliases})",
+                Provider::Anthropic.default_model(),
+                Provider::OpenAi.default_model(),
+                Provider::Gemini.default_model(),
+            ),
+        })
+    }
+
+    /// The model list (`GET /v1/models`): each alias, in order; without aliases, each
+    /// provider's [default model](Provider::default_model) as `provider/model`. Each entry is
+    /// the name a client sends and the provider it goes to.
+    pub fn listed(&self) -> Vec<(String, Provider)> {
+        if self.aliases.is_empty() {
+            Provider::ALL
+                .iter()
+                .map(|&p| (format!("{p}/{}", p.default_model()), p))
+                .collect()
+        } else {
+            self.aliases
+                .iter()
+                .map(|a| (a.name.clone(), a.provider))
+                .collect()
+        }
+    }
+
+    /// The model list as OpenAI's list body:
+    /// `{"object":"list","data":[{"id":"...","object":"model","created":N,"owned_by":"anthropic"}]}`,
+    /// `owned_by` naming the provider and `created` the given unix time (the gateway's start).
+    ///
+    /// ```
+    /// use llm_sse_core::gateway::Models;
+    ///
+    /// let mut models = Models::new();
+    /// models.add("fast=gemini/gemini-2.5-flash".parse()?)?;
+    /// assert_eq!(
+    ///     models.list_body(1_700_000_000),
+    ///     r#"{"object":"list","data":[{"id":"fast","object":"model","created":1700000000,"owned_by":"gemini"}]}"#
+    /// );
+    /// # Ok::<(), llm_sse_core::gateway::AliasError>(())
+    /// ```
+    pub fn list_body(&self, created: u64) -> String {
+        #[derive(Serialize)]
+        struct List<'a> {
+            object: &'static str,
+            data: Vec<Entry<'a>>,
+        }
+        #[derive(Serialize)]
+        struct Entry<'a> {
+            id: &'a str,
+            object: &'static str,
+            created: u64,
+            owned_by: &'static str,
+        }
+        let listed = self.listed();
+        let list = List {
+            object: "list",
+            data: listed
+                .iter()
+                .map(|(id, provider)| Entry {
+                    id,
+                    object: "model",
+                    created,
+                    owned_by: provider.as_str(),
+                })
+                .collect(),
+        };
+        // Serializing strings and numbers cannot fail; the fallback is never used.
+        serde_json::to_string(&list).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn alias_syntax() {
+        let alias: ModelAlias = "openai/gpt-4o=anthropic/claude-opus-4-1".parse().unwrap();
+        assert_eq!(alias.name, "openai/gpt-4o");
+        assert_eq!(alias.provider, Provider::Anthropic);
+        let alias: ModelAlias = "llama=openai/meta-llama/Llama-3.3-70B=x".parse().unwrap();
+        assert_eq!(alias.model, "meta-llama/Llama-3.3-70B=x");
+        let errors = [
+            ("fast", "expected NAME=provider/model"),
+            ("=openai/gpt-4o", "the alias name is empty"),
+            ("a b=openai/gpt-4o", "whitespace"),
+            ("a\u{7}=openai/gpt-4o", "control character"),
+            ("fast=gpt-4o", "is not provider/model"),
+            ("fast=mistral/large", "is not provider/model"),
+            ("fast=openai/", "is not provider/model"),
+        ];
+        for (text, expected) in errors {
+            let error = text.parse::<ModelAlias>().unwrap_err().to_string();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+        let long = format!("{}=openai/m", "a".repeat(257));
+        assert!(long.parse::<ModelAlias>().is_err());
+        let ok = format!("{}=openai/m", "a".repeat(256));
+        assert!(ok.parse::<ModelAlias>().is_ok());
+    }
+
+    #[test]
+    fn resolution_prefers_aliases() {
+        let mut models = Models::new();
+        models
+            .add("openai/gpt-4o=gemini/gemini-2.5-pro".parse().unwrap())
+            .unwrap();
+        models
+            .add("fast=openai/gpt-4.1-mini".parse().unwrap())
+            .unwrap();
+        let twice = models.add("fast=gemini/gemini-2.5-flash".parse().unwrap());
+        assert!(twice.unwrap_err().to_string().contains("defined twice"));
+        assert_eq!(
+            models.resolve("openai/gpt-4o"),
+            Ok((Provider::Gemini, "gemini-2.5-pro"))
+        );
+        assert_eq!(
+            models.resolve("fast"),
+            Ok((Provider::OpenAi, "gpt-4.1-mini"))
+        );
+        assert_eq!(
+            models.resolve("anthropic/claude-sonnet-4-5"),
+            Ok((Provider::Anthropic, "claude-sonnet-4-5"))
+        );
+        // Names are compared exactly.
+        assert!(models.resolve("Fast").is_err());
+        assert!(models.resolve("").is_err());
+    }
+
+    #[test]
+    fn unknown_models_say_why() {
+        let models = Models::new();
+        let message = |m: &str| models.resolve(m).unwrap_err().to_string();
+        assert_eq!(
+            message("gpt-4o"),
+            "model: \"gpt-4o\" names no provider: name a model as provider/model (such as \
+             anthropic/claude-sonnet-4-5, openai/gpt-4.1-mini or gemini/gemini-2.5-flash) or by \
+             an alias (no aliases are configured)"
+        );
+        assert!(message("mistral/large").contains("names the provider \"mistral\""));
+        assert!(message("gemini/").contains("names no model after the provider"));
+        let mut models = Models::new();
+        models.add("a=openai/x".parse().unwrap()).unwrap();
+        models.add("b=openai/y".parse().unwrap()).unwrap();
+        let error = models.resolve("c").unwrap_err();
+        assert_eq!(error.requested, "c");
+        assert!(
+            error.to_string().ends_with("(the aliases are a, b)"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_list_without_aliases_names_each_default_model() {
+        assert_eq!(
+            Models::new().list_body(0),
+            concat!(
+                r#"{"object":"list","data":["#,
+                r#"{"id":"anthropic/claude-sonnet-4-5","object":"model","created":0,"owned_by":"anthropic"},"#,
+                r#"{"id":"openai/gpt-4.1-mini","object":"model","created":0,"owned_by":"openai"},"#,
+                r#"{"id":"gemini/gemini-2.5-flash","object":"model","created":0,"owned_by":"gemini"}]}"#
+            )
+        );
+    }
+}
