@@ -191,10 +191,10 @@ impl DialectError {
     /// |---|---|
     /// | [`InvalidRequest`](ProviderError::InvalidRequest) | `400` |
     /// | [`Rejected`](ProviderError::Rejected), [`RateLimited`](ProviderError::RateLimited), [`Unavailable`](ProviderError::Unavailable) | the provider's status (`400`, `404`, `429` with [`retry_after`](DialectError::retry_after), `503`, `529`, ...) |
-    /// | [`Auth`](ProviderError::Auth): the gateway has no usable key | `500` |
+    /// | [`Auth`](ProviderError::Auth): the gateway has no usable key | `503` (as on the native route) |
     /// | [`Auth`](ProviderError::Auth): the provider refused the gateway's key | `502` (the client's own credentials are not in question) |
     /// | [`Connection`](ProviderError::Connection), [`NotEventStream`](ProviderError::NotEventStream) | `502` |
-    /// | [`InvalidBaseUrl`](ProviderError::InvalidBaseUrl) | `500` |
+    /// | [`InvalidBaseUrl`](ProviderError::InvalidBaseUrl) | `503` |
     ///
     /// When `upstream` is the dialect's own provider, its error type, code and message are
     /// passed on unchanged; otherwise the type is the dialect's for the status and the message
