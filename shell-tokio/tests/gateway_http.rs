@@ -196,12 +196,39 @@ async fn cors_for_the_listed_origins() {
         assert_eq!(status, 204);
         assert_eq!(headers["access-control-allow-origin"], origin);
         assert_eq!(headers["access-control-allow-methods"], "POST");
+        // The headers the preflight asked for are allowed (the origin is a listed one).
         assert_eq!(
             headers["access-control-allow-headers"],
-            "authorization, content-type, x-request-id"
+            "authorization, content-type"
         );
         assert_eq!(headers["access-control-max-age"], "600");
-        assert_eq!(headers["vary"], "origin");
+        let vary: Vec<_> = headers.get_all("vary").iter().collect();
+        assert_eq!(vary, ["origin", "access-control-request-headers"]);
+    }
+    // What an SDK in a browser asks for; a preflight naming no headers gets the default list;
+    // a malformed list is not echoed.
+    for (requested, allowed) in [
+        (
+            Some("x-api-key, anthropic-version, x-stainless-os, content-type"),
+            "x-api-key, anthropic-version, x-stainless-os, content-type",
+        ),
+        (None, "authorization, content-type, x-request-id"),
+        (
+            Some("x-a, bad header"),
+            "authorization, content-type, x-request-id",
+        ),
+    ] {
+        let mut request = http::Request::options(format!("http://{}{path}", server.addr()))
+            .header("host", "gw")
+            .header("origin", "https://app.example.com")
+            .header("access-control-request-method", "POST");
+        if let Some(requested) = requested {
+            request = request.header("access-control-request-headers", requested);
+        }
+        let request = request.body(Default::default()).unwrap();
+        let (status, headers, _) = whole(send(server.addr(), request).await).await;
+        assert_eq!(status, 204);
+        assert_eq!(headers["access-control-allow-headers"], allowed);
     }
     // From another origin: no permission.
     let (status, headers, _) =

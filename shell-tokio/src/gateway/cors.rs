@@ -2,13 +2,17 @@
 
 use http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN,
-    VARY,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS,
+    ACCESS_CONTROL_REQUEST_METHOD, ORIGIN, VARY,
 };
 use http::{HeaderMap, HeaderValue, Method};
 
-/// The request headers a browser may send cross-origin.
+/// The request headers a browser may send cross-origin, when the preflight names none. A
+/// preflight that names headers (the SDKs send `x-api-key`, `anthropic-version`,
+/// `x-stainless-*`, ...) gets them allowed: the origin itself is what the operator listed.
 const ALLOW_HEADERS: &str = "authorization, content-type, x-request-id";
+/// The longest list of requested headers echoed back.
+const MAX_REQUEST_HEADERS: usize = 2048;
 /// The response headers a browser script may read.
 const EXPOSE_HEADERS: &str = "x-request-id, retry-after";
 /// How long a browser may cache a preflight answer, in seconds.
@@ -73,19 +77,28 @@ impl Cors {
                 ACCESS_CONTROL_ALLOW_METHODS,
                 HeaderValue::from_static(methods),
             );
-            response.insert(
-                ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static(ALLOW_HEADERS),
-            );
+            let requested = request
+                .get(ACCESS_CONTROL_REQUEST_HEADERS)
+                .filter(|h| !h.is_empty() && h.len() <= MAX_REQUEST_HEADERS)
+                .filter(|h| h.to_str().is_ok_and(is_header_list));
+            let allow = requested
+                .cloned()
+                .unwrap_or(HeaderValue::from_static(ALLOW_HEADERS));
+            response.insert(ACCESS_CONTROL_ALLOW_HEADERS, allow);
             response.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE));
+            response.append(
+                VARY,
+                HeaderValue::from_static("access-control-request-headers"),
+            );
         }
     }
 
     /// Adds the headers of a cross-origin answer to `response` when the request's origin is
     /// allowed.
     pub(super) fn simple(&self, request: &HeaderMap, response: &mut HeaderMap) {
-        if self.any || !self.origins.is_empty() {
-            response.insert(VARY, HeaderValue::from_static("origin"));
+        let varies = response.get_all(VARY).iter().any(|v| v == "origin");
+        if (self.any || !self.origins.is_empty()) && !varies {
+            response.append(VARY, HeaderValue::from_static("origin"));
         }
         if let Some(origin) = self.allowed(request) {
             response.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
@@ -95,4 +108,14 @@ impl Cors {
             );
         }
     }
+}
+
+/// A comma-separated list of header names (tokens), as `Access-Control-Request-Headers` holds.
+fn is_header_list(value: &str) -> bool {
+    value.split(',').map(str::trim).all(|name| {
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    })
 }
