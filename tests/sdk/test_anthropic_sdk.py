@@ -149,6 +149,8 @@ class AnthropicSDK(unittest.TestCase):
         with self.assertRaises(anthropic.AuthenticationError):
             client(serve, api_key="wrong").messages.create(model="gpt", max_tokens=10, messages=MESSAGES)
         sdk = client(serve, api_key="gw-token")
+        # GET /v1/models answers Anthropic's list shape to Anthropic's SDK.
+        self.assertEqual([m.id for m in sdk.models.list()], ["gpt"])
         answer = sdk.messages.create(model="gpt", max_tokens=100, messages=MESSAGES)
         self.assertEqual(text_of(answer), Recording("openai", "text").text)
         with self.assertRaises(anthropic.NotFoundError):

@@ -322,12 +322,96 @@ impl Models {
         // Serializing strings and numbers cannot fail; the fallback is never used.
         serde_json::to_string(&list).unwrap_or_default()
     }
+
+    /// The model list as Anthropic's list body (what its SDK's `models.list()` reads):
+    /// `{"data":[{"type":"model","id":"...","display_name":"...","created_at":"..."}],"has_more":false,"first_id":"...","last_id":"..."}`,
+    /// `created_at` the given unix time (the gateway's start) in RFC 3339.
+    ///
+    /// ```
+    /// use llm_sse_core::gateway::Models;
+    ///
+    /// let mut models = Models::new();
+    /// models.add("fast=gemini/gemini-2.5-flash".parse()?)?;
+    /// assert_eq!(
+    ///     models.anthropic_list_body(1_700_000_000),
+    ///     r#"{"data":[{"type":"model","id":"fast","display_name":"fast (gemini/gemini-2.5-flash)","created_at":"2023-11-14T22:13:20Z"}],"has_more":false,"first_id":"fast","last_id":"fast"}"#
+    /// );
+    /// # Ok::<(), llm_sse_core::gateway::AliasError>(())
+    /// ```
+    pub fn anthropic_list_body(&self, created: u64) -> String {
+        #[derive(Serialize)]
+        struct List<'a> {
+            data: Vec<Entry<'a>>,
+            has_more: bool,
+            first_id: Option<&'a str>,
+            last_id: Option<&'a str>,
+        }
+        #[derive(Serialize)]
+        struct Entry<'a> {
+            r#type: &'static str,
+            id: &'a str,
+            display_name: String,
+            created_at: &'a str,
+        }
+        let created_at = rfc3339(created);
+        let listed = self.listed();
+        let data: Vec<Entry<'_>> = listed
+            .iter()
+            .map(|(id, provider)| Entry {
+                r#type: "model",
+                id,
+                display_name: match self.aliases.iter().find(|a| a.name == *id) {
+                    Some(alias) => format!("{id} ({}/{})", alias.provider, alias.model),
+                    None => format!("{id} ({})", provider.display_name()),
+                },
+                created_at: &created_at,
+            })
+            .collect();
+        let list = List {
+            first_id: data.first().map(|e| e.id),
+            last_id: data.last().map(|e| e.id),
+            has_more: false,
+            data,
+        };
+        // Serializing strings and numbers cannot fail; the fallback is never used.
+        serde_json::to_string(&list).unwrap_or_default()
+    }
+}
+
+/// `unix` seconds as an RFC 3339 UTC timestamp (`2023-11-14T22:13:20Z`).
+fn rfc3339(unix: u64) -> String {
+    let days = unix / 86_400;
+    let secs = unix % 86_400;
+    // Howard Hinnant's `civil_from_days`, for days since 1970-01-01.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3_600,
+        secs % 3_600 / 60,
+        secs % 60
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use alloc::string::ToString;
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_764_288_000 + 3_661), "2025-11-28T01:01:01Z");
+        assert_eq!(rfc3339(4_102_444_799), "2099-12-31T23:59:59Z");
+    }
 
     #[test]
     fn alias_syntax() {

@@ -188,11 +188,13 @@ async fn route(
         }
         Route::Models => {
             access.answered(200, None);
-            whole(
-                200,
-                dialect::JSON_CONTENT_TYPE,
-                shared.models.list_body(shared.started_unix),
-            )
+            // Anthropic's SDK says which API it speaks: it gets Anthropic's list shape.
+            let body = if request.headers().contains_key("anthropic-version") {
+                shared.models.anthropic_list_body(shared.started_unix)
+            } else {
+                shared.models.list_body(shared.started_unix)
+            };
+            whole(200, dialect::JSON_CONTENT_TYPE, body)
         }
         Route::Stream => stream(shared, request, access).await,
         Route::Dialect(dialect) => dialect_route(shared, request, access, dialect).await,
