@@ -328,13 +328,18 @@ impl StreamChunk {
         matches!(self, StreamChunk::Done(_))
     }
 
-    /// True when this chunk is sent as a frame on the wire.
+    /// True when this chunk is sent as a frame on the wire: every chunk but the ones that carry
+    /// no wire content (signatures, redacted reasoning, block breaks) and the ones whose content
+    /// is empty (an empty token, reasoning or arguments fragment, which the decoders never
+    /// produce): every non-terminal frame carries content.
     pub fn has_frame(&self) -> bool {
-        !matches!(
-            self,
+        match self {
+            StreamChunk::Token(text) | StreamChunk::Reasoning(text) => !text.is_empty(),
+            StreamChunk::ToolCallArguments(args) => !args.fragment.is_empty(),
+            StreamChunk::ToolCallStart(_) | StreamChunk::Done(_) => true,
             StreamChunk::ReasoningSignature(_)
-                | StreamChunk::RedactedReasoning(_)
-                | StreamChunk::BlockBreak
-        )
+            | StreamChunk::RedactedReasoning(_)
+            | StreamChunk::BlockBreak => false,
+        }
     }
 }

@@ -869,6 +869,10 @@ data: {\"type\":\"message_stop\"}\n\n";
     #[test]
     fn frames_roundtrip_accepts_assorted_inputs() {
         frames_roundtrip(b"");
+        // An empty token, reasoning and arguments fragment: no frame (found by fuzzing, when
+        // the encoder still wrote `{"token":"","done":false}`).
+        frames_roundtrip(b"\x00\x00");
+        frames_roundtrip(b"\x01\x00\x05\x00\x00");
         frames_roundtrip(b"\x00\x05Hel\"o");
         frames_roundtrip(b"\x01\x03\n\r\0\x02\x01s\x03\x01\x00");
         frames_roundtrip(b"\x04\x07\x01\x02id\x01\x04name\x05{\"a\"");

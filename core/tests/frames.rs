@@ -191,6 +191,20 @@ fn chunks_without_wire_content_produce_no_bytes() {
         0
     );
     assert_eq!(frame::encode(&StreamChunk::BlockBreak, &mut out), 0);
+    // Every non-terminal frame carries content: empty content makes no frame.
+    assert_eq!(
+        frame::encode(&StreamChunk::Token(String::new()), &mut out),
+        0
+    );
+    assert_eq!(
+        frame::encode(&StreamChunk::Reasoning(String::new()), &mut out),
+        0
+    );
+    let empty = StreamChunk::ToolCallArguments(ToolCallArguments {
+        index: 0,
+        fragment: String::new(),
+    });
+    assert_eq!(frame::encode(&empty, &mut out), 0);
     assert_eq!(out, b"prefix");
 }
 
