@@ -619,6 +619,7 @@ enum BlockOut<'a> {
 // The request
 // ---------------------------------------------------------------------------------------------
 
+/// The request fields the decoder reads (the [`PASSTHROUGH`] ones are known too).
 const TOP_LEVEL: &[&str] = &[
     "model",
     "messages",
@@ -632,9 +633,6 @@ const TOP_LEVEL: &[&str] = &[
     "tool_choice",
     "thinking",
     "output_config",
-    "top_k",
-    "metadata",
-    "service_tier",
 ];
 
 const CACHE_CONTROL: (&str, &str) = (
@@ -709,7 +707,7 @@ pub fn decode_request(body: &[u8]) -> Result<DialectRequest, DialectError> {
 fn decode(body: &[u8]) -> Read<DialectRequest> {
     let root = parse_body(body)?;
     let top = Obj::of(&root, "")?;
-    top.only(TOP_LEVEL, UNSUPPORTED_TOP_LEVEL)?;
+    top.only_in(&[TOP_LEVEL, PASSTHROUGH], UNSUPPORTED_TOP_LEVEL)?;
     let model = top.required_string("model")?;
     let stream = top.boolean("stream")?.unwrap_or(false);
 

@@ -585,6 +585,7 @@ struct FunctionOut<'a> {
 // The request
 // ---------------------------------------------------------------------------------------------
 
+/// The request fields the decoder reads (the [`PASSTHROUGH`] ones are known too).
 const TOP_LEVEL: &[&str] = &[
     "model",
     "messages",
@@ -601,19 +602,6 @@ const TOP_LEVEL: &[&str] = &[
     "n",
     "logprobs",
     "modalities",
-    "frequency_penalty",
-    "presence_penalty",
-    "seed",
-    "logit_bias",
-    "user",
-    "parallel_tool_calls",
-    "response_format",
-    "service_tier",
-    "metadata",
-    "store",
-    "verbosity",
-    "prompt_cache_key",
-    "safety_identifier",
 ];
 
 const UNSUPPORTED_TOP_LEVEL: &[(&str, &str)] = &[
@@ -670,7 +658,7 @@ pub fn decode_request(body: &[u8]) -> Result<DialectRequest, DialectError> {
 fn decode(body: &[u8]) -> Read<DialectRequest> {
     let root = parse_body(body)?;
     let top = Obj::of(&root, "")?;
-    top.only(TOP_LEVEL, UNSUPPORTED_TOP_LEVEL)?;
+    top.only_in(&[TOP_LEVEL, PASSTHROUGH], UNSUPPORTED_TOP_LEVEL)?;
     let model = top.required_string("model")?;
 
     let stream = top.boolean("stream")?.unwrap_or(false);

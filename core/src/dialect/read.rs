@@ -130,8 +130,13 @@ impl<'a, 'p> Obj<'a, 'p> {
     /// field of the API the gateway does not take, refused with its reason when present and not
     /// `null`).
     pub(super) fn only(&self, known: &[&str], unsupported: &[(&str, &str)]) -> Read<()> {
+        self.only_in(&[known], unsupported)
+    }
+
+    /// [`only`](Self::only) with the known fields in several lists (read in order).
+    pub(super) fn only_in(&self, known: &[&[&str]], unsupported: &[(&str, &str)]) -> Read<()> {
         for (key, value) in self.map {
-            if known.contains(&key.as_str()) {
+            if known.iter().any(|list| list.contains(&key.as_str())) {
                 continue;
             }
             if let Some((_, why)) = unsupported.iter().find(|(k, _)| k == key) {
@@ -141,7 +146,7 @@ impl<'a, 'p> Obj<'a, 'p> {
                 return Err(Refusal::unsupported(&self.path_of(key), why));
             }
             let mut expected = String::from("unknown field; expected one of ");
-            for (i, k) in known.iter().enumerate() {
+            for (i, k) in known.iter().flat_map(|list| list.iter()).enumerate() {
                 if i > 0 {
                     expected.push_str(", ");
                 }
