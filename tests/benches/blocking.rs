@@ -1,6 +1,6 @@
 //! What the blocking shell costs: `EventReader` and `ChunkReader` over an in-memory reader
 //! against the core alone on the same bytes, and the blocking client's chunks/s against the mock
-//! provider on loopback.
+//! provider on loopback, beside the tokio client's.
 //!
 //! ```text
 //! cargo bench -p llm-sse-tests --bench blocking
@@ -13,8 +13,9 @@
 //!   `ChunkReader` likewise (both produce owned chunks). Criterion reports events (deltas)/s.
 //! - `client/*`: one whole 20,000-delta stream per iteration, from a mock provider on
 //!   127.0.0.1 that writes 16 KiB pieces without pauses, so the client is what is measured.
-//!   Criterion reports chunks/s. Each measured client is one entry of `clients` in `main`: the
-//!   tokio client is added there as one more entry.
+//!   Criterion reports chunks/s for `client/blocking` and `client/tokio` (the tokio client on a
+//!   one-thread runtime of the bench's own). Each measured client is one entry of `clients` in
+//!   `main`.
 //!
 //! Before measuring, every variant is run once and must see every delta.
 
@@ -143,6 +144,26 @@ fn start_mock(recording: Vec<u8>) -> MockServer {
 }
 
 /// One whole stream through the blocking client: its token chunks.
+/// Streams the recording once through the tokio client, on a runtime of the bench's own (one
+/// thread, as the blocking client has), and counts its token chunks.
+fn tokio_client(
+    runtime: &tokio::runtime::Runtime,
+    adapter: &llm_sse_tokio::AnthropicStreamAdapter,
+) -> usize {
+    runtime.block_on(async {
+        let mut stream = adapter
+            .stream_chat([ChatMessage::user("Go on.")], "claude-sonnet-4-5", 0.5)
+            .await
+            .expect("the mock streams");
+        let mut tokens = 0;
+        while let Some(chunk) = stream.next_chunk().await {
+            tokens += usize::from(matches!(chunk, StreamChunk::Token(_)));
+            black_box(chunk);
+        }
+        tokens
+    })
+}
+
 fn blocking_client(adapter: &AnthropicStreamAdapter) -> usize {
     let stream = adapter
         .stream_chat([ChatMessage::user("Go on.")], "claude-sonnet-4-5", 0.5)
@@ -182,11 +203,20 @@ fn main() {
         .with_api_key(Provider::Anthropic, "sk-bench")
         .with_base_url(Provider::Anthropic, mock.base_url());
     let blocking =
-        AnthropicStreamAdapter::with_client(Client::builder(settings).no_proxy().build());
+        AnthropicStreamAdapter::with_client(Client::builder(settings.clone()).no_proxy().build());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let tokio = llm_sse_tokio::AnthropicStreamAdapter::with_client(
+        llm_sse_tokio::Client::builder(settings).no_proxy().build(),
+    );
     // One entry per measured client: a closure that streams the whole recording once and
     // returns its token chunks.
-    let mut clients: Vec<(&str, StreamOnce)> =
-        vec![("blocking", Box::new(move || blocking_client(&blocking)))];
+    let mut clients: Vec<(&str, StreamOnce)> = vec![
+        ("blocking", Box::new(move || blocking_client(&blocking))),
+        ("tokio", Box::new(move || tokio_client(&runtime, &tokio))),
+    ];
     for (name, run) in &mut clients {
         assert_eq!(run(), CLIENT_DELTAS, "{name}");
     }
