@@ -58,6 +58,7 @@ async fn llm_sse(args: &[&str], env: &[(&str, String)]) -> Run {
         }
         if started.elapsed() > mock_support::TIMEOUT {
             let _ = child.kill();
+            let _ = child.wait();
             panic!(
                 "llm-sse {args:?} did not end within {:?}",
                 mock_support::TIMEOUT
@@ -278,9 +279,12 @@ async fn the_answer_is_written_as_it_arrives() {
         .unwrap();
     let mut env = env_for(&server);
     env.push(("LLM_SSE_IDLE_TIMEOUT", "30".to_owned()));
-    let mut child = command(&["chat", "--provider", "openai", "Hi"], &env)
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        command(&["chat", "--provider", "openai", "Hi"], &env)
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut child.0;
     let mut stdout = child.stdout.take().unwrap();
     // The pipe stays open (returned) until the child is killed: closing it would end the
     // child at its next write.
@@ -311,8 +315,17 @@ async fn the_answer_is_written_as_it_arrives() {
             .unwrap();
         panic!("ended while the mock stalls: {status:?}, {first:?}, {stderr}");
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // Killed and reaped when the guard drops (also when an assertion above fails).
+}
+
+/// A child process killed (and reaped) when dropped, also when a test fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[tokio::test]

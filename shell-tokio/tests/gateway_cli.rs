@@ -263,8 +263,18 @@ fn fails(args: &[&str]) -> String {
     String::from_utf8(out.stderr).unwrap()
 }
 
+/// A child process killed (and reaped) when dropped, also when a test fails.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `llm-sse mock` serving `recording` for `provider`: the process and its base URL.
-fn mock_provider(provider: &str, recording: &str) -> (Child, String) {
+fn mock_provider(provider: &str, recording: &str) -> (KillOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_llm-sse"))
         .args(["mock", "--provider", provider, "--file"])
         .arg(fixtures().join(provider).join(format!("{recording}.sse")))
@@ -279,10 +289,10 @@ fn mock_provider(provider: &str, recording: &str) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn llm-sse mock");
+    let stdout = child.stdout.take().unwrap();
+    let child = KillOnDrop(child);
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
     let addr = line.trim_end();
     let base = if provider == "openai" {
         format!("http://{addr}/v1")
@@ -302,7 +312,7 @@ fn without_mock_it_streams_from_the_providers() {
         ("openai", "OPENAI_API_KEY", "OPENAI_BASE_URL"),
         ("gemini", "GEMINI_API_KEY", "GEMINI_BASE_URL"),
     ] {
-        let (mut mock, base) = mock_provider(provider, "text");
+        let (_mock, base) = mock_provider(provider, "text");
         let serve = Serve::start(
             &[],
             &[(key_var, "sk-gateway-test"), (base_var, base.as_str())],
@@ -312,8 +322,6 @@ fn without_mock_it_streams_from_the_providers() {
         let golden =
             std::fs::read_to_string(fixtures().join(provider).join("text.frames")).unwrap();
         assert_eq!(dechunk(&response), golden, "{provider}");
-        let _ = mock.kill();
-        let _ = mock.wait();
     }
 }
 
