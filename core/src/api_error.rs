@@ -34,6 +34,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::chunk::Provider;
+use crate::provider::ErrorShape;
 
 /// Bodies larger than this are not parsed as JSON at all (only excerpted): provider error
 /// bodies are small, and this bounds the work done on a hostile one.
@@ -89,54 +90,12 @@ impl ApiError {
         }
     }
 
-    /// The error type the provider uses for `status`.
-    ///
-    /// - Anthropic: 400 `invalid_request_error`, 401 `authentication_error`, 402
-    ///   `billing_error`, 403 `permission_error`, 404 `not_found_error`, 409
-    ///   `conflict_error`, 413 `request_too_large`, 429 `rate_limit_error`, 500 `api_error`,
-    ///   529 `overloaded_error`; any other 4xx `invalid_request_error`, anything else
-    ///   `api_error`.
-    /// - OpenAI: 429 `requests`; 5xx `server_error`; anything else `invalid_request_error`.
-    /// - Gemini: the `google.rpc.Code` name of the status: 400 `INVALID_ARGUMENT`, 401
-    ///   `UNAUTHENTICATED`, 403 `PERMISSION_DENIED`, 404 `NOT_FOUND`, 409 `ABORTED`, 429
-    ///   `RESOURCE_EXHAUSTED`, 499 `CANCELLED`, 500 `INTERNAL`, 501 `UNIMPLEMENTED`, 503 (and
-    ///   529) `UNAVAILABLE`, 504 `DEADLINE_EXCEEDED`; any other 4xx `FAILED_PRECONDITION`,
-    ///   anything else `UNKNOWN`.
+    /// The error type the provider uses for `status`: its row of the provider table
+    /// ([`ProviderSpec::error_types`](crate::provider::ProviderSpec::error_types)), such as
+    /// Anthropic's `overloaded_error` for 529, OpenAI's `requests` for 429, Gemini's
+    /// `RESOURCE_EXHAUSTED` for 429.
     pub fn default_type(provider: Provider, status: u16) -> &'static str {
-        match provider {
-            Provider::Anthropic => match status {
-                401 => "authentication_error",
-                402 => "billing_error",
-                403 => "permission_error",
-                404 => "not_found_error",
-                409 => "conflict_error",
-                413 => "request_too_large",
-                429 => "rate_limit_error",
-                529 => "overloaded_error",
-                400..=499 => "invalid_request_error", // 400 and unlisted 4xx
-                _ => "api_error",
-            },
-            Provider::OpenAi => match status {
-                429 => "requests",
-                500..=599 => "server_error",
-                _ => "invalid_request_error",
-            },
-            Provider::Gemini => match status {
-                401 => "UNAUTHENTICATED",
-                403 => "PERMISSION_DENIED",
-                404 => "NOT_FOUND",
-                409 => "ABORTED",
-                429 => "RESOURCE_EXHAUSTED",
-                499 => "CANCELLED",
-                500 => "INTERNAL",
-                501 => "UNIMPLEMENTED",
-                503 | 529 => "UNAVAILABLE",
-                504 => "DEADLINE_EXCEEDED",
-                400 => "INVALID_ARGUMENT",
-                402..=498 => "FAILED_PRECONDITION",
-                _ => "UNKNOWN",
-            },
-        }
+        provider.spec().error_type(status)
     }
 
     /// The provider's error body for this error, as compact JSON (see the module docs for the
@@ -144,15 +103,15 @@ impl ApiError {
     pub fn to_body(&self, provider: Provider) -> String {
         // Serializing these plain structs into a String cannot fail; an empty body is the
         // harmless fallback should that ever change.
-        let json = match provider {
-            Provider::Anthropic => serde_json::to_string(&AnthropicBody {
+        let json = match provider.spec().error_shape {
+            ErrorShape::Anthropic => serde_json::to_string(&AnthropicBody {
                 r#type: "error",
                 error: AnthropicError {
                     r#type: &self.error_type,
                     message: &self.message,
                 },
             }),
-            Provider::OpenAi => serde_json::to_string(&OpenAiBody {
+            ErrorShape::OpenAi => serde_json::to_string(&OpenAiBody {
                 error: OpenAiError {
                     message: &self.message,
                     r#type: &self.error_type,
@@ -160,7 +119,7 @@ impl ApiError {
                     code: self.code.as_deref(),
                 },
             }),
-            Provider::Gemini => serde_json::to_string(&GeminiBody {
+            ErrorShape::Google => serde_json::to_string(&GeminiBody {
                 error: GeminiError {
                     code: self.status,
                     message: &self.message,
@@ -257,37 +216,23 @@ struct GeminiError<'a> {
     status: &'a str,
 }
 
-/// OpenAI's usual `error.code` for a status.
+/// The provider's usual `error.code` for a status (OpenAI's), from the provider table.
 fn default_code(provider: Provider, status: u16) -> Option<&'static str> {
-    match (provider, status) {
-        (Provider::OpenAi, 401) => Some("invalid_api_key"),
-        (Provider::OpenAi, 429) => Some("rate_limit_exceeded"),
-        _ => None,
-    }
+    let spec = provider.spec();
+    spec.error_codes
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map(|(_, code)| *code)
 }
 
-/// A message like the one the provider sends with `status`.
+/// A message like the one the provider sends with `status`, from the provider table; the
+/// status's reason phrase otherwise.
 fn default_message(provider: Provider, status: u16) -> &'static str {
-    match (provider, status) {
-        (Provider::Anthropic, 401) => "invalid x-api-key",
-        (Provider::Anthropic, 404) => "Not found",
-        (Provider::Anthropic, 429) => "Number of requests has exceeded your rate limit",
-        (Provider::Anthropic, 500) => "Internal server error",
-        (Provider::Anthropic, 529) => "Overloaded",
-        (Provider::OpenAi, 401) => "Incorrect API key provided.",
-        (Provider::OpenAi, 429) => "Rate limit reached for requests",
-        (Provider::OpenAi, 500) => "The server had an error while processing your request.",
-        (Provider::OpenAi, 503) => "The engine is currently overloaded, please try again later",
-        (Provider::Gemini, 400) => "Request contains an invalid argument.",
-        (Provider::Gemini, 401) => "API key not valid. Please pass a valid API key.",
-        (Provider::Gemini, 403) => "The caller does not have permission",
-        (Provider::Gemini, 404) => "Requested entity was not found.",
-        (Provider::Gemini, 429) => "Resource has been exhausted (e.g. check quota).",
-        (Provider::Gemini, 500) => "An internal error has occurred.",
-        (Provider::Gemini, 503) => "The model is overloaded. Please try again later.",
-        (_, 529) => "Overloaded",
-        _ => reason_phrase(status),
-    }
+    let spec = provider.spec();
+    spec.error_messages
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map_or_else(|| reason_phrase(status), |(_, message)| *message)
 }
 
 /// The standard reason phrase of a status, or `""`.
@@ -337,9 +282,9 @@ fn read_json(provider: Provider, value: &Value, error: &mut ApiError) {
                 Some(Value::Number(n)) => Some(n.to_string()),
                 _ => None,
             };
-            let error_type = match provider {
-                Provider::Gemini => string("status").or_else(|| string("type")),
-                Provider::Anthropic | Provider::OpenAi => {
+            let error_type = match provider.spec().error_shape {
+                ErrorShape::Google => string("status").or_else(|| string("type")),
+                ErrorShape::Anthropic | ErrorShape::OpenAi => {
                     string("type").or_else(|| string("status"))
                 }
             };
@@ -355,7 +300,7 @@ fn read_json(provider: Provider, value: &Value, error: &mut ApiError) {
             if let Some(m) = string("message") {
                 error.message = bounded(m, ApiError::MAX_MESSAGE_LEN);
             }
-            if provider == Provider::OpenAi {
+            if provider.spec().error_shape == ErrorShape::OpenAi {
                 error.code = code.map(|c| bounded(&c, ApiError::MAX_MESSAGE_LEN));
             }
         }

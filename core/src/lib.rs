@@ -104,6 +104,7 @@ pub mod dialect;
 pub mod frame;
 pub mod gateway;
 mod normalize;
+pub mod provider;
 pub mod request;
 pub mod retry;
 pub mod sse;

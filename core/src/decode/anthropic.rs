@@ -351,17 +351,9 @@ impl<B> Typed for BlockStartEvent<B> {
     }
 }
 
-/// Maps Anthropic's `stop_reason` to the unified finish reason.
+/// Maps Anthropic's `stop_reason` to the unified finish reason (the provider table's).
 fn finish_reason(stop_reason: &str) -> FinishReason {
-    match stop_reason {
-        "end_turn" => FinishReason::Stop,
-        "max_tokens" | "model_context_window_exceeded" => FinishReason::Length,
-        "stop_sequence" => FinishReason::StopSequence,
-        "tool_use" => FinishReason::ToolCalls,
-        "refusal" => FinishReason::ContentFilter,
-        "pause_turn" => FinishReason::PauseTurn,
-        _ => FinishReason::Other,
-    }
+    crate::Provider::Anthropic.spec().finish_reason(stop_reason)
 }
 
 impl Anthropic {

@@ -218,21 +218,10 @@ impl Gemini {
     }
 }
 
-/// The unified reason for a Gemini `finishReason` (before the function-call rule for `STOP`).
+/// The unified reason for a Gemini `finishReason` (the provider table's), before the
+/// function-call rule for `STOP`.
 fn finish_reason(raw: &str) -> FinishReason {
-    match raw {
-        "STOP" => FinishReason::Stop,
-        "MAX_TOKENS" => FinishReason::Length,
-        "SAFETY"
-        | "RECITATION"
-        | "BLOCKLIST"
-        | "PROHIBITED_CONTENT"
-        | "SPII"
-        | "IMAGE_SAFETY"
-        | "IMAGE_PROHIBITED_CONTENT"
-        | "IMAGE_RECITATION" => FinishReason::ContentFilter,
-        _ => FinishReason::Other,
-    }
+    crate::Provider::Gemini.spec().finish_reason(raw)
 }
 
 impl ProviderRules for Gemini {

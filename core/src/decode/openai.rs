@@ -328,15 +328,9 @@ impl OpenAi {
     }
 }
 
-/// The unified reason for an OpenAI `finish_reason`.
+/// The unified reason for an OpenAI `finish_reason` (the provider table's).
 fn finish_reason(raw: &str) -> FinishReason {
-    match raw {
-        "stop" => FinishReason::Stop,
-        "length" => FinishReason::Length,
-        "tool_calls" | "function_call" => FinishReason::ToolCalls,
-        "content_filter" => FinishReason::ContentFilter,
-        _ => FinishReason::Other,
-    }
+    crate::Provider::OpenAi.spec().finish_reason(raw)
 }
 
 impl ProviderRules for OpenAi {

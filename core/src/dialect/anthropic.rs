@@ -75,16 +75,10 @@ use super::{
 pub const PASSTHROUGH: &[&str] = &["top_k", "metadata", "service_tier"];
 
 /// The `stop_reason` Anthropic clients get for a unified finish reason (see the [module
-/// docs](super#finish-reasons)). A stream that came from Anthropic keeps its own.
+/// docs](super#finish-reasons); the provider table's inverse). A stream that came from Anthropic
+/// keeps its own.
 pub fn stop_reason(reason: FinishReason) -> &'static str {
-    match reason {
-        FinishReason::Length => "max_tokens",
-        FinishReason::StopSequence => "stop_sequence",
-        FinishReason::ToolCalls => "tool_use",
-        FinishReason::ContentFilter => "refusal",
-        FinishReason::PauseTurn => "pause_turn",
-        _ => "end_turn",
-    }
+    Provider::Anthropic.spec().raw_finish_reason(reason)
 }
 
 /// The `stop_reason` of a finished stream: Anthropic's own when it came from Anthropic.

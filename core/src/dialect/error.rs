@@ -414,27 +414,10 @@ fn from_api_error(
     upstream_error(dialect, status, message)
 }
 
-/// The HTTP status a provider's error type stands for (Anthropic's types, OpenAI's, Gemini's
-/// `google.rpc.Code` names); `502` for anything else.
+/// The HTTP status a provider's error type stands for (in the provider table); `502` for a
+/// type no provider lists.
 fn status_of_error_type(ty: &str) -> u16 {
-    match ty {
-        "invalid_request_error" | "INVALID_ARGUMENT" | "FAILED_PRECONDITION" => 400,
-        "authentication_error" | "UNAUTHENTICATED" => 401,
-        "billing_error" => 402,
-        "permission_error" | "PERMISSION_DENIED" => 403,
-        "not_found_error" | "NOT_FOUND" => 404,
-        "request_too_large" => 413,
-        "rate_limit_error"
-        | "rate_limit_exceeded"
-        | "requests"
-        | "tokens"
-        | "RESOURCE_EXHAUSTED" => 429,
-        "api_error" | "server_error" | "INTERNAL" => 500,
-        "UNAVAILABLE" => 503,
-        "DEADLINE_EXCEEDED" => 504,
-        "overloaded_error" => 529,
-        _ => 502,
-    }
+    crate::provider::status_of_error_type(ty).unwrap_or(502)
 }
 
 #[derive(Serialize)]

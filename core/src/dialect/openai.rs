@@ -88,14 +88,9 @@ pub const PASSTHROUGH: &[&str] = &[
 const DONE: &[u8] = b"data: [DONE]\n\n";
 
 /// The finish reason OpenAI clients get for a unified one (see the [module
-/// docs](super#finish-reasons)).
+/// docs](super#finish-reasons); the provider table's inverse).
 pub fn finish_reason(reason: FinishReason) -> &'static str {
-    match reason {
-        FinishReason::Length | FinishReason::PauseTurn => "length",
-        FinishReason::ToolCalls => "tool_calls",
-        FinishReason::ContentFilter => "content_filter",
-        _ => "stop",
-    }
+    Provider::OpenAi.spec().raw_finish_reason(reason)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,14 +10,11 @@ use crate::chunk::Provider;
 
 use super::validate::{Plan, anthropic_max_tokens};
 use super::{
-    ChatRequest, Content, Headers, HttpRequest, Method, Part, ReasoningEffort, Role, ToolChoice,
-    call_id, from_provider, object,
+    ChatRequest, Content, Part, ReasoningEffort, Role, ToolChoice, call_id, from_provider, object,
 };
 
-/// The `anthropic-version` header value.
-pub(super) const VERSION: &str = "2023-06-01";
-
-pub(super) fn build(request: &ChatRequest, plan: &Plan, api_key: Option<&str>) -> HttpRequest {
+/// The JSON body (streaming on), before `provider_options`.
+pub(super) fn body(request: &ChatRequest, plan: &Plan) -> Map<String, Value> {
     let mut system = Vec::new();
     let mut turns: Vec<(&'static str, Vec<Value>)> = Vec::new();
     for (i, message) in request.messages.iter().enumerate() {
@@ -120,19 +117,7 @@ pub(super) fn build(request: &ChatRequest, plan: &Plan, api_key: Option<&str>) -
         }
     }
     body.insert("stream".into(), true.into());
-
-    let mut headers = Headers::new();
-    headers.insert("content-type", "application/json");
-    if let Some(key) = api_key {
-        headers.insert("x-api-key", key);
-    }
-    headers.insert("anthropic-version", VERSION);
-    HttpRequest {
-        method: Method::Post,
-        path: "/v1/messages".into(),
-        headers,
-        body: super::with_options(body, request),
-    }
+    body
 }
 
 /// The content block of part `j` of message `i`, or `None` for a part Anthropic does not take.

@@ -1,6 +1,5 @@
 //! The Gemini request: `POST {base}/v1beta/models/{model}:streamGenerateContent?alt=sse`.
 
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -9,12 +8,10 @@ use serde_json::{Map, Value};
 use crate::chunk::Provider;
 
 use super::validate::{Plan, call_at};
-use super::{
-    ChatRequest, Content, Headers, HttpRequest, Method, Part, Role, ToolChoice, from_provider,
-    object,
-};
+use super::{ChatRequest, Content, Part, Role, ToolChoice, from_provider, object};
 
-pub(super) fn build(request: &ChatRequest, plan: &Plan, api_key: Option<&str>) -> HttpRequest {
+/// The JSON body, before `provider_options`.
+pub(super) fn body(request: &ChatRequest, plan: &Plan) -> Map<String, Value> {
     let mut system = Vec::new();
     let mut contents: Vec<(&'static str, Vec<Value>)> = Vec::new();
     for (i, message) in request.messages.iter().enumerate() {
@@ -186,25 +183,7 @@ pub(super) fn build(request: &ChatRequest, plan: &Plan, api_key: Option<&str>) -
             object([("functionCallingConfig", config)]),
         );
     }
-
-    let mut headers = Headers::new();
-    headers.insert("content-type", "application/json");
-    if let Some(key) = api_key {
-        headers.insert("x-goog-api-key", key);
-    }
-    // `gemini-2.5-flash` is `models/gemini-2.5-flash`; a full resource name (`models/...`,
-    // `tunedModels/...`) is used as given.
-    let name = if request.model.contains('/') {
-        request.model.clone()
-    } else {
-        format!("models/{}", request.model)
-    };
-    HttpRequest {
-        method: Method::Post,
-        path: format!("/v1beta/{name}:streamGenerateContent?alt=sse"),
-        headers,
-        body: super::with_options(body, request),
-    }
+    body
 }
 
 /// A function response's text: the content's text parts joined by newlines (a function response

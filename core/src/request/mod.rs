@@ -148,6 +148,7 @@ use alloc::string::String;
 use serde_json::{Map, Value};
 
 use crate::chunk::Provider;
+use crate::provider::{Auth, Endpoint};
 
 pub use error::{PartProblem, RequestError, ToolProblem};
 pub use http::{Headers, HttpRequest, Method};
@@ -187,44 +188,45 @@ pub fn build(
         }
     }
     let plan = validate::check(request, provider)?;
-    Ok(match provider {
-        Provider::Anthropic => anthropic::build(request, &plan, api_key),
-        Provider::OpenAi => openai::build(request, &plan, api_key),
-        Provider::Gemini => gemini::build(request, &plan, api_key),
+    let body = match provider {
+        Provider::Anthropic => anthropic::body(request, &plan),
+        Provider::OpenAi => openai::body(request, &plan),
+        Provider::Gemini => gemini::body(request, &plan),
+    };
+    let spec = provider.spec();
+    let mut headers = Headers::new();
+    headers.insert("content-type", "application/json");
+    if let Some(key) = api_key {
+        match spec.auth {
+            Auth::Header(name) => headers.insert(name, key),
+            Auth::Bearer => headers.insert("authorization", format!("Bearer {key}")),
+        }
+    }
+    for (name, value) in spec.fixed_headers {
+        headers.insert(name, *value);
+    }
+    Ok(HttpRequest {
+        method: Method::Post,
+        path: endpoint_path(spec.endpoint, &request.model),
+        headers,
+        body: with_options(body, request),
     })
 }
 
-/// The provider facts a shell needs, so that none hard-codes them.
-impl Provider {
-    /// The base URL that [`HttpRequest::path`] is appended to: `https://api.anthropic.com`,
-    /// `https://api.openai.com/v1` (OpenAI-compatible base URLs include the version, as
-    /// `OPENAI_BASE_URL` does), `https://generativelanguage.googleapis.com`.
-    pub const fn default_base_url(self) -> &'static str {
-        match self {
-            Provider::Anthropic => "https://api.anthropic.com",
-            Provider::OpenAi => "https://api.openai.com/v1",
-            Provider::Gemini => "https://generativelanguage.googleapis.com",
+/// The path (and query) of `endpoint` for `model`.
+fn endpoint_path(endpoint: Endpoint, model: &str) -> String {
+    match endpoint {
+        Endpoint::Fixed(path) => path.into(),
+        // `gemini-2.5-flash` is `models/gemini-2.5-flash`; a full resource name (`models/...`,
+        // `tunedModels/...`) is used as given.
+        Endpoint::Model { prefix, suffix, .. } if model.contains('/') => {
+            format!("{prefix}{model}{suffix}")
         }
-    }
-
-    /// The environment variables that hold the API key, in order of preference:
-    /// `ANTHROPIC_API_KEY`; `OPENAI_API_KEY`; `GEMINI_API_KEY` then `GOOGLE_API_KEY`.
-    pub const fn api_key_env_vars(self) -> &'static [&'static str] {
-        match self {
-            Provider::Anthropic => &["ANTHROPIC_API_KEY"],
-            Provider::OpenAi => &["OPENAI_API_KEY"],
-            Provider::Gemini => &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-        }
-    }
-
-    /// The environment variable that overrides [`default_base_url`](Provider::default_base_url):
-    /// `ANTHROPIC_BASE_URL`, `OPENAI_BASE_URL`, `GEMINI_BASE_URL`.
-    pub const fn base_url_env_var(self) -> &'static str {
-        match self {
-            Provider::Anthropic => "ANTHROPIC_BASE_URL",
-            Provider::OpenAi => "OPENAI_BASE_URL",
-            Provider::Gemini => "GEMINI_BASE_URL",
-        }
+        Endpoint::Model {
+            prefix,
+            resource,
+            suffix,
+        } => format!("{prefix}{resource}/{model}{suffix}"),
     }
 }
 

@@ -7,11 +7,10 @@ use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
 use super::validate::Plan;
-use super::{
-    ChatRequest, Content, Headers, HttpRequest, Method, Part, Role, ToolChoice, call_id, object,
-};
+use super::{ChatRequest, Content, Part, Role, ToolChoice, call_id, object};
 
-pub(super) fn build(request: &ChatRequest, plan: &Plan, api_key: Option<&str>) -> HttpRequest {
+/// The JSON body (streaming on, usage asked for), before `provider_options`.
+pub(super) fn body(request: &ChatRequest, plan: &Plan) -> Map<String, Value> {
     let mut messages = Vec::with_capacity(request.messages.len());
     for (i, message) in request.messages.iter().enumerate() {
         match message.role {
@@ -104,18 +103,7 @@ pub(super) fn build(request: &ChatRequest, plan: &Plan, api_key: Option<&str>) -
         "stream_options".into(),
         object([("include_usage", true.into())]),
     );
-
-    let mut headers = Headers::new();
-    headers.insert("content-type", "application/json");
-    if let Some(key) = api_key {
-        headers.insert("authorization", format!("Bearer {key}"));
-    }
-    HttpRequest {
-        method: Method::Post,
-        path: "/chat/completions".into(),
-        headers,
-        body: super::with_options(body, request),
-    }
+    body
 }
 
 /// A system, user or tool message's `content`: a string for plain text (or one text part, which

@@ -1,0 +1,599 @@
+//! The providers, as data: [`Provider`] and, for each, one [`ProviderSpec`] row holding every
+//! fact about it that is not its stream protocol or its request body.
+//!
+//! Nothing outside this file (and the decoder and request builder of each provider) knows a
+//! provider's environment variables, URLs, headers, error types or finish reasons: the clients
+//! of both shells, the gateway, the mock provider and the command line read them here. Adding a
+//! provider means adding a [`Provider`] variant, its row in [`Provider::spec`], its decoder and
+//! its request builder (`DEVELOPERS.md`, "Adding a provider").
+//!
+//! ```
+//! use llm_sse_core::provider::{Auth, Endpoint};
+//! use llm_sse_core::{FinishReason, Provider};
+//!
+//! let spec = Provider::Anthropic.spec();
+//! assert_eq!(spec.api_key_env, ["ANTHROPIC_API_KEY"]);
+//! assert_eq!(spec.default_base_url, "https://api.anthropic.com");
+//! assert_eq!(spec.auth, Auth::Header("x-api-key"));
+//! assert_eq!(spec.endpoint, Endpoint::Fixed("/v1/messages"));
+//! assert_eq!(spec.finish_reason("max_tokens"), FinishReason::Length);
+//! assert_eq!(spec.raw_finish_reason(FinishReason::ToolCalls), "tool_use");
+//! assert_eq!(spec.error_type(529), "overloaded_error");
+//! assert_eq!(llm_sse_core::provider::status_of_error_type("overloaded_error"), Some(529));
+//! ```
+
+use core::fmt;
+use core::ops::RangeInclusive;
+
+use crate::chunk::FinishReason;
+
+/// The LLM provider a stream came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Provider {
+    /// Anthropic Messages API.
+    Anthropic,
+    /// OpenAI Chat Completions and compatible servers.
+    OpenAi,
+    /// Google Gemini `streamGenerateContent?alt=sse`.
+    Gemini,
+}
+
+impl Provider {
+    /// Every provider, in a stable order (the order of the table).
+    pub const ALL: [Provider; 3] = [Provider::Anthropic, Provider::OpenAi, Provider::Gemini];
+
+    /// This provider's row of the table.
+    pub const fn spec(self) -> &'static ProviderSpec {
+        match self {
+            Provider::Anthropic => &ANTHROPIC,
+            Provider::OpenAi => &OPENAI,
+            Provider::Gemini => &GEMINI,
+        }
+    }
+
+    /// The provider's position in [`Provider::ALL`], for per-provider arrays.
+    pub const fn index(self) -> usize {
+        match self {
+            Provider::Anthropic => 0,
+            Provider::OpenAi => 1,
+            Provider::Gemini => 2,
+        }
+    }
+
+    /// The provider's name as it appears on the wire and on the command line: `anthropic`,
+    /// `openai` or `gemini`.
+    pub const fn as_str(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// The provider's name as people write it: `Anthropic`, `OpenAI` or `Gemini`.
+    pub const fn display_name(self) -> &'static str {
+        self.spec().display_name
+    }
+
+    /// The model llm-sse names when none is given (`llm-sse chat` without `--model`, the
+    /// gateway's model list without aliases): `claude-sonnet-4-5`, `gpt-4.1-mini` or
+    /// `gemini-2.5-flash`.
+    pub const fn default_model(self) -> &'static str {
+        self.spec().default_model
+    }
+
+    /// The base URL that the endpoint path is appended to: `https://api.anthropic.com`,
+    /// `https://api.openai.com/v1` (OpenAI-compatible base URLs include the version, as
+    /// `OPENAI_BASE_URL` does), `https://generativelanguage.googleapis.com`.
+    pub const fn default_base_url(self) -> &'static str {
+        self.spec().default_base_url
+    }
+
+    /// The environment variables that hold the API key, in order of preference:
+    /// `ANTHROPIC_API_KEY`; `OPENAI_API_KEY`; `GEMINI_API_KEY` then `GOOGLE_API_KEY`.
+    pub const fn api_key_env_vars(self) -> &'static [&'static str] {
+        self.spec().api_key_env
+    }
+
+    /// The environment variable that overrides [`default_base_url`](Provider::default_base_url):
+    /// `ANTHROPIC_BASE_URL`, `OPENAI_BASE_URL`, `GEMINI_BASE_URL`.
+    pub const fn base_url_env_var(self) -> &'static str {
+        self.spec().base_url_env
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::str::FromStr for Provider {
+    type Err = UnknownProvider;
+
+    /// Parses the wire name (`anthropic`, `openai`, `gemini`), as written by
+    /// [`as_str`](Provider::as_str).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or(UnknownProvider)
+    }
+}
+
+/// Returned by `Provider::from_str` for a name that is not a provider's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownProvider;
+
+impl fmt::Display for UnknownProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown provider (expected ")?;
+        for (i, provider) in Provider::ALL.iter().enumerate() {
+            match i {
+                0 => {}
+                _ if i + 1 == Provider::ALL.len() => f.write_str(" or ")?,
+                _ => f.write_str(", ")?,
+            }
+            f.write_str(provider.as_str())?;
+        }
+        f.write_str(")")
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for UnknownProvider {}
+
+/// Everything about one provider that is data: see the [module docs](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProviderSpec {
+    /// The provider.
+    pub provider: Provider,
+    /// The wire and command-line name (`anthropic`).
+    pub name: &'static str,
+    /// The name as people write it (`Anthropic`).
+    pub display_name: &'static str,
+    /// The environment variables holding the API key, in order of preference.
+    pub api_key_env: &'static [&'static str],
+    /// The environment variable overriding the base URL.
+    pub base_url_env: &'static str,
+    /// The base URL the endpoint path is appended to.
+    pub default_base_url: &'static str,
+    /// The model named when none is given.
+    pub default_model: &'static str,
+    /// How the API key is sent.
+    pub auth: Auth,
+    /// Headers every request carries besides the key and `content-type` (API versions).
+    pub fixed_headers: &'static [(&'static str, &'static str)],
+    /// The streaming endpoint's path (and query), appended to the base URL.
+    pub endpoint: Endpoint,
+    /// The shape of the provider's error bodies.
+    pub error_shape: ErrorShape,
+    /// The provider's error type for each HTTP status, first match wins; also read backwards
+    /// ([`status_of_error_type`]): the first status of a type is what the type stands for.
+    pub error_types: &'static [(RangeInclusive<u16>, &'static str)],
+    /// The provider's usual message for a status (what its own servers say), for mock
+    /// providers and for errors built without a message.
+    pub error_messages: &'static [(u16, &'static str)],
+    /// The provider's usual `error.code` for a status (OpenAI's), where its error shape has one.
+    pub error_codes: &'static [(u16, &'static str)],
+    /// The provider's raw finish reasons and what they mean; a value not listed is
+    /// [`FinishReason::Other`].
+    pub finish_reasons: &'static [(&'static str, FinishReason)],
+    /// The inverse: the raw finish reason to write for each unified one (every
+    /// [`FinishReason`] listed), when speaking this provider's API to its clients.
+    pub raw_finish_reasons: &'static [(FinishReason, &'static str)],
+}
+
+/// How a provider's API key is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// In this header, as it is (`x-api-key: <key>`).
+    Header(&'static str),
+    /// As `Authorization: Bearer <key>`.
+    Bearer,
+}
+
+impl Auth {
+    /// The header that carries the key.
+    pub const fn header(self) -> &'static str {
+        match self {
+            Auth::Header(name) => name,
+            Auth::Bearer => "authorization",
+        }
+    }
+
+    /// The key as presented in a header's value, if the value holds one in this scheme.
+    ///
+    /// ```
+    /// use llm_sse_core::provider::Auth;
+    ///
+    /// assert_eq!(Auth::Bearer.key_in(b"Bearer sk-1"), Some(&b"sk-1"[..]));
+    /// assert_eq!(Auth::Bearer.key_in(b"Basic sk-1"), None);
+    /// assert_eq!(Auth::Header("x-api-key").key_in(b"sk-1"), Some(&b"sk-1"[..]));
+    /// ```
+    pub fn key_in(self, value: &[u8]) -> Option<&[u8]> {
+        match self {
+            Auth::Header(_) => Some(value),
+            Auth::Bearer => {
+                let (scheme, key) = value.split_at_checked(7)?;
+                scheme.eq_ignore_ascii_case(b"bearer ").then_some(key)
+            }
+        }
+    }
+}
+
+/// Where a provider's streaming endpoint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// One path for every model (`/v1/messages`).
+    Fixed(&'static str),
+    /// The model's resource name between `prefix` and `suffix`
+    /// (`/v1beta/` `models/gemini-2.5-flash` `:streamGenerateContent?alt=sse`); a bare model name
+    /// `m` is the resource `{resource}/m`.
+    Model {
+        /// The path before the model's resource name.
+        prefix: &'static str,
+        /// The collection a bare model name belongs to (`models`).
+        resource: &'static str,
+        /// The path (and query) after it.
+        suffix: &'static str,
+    },
+}
+
+impl Endpoint {
+    /// Whether `path` (without the query) is this endpoint, for any model.
+    pub fn matches(self, path: &str) -> bool {
+        match self {
+            Endpoint::Fixed(fixed) => path == fixed,
+            Endpoint::Model { prefix, suffix, .. } => {
+                let suffix = suffix.split_once('?').map_or(suffix, |(path, _)| path);
+                path.len() > prefix.len() + suffix.len()
+                    && path.starts_with(prefix)
+                    && path.ends_with(suffix)
+            }
+        }
+    }
+}
+
+/// The JSON shape of a provider's error bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorShape {
+    /// `{"type":"error","error":{"type":"...","message":"..."}}`
+    Anthropic,
+    /// `{"error":{"message":"...","type":"...","param":null,"code":...}}`
+    OpenAi,
+    /// `{"error":{"code":429,"message":"...","status":"RESOURCE_EXHAUSTED"}}`
+    Google,
+}
+
+impl ProviderSpec {
+    /// The provider's error type for `status` (its first row that holds the status).
+    pub fn error_type(&self, status: u16) -> &'static str {
+        self.error_types
+            .iter()
+            .find(|(statuses, _)| statuses.contains(&status))
+            .map_or("", |(_, ty)| ty)
+    }
+
+    /// What the provider's raw finish reason `raw` means ([`FinishReason::Other`] when the
+    /// table does not list it).
+    pub fn finish_reason(&self, raw: &str) -> FinishReason {
+        self.finish_reasons
+            .iter()
+            .find(|(r, _)| *r == raw)
+            .map_or(FinishReason::Other, |(_, reason)| *reason)
+    }
+
+    /// The raw finish reason this provider's API uses for `reason`.
+    pub fn raw_finish_reason(&self, reason: FinishReason) -> &'static str {
+        self.raw_finish_reasons
+            .iter()
+            .find(|(r, _)| *r == reason)
+            .map_or("", |(_, raw)| raw)
+    }
+}
+
+/// The HTTP status a provider error type stands for, in any provider's table (Anthropic's
+/// `overloaded_error` `529`, OpenAI's `requests` `429`, Gemini's `UNAVAILABLE` `503`); `None`
+/// for a type no table lists.
+pub fn status_of_error_type(error_type: &str) -> Option<u16> {
+    Provider::ALL.iter().find_map(|provider| {
+        provider
+            .spec()
+            .error_types
+            .iter()
+            // A table's last rows cover whole classes of statuses: they name no one status.
+            .find(|(statuses, ty)| *ty == error_type && *statuses.start() >= 100)
+            .map(|(statuses, _)| *statuses.start())
+    })
+}
+
+// ------------------------------------------------------------------------------------------------
+// The table.
+// ------------------------------------------------------------------------------------------------
+
+/// Every status, for a table's last row.
+const ANY: RangeInclusive<u16> = 0..=u16::MAX;
+
+/// Anthropic Messages: <https://docs.anthropic.com/en/api/messages>.
+const ANTHROPIC: ProviderSpec = ProviderSpec {
+    provider: Provider::Anthropic,
+    name: "anthropic",
+    display_name: "Anthropic",
+    api_key_env: &["ANTHROPIC_API_KEY"],
+    base_url_env: "ANTHROPIC_BASE_URL",
+    default_base_url: "https://api.anthropic.com",
+    default_model: "claude-sonnet-4-5",
+    auth: Auth::Header("x-api-key"),
+    fixed_headers: &[("anthropic-version", "2023-06-01")],
+    endpoint: Endpoint::Fixed("/v1/messages"),
+    error_shape: ErrorShape::Anthropic,
+    // https://docs.anthropic.com/en/api/errors
+    error_types: &[
+        (400..=400, "invalid_request_error"),
+        (401..=401, "authentication_error"),
+        (402..=402, "billing_error"),
+        (403..=403, "permission_error"),
+        (404..=404, "not_found_error"),
+        (409..=409, "conflict_error"),
+        (413..=413, "request_too_large"),
+        (429..=429, "rate_limit_error"),
+        (500..=500, "api_error"),
+        (529..=529, "overloaded_error"),
+        (400..=499, "invalid_request_error"),
+        (ANY, "api_error"),
+    ],
+    error_messages: &[
+        (401, "invalid x-api-key"),
+        (404, "Not found"),
+        (429, "Number of requests has exceeded your rate limit"),
+        (500, "Internal server error"),
+        (529, "Overloaded"),
+    ],
+    error_codes: &[],
+    finish_reasons: &[
+        ("end_turn", FinishReason::Stop),
+        ("max_tokens", FinishReason::Length),
+        ("model_context_window_exceeded", FinishReason::Length),
+        ("stop_sequence", FinishReason::StopSequence),
+        ("tool_use", FinishReason::ToolCalls),
+        ("refusal", FinishReason::ContentFilter),
+        ("pause_turn", FinishReason::PauseTurn),
+    ],
+    raw_finish_reasons: &[
+        (FinishReason::Stop, "end_turn"),
+        (FinishReason::Length, "max_tokens"),
+        (FinishReason::StopSequence, "stop_sequence"),
+        (FinishReason::ToolCalls, "tool_use"),
+        (FinishReason::ContentFilter, "refusal"),
+        (FinishReason::PauseTurn, "pause_turn"),
+        // A value every client knows.
+        (FinishReason::Other, "end_turn"),
+    ],
+};
+
+/// OpenAI Chat Completions and compatible servers:
+/// <https://platform.openai.com/docs/api-reference/chat>.
+const OPENAI: ProviderSpec = ProviderSpec {
+    provider: Provider::OpenAi,
+    name: "openai",
+    display_name: "OpenAI",
+    api_key_env: &["OPENAI_API_KEY"],
+    base_url_env: "OPENAI_BASE_URL",
+    default_base_url: "https://api.openai.com/v1",
+    default_model: "gpt-4.1-mini",
+    auth: Auth::Bearer,
+    fixed_headers: &[],
+    endpoint: Endpoint::Fixed("/chat/completions"),
+    error_shape: ErrorShape::OpenAi,
+    // https://platform.openai.com/docs/guides/error-codes: a rate limit's type names what ran
+    // out (`requests` or `tokens`); some compatible servers send only the code.
+    error_types: &[
+        (429..=429, "requests"),
+        (429..=429, "tokens"),
+        (429..=429, "rate_limit_exceeded"),
+        (500..=599, "server_error"),
+        (ANY, "invalid_request_error"),
+    ],
+    error_messages: &[
+        (401, "Incorrect API key provided."),
+        (429, "Rate limit reached for requests"),
+        (
+            500,
+            "The server had an error while processing your request.",
+        ),
+        (
+            503,
+            "The engine is currently overloaded, please try again later",
+        ),
+        (529, "Overloaded"),
+    ],
+    error_codes: &[(401, "invalid_api_key"), (429, "rate_limit_exceeded")],
+    finish_reasons: &[
+        ("stop", FinishReason::Stop),
+        ("length", FinishReason::Length),
+        ("tool_calls", FinishReason::ToolCalls),
+        ("function_call", FinishReason::ToolCalls),
+        ("content_filter", FinishReason::ContentFilter),
+    ],
+    raw_finish_reasons: &[
+        (FinishReason::Stop, "stop"),
+        (FinishReason::Length, "length"),
+        // OpenAI cannot say it; a stop sequence is a stop there.
+        (FinishReason::StopSequence, "stop"),
+        (FinishReason::ToolCalls, "tool_calls"),
+        (FinishReason::ContentFilter, "content_filter"),
+        // The turn is unfinished: send it back to continue.
+        (FinishReason::PauseTurn, "length"),
+        (FinishReason::Other, "stop"),
+    ],
+};
+
+/// Gemini `streamGenerateContent`:
+/// <https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent>.
+const GEMINI: ProviderSpec = ProviderSpec {
+    provider: Provider::Gemini,
+    name: "gemini",
+    display_name: "Gemini",
+    api_key_env: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+    base_url_env: "GEMINI_BASE_URL",
+    default_base_url: "https://generativelanguage.googleapis.com",
+    default_model: "gemini-2.5-flash",
+    auth: Auth::Header("x-goog-api-key"),
+    fixed_headers: &[],
+    endpoint: Endpoint::Model {
+        prefix: "/v1beta/",
+        resource: "models",
+        suffix: ":streamGenerateContent?alt=sse",
+    },
+    error_shape: ErrorShape::Google,
+    // The `google.rpc.Code` name of each status.
+    error_types: &[
+        (400..=400, "INVALID_ARGUMENT"),
+        (401..=401, "UNAUTHENTICATED"),
+        (403..=403, "PERMISSION_DENIED"),
+        (404..=404, "NOT_FOUND"),
+        (409..=409, "ABORTED"),
+        (429..=429, "RESOURCE_EXHAUSTED"),
+        (499..=499, "CANCELLED"),
+        (500..=500, "INTERNAL"),
+        (501..=501, "UNIMPLEMENTED"),
+        (503..=503, "UNAVAILABLE"),
+        (529..=529, "UNAVAILABLE"),
+        (504..=504, "DEADLINE_EXCEEDED"),
+        (400..=499, "FAILED_PRECONDITION"),
+        (ANY, "UNKNOWN"),
+    ],
+    error_messages: &[
+        (400, "Request contains an invalid argument."),
+        (401, "API key not valid. Please pass a valid API key."),
+        (403, "The caller does not have permission"),
+        (404, "Requested entity was not found."),
+        (429, "Resource has been exhausted (e.g. check quota)."),
+        (500, "An internal error has occurred."),
+        (503, "The model is overloaded. Please try again later."),
+        (529, "Overloaded"),
+    ],
+    error_codes: &[],
+    finish_reasons: &[
+        ("STOP", FinishReason::Stop),
+        ("MAX_TOKENS", FinishReason::Length),
+        ("SAFETY", FinishReason::ContentFilter),
+        ("RECITATION", FinishReason::ContentFilter),
+        ("BLOCKLIST", FinishReason::ContentFilter),
+        ("PROHIBITED_CONTENT", FinishReason::ContentFilter),
+        ("SPII", FinishReason::ContentFilter),
+        ("IMAGE_SAFETY", FinishReason::ContentFilter),
+        ("IMAGE_PROHIBITED_CONTENT", FinishReason::ContentFilter),
+        ("IMAGE_RECITATION", FinishReason::ContentFilter),
+    ],
+    raw_finish_reasons: &[
+        (FinishReason::Stop, "STOP"),
+        (FinishReason::Length, "MAX_TOKENS"),
+        (FinishReason::StopSequence, "STOP"),
+        (FinishReason::ToolCalls, "STOP"),
+        (FinishReason::ContentFilter, "SAFETY"),
+        (FinishReason::PauseTurn, "OTHER"),
+        (FinishReason::Other, "OTHER"),
+    ],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REASONS: [FinishReason; 7] = [
+        FinishReason::Stop,
+        FinishReason::Length,
+        FinishReason::StopSequence,
+        FinishReason::ToolCalls,
+        FinishReason::ContentFilter,
+        FinishReason::PauseTurn,
+        FinishReason::Other,
+    ];
+
+    #[test]
+    fn every_row_is_its_providers_and_indexes_agree() {
+        for (i, provider) in Provider::ALL.into_iter().enumerate() {
+            assert_eq!(provider.spec().provider, provider);
+            assert_eq!(provider.index(), i);
+            assert_eq!(provider.as_str().parse::<Provider>(), Ok(provider));
+        }
+    }
+
+    #[test]
+    fn every_status_has_a_type_and_every_reason_a_raw_value() {
+        for provider in Provider::ALL {
+            let spec = provider.spec();
+            for status in [
+                0,
+                200,
+                400,
+                401,
+                418,
+                429,
+                500,
+                503,
+                529,
+                599,
+                600,
+                u16::MAX,
+            ] {
+                assert!(!spec.error_type(status).is_empty(), "{provider} {status}");
+            }
+            for reason in REASONS {
+                assert!(
+                    !spec.raw_finish_reason(reason).is_empty(),
+                    "{provider} {reason}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_inverse_tables_read_back() {
+        for provider in Provider::ALL {
+            let spec = provider.spec();
+            // A raw reason written for a reason that has its own raw value reads back as it.
+            for (raw, reason) in spec.finish_reasons {
+                assert_eq!(
+                    spec.finish_reason(spec.raw_finish_reason(*reason)),
+                    *reason,
+                    "{raw}"
+                );
+            }
+            // A type stands for a status some row gives it.
+            for (_, ty) in spec.error_types {
+                if let Some(status) = status_of_error_type(ty) {
+                    let rows = Provider::ALL.iter().flat_map(|p| p.spec().error_types);
+                    let mut rows = rows.filter(|(_, t)| t == ty);
+                    assert!(rows.any(|(s, _)| s.contains(&status)), "{provider} {ty}");
+                }
+            }
+        }
+        assert_eq!(status_of_error_type("overloaded_error"), Some(529));
+        assert_eq!(status_of_error_type("tokens"), Some(429));
+        assert_eq!(status_of_error_type("RESOURCE_EXHAUSTED"), Some(429));
+        assert_eq!(status_of_error_type("invalid_request_error"), Some(400));
+        assert_eq!(status_of_error_type("no_such_type"), None);
+        assert_eq!(status_of_error_type("UNKNOWN"), None);
+    }
+
+    #[test]
+    fn unknown_provider_lists_the_names() {
+        assert_eq!(
+            UnknownProvider.to_string(),
+            "unknown provider (expected anthropic, openai or gemini)"
+        );
+    }
+
+    #[test]
+    fn model_endpoints_match_any_model() {
+        let endpoint = Provider::Gemini.spec().endpoint;
+        assert!(endpoint.matches("/v1beta/models/gemini-2.5-flash:streamGenerateContent"));
+        assert!(!endpoint.matches("/v1beta/:streamGenerateContent"));
+        assert!(!endpoint.matches("/v1/messages"));
+        assert!(Provider::Anthropic.spec().endpoint.matches("/v1/messages"));
+    }
+}
