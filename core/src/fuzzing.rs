@@ -978,8 +978,9 @@ pub fn dialect_request(dialect: crate::dialect::Dialect, data: &[u8]) {
     for provider in Provider::ALL {
         match request.for_provider(provider, "m") {
             Ok(chat) => {
-                assert_eq!(chat.model, "m");
-                let built = crate::request::build(provider, &chat, Some("key"));
+                assert_eq!(chat.request().model, "m");
+                assert_eq!(chat.provider(), provider);
+                let built = crate::request::build(provider, chat.request(), Some("key"));
                 let http = built.unwrap_or_else(|e| panic!("a validated request failed: {e}"));
                 assert!(http.body.is_object());
                 if provider == dialect.provider() {

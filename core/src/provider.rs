@@ -164,6 +164,8 @@ pub struct ProviderSpec {
     pub fixed_headers: &'static [(&'static str, &'static str)],
     /// The streaming endpoint's path (and query), appended to the base URL.
     pub endpoint: Endpoint,
+    /// The content type of the streaming response (without parameters).
+    pub stream_content_type: &'static str,
     /// The shape of the provider's error bodies.
     pub error_shape: ErrorShape,
     /// The provider's error type for each HTTP status, first match wins; also read backwards
@@ -328,6 +330,7 @@ const ANTHROPIC: ProviderSpec = ProviderSpec {
     auth: Auth::Header("x-api-key"),
     fixed_headers: &[("anthropic-version", "2023-06-01")],
     endpoint: Endpoint::Fixed("/v1/messages"),
+    stream_content_type: "text/event-stream",
     error_shape: ErrorShape::Anthropic,
     // https://docs.anthropic.com/en/api/errors
     error_types: &[
@@ -386,6 +389,7 @@ const OPENAI: ProviderSpec = ProviderSpec {
     auth: Auth::Bearer,
     fixed_headers: &[],
     endpoint: Endpoint::Fixed("/chat/completions"),
+    stream_content_type: "text/event-stream",
     error_shape: ErrorShape::OpenAi,
     // https://platform.openai.com/docs/guides/error-codes: a rate limit's type names what ran
     // out (`requests` or `tokens`); some compatible servers send only the code.
@@ -447,6 +451,7 @@ const GEMINI: ProviderSpec = ProviderSpec {
         resource: "models",
         suffix: ":streamGenerateContent?alt=sse",
     },
+    stream_content_type: "text/event-stream",
     error_shape: ErrorShape::Google,
     // The `google.rpc.Code` name of each status.
     error_types: &[

@@ -4,7 +4,9 @@
 use core::time::Duration;
 use std::collections::HashMap;
 
-use llm_sse_core::client::{AuthFailure, Call, Next, ProviderError, Settings};
+use llm_sse_core::client::{
+    Attempt, AuthFailure, Call, Head, Proxies, ProviderError, Settings, Streaming,
+};
 use llm_sse_core::request::{ChatMessage, ChatRequest};
 use llm_sse_core::{ApiError, Provider};
 
@@ -20,6 +22,49 @@ fn env(vars: &[(&str, &str)]) -> Settings {
 
 fn request() -> ChatRequest {
     ChatRequest::new("model-x", vec![ChatMessage::user("Hi")])
+}
+
+fn valid(provider: Provider) -> llm_sse_core::request::ValidRequest {
+    request().validate(provider).expect("a valid request")
+}
+
+const NO_HEADERS: [(&str, &str); 0] = [];
+const SSE: [(&str, &str); 1] = [("content-type", "text/event-stream")];
+
+/// The error body answer of one attempt.
+fn answer(call: Call, status: u16, headers: &[(&str, &str)], body: &[u8], random: f64) -> Attempt {
+    match call.response(status, headers.iter().copied(), NOW) {
+        Head::ErrorBody(error) => {
+            assert_eq!(error.status(), status);
+            error.finish(body, random)
+        }
+        other => panic!("{status} is an error answer, not {other:?}"),
+    }
+}
+
+fn retried(attempt: Attempt) -> (Call, Duration) {
+    match attempt {
+        Attempt::Retry { call, after } => (call, after),
+        Attempt::Failed(e) => panic!("expected a retry, got {e}"),
+    }
+}
+
+fn failed(attempt: Attempt) -> ProviderError {
+    match attempt {
+        Attempt::Failed(e) => e,
+        Attempt::Retry { after, .. } => panic!("expected a failure, got a retry after {after:?}"),
+    }
+}
+
+fn started(call: Call) -> llm_sse_core::client::Starting {
+    match call.response(200, SSE, NOW) {
+        Head::Stream(starting) => starting,
+        other => panic!("a 200 event stream, not {other:?}"),
+    }
+}
+
+fn drain(stream: &mut Streaming) -> Vec<llm_sse_core::StreamChunk> {
+    std::iter::from_fn(|| stream.next_chunk()).collect()
 }
 
 #[test]
@@ -60,7 +105,7 @@ fn a_missing_or_empty_key_names_the_variable() {
         "no Gemini API key: set GEMINI_API_KEY or GOOGLE_API_KEY"
     );
     // Call::new reports it before anything is sent.
-    let err = Call::new(&s, Provider::OpenAi, &request()).unwrap_err();
+    let err = Call::new(&s, valid(Provider::OpenAi)).unwrap_err();
     assert_eq!(err.to_string(), "no OpenAI API key: set OPENAI_API_KEY");
 }
 
@@ -101,23 +146,55 @@ fn keys_never_appear_in_debug_display_or_errors() {
         s.api_key(Provider::Anthropic).unwrap().to_string(),
         "<redacted>"
     );
-    let call = Call::new(&s, Provider::Anthropic, &request()).unwrap();
+    let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
     assert!(!format!("{call:?}").contains(key), "{call:?}");
     // The header does carry it: that is what is sent.
-    assert_eq!(call.http().headers.get("x-api-key"), Some(key));
-    let mut call = call;
+    assert_eq!(call.headers().get("x-api-key"), Some(key));
     let body = br#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#;
-    let Next::Fail(err) = call.failed_response(401, [("x", "y")], body, NOW, 0.5) else {
-        panic!("401 is not retried");
-    };
+    let err = failed(answer(call, 401, &[("x", "y")], body, 0.5));
     assert!(!err.to_string().contains(key));
     assert!(!format!("{err:?}").contains(key));
 }
 
 #[test]
+fn a_key_echoed_by_the_provider_or_the_transport_is_redacted_everywhere() {
+    let key = "sk-ant-api03-ECHOED";
+    let s = Settings::new()
+        .with_api_key(Provider::Anthropic, key)
+        .with_retry(llm_sse_core::retry::RetryPolicy::NEVER);
+    // In an error answer's message, whatever its shape and status.
+    for (status, body) in [
+        (401, format!("invalid x-api-key: {key}")),
+        (400, format!(r#"{{"type":"error","error":{{"type":"invalid_request_error","message":"bad key {key}"}}}}"#)),
+        (429, format!(r#"{{"error":{{"message":"{key} is rate limited"}}}}"#)),
+        (503, format!("{key}{key}")),
+    ] {
+        let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
+        let err = failed(answer(call, status, &[], body.as_bytes(), 0.5));
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains(key), "{status}: {text}");
+        assert!(text.contains("<redacted>"), "{status}: {text}");
+    }
+    // In a connection failure's message, before and after the head.
+    let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
+    let err = failed(call.no_response(format!("proxy said {key}"), 0.5));
+    assert!(!err.to_string().contains(key), "{err}");
+    let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
+    let err = failed(started(call).failed(format!("reset by {key}"), 0.5));
+    assert!(!err.to_string().contains(key), "{err}");
+    // In a stream's connection error.
+    let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
+    let mut stream = started(call).first_bytes(b": hi\n\n");
+    stream.connection_lost(&format!("lost {key}"));
+    let chunks = drain(&mut stream);
+    let text = format!("{chunks:?}");
+    assert!(!text.contains(key) && text.contains("<redacted>"), "{text}");
+}
+
+#[test]
 fn a_malformed_key_is_an_auth_error_without_the_key() {
     let s = Settings::new().with_api_key(Provider::OpenAi, "sk-\nbad");
-    let err = Call::new(&s, Provider::OpenAi, &request()).unwrap_err();
+    let err = Call::new(&s, valid(Provider::OpenAi)).unwrap_err();
     match &err {
         ProviderError::Auth(auth) => assert_eq!(auth.reason, AuthFailure::MalformedKey),
         other => panic!("{other:?}"),
@@ -130,50 +207,64 @@ fn urls_join_the_base_url_and_bad_base_urls_are_refused() {
     let s = Settings::new()
         .with_api_key(Provider::Gemini, "k")
         .with_base_url(Provider::Gemini, "http://127.0.0.1:9/");
-    let call = Call::new(&s, Provider::Gemini, &request()).unwrap();
+    let call = Call::new(&s, valid(Provider::Gemini)).unwrap();
     assert_eq!(
         call.url(),
         "http://127.0.0.1:9/v1beta/models/model-x:streamGenerateContent?alt=sse"
     );
-    let s = s.with_base_url(Provider::Gemini, "ftp://example");
-    assert!(matches!(
-        Call::new(&s, Provider::Gemini, &request()),
-        Err(ProviderError::InvalidBaseUrl { .. })
-    ));
+    assert_eq!((call.scheme(), call.authority(), call.host()), ("http", "127.0.0.1:9", "127.0.0.1"));
+    let call = Call::new(&s.clone().with_base_url(Provider::Gemini, "HTTPS://[::1]:8443"), valid(Provider::Gemini)).unwrap();
+    assert_eq!((call.scheme(), call.authority(), call.host()), ("https", "[::1]:8443", "[::1]"));
+    for (base, reason) in [
+        ("ftp://example", "it must start with http:// or https://"),
+        ("example.com", "it must start with http:// or https://"),
+        ("http://", "it has no host"),
+        ("http:///v1", "it has no host"),
+        ("https://user:secret@example.com", "it holds user information"),
+        ("http://exa mple.com", "it holds a space"),
+        ("http://example.com/v1#x", "it holds a space"),
+        ("http://exämple.com", "it holds a space"),
+    ] {
+        let s = s.clone().with_base_url(Provider::Gemini, base);
+        match Call::new(&s, valid(Provider::Gemini)) {
+            Err(ProviderError::InvalidBaseUrl { reason: r, .. }) => {
+                assert!(r.starts_with(reason), "{base}: {r}");
+            }
+            other => panic!("{base}: {other:?}"),
+        }
+    }
 }
 
 #[test]
-fn an_invalid_request_fails_before_any_attempt() {
-    let s = Settings::new().with_api_key(Provider::Anthropic, "k");
-    let bad = request().with_temperature(1.5);
-    assert!(matches!(
-        Call::new(&s, Provider::Anthropic, &bad),
-        Err(ProviderError::InvalidRequest(_))
-    ));
-}
-
-fn anthropic_call() -> Call {
-    let s = Settings::new().with_api_key(Provider::Anthropic, "k");
-    Call::new(&s, Provider::Anthropic, &request()).unwrap()
+fn the_request_is_prepared_whole() {
+    let s = Settings::new().with_api_key(Provider::OpenAi, "sk-1");
+    let call = Call::new(&s, valid(Provider::OpenAi)).unwrap();
+    assert_eq!(call.method().as_str(), "POST");
+    let headers: Vec<(&str, &str)> = call.headers().iter().collect();
+    assert_eq!(
+        headers,
+        [
+            ("content-type", "application/json"),
+            ("authorization", "Bearer sk-1"),
+            ("user-agent", llm_sse_core::client::USER_AGENT),
+        ]
+    );
+    let body: serde_json::Value = serde_json::from_slice(call.body()).unwrap();
+    assert_eq!(body["model"], "model-x");
+    assert_eq!(body["stream"], true);
 }
 
 #[test]
 fn overload_is_retried_twice_then_reported_with_the_providers_message() {
-    let mut call = anthropic_call();
+    let s = Settings::new().with_api_key(Provider::Anthropic, "k");
+    let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
     let body = ApiError::new(Provider::Anthropic, 529, "Overloaded").to_body(Provider::Anthropic);
-    let no_headers: [(&str, &str); 0] = [];
     assert_eq!(call.attempt(), 1);
-    assert!(matches!(
-        call.failed_response(529, no_headers, body.as_bytes(), NOW, 0.0),
-        Next::Retry { after } if after == Duration::from_millis(500)
-    ));
-    assert_eq!(call.attempt(), 2);
-    assert!(matches!(
-        call.failed_response(529, no_headers, body.as_bytes(), NOW, 0.0),
-        Next::Retry { after } if after == Duration::from_secs(1)
-    ));
-    let Next::Fail(ProviderError::Unavailable(error)) =
-        call.failed_response(529, no_headers, body.as_bytes(), NOW, 0.0)
+    let (call, after) = retried(answer(call, 529, &[], body.as_bytes(), 0.0));
+    assert_eq!((after, call.attempt()), (Duration::from_millis(500), 2));
+    let (call, after) = retried(answer(call, 529, &[], body.as_bytes(), 0.0));
+    assert_eq!((after, call.attempt()), (Duration::from_secs(1), 3));
+    let ProviderError::Unavailable(error) = failed(answer(call, 529, &[], body.as_bytes(), 0.0))
     else {
         panic!("the retries are spent");
     };
@@ -189,19 +280,11 @@ fn retry_after_is_honoured_and_a_final_429_reports_it() {
     let s = Settings::new()
         .with_api_key(Provider::OpenAi, "k")
         .with_retry(llm_sse_core::retry::RetryPolicy::with_max_retries(1));
-    let mut call = Call::new(&s, Provider::OpenAi, &request()).unwrap();
+    let call = Call::new(&s, valid(Provider::OpenAi)).unwrap();
     let body = ApiError::new(Provider::OpenAi, 429, "Slow down").to_body(Provider::OpenAi);
-    assert_eq!(
-        call.failed_response(429, [("retry-after", "1")], body.as_bytes(), NOW, 0.9),
-        Next::Retry {
-            after: Duration::from_secs(1)
-        }
-    );
-    let Next::Fail(err) =
-        call.failed_response(429, [("retry-after", "3")], body.as_bytes(), NOW, 0.9)
-    else {
-        panic!("one retry only");
-    };
+    let (call, after) = retried(answer(call, 429, &[("retry-after", "1")], body.as_bytes(), 0.9));
+    assert_eq!(after, Duration::from_secs(1));
+    let err = failed(answer(call, 429, &[("Retry-After", "3")], body.as_bytes(), 0.9));
     assert_eq!(
         err,
         ProviderError::RateLimited {
@@ -214,15 +297,12 @@ fn retry_after_is_honoured_and_a_final_429_reports_it() {
 
 #[test]
 fn auth_and_bad_requests_are_not_retried_and_carry_the_providers_message() {
+    let s = Settings::new().with_api_key(Provider::Anthropic, "k");
     for (status, expect_auth) in [(401, true), (403, true), (400, false), (404, false)] {
-        let mut call = anthropic_call();
+        let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
         let body = ApiError::new(Provider::Anthropic, status, "the provider says no")
             .to_body(Provider::Anthropic);
-        let no_headers: [(&str, &str); 0] = [];
-        let Next::Fail(err) = call.failed_response(status, no_headers, body.as_bytes(), NOW, 0.5)
-        else {
-            panic!("{status} is not retried");
-        };
+        let err = failed(answer(call, status, &[], body.as_bytes(), 0.5));
         assert_eq!(
             matches!(err, ProviderError::Auth(_)),
             expect_auth,
@@ -233,41 +313,102 @@ fn auth_and_bad_requests_are_not_retried_and_carry_the_providers_message() {
 }
 
 #[test]
-fn connection_failures_are_retried_then_reported() {
-    let mut call = anthropic_call();
-    assert!(matches!(
-        call.connection_failed("refused", 0.5),
-        Next::Retry { .. }
-    ));
-    assert!(matches!(
-        call.connection_failed("refused", 0.5),
-        Next::Retry { .. }
-    ));
+fn connection_failures_are_retried_then_reported_with_the_host() {
+    let s = Settings::new()
+        .with_api_key(Provider::Anthropic, "k")
+        .with_base_url(Provider::Anthropic, "http://127.0.0.1:9");
+    let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
+    let (call, _) = retried(call.no_response("refused", 0.5));
+    let (call, _) = retried(call.response_timed_out(Duration::from_secs(60), 0.5));
     assert_eq!(
-        call.connection_failed("connection refused", 0.5),
-        Next::Fail(ProviderError::Connection {
-            message: "connection refused".into()
-        })
+        failed(call.no_response("connection refused", 0.5)),
+        ProviderError::Connection {
+            message: "127.0.0.1:9: connection refused".into()
+        }
     );
 }
 
 #[test]
 fn a_200_must_be_an_event_stream() {
-    let call = anthropic_call();
+    let s = Settings::new().with_api_key(Provider::Anthropic, "k");
+    let call = || Call::new(&s, valid(Provider::Anthropic)).unwrap();
+    assert!(matches!(call().response(200, SSE, NOW), Head::Stream(_)));
+    let charset = [("Content-Type", "Text/Event-Stream; charset=utf-8")];
+    assert!(matches!(call().response(200, charset, NOW), Head::Stream(_)));
+    let Head::Failed(err) = call().response(200, [("content-type", "application/json")], NOW) else {
+        panic!("not an event stream");
+    };
     assert_eq!(
-        call.response_started(200, Some("text/event-stream")),
-        Ok(())
-    );
-    assert_eq!(
-        call.response_started(200, Some("Text/Event-Stream; charset=utf-8")),
-        Ok(())
-    );
-    assert_eq!(
-        call.response_started(200, Some("application/json")),
-        Err(ProviderError::NotEventStream {
+        err,
+        ProviderError::NotEventStream {
             status: 200,
             content_type: Some("application/json".into())
-        })
+        }
     );
-    assert!(call.response_started(200, None).is_err());
+    assert!(matches!(call().response(204, NO_HEADERS, NOW), Head::Failed(_)));
+}
+
+#[test]
+fn a_stream_that_breaks_before_its_first_byte_is_retried_and_one_that_starts_is_not() {
+    let s = Settings::new().with_api_key(Provider::Anthropic, "k");
+    let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
+    // The connection breaks after the 200 head, before any byte: a new attempt.
+    let (call, _) = retried(started(call).failed("connection reset", 0.5));
+    assert_eq!(call.attempt(), 2);
+    // The second attempt's body starts: a stream, which counts the retry.
+    let mut stream = started(call).first_bytes(b"event: ping\ndata: {\"type\":\"ping\"}\n\n");
+    assert_eq!((stream.retries(), stream.provider()), (1, Provider::Anthropic));
+    assert!(drain(&mut stream).is_empty());
+    stream.connection_lost("reset");
+    let chunks = drain(&mut stream);
+    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else { panic!("{chunks:?}") };
+    assert_eq!(finish.error().unwrap().error_type(), "connection_error");
+    assert!(stream.is_drained());
+
+    // A body that ends before any byte is a stream that ends incomplete (not retried) ...
+    let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
+    let mut stream = started(call).ended();
+    let chunks = drain(&mut stream);
+    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else { panic!("{chunks:?}") };
+    assert_eq!(finish.error().unwrap().error_type(), "incomplete_stream");
+    // ... and so is a silence as long as the idle timeout.
+    let s = s.with_idle_timeout(Duration::from_millis(1500));
+    let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
+    let mut stream = started(call).idle_timeout();
+    let chunks = drain(&mut stream);
+    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else { panic!("{chunks:?}") };
+    let error = finish.error().unwrap();
+    assert_eq!(error.error_type(), "idle_timeout");
+    assert_eq!(error.message, "no data from the provider for 1.5 s (the idle timeout)");
+}
+
+#[test]
+fn an_aborted_stream_keeps_what_was_known() {
+    let s = Settings::new().with_api_key(Provider::Anthropic, "k");
+    let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
+    let start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_9\",\"model\":\"claude-x\",\"usage\":{\"input_tokens\":7,\"output_tokens\":1}}}\n\n";
+    let mut stream = started(call).first_bytes(start.as_bytes());
+    assert!(drain(&mut stream).is_empty());
+    stream.abort(llm_sse_core::StreamError::new(
+        llm_sse_core::StreamErrorKind::ConnectionError,
+        "the gateway shut down before the stream ended",
+    ));
+    let chunks = drain(&mut stream);
+    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else { panic!("{chunks:?}") };
+    assert_eq!((finish.id.as_deref(), finish.model.as_deref()), (Some("msg_9"), Some("claude-x")));
+    assert_eq!(finish.usage.unwrap().input_tokens, 7);
+}
+
+#[test]
+fn proxies_come_from_the_settings() {
+    let s = env(&[("HTTPS_PROXY", "http://proxy.internal:3128"), ("NO_PROXY", "example.com")]);
+    assert_eq!(
+        s.proxies.proxy_for("https", "api.openai.com").map(|p| p.authority()),
+        Some("proxy.internal:3128".into())
+    );
+    assert!(s.proxies.proxy_for("https", "llm.example.com").is_none());
+    let s = s.with_proxies(Proxies::None);
+    assert!(s.proxies.proxy_for("https", "api.openai.com").is_none());
+    let err = Settings::from_lookup(|name| (name == "ALL_PROXY").then(|| "socks5://p:1080".into())).unwrap_err();
+    assert_eq!(err.variable, "ALL_PROXY");
 }

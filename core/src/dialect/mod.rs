@@ -136,7 +136,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::chunk::{Provider, Usage};
-use crate::request::{ChatRequest, RequestError};
+use crate::request::{ChatRequest, RequestError, ValidRequest};
 
 pub use error::{DialectError, ErrorKind};
 
@@ -364,7 +364,7 @@ impl DialectRequest {
         &self,
         provider: Provider,
         model: &str,
-    ) -> Result<ChatRequest, DialectError> {
+    ) -> Result<ValidRequest, DialectError> {
         let mut chat = self.chat.clone();
         model.clone_into(&mut chat.model);
         if !self.passthrough.is_empty() {
@@ -384,10 +384,7 @@ impl DialectRequest {
             }
             chat.provider_options = Some(Value::Object(self.passthrough.clone()));
         }
-        match chat.validate(provider) {
-            Ok(()) => Ok(chat),
-            Err(e) => Err(self.explain(&e)),
-        }
+        chat.validate(provider).map_err(|e| self.explain(&e))
     }
 
     /// The field names of the client's request that pass through (see

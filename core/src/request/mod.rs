@@ -188,10 +188,85 @@ pub fn build(
         }
     }
     let plan = validate::check(request, provider)?;
+    Ok(build_checked(provider, request, &plan, api_key))
+}
+
+/// A [`ChatRequest`] checked against one provider's rules ([`ChatRequest::validate`]): what a
+/// client's [`Call`](crate::client::Call) takes, so that a request is validated once, by whoever
+/// received it (the gateway, before answering `400`), and trusted after.
+///
+/// ```
+/// use llm_sse_core::Provider;
+/// use llm_sse_core::request::{ChatMessage, ChatRequest};
+///
+/// let valid = ChatRequest::new("gpt-4.1-mini", vec![ChatMessage::user("Hi")]).validate(Provider::OpenAi)?;
+/// assert_eq!(valid.provider(), Provider::OpenAi);
+/// let http = valid.build(Some("sk-test"))?;
+/// assert_eq!(http.path, "/chat/completions");
+///
+/// let refused = ChatRequest::new("gpt-4.1-mini", vec![]).validate(Provider::OpenAi);
+/// assert_eq!(refused.unwrap_err().to_string(), "messages: must not be empty");
+/// # Ok::<(), llm_sse_core::request::RequestError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidRequest {
+    provider: Provider,
+    request: ChatRequest,
+    plan: validate::Plan,
+}
+
+impl ValidRequest {
+    /// The provider it was validated for.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// The request.
+    pub fn request(&self) -> &ChatRequest {
+        &self.request
+    }
+
+    /// The request, for another provider or more changes (validate it again).
+    pub fn into_request(self) -> ChatRequest {
+        self.request
+    }
+
+    /// The provider's HTTP request, with `api_key` in its authentication header.
+    ///
+    /// # Errors
+    ///
+    /// Only [`RequestError::InvalidApiKey`]: the key cannot be sent in a header.
+    pub fn build(&self, api_key: Option<&str>) -> Result<HttpRequest, RequestError> {
+        if let Some(key) = api_key {
+            if !is_header_value(key) {
+                return Err(RequestError::InvalidApiKey);
+            }
+        }
+        Ok(build_checked(self.provider, &self.request, &self.plan, api_key))
+    }
+}
+
+/// Read access to the request (a valid request cannot be changed: change
+/// [`into_request`](ValidRequest::into_request)'s and validate it again).
+impl core::ops::Deref for ValidRequest {
+    type Target = ChatRequest;
+
+    fn deref(&self) -> &ChatRequest {
+        &self.request
+    }
+}
+
+/// [`build`] once `request` is known valid for `provider`.
+fn build_checked(
+    provider: Provider,
+    request: &ChatRequest,
+    plan: &validate::Plan,
+    api_key: Option<&str>,
+) -> HttpRequest {
     let body = match provider {
-        Provider::Anthropic => anthropic::body(request, &plan),
-        Provider::OpenAi => openai::body(request, &plan),
-        Provider::Gemini => gemini::body(request, &plan),
+        Provider::Anthropic => anthropic::body(request, plan),
+        Provider::OpenAi => openai::body(request, plan),
+        Provider::Gemini => gemini::body(request, plan),
     };
     let spec = provider.spec();
     let mut headers = Headers::new();
@@ -205,12 +280,12 @@ pub fn build(
     for (name, value) in spec.fixed_headers {
         headers.insert(name, *value);
     }
-    Ok(HttpRequest {
+    HttpRequest {
         method: Method::Post,
         path: endpoint_path(spec.endpoint, &request.model),
         headers,
         body: with_options(body, request),
-    })
+    }
 }
 
 /// The path (and query) of `endpoint` for `model`.

@@ -155,9 +155,20 @@ impl ChatRequest {
         self
     }
 
-    /// Checks the request against `provider`'s rules, as [`build`](super::build) does first.
-    pub fn validate(&self, provider: Provider) -> Result<(), RequestError> {
-        super::validate::check(self, provider).map(|_| ())
+    /// Checks the request against `provider`'s rules, as [`build`](super::build) does first:
+    /// the [`ValidRequest`](super::ValidRequest) that a client's call takes, so a request is
+    /// validated once.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong, and where (message and part index, field).
+    pub fn validate(self, provider: Provider) -> Result<super::ValidRequest, RequestError> {
+        let plan = super::validate::check(&self, provider)?;
+        Ok(super::ValidRequest {
+            provider,
+            request: self,
+            plan,
+        })
     }
 }
 

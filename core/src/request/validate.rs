@@ -18,7 +18,7 @@ pub(super) const ANTHROPIC_MIN_BUDGET: u32 = 1024;
 pub(super) const ANTHROPIC_DEFAULT_MAX_TOKENS: u32 = 4096;
 
 /// What validation learned that the builders need.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(super) struct Plan {
     /// (message, part) of each tool result → (message, part) of the call it answers.
     links: BTreeMap<(usize, usize), (usize, usize)>,
