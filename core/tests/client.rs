@@ -5,7 +5,7 @@ use core::time::Duration;
 use std::collections::HashMap;
 
 use llm_sse_core::client::{
-    Attempt, AuthFailure, Call, Head, Proxies, ProviderError, Settings, Streaming,
+    Attempt, AuthFailure, Call, Head, ProviderError, Proxies, Settings, Streaming,
 };
 use llm_sse_core::request::{ChatMessage, ChatRequest};
 use llm_sse_core::{ApiError, Provider};
@@ -165,8 +165,16 @@ fn a_key_echoed_by_the_provider_or_the_transport_is_redacted_everywhere() {
     // In an error answer's message, whatever its shape and status.
     for (status, body) in [
         (401, format!("invalid x-api-key: {key}")),
-        (400, format!(r#"{{"type":"error","error":{{"type":"invalid_request_error","message":"bad key {key}"}}}}"#)),
-        (429, format!(r#"{{"error":{{"message":"{key} is rate limited"}}}}"#)),
+        (
+            400,
+            format!(
+                r#"{{"type":"error","error":{{"type":"invalid_request_error","message":"bad key {key}"}}}}"#
+            ),
+        ),
+        (
+            429,
+            format!(r#"{{"error":{{"message":"{key} is rate limited"}}}}"#),
+        ),
         (503, format!("{key}{key}")),
     ] {
         let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
@@ -212,15 +220,29 @@ fn urls_join_the_base_url_and_bad_base_urls_are_refused() {
         call.url(),
         "http://127.0.0.1:9/v1beta/models/model-x:streamGenerateContent?alt=sse"
     );
-    assert_eq!((call.scheme(), call.authority(), call.host()), ("http", "127.0.0.1:9", "127.0.0.1"));
-    let call = Call::new(&s.clone().with_base_url(Provider::Gemini, "HTTPS://[::1]:8443"), valid(Provider::Gemini)).unwrap();
-    assert_eq!((call.scheme(), call.authority(), call.host()), ("https", "[::1]:8443", "[::1]"));
+    assert_eq!(
+        (call.scheme(), call.authority(), call.host()),
+        ("http", "127.0.0.1:9", "127.0.0.1")
+    );
+    let call = Call::new(
+        &s.clone()
+            .with_base_url(Provider::Gemini, "HTTPS://[::1]:8443"),
+        valid(Provider::Gemini),
+    )
+    .unwrap();
+    assert_eq!(
+        (call.scheme(), call.authority(), call.host()),
+        ("https", "[::1]:8443", "[::1]")
+    );
     for (base, reason) in [
         ("ftp://example", "it must start with http:// or https://"),
         ("example.com", "it must start with http:// or https://"),
         ("http://", "it has no host"),
         ("http:///v1", "it has no host"),
-        ("https://user:secret@example.com", "it holds user information"),
+        (
+            "https://user:secret@example.com",
+            "it holds user information",
+        ),
         ("http://exa mple.com", "it holds a space"),
         ("http://example.com/v1#x", "it holds a space"),
         ("http://exämple.com", "it holds a space"),
@@ -282,9 +304,21 @@ fn retry_after_is_honoured_and_a_final_429_reports_it() {
         .with_retry(llm_sse_core::retry::RetryPolicy::with_max_retries(1));
     let call = Call::new(&s, valid(Provider::OpenAi)).unwrap();
     let body = ApiError::new(Provider::OpenAi, 429, "Slow down").to_body(Provider::OpenAi);
-    let (call, after) = retried(answer(call, 429, &[("retry-after", "1")], body.as_bytes(), 0.9));
+    let (call, after) = retried(answer(
+        call,
+        429,
+        &[("retry-after", "1")],
+        body.as_bytes(),
+        0.9,
+    ));
     assert_eq!(after, Duration::from_secs(1));
-    let err = failed(answer(call, 429, &[("Retry-After", "3")], body.as_bytes(), 0.9));
+    let err = failed(answer(
+        call,
+        429,
+        &[("Retry-After", "3")],
+        body.as_bytes(),
+        0.9,
+    ));
     assert_eq!(
         err,
         ProviderError::RateLimited {
@@ -334,8 +368,12 @@ fn a_200_must_be_an_event_stream() {
     let call = || Call::new(&s, valid(Provider::Anthropic)).unwrap();
     assert!(matches!(call().response(200, SSE, NOW), Head::Stream(_)));
     let charset = [("Content-Type", "Text/Event-Stream; charset=utf-8")];
-    assert!(matches!(call().response(200, charset, NOW), Head::Stream(_)));
-    let Head::Failed(err) = call().response(200, [("content-type", "application/json")], NOW) else {
+    assert!(matches!(
+        call().response(200, charset, NOW),
+        Head::Stream(_)
+    ));
+    let Head::Failed(err) = call().response(200, [("content-type", "application/json")], NOW)
+    else {
         panic!("not an event stream");
     };
     assert_eq!(
@@ -345,7 +383,10 @@ fn a_200_must_be_an_event_stream() {
             content_type: Some("application/json".into())
         }
     );
-    assert!(matches!(call().response(204, NO_HEADERS, NOW), Head::Failed(_)));
+    assert!(matches!(
+        call().response(204, NO_HEADERS, NOW),
+        Head::Failed(_)
+    ));
 }
 
 #[test]
@@ -357,11 +398,16 @@ fn a_stream_that_breaks_before_its_first_byte_is_retried_and_one_that_starts_is_
     assert_eq!(call.attempt(), 2);
     // The second attempt's body starts: a stream, which counts the retry.
     let mut stream = started(call).first_bytes(b"event: ping\ndata: {\"type\":\"ping\"}\n\n");
-    assert_eq!((stream.retries(), stream.provider()), (1, Provider::Anthropic));
+    assert_eq!(
+        (stream.retries(), stream.provider()),
+        (1, Provider::Anthropic)
+    );
     assert!(drain(&mut stream).is_empty());
     stream.connection_lost("reset");
     let chunks = drain(&mut stream);
-    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else { panic!("{chunks:?}") };
+    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else {
+        panic!("{chunks:?}")
+    };
     assert_eq!(finish.error().unwrap().error_type(), "connection_error");
     assert!(stream.is_drained());
 
@@ -369,17 +415,24 @@ fn a_stream_that_breaks_before_its_first_byte_is_retried_and_one_that_starts_is_
     let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
     let mut stream = started(call).ended();
     let chunks = drain(&mut stream);
-    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else { panic!("{chunks:?}") };
+    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else {
+        panic!("{chunks:?}")
+    };
     assert_eq!(finish.error().unwrap().error_type(), "incomplete_stream");
     // ... and so is a silence as long as the idle timeout.
     let s = s.with_idle_timeout(Duration::from_millis(1500));
     let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
     let mut stream = started(call).idle_timeout();
     let chunks = drain(&mut stream);
-    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else { panic!("{chunks:?}") };
+    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else {
+        panic!("{chunks:?}")
+    };
     let error = finish.error().unwrap();
     assert_eq!(error.error_type(), "idle_timeout");
-    assert_eq!(error.message, "no data from the provider for 1.5 s (the idle timeout)");
+    assert_eq!(
+        error.message,
+        "no data from the provider for 1.5 s (the idle timeout)"
+    );
 }
 
 #[test]
@@ -394,21 +447,32 @@ fn an_aborted_stream_keeps_what_was_known() {
         "the gateway shut down before the stream ended",
     ));
     let chunks = drain(&mut stream);
-    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else { panic!("{chunks:?}") };
-    assert_eq!((finish.id.as_deref(), finish.model.as_deref()), (Some("msg_9"), Some("claude-x")));
+    let [llm_sse_core::StreamChunk::Done(finish)] = chunks.as_slice() else {
+        panic!("{chunks:?}")
+    };
+    assert_eq!(
+        (finish.id.as_deref(), finish.model.as_deref()),
+        (Some("msg_9"), Some("claude-x"))
+    );
     assert_eq!(finish.usage.unwrap().input_tokens, 7);
 }
 
 #[test]
 fn proxies_come_from_the_settings() {
-    let s = env(&[("HTTPS_PROXY", "http://proxy.internal:3128"), ("NO_PROXY", "example.com")]);
+    let s = env(&[
+        ("HTTPS_PROXY", "http://proxy.internal:3128"),
+        ("NO_PROXY", "example.com"),
+    ]);
     assert_eq!(
-        s.proxies.proxy_for("https", "api.openai.com").map(|p| p.authority()),
+        s.proxies
+            .proxy_for("https", "api.openai.com")
+            .map(|p| p.authority()),
         Some("proxy.internal:3128".into())
     );
     assert!(s.proxies.proxy_for("https", "llm.example.com").is_none());
     let s = s.with_proxies(Proxies::None);
     assert!(s.proxies.proxy_for("https", "api.openai.com").is_none());
-    let err = Settings::from_lookup(|name| (name == "ALL_PROXY").then(|| "socks5://p:1080".into())).unwrap_err();
+    let err = Settings::from_lookup(|name| (name == "ALL_PROXY").then(|| "socks5://p:1080".into()))
+        .unwrap_err();
     assert_eq!(err.variable, "ALL_PROXY");
 }

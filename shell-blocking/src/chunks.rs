@@ -60,13 +60,10 @@ pub struct ChunkReader<R> {
     normalizer: Normalizer,
     buf: Box<[u8]>,
     io_error: Option<io::Error>,
-    /// How a read error ends the stream: `connection_error`, unless the client recognizes its
-    /// own idle timeout ([`ChunkReader::with_read_error`]).
-    read_error: fn(&io::Error) -> StreamError,
 }
 
 /// A read error ends the stream with `connection_error`.
-pub(crate) fn connection_error(e: &io::Error) -> StreamError {
+fn connection_error(e: &io::Error) -> StreamError {
     StreamError::new(
         StreamErrorKind::ConnectionError,
         format!("reading the response body failed: {e}"),
@@ -86,16 +83,7 @@ impl<R: Read> ChunkReader<R> {
             normalizer: Normalizer::with_limits(provider, limits),
             buf: vec![0; READ_SIZE].into_boxed_slice(),
             io_error: None,
-            read_error: connection_error,
         }
-    }
-
-    /// Ends the stream with `read_error(e)` instead of `connection_error` when a read fails
-    /// (the client turns its idle timeout into `idle_timeout`).
-    #[cfg(feature = "client")]
-    pub(crate) fn with_read_error(mut self, read_error: fn(&io::Error) -> StreamError) -> Self {
-        self.read_error = read_error;
-        self
     }
 
     /// Reads up to `size` bytes at a time (at least 1; the default is 16 KiB). Each read is fed
@@ -146,7 +134,7 @@ impl<R: Read> Iterator for ChunkReader<R> {
                 Ok(n) => self.normalizer.feed(&self.buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.normalizer.fail((self.read_error)(&e));
+                    self.normalizer.fail(connection_error(&e));
                     self.io_error = Some(e);
                 }
             }

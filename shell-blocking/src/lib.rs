@@ -46,7 +46,7 @@ pub use chunks::ChunkReader;
 pub use client::{
     AnthropicStreamAdapter, AuthFailure, ChatMessage, ChatRequest, ChunkStream, Client,
     ClientBuilder, GeminiStreamAdapter, InvalidProxy, OpenAiStreamAdapter, ProviderAuthError,
-    ProviderError, Settings, SettingsError,
+    ProviderError, Proxies, Settings, SettingsError,
 };
 pub use events::{Error, EventReader};
 pub use llm_sse_core as core;

@@ -208,6 +208,45 @@ fn a_refused_key_is_not_retried_and_never_shown() {
     }
 }
 
+/// The same as `llm-sse-tokio`'s `client_secrets` test: the redaction lives in the core's `Call`,
+/// so a provider (or a proxy) that echoes the key it refused cannot make either client show it.
+#[test]
+fn a_key_echoed_in_the_providers_answer_is_never_shown() {
+    for provider in Provider::ALL {
+        for status in [401, 400, 503] {
+            let mock = Mock::start(
+                MockProvider::new(provider, recording(provider, "text"))
+                    .fail_first(1, status)
+                    .error_message(format!("invalid x-api-key: {KEY}")),
+            );
+            let error = stream_chat(mock.client(mock.settings()), provider).unwrap_err();
+            for text in [error.to_string(), format!("{error:?}")] {
+                assert!(!text.contains(KEY), "{provider} {status}: {text}");
+                assert!(text.contains("invalid x-api-key: <redacted>"), "{text}");
+            }
+        }
+    }
+}
+
+/// The same as `llm-sse-tokio`'s: a `200` event stream whose connection closes before its first
+/// byte has not started, so it is retried like a refused connection, as the policy allows.
+#[test]
+fn a_connection_cut_before_the_first_body_byte_is_retried() {
+    let mock = Mock::start(
+        MockProvider::new(Provider::Gemini, recording(Provider::Gemini, "text")).cut_after(0),
+    );
+    let settings = mock.settings().with_retry(quick_retries(2));
+    let error = stream_chat(mock.client(settings), Provider::Gemini).unwrap_err();
+    let ProviderError::Connection { message } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        message.contains("before the first byte of the stream"),
+        "{message}"
+    );
+    assert_eq!(mock.server().attempts(), 3);
+}
+
 #[test]
 fn a_missing_key_fails_before_any_request() {
     let provider = Provider::OpenAi;
@@ -465,7 +504,7 @@ fn no_response_headers_within_the_response_timeout_is_a_connection_error() {
     assert_eq!(
         error,
         ProviderError::Connection {
-            message: format!("no response headers from {addr} within 0.3 s")
+            message: format!("{addr}: no response within 0.3 s (the response timeout)")
         }
     );
     assert!(

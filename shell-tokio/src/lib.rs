@@ -80,7 +80,7 @@ pub use llm_sse_core as core;
 
 pub mod gateway;
 pub use llm_sse_core::client::{
-    AuthFailure, ProviderAuthError, ProviderError, Settings, SettingsError,
+    AuthFailure, InvalidProxy, ProviderAuthError, ProviderError, Proxies, Settings, SettingsError,
 };
 pub use llm_sse_core::request::{ChatMessage, ChatRequest};
 pub use llm_sse_core::{Provider, StreamChunk};
@@ -94,6 +94,6 @@ pub mod mock;
 struct ReadmeDoctests;
 
 pub use client::{
-    AnthropicStreamAdapter, ChunkStream, Client, ClientBuilder, GeminiStreamAdapter, InvalidProxy,
+    AnthropicStreamAdapter, ChunkStream, Client, ClientBuilder, GeminiStreamAdapter,
     OpenAiStreamAdapter,
 };

@@ -340,8 +340,9 @@ async fn a_stall_ends_with_idle_timeout_and_exit_1() {
     let run = llm_sse(&["chat", "--provider", "gemini", "Hi"], &env).await;
     assert_eq!(run.code, Some(1));
     assert!(
-        run.stderr
-            .ends_with("error: idle_timeout: no data from the provider for 0.3 s\n"),
+        run.stderr.ends_with(
+            "error: idle_timeout: no data from the provider for 0.3 s (the idle timeout)\n"
+        ),
         "{}",
         run.stderr
     );

@@ -289,7 +289,7 @@ async fn no_response_headers_within_the_timeout_is_a_connection_failure() {
     assert_eq!(
         error,
         ProviderError::Connection {
-            message: format!("no response from {addr} within 0.3 s")
+            message: format!("{addr}: no response within 0.3 s (the response timeout)")
         }
     );
     // Two attempts of 300 ms each, and a backoff of 10 to 20 ms.

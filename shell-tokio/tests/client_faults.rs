@@ -92,7 +92,7 @@ async fn a_stall_ends_with_idle_timeout_after_the_configured_time() {
     );
     assert_eq!(
         terminal_error(&chunks).unwrap().message,
-        "no data from the provider for 0.4 s"
+        "no data from the provider for 0.4 s (the idle timeout)"
     );
     // The stalled connection is closed, not pooled.
     let connection = server.connections()[0].id;

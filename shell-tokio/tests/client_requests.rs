@@ -238,7 +238,7 @@ async fn stream_chat_through_each_adapter() {
             assert_eq!(body["stream"], true);
         }
         let agent = received.header("user-agent").unwrap();
-        assert!(agent.starts_with("llm-sse-tokio/"), "{agent}");
+        assert_eq!(agent, llm_sse_tokio::core::client::USER_AGENT);
         assert_eq!(
             received.header("host"),
             Some(server.addr().to_string().as_str())

@@ -218,8 +218,12 @@ struct Recorder {
 }
 
 impl Upstream for Recorder {
-    fn open(&self, provider: Provider, request: ChatRequest) -> OpenFuture<'_> {
-        self.calls.lock().unwrap().push((provider, request));
+    fn open(&self, request: llm_sse_tokio::core::request::ValidRequest) -> OpenFuture<'_> {
+        let provider = request.provider();
+        self.calls
+            .lock()
+            .unwrap()
+            .push((provider, request.into_request()));
         Box::pin(async move {
             let chunks = vec![
                 llm_sse_tokio::core::StreamChunk::Token("ok".into()),

@@ -269,10 +269,9 @@ async fn open_cancelled_and_retried_streams_are_counted() {
     impl llm_sse_tokio::gateway::Upstream for Retried {
         fn open(
             &self,
-            provider: Provider,
-            request: llm_sse_tokio::core::request::ChatRequest,
+            request: llm_sse_tokio::core::request::ValidRequest,
         ) -> llm_sse_tokio::gateway::OpenFuture<'_> {
-            Box::pin(async move { Ok(self.0.open(provider, request).await?.with_retries(2)) })
+            Box::pin(async move { Ok(self.0.open(request).await?.with_retries(2)) })
         }
     }
     let (upstream, _) = Scripted::new(Plan::Steps(vec![token("a"), stop(Provider::OpenAi)]));

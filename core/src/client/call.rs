@@ -189,13 +189,14 @@ impl Call {
         let mut headers = http.headers;
         headers.insert("user-agent", USER_AGENT);
         #[cfg(feature = "http")]
-        let http = HttpParts::new(method, &url, &headers, &body).map_err(|reason| match reason {
-            HttpProblem::Url(reason) => invalid(&reason),
-            HttpProblem::Header => ProviderError::Auth(ProviderAuthError {
-                provider,
-                reason: AuthFailure::MalformedKey,
-            }),
-        })?;
+        let http =
+            HttpParts::new(method, &url, &headers, &body).map_err(|reason| match reason {
+                HttpProblem::Url(reason) => invalid(&reason),
+                HttpProblem::Header => ProviderError::Auth(ProviderAuthError {
+                    provider,
+                    reason: AuthFailure::MalformedKey,
+                }),
+            })?;
         Ok(Call {
             provider,
             prepared: alloc::boxed::Box::new(Prepared {
@@ -623,12 +624,13 @@ impl HttpParts {
         headers: &Headers,
         body: &bytes::Bytes,
     ) -> Result<HttpParts, HttpProblem> {
-        let uri: http::Uri = url
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| HttpProblem::Url(alloc::string::ToString::to_string(&e)))?;
+        let uri: http::Uri = url.parse().map_err(|e: http::uri::InvalidUri| {
+            HttpProblem::Url(alloc::string::ToString::to_string(&e))
+        })?;
         let mut map = http::HeaderMap::with_capacity(headers.len());
         for (name, value) in headers {
-            let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| HttpProblem::Header)?;
+            let name =
+                http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| HttpProblem::Header)?;
             let mut value = http::HeaderValue::from_str(value).map_err(|_| HttpProblem::Header)?;
             value.set_sensitive(Headers::is_sensitive(name.as_str()));
             map.append(name, value);

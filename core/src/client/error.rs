@@ -182,4 +182,3 @@ impl From<RequestError> for ProviderError {
         ProviderError::InvalidRequest(e)
     }
 }
-

@@ -47,12 +47,10 @@ mod error;
 mod proxy;
 mod settings;
 
-pub use call::{
-    Attempt, Call, ErrorBody, Head, MAX_ERROR_BODY, Starting, Streaming, USER_AGENT,
-};
+pub use call::{Attempt, Call, ErrorBody, Head, MAX_ERROR_BODY, Starting, Streaming, USER_AGENT};
 pub use error::{AuthFailure, ProviderAuthError, ProviderError};
 pub use proxy::{EnvProxies, InvalidProxy, Proxies, ProxyUrl, is_loopback};
 pub use settings::{
-    ApiKey, CONNECT_TIMEOUT_ENV, IDLE_TIMEOUT_ENV, MAX_RETRIES_ENV, RESPONSE_TIMEOUT_ENV,
-    Settings, SettingsError,
+    ApiKey, CONNECT_TIMEOUT_ENV, IDLE_TIMEOUT_ENV, MAX_RETRIES_ENV, RESPONSE_TIMEOUT_ENV, Settings,
+    SettingsError,
 };

@@ -77,10 +77,12 @@ impl Proxies {
                 let Some(value) = lookup(name).filter(|v| !v.trim().is_empty()) else {
                     continue;
                 };
-                return ProxyUrl::parse(value.trim()).map(Some).map_err(|e| SettingsError {
-                    variable: name,
-                    expected: e.expected(),
-                });
+                return ProxyUrl::parse(value.trim())
+                    .map(Some)
+                    .map_err(|e| SettingsError {
+                        variable: name,
+                        expected: e.expected(),
+                    });
             }
             Ok(None)
         };
@@ -263,7 +265,10 @@ impl fmt::Debug for ProxyUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProxyUrl")
             .field("authority", &self.authority())
-            .field("credentials", &self.credentials.as_ref().map(|_| "<redacted>"))
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -391,8 +396,7 @@ fn percent_decode(s: &str) -> Option<String> {
 
 /// Standard base64 with padding.
 fn base64_encode(input: &[u8], out: &mut String) {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for group in input.chunks(3) {
         let b = [
             group[0],
@@ -473,7 +477,10 @@ mod tests {
         assert_eq!(p.credentials(), Some(("user", "p@ss")));
         assert_eq!(p.authorization().unwrap(), "Basic dXNlcjpwQHNz");
         assert!(!format!("{p:?}").contains("p@ss"));
-        assert_eq!(ProxyUrl::parse("proxy:8080").unwrap().authority(), "proxy:8080");
+        assert_eq!(
+            ProxyUrl::parse("proxy:8080").unwrap().authority(),
+            "proxy:8080"
+        );
         assert_eq!(ProxyUrl::parse("HTTP://proxy").unwrap().port(), 80);
         assert_eq!(
             ProxyUrl::parse("http://[::1]:3128").unwrap().authority(),
@@ -525,7 +532,10 @@ mod tests {
             ("HTTP_PROXY", "http://plain:2"),
         ]))
         .unwrap();
-        assert_eq!(p.proxy_for("https", "api.openai.com").unwrap().host(), "lower");
+        assert_eq!(
+            p.proxy_for("https", "api.openai.com").unwrap().host(),
+            "lower"
+        );
         assert_eq!(p.proxy_for("http", "example.com").unwrap().host(), "plain");
         // all_proxy fills in for a scheme without its own.
         let p = Proxies::from_lookup(&env(&[
@@ -543,7 +553,10 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(p, Proxies::None);
-        assert_eq!(Proxies::from_lookup(&env(&[("HTTPS_PROXY", "  ")])).unwrap(), Proxies::None);
+        assert_eq!(
+            Proxies::from_lookup(&env(&[("HTTPS_PROXY", "  ")])).unwrap(),
+            Proxies::None
+        );
     }
 
     #[test]
@@ -551,7 +564,10 @@ mod tests {
         let e = Proxies::from_lookup(&env(&[("HTTPS_PROXY", "socks5://u:secret@proxy:1080")]))
             .unwrap_err();
         assert_eq!(e.variable, "HTTPS_PROXY");
-        assert!(e.to_string().starts_with("HTTPS_PROXY must be an http:// proxy URL"));
+        assert!(
+            e.to_string()
+                .starts_with("HTTPS_PROXY must be an http:// proxy URL")
+        );
         assert!(!e.to_string().contains("secret"));
     }
 
@@ -596,13 +612,20 @@ mod tests {
         for host in proxied {
             assert!(p.proxy_for("https", host).is_some(), "{host}");
         }
-        let all = Proxies::from_lookup(&env(&[("HTTPS_PROXY", "http://proxy:3128"), ("no_proxy", "*")]))
-            .unwrap();
+        let all = Proxies::from_lookup(&env(&[
+            ("HTTPS_PROXY", "http://proxy:3128"),
+            ("no_proxy", "*"),
+        ]))
+        .unwrap();
         assert!(all.proxy_for("https", "api.anthropic.com").is_none());
         // An explicit proxy takes every URL, loopback included.
         let explicit = Proxies::explicit("http://proxy:3128").unwrap();
         assert!(explicit.proxy_for("http", "127.0.0.1").is_some());
-        assert!(Proxies::None.proxy_for("https", "api.anthropic.com").is_none());
+        assert!(
+            Proxies::None
+                .proxy_for("https", "api.anthropic.com")
+                .is_none()
+        );
     }
 
     #[test]

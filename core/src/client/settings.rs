@@ -289,4 +289,3 @@ impl fmt::Display for SettingsError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for SettingsError {}
-

@@ -242,7 +242,12 @@ impl ValidRequest {
                 return Err(RequestError::InvalidApiKey);
             }
         }
-        Ok(build_checked(self.provider, &self.request, &self.plan, api_key))
+        Ok(build_checked(
+            self.provider,
+            &self.request,
+            &self.plan,
+            api_key,
+        ))
     }
 }
 

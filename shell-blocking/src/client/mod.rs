@@ -8,21 +8,19 @@ mod transport;
 
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
-use std::io::Read;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use llm_sse_core::client::{Call, MAX_ERROR_BODY, Next};
+use llm_sse_core::client::{Attempt, Call, Head, Streaming};
+use llm_sse_core::request::ValidRequest;
 use llm_sse_core::{Provider, StreamChunk};
-use ureq::http;
 
 pub use llm_sse_core::client::{
-    AuthFailure, ProviderAuthError, ProviderError, Settings, SettingsError,
+    AuthFailure, InvalidProxy, ProviderAuthError, ProviderError, Proxies, Settings, SettingsError,
 };
 pub use llm_sse_core::request::{ChatMessage, ChatRequest};
 
-use crate::ChunkReader;
-use transport::{BodyRead, SendError};
+use transport::{Agents, BodyRead, First, Sent};
 
 /// A blocking client for every provider: [`Settings`] and one connection pool, shared by its
 /// clones (cloning is cheap).
@@ -33,8 +31,8 @@ use transport::{BodyRead, SendError};
 /// `429`, `5xx`, waiting what `retry-after` asks for, up to 60 s, or backing off); everything
 /// after it ends the stream with an error terminal chunk, keeping the tokens that arrived.
 ///
-/// Connections go through the proxy the environment names (`ALL_PROXY`, `HTTPS_PROXY`,
-/// `HTTP_PROXY` or their lowercase forms, except for hosts in `NO_PROXY`); see
+/// Connections go through the proxies the [`Settings`] name (`Settings::from_lookup` reads
+/// them from the environment: see [`Proxies`] for the rule, the same in both shells); see
 /// [`Client::builder`] to choose in code.
 ///
 /// ```no_run
@@ -60,7 +58,7 @@ use transport::{BodyRead, SendError};
 #[derive(Clone)]
 pub struct Client {
     settings: Arc<Settings>,
-    agent: ureq::Agent,
+    agents: Arc<Agents>,
 }
 
 impl fmt::Debug for Client {
@@ -72,26 +70,24 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client with `settings`, through the proxy the environment names, if any
-    /// (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` or their lowercase forms, except the hosts in
-    /// `NO_PROXY`, read now).
+    /// A client with `settings`, connecting through the proxies they name
+    /// ([`Settings::proxies`]: read from the environment by `Settings::from_lookup`, none by
+    /// `Settings::new`).
     pub fn new(settings: Settings) -> Client {
         Client::builder(settings).build()
     }
 
-    /// A builder, to set a proxy other than the environment's.
+    /// A builder, to set a proxy other than the settings'.
     pub fn builder(settings: Settings) -> ClientBuilder {
-        ClientBuilder {
-            settings,
-            proxy: ProxyChoice::Env,
-        }
+        ClientBuilder { settings }
     }
 
-    /// A client with the settings of the environment variables ([`Settings`] lists them).
+    /// A client with the settings of the environment variables ([`Settings`] lists them, the
+    /// proxies' among them).
     ///
     /// # Errors
     ///
-    /// A timeout or retry count that is not a number, naming the variable.
+    /// A timeout, retry count or proxy that cannot be used, naming the variable.
     pub fn from_env() -> Result<Client, SettingsError> {
         Ok(Client::new(Settings::from_lookup(|name| {
             std::env::var(name).ok()
@@ -118,56 +114,52 @@ impl Client {
         provider: Provider,
         request: ChatRequest,
     ) -> Result<ChunkStream, ProviderError> {
-        let mut call = Call::new(&self.settings, provider, &request)?;
-        let body = call.http().body_bytes();
+        self.stream_valid(request.validate(provider)?)
+    }
+
+    /// [`stream`](Client::stream) with a request already validated for its provider.
+    ///
+    /// # Errors
+    ///
+    /// As [`stream`](Client::stream), without [`ProviderError::InvalidRequest`].
+    pub fn stream_valid(&self, request: ValidRequest) -> Result<ChunkStream, ProviderError> {
+        let settings = &self.settings;
+        let mut call = Call::new(settings, request)?;
         loop {
-            let next = match transport::send(&self.agent, &self.settings, &call, &body) {
-                Err(SendError::BadUrl(reason)) => {
-                    return Err(ProviderError::InvalidBaseUrl {
-                        url: self.settings.base_url(provider).to_owned(),
-                        reason,
-                    });
-                }
-                Err(SendError::Retryable(message)) => call.connection_failed(message, random()),
-                Ok(response) if response.status().is_success() => {
-                    let content_type = response
-                        .headers()
-                        .get(http::header::CONTENT_TYPE)
-                        .and_then(|value| value.to_str().ok());
-                    call.response_started(response.status().as_u16(), content_type)?;
-                    let body = BodyRead::new(response.into_body(), self.settings.idle_timeout);
-                    return Ok(ChunkStream {
-                        chunks: Some(
-                            ChunkReader::new(body, provider).with_read_error(transport::read_error),
-                        ),
-                        provider,
-                        retries: call.attempt() - 1,
-                    });
-                }
-                Ok(response) => {
+            let attempt = match self.agents.send(settings, &call) {
+                Sent::TimedOut => call.response_timed_out(settings.response_timeout, random()),
+                Sent::Failed(message) => call.no_response(message, random()),
+                Sent::Response(response) => {
                     let (head, body) = response.into_parts();
-                    // What arrived of the body before a failure is still the provider's message.
-                    let mut error_body = Vec::new();
-                    let _ = body
-                        .into_reader()
-                        .take(MAX_ERROR_BODY as u64)
-                        .read_to_end(&mut error_body);
-                    let headers = head
-                        .headers
-                        .iter()
-                        .map(|(name, value)| (name.as_str(), value.as_bytes()));
-                    call.failed_response(
-                        head.status.as_u16(),
-                        headers,
-                        &error_body,
-                        unix_now(),
-                        random(),
-                    )
+                    let headers = head.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes()));
+                    match call.response(head.status.as_u16(), headers, unix_now()) {
+                        Head::Stream(starting) => {
+                            let mut body = BodyRead::new(body);
+                            match body.first_bytes() {
+                                First::Bytes(n) => {
+                                    let stream = starting.first_bytes(body.read_bytes(n));
+                                    return Ok(ChunkStream::new(stream, Some(body)));
+                                }
+                                First::End => return Ok(ChunkStream::new(starting.ended(), None)),
+                                First::Idle => {
+                                    return Ok(ChunkStream::new(starting.idle_timeout(), None));
+                                }
+                                First::Failed(message) => starting.failed(message, random()),
+                            }
+                        }
+                        Head::ErrorBody(error) => {
+                            error.finish(&transport::error_body(body), random())
+                        }
+                        Head::Failed(error) => return Err(error),
+                    }
                 }
             };
-            match next {
-                Next::Retry { after } => std::thread::sleep(after),
-                Next::Fail(error) => return Err(error),
+            match attempt {
+                Attempt::Retry { call: next, after } => {
+                    std::thread::sleep(after);
+                    call = next;
+                }
+                Attempt::Failed(error) => return Err(error),
             }
         }
     }
@@ -221,31 +213,42 @@ fn random() -> f64 {
 /// reaching the terminal chunk, unless the body had ended and the connection can serve the
 /// next request.
 pub struct ChunkStream {
-    /// `None` once the terminal chunk is out.
-    chunks: Option<ChunkReader<BodyRead>>,
-    provider: Provider,
-    retries: u32,
+    stream: Streaming,
+    /// The body, until it ends or fails, or the terminal chunk is out.
+    body: Option<BodyRead>,
 }
 
 impl fmt::Debug for ChunkStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChunkStream")
-            .field("provider", &self.provider)
-            .field("retries", &self.retries)
-            .field("finished", &self.chunks.is_none())
+            .field("provider", &self.stream.provider())
+            .field("retries", &self.stream.retries())
+            .field("reading", &self.body.is_some())
+            .field("drained", &self.stream.is_drained())
             .finish()
     }
 }
 
 impl ChunkStream {
+    fn new(stream: Streaming, body: Option<BodyRead>) -> ChunkStream {
+        ChunkStream { stream, body }
+    }
+
     /// The provider streaming.
     pub fn provider(&self) -> Provider {
-        self.provider
+        self.stream.provider()
     }
 
     /// How many failed attempts were retried before this stream started.
     pub fn retries(&self) -> u32 {
-        self.retries
+        self.stream.retries()
+    }
+
+    /// Ends the stream now with `error`: the next chunk is the terminal chunk, which keeps the
+    /// id, model, usage and provider finish reason that arrived. The connection is closed.
+    pub fn abort(&mut self, error: llm_sse_core::StreamError) {
+        self.body = None;
+        self.stream.abort(error);
     }
 }
 
@@ -253,18 +256,47 @@ impl Iterator for ChunkStream {
     type Item = StreamChunk;
 
     fn next(&mut self) -> Option<StreamChunk> {
-        let chunks = self.chunks.as_mut()?;
-        let chunk = chunks.next();
-        if chunks.is_drained() {
-            // The terminal chunk is out: let the connection go now, not when the stream is
-            // dropped.
-            self.chunks = None;
+        loop {
+            if let Some(chunk) = self.stream.next_chunk() {
+                if self.stream.is_drained() {
+                    // The terminal chunk is out: let the connection go now, not when the
+                    // stream is dropped.
+                    self.body = None;
+                }
+                return Some(chunk);
+            }
+            if self.stream.is_closed() {
+                self.body = None;
+                return None;
+            }
+            let Some(body) = self.body.as_mut() else {
+                // Unreachable: without a body the stream has ended (`is_closed`).
+                self.stream.end();
+                continue;
+            };
+            match body.read() {
+                transport::Read::Bytes(n) => {
+                    let bytes = body.read_bytes(n);
+                    self.stream.feed(bytes);
+                }
+                transport::Read::End => {
+                    self.body = None;
+                    self.stream.end();
+                }
+                transport::Read::Idle => {
+                    self.body = None;
+                    self.stream.idle_timeout();
+                }
+                transport::Read::Failed(message) => {
+                    self.body = None;
+                    self.stream.connection_lost(&message);
+                }
+            }
         }
-        chunk
     }
 }
 
-/// Builds a [`Client`] with a proxy other than the environment's, or none.
+/// Builds a [`Client`] with a proxy other than its [`Settings`]', or none.
 ///
 /// ```
 /// use llm_sse_blocking::{Client, Settings};
@@ -276,91 +308,41 @@ impl Iterator for ChunkStream {
 /// let direct = Client::builder(Settings::new()).no_proxy().build();
 /// # Ok::<(), llm_sse_blocking::InvalidProxy>(())
 /// ```
+#[derive(Debug)]
 #[must_use]
 pub struct ClientBuilder {
     settings: Settings,
-    proxy: ProxyChoice,
-}
-
-/// Where a client's connections go.
-#[derive(Clone)]
-enum ProxyChoice {
-    /// The environment's proxy, if any.
-    Env,
-    /// This proxy, for every destination.
-    Explicit(ureq::Proxy),
-    /// Direct connections.
-    None,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let proxy = match &self.proxy {
-            ProxyChoice::Env => String::from("from the environment"),
-            ProxyChoice::Explicit(p) => format!("{}:{}", p.host(), p.port()),
-            ProxyChoice::None => String::from("none"),
-        };
-        f.debug_struct("ClientBuilder")
-            .field("settings", &self.settings)
-            .field("proxy", &proxy)
-            .finish()
-    }
 }
 
 impl ClientBuilder {
-    /// Sends every request through the proxy at `url`: `http://host:port` or
-    /// `https://host:port`, with `user:password@` (percent-encoded) when it needs credentials;
-    /// without a scheme, `http://` is assumed. The environment's proxy variables are then
-    /// ignored.
+    /// Sends every request, loopback destinations included, through the HTTP proxy at `url`
+    /// (`http://host:port`, optionally with `user:password@`, sent as `Proxy-Authorization:
+    /// Basic`), as an HTTP `CONNECT` tunnel.
     ///
     /// # Errors
     ///
-    /// [`InvalidProxy`] for a URL that cannot be parsed or another protocol (SOCKS is not
-    /// supported); its message never repeats the URL, which may hold a password.
+    /// [`InvalidProxy`] when `url` is not an `http://` URL with a host (its message never
+    /// repeats the URL, which may hold a password).
     pub fn proxy(mut self, url: &str) -> Result<ClientBuilder, InvalidProxy> {
-        let proxy = ureq::Proxy::new(url).map_err(|_| InvalidProxy(()))?;
-        match proxy.protocol() {
-            ureq::ProxyProtocol::Http | ureq::ProxyProtocol::Https => {
-                self.proxy = ProxyChoice::Explicit(proxy);
-                Ok(self)
-            }
-            _ => Err(InvalidProxy(())),
-        }
+        self.settings.proxies = Proxies::explicit(url)?;
+        Ok(self)
     }
 
-    /// Connects directly, whatever the environment's proxy variables say.
+    /// Connects directly, whatever the settings' proxies say.
     pub fn no_proxy(mut self) -> ClientBuilder {
-        self.proxy = ProxyChoice::None;
+        self.settings.proxies = Proxies::None;
         self
     }
 
     /// The client.
     pub fn build(self) -> Client {
-        let proxy = match self.proxy {
-            ProxyChoice::Env => ureq::Proxy::try_from_env(),
-            ProxyChoice::Explicit(proxy) => Some(proxy),
-            ProxyChoice::None => None,
-        };
-        let agent = transport::agent(&self.settings, proxy);
+        let agents = Agents::new(&self.settings);
         Client {
             settings: Arc::new(self.settings),
-            agent,
+            agents: Arc::new(agents),
         }
     }
 }
-
-/// A proxy URL that [`ClientBuilder::proxy`] cannot use (it is not shown: it may hold a
-/// password).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidProxy(());
-
-impl fmt::Display for InvalidProxy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("invalid proxy URL: expected http://host:port or https://host:port")
-    }
-}
-
-impl std::error::Error for InvalidProxy {}
 
 macro_rules! adapter {
     ($name:ident, $provider:expr, $display:literal, $model:literal, $key:literal) => {
@@ -478,17 +460,21 @@ mod tests {
     #[test]
     fn a_proxy_never_shows_its_credentials() {
         let builder = Client::builder(Settings::new())
-            .proxy("https://alice:s3cret@proxy.example:8443")
+            .proxy("http://alice:s3cret@proxy.example:8443")
             .unwrap();
         let text = format!("{builder:?}");
         assert!(
             text.contains("proxy.example:8443") && !text.contains("s3cret"),
             "{text}"
         );
-        let error = Client::builder(Settings::new())
-            .proxy("socks5://alice:s3cret@127.0.0.1:1080")
-            .unwrap_err();
-        assert!(!error.to_string().contains("s3cret"));
+        // Both shells take HTTP CONNECT proxies only.
+        for url in [
+            "socks5://alice:s3cret@127.0.0.1:1080",
+            "https://alice:s3cret@proxy.example:8443",
+        ] {
+            let error = Client::builder(Settings::new()).proxy(url).unwrap_err();
+            assert!(!error.to_string().contains("s3cret"));
+        }
         assert!(
             Client::builder(Settings::new())
                 .proxy("http://[::1")

@@ -8,26 +8,26 @@
 //! Connector   the connect timeout over everything below
 //!  └ HttpsConnector (hyper-rustls)   TLS for https (ring, webpki roots, ALPN h2 + http/1.1);
 //!     │                              plain for http
-//!     └ Route   direct TCP, or a CONNECT tunnel through the proxy the matcher names
+//!     └ Route   direct TCP, or a CONNECT tunnel through the proxy the settings name
+//!               (`Proxies::proxy_for`: the rule both shells share)
 //!        └ HttpConnector (hyper-util)   DNS, TCP, TCP_NODELAY
 //! ```
 
 use std::error::Error as StdError;
-use std::fmt;
 use std::future::Future;
 use std::io;
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use http::HeaderValue;
 use http::Uri;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
-use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 use hyper_util::rt::TokioIo;
+use llm_sse_core::client::Proxies;
 use tokio::net::TcpStream;
 use tower_service::Service;
 
@@ -36,60 +36,6 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
 
 /// A connection as the pooled client gets it.
 pub(super) type Conn = MaybeHttpsStream<TokioIo<TcpStream>>;
-
-/// Which proxy a connection goes through.
-pub(super) enum Proxies {
-    /// Whatever `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (or their lower-case
-    /// forms) say, read once when the client is built; loopback destinations are never
-    /// proxied.
-    Env(Matcher),
-    /// One proxy for every destination, loopback included.
-    Explicit(Matcher),
-    /// Never a proxy.
-    None,
-}
-
-impl fmt::Debug for Proxies {
-    // The matcher's own `Debug` leaves credentials out.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Proxies::Env(m) => f.debug_tuple("Env").field(m).finish(),
-            Proxies::Explicit(m) => f.debug_tuple("Explicit").field(m).finish(),
-            Proxies::None => f.write_str("None"),
-        }
-    }
-}
-
-impl Proxies {
-    /// The proxy for `dst`, if any.
-    fn intercept(&self, dst: &Uri) -> Option<Intercept> {
-        match self {
-            Proxies::Env(matcher) if !is_loopback(dst) => matcher.intercept(dst),
-            Proxies::Explicit(matcher) => matcher.intercept(dst),
-            _ => None,
-        }
-    }
-}
-
-/// True for `localhost` (and its subdomains), `127.0.0.0/8` and `::1`: addresses a proxy
-/// elsewhere cannot reach on our behalf (its loopback is its own).
-pub(super) fn is_loopback(uri: &Uri) -> bool {
-    let Some(host) = uri.host() else {
-        return false;
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    match host.parse::<IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => {
-            host.eq_ignore_ascii_case("localhost")
-                || host
-                    .len()
-                    .checked_sub(".localhost".len())
-                    .and_then(|at| host.get(at..))
-                    .is_some_and(|tail| tail.eq_ignore_ascii_case(".localhost"))
-        }
-    }
-}
 
 /// Direct TCP, or a `CONNECT` tunnel through the proxy for the destination.
 #[derive(Clone, Debug)]
@@ -109,34 +55,44 @@ impl Service<Uri> for Route {
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
-        let Some(intercept) = self.proxies.intercept(&dst) else {
+        let scheme = dst.scheme_str().unwrap_or("http");
+        let proxy = dst
+            .host()
+            .and_then(|host| self.proxies.proxy_for(scheme, host));
+        let Some(proxy) = proxy else {
             let connecting = self.tcp.call(dst);
             return Box::pin(async move { connecting.await.map_err(Into::into) });
         };
-        if !matches!(intercept.uri().scheme_str(), Some("http")) {
-            let message = format!(
-                "the proxy {} is not supported: only http:// proxies (HTTP CONNECT) are",
-                intercept.uri()
-            );
-            return Box::pin(async move { Err(io::Error::other(message).into()) });
-        }
-        // hyper-util's tunnel assumes port 443 when the destination names none.
-        let dst = match with_port(&dst) {
-            Ok(dst) => dst,
+        let proxy_url = proxy.url_without_credentials();
+        let tunnel = tunnel_to(proxy, &proxy_url, self.tcp.clone())
+            .and_then(|tunnel| Ok((tunnel, with_port(&dst)?)));
+        let (mut tunnel, dst) = match tunnel {
+            Ok(parts) => parts,
             Err(e) => return Box::pin(async move { Err(e) }),
         };
-        let mut tunnel = Tunnel::new(intercept.uri().clone(), self.tcp.clone());
-        if let Some(auth) = intercept.basic_auth() {
-            tunnel = tunnel.with_auth(auth.clone());
-        }
-        let proxy = intercept.uri().clone();
         let tunneling = tunnel.call(dst);
         Box::pin(async move {
             tunneling
                 .await
-                .map_err(|e| format!("through the proxy {proxy}: {}", describe(&e)).into())
+                .map_err(|e| format!("through the proxy {proxy_url}: {}", describe(&e)).into())
         })
     }
+}
+
+/// A `CONNECT` tunnel through `proxy` (at `proxy_url`, its URL without credentials), sending
+/// its credentials as `Proxy-Authorization: Basic`.
+fn tunnel_to(
+    proxy: &llm_sse_core::client::ProxyUrl,
+    proxy_url: &str,
+    tcp: HttpConnector,
+) -> Result<Tunnel<HttpConnector>, BoxError> {
+    let mut tunnel = Tunnel::new(proxy_url.parse()?, tcp);
+    if let Some(authorization) = proxy.authorization() {
+        let mut value = HeaderValue::from_str(&authorization)?;
+        value.set_sensitive(true);
+        tunnel = tunnel.with_auth(value);
+    }
+    Ok(tunnel)
 }
 
 /// `dst` with its port spelled out (80 for http, 443 for https).
@@ -228,60 +184,17 @@ pub(super) fn describe(error: &(dyn StdError + 'static)) -> String {
 }
 
 /// A duration in seconds as a person writes it: `10 s`, `0.5 s`.
-pub(super) fn seconds(d: Duration) -> String {
+fn seconds(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt;
 
     fn uri(s: &str) -> Uri {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn loopback_destinations() {
-        for u in [
-            "http://127.0.0.1:8080/v1",
-            "http://127.1.2.3/",
-            "http://[::1]:11434/",
-            "http://localhost:11434/v1",
-            "http://LocalHost/",
-            "http://api.localhost/",
-        ] {
-            assert!(is_loopback(&uri(u)), "{u}");
-        }
-        for u in [
-            "https://api.anthropic.com/",
-            "http://10.0.0.1/",
-            "http://notlocalhost/",
-            "http://localhost.example.com/",
-            "http://[::2]/",
-        ] {
-            assert!(!is_loopback(&uri(u)), "{u}");
-        }
-    }
-
-    #[test]
-    fn environment_proxies_skip_loopback_explicit_ones_do_not() {
-        let matcher = || Matcher::builder().all("http://proxy.example:3128").build();
-        let env = Proxies::Env(matcher());
-        let explicit = Proxies::Explicit(matcher());
-        let local = uri("http://127.0.0.1:9/v1/messages");
-        let remote = uri("https://api.openai.com/v1/chat/completions");
-        assert!(env.intercept(&local).is_none());
-        assert!(env.intercept(&remote).is_some());
-        assert!(explicit.intercept(&local).is_some());
-        assert!(Proxies::None.intercept(&remote).is_none());
-        // NO_PROXY still applies to the environment's proxies.
-        let env = Proxies::Env(
-            Matcher::builder()
-                .all("http://proxy.example:3128")
-                .no("openai.com")
-                .build(),
-        );
-        assert!(env.intercept(&remote).is_none());
     }
 
     #[test]

@@ -18,31 +18,25 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, USER_AGENT};
-use http::{HeaderMap, HeaderName, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::Client as PooledClient;
-use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use llm_sse_core::Provider;
 use llm_sse_core::client::{
-    AuthFailure, Call, MAX_ERROR_BODY, Next, ProviderAuthError, ProviderError, Settings,
+    Attempt, Call, Head, InvalidProxy, MAX_ERROR_BODY, ProviderError, Proxies, Settings,
     SettingsError,
 };
-use llm_sse_core::request::{ChatMessage, ChatRequest, Headers};
+use llm_sse_core::request::{ChatMessage, ChatRequest, ValidRequest};
 
 pub use adapters::{AnthropicStreamAdapter, GeminiStreamAdapter, OpenAiStreamAdapter};
 pub use stream::ChunkStream;
 
-use connect::{Connector, Proxies, describe, seconds};
-use stream::FirstBytes;
+use connect::{Connector, describe};
+use stream::First;
 
 /// How long an idle pooled connection is kept for the next call.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
-
-/// The `user-agent` the clients send.
-const USER_AGENT_VALUE: &str = concat!("llm-sse-tokio/", env!("CARGO_PKG_VERSION"));
 
 /// A streaming client for every provider, chosen per call.
 ///
@@ -86,7 +80,8 @@ impl fmt::Debug for Client {
     }
 }
 
-/// Builds a [`Client`] with a proxy other than the environment's.
+/// Builds a [`Client`] with a proxy other than its [`Settings`]' (which `Settings::from_env`
+/// reads from the environment: see [`Proxies`] for the rule, the same in both shells).
 ///
 /// ```
 /// use llm_sse_tokio::{Client, Settings};
@@ -101,40 +96,32 @@ impl fmt::Debug for Client {
 #[must_use]
 pub struct ClientBuilder {
     settings: Settings,
-    proxies: Proxies,
 }
 
 impl ClientBuilder {
     /// Sends every request, loopback destinations included, through the HTTP proxy at `url`
     /// (`http://host:port`, optionally with `user:password@`, sent as `Proxy-Authorization:
-    /// Basic`), as an HTTP `CONNECT` tunnel; the environment's proxy variables are then
-    /// ignored.
+    /// Basic`), as an HTTP `CONNECT` tunnel.
     ///
     /// # Errors
     ///
     /// [`InvalidProxy`] when `url` is not an `http://` URL with a host (its message never
     /// repeats the URL, which may hold a password).
     pub fn proxy(mut self, url: &str) -> Result<ClientBuilder, InvalidProxy> {
-        let matcher = Matcher::builder().all(url).build();
-        let probe = Uri::from_static("https://example.com/");
-        match matcher.intercept(&probe) {
-            Some(intercept) if intercept.uri().scheme_str() == Some("http") => {
-                self.proxies = Proxies::Explicit(matcher);
-                Ok(self)
-            }
-            _ => Err(InvalidProxy(())),
-        }
+        self.settings.proxies = Proxies::explicit(url)?;
+        Ok(self)
     }
 
-    /// Connects directly, whatever the environment's proxy variables say.
+    /// Connects directly, whatever the settings' proxies say.
     pub fn no_proxy(mut self) -> ClientBuilder {
-        self.proxies = Proxies::None;
+        self.settings.proxies = Proxies::None;
         self
     }
 
     /// The client.
     pub fn build(self) -> Client {
-        let connector = Connector::new(self.proxies, self.settings.connect_timeout);
+        let connector =
+            Connector::new(self.settings.proxies.clone(), self.settings.connect_timeout);
         let http = PooledClient::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
@@ -149,37 +136,23 @@ impl ClientBuilder {
     }
 }
 
-/// A proxy URL that [`ClientBuilder::proxy`] cannot use: it must be `http://host:port`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidProxy(());
-
-impl fmt::Display for InvalidProxy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("invalid proxy URL: expected http://host:port (an HTTP CONNECT proxy)")
-    }
-}
-
-impl StdError for InvalidProxy {}
-
 impl Client {
-    /// A client with `settings`, using the proxy named by the environment (`HTTPS_PROXY`,
-    /// `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, or their lower-case forms, read now), except for
-    /// loopback destinations, which are always reached directly.
+    /// A client with `settings`, connecting through the proxies they name
+    /// ([`Settings::proxies`]: read from the environment by `Settings::from_lookup`, none by
+    /// `Settings::new`).
     ///
     /// Needs no runtime; calls need a Tokio runtime with its I/O and time drivers.
     pub fn new(settings: Settings) -> Client {
         Client::builder(settings).build()
     }
 
-    /// A builder, to set a proxy other than the environment's.
+    /// A builder, to set a proxy other than the settings'.
     pub fn builder(settings: Settings) -> ClientBuilder {
-        ClientBuilder {
-            settings,
-            proxies: Proxies::Env(Matcher::from_env()),
-        }
+        ClientBuilder { settings }
     }
 
-    /// A client with [`Settings`] from the environment (see [`Settings`] for the variables).
+    /// A client with [`Settings`] from the environment (see [`Settings`] for the variables,
+    /// the proxies' among them).
     ///
     /// # Errors
     ///
@@ -221,30 +194,53 @@ impl Client {
         provider: Provider,
         request: ChatRequest,
     ) -> Result<ChunkStream, ProviderError> {
+        self.stream_valid(request.validate(provider)?).await
+    }
+
+    /// [`stream`](Client::stream) with a request already validated for its provider.
+    ///
+    /// # Errors
+    ///
+    /// As [`stream`](Client::stream), without [`ProviderError::InvalidRequest`].
+    pub async fn stream_valid(&self, request: ValidRequest) -> Result<ChunkStream, ProviderError> {
         let settings = &self.inner.settings;
-        let mut call = Call::new(settings, provider, &request)?;
-        drop(request);
-        let prepared = Prepared::new(&call, settings.base_url(provider))?;
+        let mut call = Call::new(settings, request)?;
         loop {
-            let next = match self.attempt(&call, &prepared).await {
-                Attempt::Stream(stream) => return Ok(stream),
-                Attempt::Refused(error) => return Err(error),
-                Attempt::ConnectionFailed(message) => call.connection_failed(message, random()),
-                Attempt::Failed {
-                    status,
-                    headers,
-                    body,
-                } => call.failed_response(
-                    status,
-                    headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
-                    &body,
-                    now_unix_secs(),
-                    random(),
-                ),
+            let sending = self.inner.http.request(call.http_request().map(Full::new));
+            let attempt = match tokio::time::timeout(settings.response_timeout, sending).await {
+                Err(_) => call.response_timed_out(settings.response_timeout, random()),
+                Ok(Err(e)) => call.no_response(cause(&e), random()),
+                Ok(Ok(response)) => {
+                    let (head, body) = response.into_parts();
+                    let headers = head.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes()));
+                    match call.response(head.status.as_u16(), headers, now_unix_secs()) {
+                        Head::Stream(starting) => {
+                            match stream::first_bytes(body, settings.idle_timeout).await {
+                                First::Bytes(bytes, body) => {
+                                    let streaming = starting.first_bytes(&bytes);
+                                    return Ok(ChunkStream::new(streaming, Some(body)));
+                                }
+                                First::End => return Ok(ChunkStream::new(starting.ended(), None)),
+                                First::Idle => {
+                                    return Ok(ChunkStream::new(starting.idle_timeout(), None));
+                                }
+                                First::Failed(message) => starting.failed(message, random()),
+                            }
+                        }
+                        Head::ErrorBody(error) => {
+                            let body = read_error_body(body, settings.response_timeout).await;
+                            error.finish(&body, random())
+                        }
+                        Head::Failed(error) => return Err(error),
+                    }
+                }
             };
-            match next {
-                Next::Retry { after } => tokio::time::sleep(after).await,
-                Next::Fail(error) => return Err(without_key(error, settings, provider)),
+            match attempt {
+                Attempt::Retry { call: next, after } => {
+                    tokio::time::sleep(after).await;
+                    call = next;
+                }
+                Attempt::Failed(error) => return Err(error),
             }
         }
     }
@@ -269,160 +265,16 @@ impl Client {
             ChatRequest::new(model, messages.into_iter().collect()).with_temperature(temperature);
         self.stream(provider, request)
     }
-
-    /// One attempt: send, and read the answer as far as needed to decide.
-    async fn attempt(&self, call: &Call, prepared: &Prepared) -> Attempt {
-        let settings = &self.inner.settings;
-        let sending = self.inner.http.request(prepared.request());
-        let response = match tokio::time::timeout(settings.response_timeout, sending).await {
-            Err(_) => {
-                return Attempt::ConnectionFailed(format!(
-                    "no response from {} within {}",
-                    prepared.host,
-                    seconds(settings.response_timeout)
-                ));
-            }
-            Ok(Err(e)) => {
-                let cause = if e.is_connect() {
-                    e.source().map(describe).unwrap_or_else(|| describe(&e))
-                } else {
-                    describe(&e)
-                };
-                return Attempt::ConnectionFailed(format!("{}: {cause}", prepared.host));
-            }
-            Ok(Ok(response)) => response,
-        };
-        let (head, body) = response.into_parts();
-        let status = head.status.as_u16();
-        if !head.status.is_success() {
-            let body = read_error_body(body, settings.response_timeout).await;
-            return Attempt::Failed {
-                status,
-                headers: head.headers,
-                body,
-            };
-        }
-        let content_type = head.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-        if let Err(error) = call.response_started(status, content_type) {
-            return Attempt::Refused(error);
-        }
-        let retries = call.attempt().saturating_sub(1);
-        let stream = ChunkStream::new(call.provider(), retries, body, settings.idle_timeout);
-        match stream.first_bytes().await {
-            FirstBytes::Stream(stream) => Attempt::Stream(stream),
-            FirstBytes::Failed(cause) => Attempt::ConnectionFailed(format!(
-                "{}: the connection failed before the first byte of the stream: {cause}",
-                prepared.host
-            )),
-        }
-    }
 }
 
-/// How one attempt ended.
-// Made once per attempt and moved once: boxing the stream would only add an allocation.
-#[allow(clippy::large_enum_variant)]
-enum Attempt {
-    Stream(ChunkStream),
-    /// A `200` that is not an event stream: never retried.
-    Refused(ProviderError),
-    ConnectionFailed(String),
-    Failed {
-        status: u16,
-        headers: HeaderMap,
-        body: Vec<u8>,
-    },
-}
-
-/// The request of a call as hyper sends it; each attempt clones it (cheaply: the body is
-/// shared).
-struct Prepared {
-    method: http::Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-    /// `host:port`, for error messages (never the URL's user information).
-    host: String,
-}
-
-impl Prepared {
-    fn new(call: &Call, base_url: &str) -> Result<Prepared, ProviderError> {
-        let invalid = |reason: String| ProviderError::InvalidBaseUrl {
-            url: base_url.into(),
-            reason,
-        };
-        let uri: Uri = call
-            .url()
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| invalid(e.to_string()))?;
-        let host = match (uri.host(), uri.port_u16()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_owned(),
-            (None, _) => return Err(invalid("it has no host".into())),
-        };
-        let http = call.http();
-        let method = http::Method::from_bytes(http.method.as_str().as_bytes())
-            .map_err(|_| invalid("unsupported method".into()))?;
-        let mut headers = HeaderMap::with_capacity(http.headers.len() + 1);
-        for (name, value) in &http.headers {
-            let sensitive = Headers::is_sensitive(name);
-            let header = HeaderName::from_bytes(name.as_bytes())
-                .ok()
-                .zip(HeaderValue::from_str(value).ok());
-            let Some((name, mut value)) = header else {
-                // The builders write only valid headers and check the key; should a key still
-                // not fit in a header, say so without showing it.
-                return Err(ProviderError::Auth(ProviderAuthError {
-                    provider: call.provider(),
-                    reason: AuthFailure::MalformedKey,
-                }));
-            };
-            value.set_sensitive(sensitive);
-            headers.append(name, value);
-        }
-        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
-        Ok(Prepared {
-            method,
-            uri,
-            headers,
-            body: Bytes::from(http.body_bytes()),
-            host,
-        })
+/// What a failed send says: the transport's error and its sources, the cause of a failed
+/// connection first.
+fn cause(e: &hyper_util::client::legacy::Error) -> String {
+    if e.is_connect() {
+        e.source().map(describe).unwrap_or_else(|| describe(e))
+    } else {
+        describe(e)
     }
-
-    fn request(&self) -> Request<Full<Bytes>> {
-        let mut request = Request::new(Full::new(self.body.clone()));
-        *request.method_mut() = self.method.clone();
-        *request.uri_mut() = self.uri.clone();
-        *request.headers_mut() = self.headers.clone();
-        request
-    }
-}
-
-/// `error` with every occurrence of `provider`'s key in the provider's message replaced by
-/// `<redacted>`: a provider (or a proxy in front of it) that echoes the key it refused must not
-/// make the client show it.
-fn without_key(mut error: ProviderError, settings: &Settings, provider: Provider) -> ProviderError {
-    let Ok(key) = settings.api_key(provider) else {
-        return error;
-    };
-    let key = key.expose();
-    let message = match &mut error {
-        ProviderError::Auth(ProviderAuthError {
-            reason: AuthFailure::Rejected(api),
-            ..
-        })
-        | ProviderError::Rejected(api)
-        | ProviderError::Unavailable(api)
-        | ProviderError::RateLimited { error: api, .. } => Some(&mut api.message),
-        ProviderError::Connection { message } => Some(message),
-        _ => None,
-    };
-    if let Some(message) = message {
-        if message.contains(key) {
-            *message = message.replace(key, "<redacted>");
-        }
-    }
-    error
 }
 
 /// The first [`MAX_ERROR_BODY`] bytes of an error answer's body, read within `limit`; what

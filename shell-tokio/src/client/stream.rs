@@ -6,13 +6,16 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_core::Stream;
 use http_body::Body;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use llm_sse_core::{Normalizer, Provider, StreamChunk, StreamError, StreamErrorKind};
+use llm_sse_core::client::Streaming;
+use llm_sse_core::{Provider, StreamChunk, StreamError};
 use tokio::time::{Instant, Sleep};
 
-use super::connect::{describe, seconds};
+use super::connect::describe;
 
 /// After the terminal chunk, the rest of a body (normally just its end) is read in the
 /// background for at most this long, so that its connection can go back to the pool.
@@ -43,12 +46,10 @@ const DRAIN_BYTES: usize = 64 * 1024;
 /// the middle of a body. After the terminal chunk, the rest of the body (normally just its end)
 /// is read in the background for up to a second, so that the connection can be reused.
 pub struct ChunkStream {
-    provider: Provider,
-    retries: u32,
-    normalizer: Normalizer,
+    /// The core's stream: what the bytes mean, and every ending's message.
+    stream: Streaming,
     /// The response body until it ends, fails or times out.
     body: Option<Incoming>,
-    idle_timeout: Duration,
     /// When body bytes last arrived.
     last_bytes: Instant,
     /// Fires at the earliest moment the idle timeout can have passed; moved on lazily, only
@@ -59,94 +60,71 @@ pub struct ChunkStream {
 impl fmt::Debug for ChunkStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChunkStream")
-            .field("provider", &self.provider)
-            .field("retries", &self.retries)
+            .field("provider", &self.stream.provider())
+            .field("retries", &self.stream.retries())
             .field("reading", &self.body.is_some())
-            .field("drained", &self.normalizer.is_drained())
+            .field("drained", &self.stream.is_drained())
             .finish_non_exhaustive()
     }
 }
 
 /// How waiting for the first body bytes ended.
-// Made once per attempt and moved once: boxing the stream would only add an allocation.
-#[allow(clippy::large_enum_variant)]
-pub(super) enum FirstBytes {
-    /// Bytes arrived (or the body ended, or the idle timeout passed: the stream says so).
-    Stream(ChunkStream),
-    /// The connection failed before any byte of the body: the attempt may be retried.
+pub(super) enum First {
+    /// Bytes arrived; the body goes on.
+    Bytes(Bytes, Incoming),
+    /// The body ended before any byte.
+    End,
+    /// No byte within the idle timeout.
+    Idle,
+    /// The connection failed before any byte of the body.
     Failed(String),
 }
 
+/// Waits for the first bytes of `body`, within `idle_timeout`.
+pub(super) async fn first_bytes(mut body: Incoming, idle_timeout: Duration) -> First {
+    let waiting = async {
+        loop {
+            match body.frame().await {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) if !data.is_empty() => return Ok(Some(data)),
+                    // An empty data frame, or trailers: keep waiting.
+                    _ => {}
+                },
+                Some(Err(e)) => return Err(describe(&e)),
+                None => return Ok(None),
+            }
+        }
+    };
+    match tokio::time::timeout(idle_timeout, waiting).await {
+        Err(_) => First::Idle,
+        Ok(Ok(Some(data))) => First::Bytes(data, body),
+        Ok(Ok(None)) => First::End,
+        Ok(Err(message)) => First::Failed(message),
+    }
+}
+
 impl ChunkStream {
-    /// A stream over `body` of `provider`'s response.
-    pub(super) fn new(
-        provider: Provider,
-        retries: u32,
-        body: Incoming,
-        idle_timeout: Duration,
-    ) -> ChunkStream {
+    /// A started stream over the rest of `body` (`None`: the stream has already ended).
+    pub(super) fn new(stream: Streaming, body: Option<Incoming>) -> ChunkStream {
         let now = Instant::now();
+        let idle_timeout = stream.idle_timeout_limit();
         ChunkStream {
-            provider,
-            retries,
-            normalizer: Normalizer::new(provider),
-            body: Some(body),
-            idle_timeout,
+            stream,
+            body,
             last_bytes: now,
             idle: Box::pin(tokio::time::sleep_until(deadline(now, idle_timeout))),
         }
     }
 
-    /// Waits for the first bytes of the body (within the idle timeout). A failure before them
-    /// is [`FirstBytes::Failed`], which the caller may retry; anything else is the stream.
-    pub(super) async fn first_bytes(mut self) -> FirstBytes {
-        let failed = poll_fn(|cx| {
-            loop {
-                let Some(body) = self.body.as_mut() else {
-                    return Poll::Ready(None);
-                };
-                match Pin::new(body).poll_frame(cx) {
-                    Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(describe(&e))),
-                    Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
-                        Ok(data) if !data.is_empty() => {
-                            self.normalizer.feed(&data);
-                            self.last_bytes = Instant::now();
-                            return Poll::Ready(None);
-                        }
-                        // An empty data frame, or trailers: keep waiting.
-                        _ => {}
-                    },
-                    Poll::Ready(None) => {
-                        self.end();
-                        return Poll::Ready(None);
-                    }
-                    Poll::Pending => {
-                        self.poll_idle(cx);
-                        return if self.normalizer.is_closed() {
-                            Poll::Ready(None)
-                        } else {
-                            Poll::Pending
-                        };
-                    }
-                }
-            }
-        })
-        .await;
-        match failed {
-            Some(message) => FirstBytes::Failed(message),
-            None => FirstBytes::Stream(self),
-        }
-    }
-
     /// The provider this stream comes from.
     pub fn provider(&self) -> Provider {
-        self.provider
+        self.stream.provider()
     }
 
     /// How many times the request was retried before this stream started (0 when the first
     /// attempt succeeded).
     pub fn retries(&self) -> u32 {
-        self.retries
+        self.stream.retries()
     }
 
     /// The next chunk; `None` after the terminal chunk.
@@ -154,16 +132,18 @@ impl ChunkStream {
         poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
+    /// Ends the stream now with `error` (the caller gives up on it, as a gateway shutting
+    /// down does): the next chunk is the terminal chunk, which keeps the id, model, usage and
+    /// provider finish reason that arrived. The connection is closed.
+    pub fn abort(&mut self, error: StreamError) {
+        self.body = None;
+        self.stream.abort(error);
+    }
+
     /// The body ended cleanly.
     fn end(&mut self) {
         self.body = None;
-        self.normalizer.finish();
-    }
-
-    /// The stream fails with `kind`; the connection is closed (the body dropped mid-way).
-    fn fail(&mut self, kind: StreamErrorKind, message: String) {
-        self.body = None;
-        self.normalizer.fail(StreamError::new(kind, message));
+        self.stream.end();
     }
 
     /// Checks the idle timer (registering the waker when it has not fired), and fails the
@@ -173,13 +153,10 @@ impl ChunkStream {
             if self.idle.as_mut().poll(cx).is_pending() {
                 return;
             }
-            let due = deadline(self.last_bytes, self.idle_timeout);
+            let due = deadline(self.last_bytes, self.stream.idle_timeout_limit());
             if Instant::now() >= due {
-                let message = format!(
-                    "no data from the provider for {}",
-                    seconds(self.idle_timeout)
-                );
-                self.fail(StreamErrorKind::IdleTimeout, message);
+                self.body = None;
+                self.stream.idle_timeout();
                 return;
             }
             // Bytes arrived since the timer was set: wait for the new deadline.
@@ -233,38 +210,37 @@ impl Stream for ChunkStream {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<StreamChunk>> {
         let this = &mut *self;
         loop {
-            if let Some(chunk) = this.normalizer.next_chunk() {
+            if let Some(chunk) = this.stream.next_chunk() {
                 if chunk.is_done() {
                     this.release_body();
                 }
                 return Poll::Ready(Some(chunk));
             }
-            if this.normalizer.is_closed() {
+            if this.stream.is_closed() {
                 // The terminal chunk has been handed out: nothing follows it.
                 this.release_body();
                 return Poll::Ready(None);
             }
             let Some(body) = this.body.as_mut() else {
                 // Unreachable: without a body the input has ended (`is_closed`).
-                this.normalizer.finish();
+                this.stream.end();
                 continue;
             };
             match Pin::new(body).poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
-                        this.normalizer.feed(&data);
+                        this.stream.feed(&data);
                         this.last_bytes = Instant::now();
                     }
                 }
                 Poll::Ready(Some(Err(e))) => {
-                    let message =
-                        format!("the connection to the provider failed: {}", describe(&e));
-                    this.fail(StreamErrorKind::ConnectionError, message);
+                    this.body = None;
+                    this.stream.connection_lost(&describe(&e));
                 }
                 Poll::Ready(None) => this.end(),
                 Poll::Pending => {
                     this.poll_idle(cx);
-                    if !this.normalizer.is_closed() {
+                    if !this.stream.is_closed() {
                         return Poll::Pending;
                     }
                 }
@@ -273,7 +249,7 @@ impl Stream for ChunkStream {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.normalizer.is_drained() {
+        if self.stream.is_drained() {
             (0, Some(0))
         } else {
             (1, None)

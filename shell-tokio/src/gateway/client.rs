@@ -6,16 +6,15 @@
 //! `ChunkStream` reads the response body only when polled, and dropping it drops the
 //! response and its connection.
 
-use llm_sse_core::Provider;
-use llm_sse_core::request::ChatRequest;
+use llm_sse_core::request::ValidRequest;
 
 use super::upstream::{OpenFuture, Upstream, Upstreamed};
 use crate::Client;
 
 impl Upstream for Client {
-    fn open(&self, provider: Provider, request: ChatRequest) -> OpenFuture<'_> {
+    fn open(&self, request: ValidRequest) -> OpenFuture<'_> {
         Box::pin(async move {
-            let stream = self.stream(provider, request).await?;
+            let stream = self.stream_valid(request).await?;
             let retries = stream.retries();
             Ok(Upstreamed::new(Box::pin(stream)).with_retries(retries))
         })

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use futures_core::Stream;
 use http_body::Body;
 use llm_sse_core::client::ProviderError;
-use llm_sse_core::request::ChatRequest;
+use llm_sse_core::request::ValidRequest;
 use llm_sse_core::{ApiError, Normalizer, Provider, StreamChunk};
 
 use super::upstream::{OpenFuture, Upstream, Upstreamed};
@@ -274,9 +274,9 @@ impl ReplayUpstream {
 }
 
 impl Upstream for ReplayUpstream {
-    fn open(&self, provider: Provider, request: ChatRequest) -> OpenFuture<'_> {
+    fn open(&self, request: ValidRequest) -> OpenFuture<'_> {
         Box::pin(async move {
-            request.validate(provider)?;
+            let provider = request.provider();
             let (_, recording) =
                 self.recordings
                     .pick(provider, &request.model)

@@ -251,10 +251,11 @@ async fn stream(
         Err(e) => return error(&mut access, ErrorAnswer::invalid_request(&e)),
     };
     access.model = Some(request.model.clone());
-    if let Err(e) = request.validate(provider) {
-        return error(&mut access, ErrorAnswer::invalid_request(&e));
-    }
-    let upstreamed = match shared.upstream.open(provider, request).await {
+    let request = match request.validate(provider) {
+        Ok(request) => request,
+        Err(e) => return error(&mut access, ErrorAnswer::invalid_request(&e)),
+    };
+    let upstreamed = match shared.upstream.open(request).await {
         Ok(upstreamed) => upstreamed,
         Err(e) => {
             let answer = ErrorAnswer::from_provider_error(provider, &e);
@@ -317,7 +318,7 @@ async fn dialect_route(
         Ok(chat) => chat,
         Err(e) => return dialect_error(&mut access, Some(log_type(&e)), &e),
     };
-    let upstreamed = match shared.upstream.open(provider, chat).await {
+    let upstreamed = match shared.upstream.open(chat).await {
         Ok(upstreamed) => upstreamed,
         Err(e) => {
             tracing::debug!(target: "llm_sse::gateway", error = %e, "the upstream call failed");

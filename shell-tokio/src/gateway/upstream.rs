@@ -5,9 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use futures_core::Stream;
+use llm_sse_core::StreamChunk;
 use llm_sse_core::client::ProviderError;
-use llm_sse_core::request::ChatRequest;
-use llm_sse_core::{Provider, StreamChunk};
+use llm_sse_core::request::ValidRequest;
 
 /// The normalized stream of one call: [`StreamChunk`]s as they are decoded, ending with exactly
 /// one [`StreamChunk::Done`].
@@ -21,7 +21,7 @@ pub type OpenFuture<'a> =
 /// own source.
 ///
 /// The gateway calls [`open`](Upstream::open) once per request, after it has parsed and
-/// validated the body. An implementation must keep this contract, on which the gateway's
+/// validated the body (a [`ValidRequest`] says so by its type). An implementation must keep this contract, on which the gateway's
 /// guarantees rest:
 ///
 /// - **Errors before the stream** are `Err(ProviderError)`, which the gateway answers with an
@@ -37,9 +37,8 @@ pub type OpenFuture<'a> =
 ///
 /// ```
 /// use futures_core::Stream;
-/// use llm_sse_tokio::core::client::ProviderError;
-/// use llm_sse_tokio::core::request::ChatRequest;
-/// use llm_sse_tokio::core::{Finish, FinishReason, Provider, StreamChunk};
+/// use llm_sse_tokio::core::request::ValidRequest;
+/// use llm_sse_tokio::core::{Finish, FinishReason, StreamChunk};
 /// use llm_sse_tokio::gateway::{OpenFuture, Upstream, Upstreamed};
 /// use std::pin::Pin;
 /// use std::task::{Context, Poll};
@@ -57,26 +56,25 @@ pub type OpenFuture<'a> =
 /// }
 ///
 /// impl Upstream for Echo {
-///     fn open(&self, provider: Provider, request: ChatRequest) -> OpenFuture<'_> {
+///     fn open(&self, request: ValidRequest) -> OpenFuture<'_> {
 ///         Box::pin(async move {
-///             request.validate(provider).map_err(ProviderError::InvalidRequest)?;
 ///             let done = Finish {
-///                 provider,
+///                 provider: request.provider(),
 ///                 id: None,
 ///                 model: Some(request.model.clone()),
 ///                 outcome: Ok(FinishReason::Stop),
 ///                 provider_finish_reason: None,
 ///                 usage: None,
 ///             };
-///             let chunks = vec![StreamChunk::Token(request.model), StreamChunk::Done(Box::new(done))];
+///             let chunks = vec![StreamChunk::Token(request.model.clone()), StreamChunk::Done(Box::new(done))];
 ///             Ok(Upstreamed::new(Box::pin(Chunks(chunks))))
 ///         })
 ///     }
 /// }
 /// ```
 pub trait Upstream: Send + Sync + 'static {
-    /// Starts a streaming call of `provider` with `request` (already validated for it).
-    fn open(&self, provider: Provider, request: ChatRequest) -> OpenFuture<'_>;
+    /// Starts a streaming call of `request` (validated for its provider).
+    fn open(&self, request: ValidRequest) -> OpenFuture<'_>;
 }
 
 /// A call whose stream has started: its chunks, and how many retries it took to start.

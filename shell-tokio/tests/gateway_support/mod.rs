@@ -18,7 +18,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use llm_sse_tokio::Client;
 use llm_sse_tokio::core::client::{ProviderError, Settings};
-use llm_sse_tokio::core::request::ChatRequest;
+use llm_sse_tokio::core::request::ValidRequest;
 use llm_sse_tokio::core::retry::RetryPolicy;
 use llm_sse_tokio::core::{Finish, FinishReason, Provider, StreamChunk, StreamError, Usage};
 use llm_sse_tokio::gateway::{Gateway, GatewayServer, OpenFuture, Upstream, Upstreamed};
@@ -166,7 +166,7 @@ impl Scripted {
 }
 
 impl Upstream for Scripted {
-    fn open(&self, _: Provider, _: ChatRequest) -> OpenFuture<'_> {
+    fn open(&self, _: ValidRequest) -> OpenFuture<'_> {
         self.probe.opened.fetch_add(1, Ordering::SeqCst);
         let plan = self.plan.clone();
         let probe = Arc::clone(&self.probe);
@@ -281,8 +281,8 @@ impl ViaMock {
 }
 
 impl Upstream for ViaMock {
-    fn open(&self, provider: Provider, request: ChatRequest) -> OpenFuture<'_> {
-        self.client.open(provider, request)
+    fn open(&self, request: ValidRequest) -> OpenFuture<'_> {
+        self.client.open(request)
     }
 }
 
