@@ -256,7 +256,8 @@ fn run_normalizer(provider: Provider, chunks: &[&[u8]], fail_at_end: bool) -> Ve
 /// one-shot run, and the wire contract's stream invariants: exactly one terminal chunk, last;
 /// an error exactly when the finish reason is `error`; every non-terminal chunk carries content;
 /// tool calls are numbered 0, 1, ... in order of first appearance, with the name (and the id,
-/// when the provider gives one) on the first piece only.
+/// never empty, when there is one: the provider's or `call_<response id>_<index>`) on the first
+/// piece only.
 pub fn decoder(provider: Provider, data: &[u8]) {
     let (split, stream) = Split::parse(data);
     let whole = run_normalizer(provider, &[stream], split.fail_at_end);
