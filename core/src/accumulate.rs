@@ -61,8 +61,10 @@ pub enum ContentBlock {
 pub struct ToolCall {
     /// The stream's tool-call index (0, 1, ... in order of first appearance).
     pub index: u32,
-    /// The provider's call id; `None` where the provider gives calls none (most Gemini models,
-    /// OpenAI's legacy `function_call`), which then match results to calls by name or order.
+    /// The call's id, as its [`ToolCallStart`](crate::ToolCallStart) gave it: the provider's,
+    /// or `call_<response id>_<index>` for a call the provider gave none (most Gemini models,
+    /// OpenAI's legacy `function_call`). `None` only when the response id was not known yet
+    /// either; such calls match results by name or order.
     pub id: Option<String>,
     /// The tool's name.
     pub name: String,
@@ -503,7 +505,7 @@ impl Accumulator {
     ///   call is complete: a [`ToolCallStart`](StreamChunk::ToolCallStart) named it and its
     ///   arguments parse as JSON (empty arguments mean `{}`, as in Anthropic's SDK, where a
     ///   `tool_use` block that streamed no JSON keeps its empty input). A call without a
-    ///   provider id is complete: its [`ToolCall::id`] is `None`.
+    ///   provider id is complete: its [`ToolCall::id`] is the one the stream derived, or `None`.
     /// - [`AccumulateError::Stream`]: the stream ended with an error.
     /// - [`AccumulateError::Unfinished`]: no terminal chunk was pushed.
     /// - [`AccumulateError::InvalidToolCall`]: the first tool call, in content order, that no

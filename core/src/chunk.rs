@@ -145,8 +145,12 @@ pub struct ToolCallStart {
     /// The stream's tool calls counted from 0 in order of first appearance (not the provider's
     /// content-block or part index).
     pub index: u32,
-    /// The provider's call id. `None` where the provider gives calls none (most Gemini models,
-    /// OpenAI's legacy `function_call`).
+    /// The call's id: the provider's, or, when the provider gives the call none (most Gemini
+    /// models, OpenAI's legacy `function_call`) or an empty one,
+    /// [`tool_call_id`](crate::dialect::tool_call_id)`(response id, index)`
+    /// (`call_<response id>_<index>`, the id the dialect endpoints use), so a client can answer
+    /// the call next turn. `None` only when neither the provider's id nor the response id was
+    /// known when the call started.
     pub id: Option<String>,
     /// The tool's name.
     pub name: String,
@@ -213,10 +217,13 @@ impl Finish {
 
 /// One item of the normalized stream.
 ///
-/// Most variants become one wire frame (see [`crate::frame`]). [`ReasoningSignature`],
-/// [`RedactedReasoning`] and [`BlockBreak`] produce no frame: the first two carry data an
-/// assistant turn needs when it is sent back to the provider, the last marks where content the
-/// stream does not carry separated two blocks.
+/// Every variant but [`BlockBreak`] becomes one wire frame (see [`crate::frame`]), unless its
+/// content is empty: every non-terminal frame carries content. [`BlockBreak`] has no frame: it
+/// marks where content the stream does not carry separated two blocks.
+///
+/// [`ReasoningSignature`] and [`RedactedReasoning`] carry what an assistant turn needs when it
+/// is sent back to the provider; they have frames since the wire-contract revision of
+/// 2026-12-06 (before it they had none).
 ///
 /// [`ReasoningSignature`]: StreamChunk::ReasoningSignature
 /// [`RedactedReasoning`]: StreamChunk::RedactedReasoning
@@ -228,9 +235,10 @@ pub enum StreamChunk {
     Token(String),
     /// Reasoning ("thinking") text (never empty).
     Reasoning(String),
-    /// The signature that closes a reasoning block (no frame).
+    /// The signature that closes a reasoning block (Anthropic `signature_delta`, Gemini
+    /// `thoughtSignature`; never empty).
     ReasoningSignature(String),
-    /// An encrypted, redacted reasoning block (no frame).
+    /// An encrypted, redacted reasoning block (Anthropic `redacted_thinking`; never empty).
     RedactedReasoning(String),
     /// The first piece of a tool call.
     ToolCallStart(ToolCallStart),
@@ -251,18 +259,27 @@ impl StreamChunk {
         matches!(self, StreamChunk::Done(_))
     }
 
-    /// True when this chunk is sent as a frame on the wire: every chunk but the ones that carry
-    /// no wire content (signatures, redacted reasoning, block breaks) and the ones whose content
-    /// is empty (an empty token, reasoning or arguments fragment, which the decoders never
-    /// produce): every non-terminal frame carries content.
+    /// True when this chunk is sent as a frame on the wire: every chunk but block breaks (which
+    /// carry no wire content) and the ones whose content is empty (an empty token, reasoning,
+    /// signature, redacted reasoning or arguments fragment, which the decoders never produce):
+    /// every non-terminal frame carries content.
+    ///
+    /// ```
+    /// use llm_sse_core::StreamChunk;
+    ///
+    /// assert!(StreamChunk::ReasoningSignature("EqQB".into()).has_frame());
+    /// assert!(!StreamChunk::RedactedReasoning(String::new()).has_frame());
+    /// assert!(!StreamChunk::BlockBreak.has_frame());
+    /// ```
     pub fn has_frame(&self) -> bool {
         match self {
-            StreamChunk::Token(text) | StreamChunk::Reasoning(text) => !text.is_empty(),
+            StreamChunk::Token(text)
+            | StreamChunk::Reasoning(text)
+            | StreamChunk::ReasoningSignature(text)
+            | StreamChunk::RedactedReasoning(text) => !text.is_empty(),
             StreamChunk::ToolCallArguments(args) => !args.fragment.is_empty(),
             StreamChunk::ToolCallStart(_) | StreamChunk::Done(_) => true,
-            StreamChunk::ReasoningSignature(_)
-            | StreamChunk::RedactedReasoning(_)
-            | StreamChunk::BlockBreak => false,
+            StreamChunk::BlockBreak => false,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The frame encoder: [`StreamChunk`]s to the bytes of the normalized wire contract.
 //!
 //! Every frame is `data: <compact JSON>\n\n`; the terminal chunk is followed by the sentinel frame
-//! `data: [DONE]\n\n`. Chunks that carry no wire content (reasoning signatures, redacted
-//! reasoning, block breaks) produce no bytes.
+//! `data: [DONE]\n\n`. A block break carries no wire content and a chunk whose content is empty
+//! has nothing to say, so neither produces bytes ([`StreamChunk::has_frame`]): every non-terminal
+//! frame carries content.
 //!
 //! ```
 //! use llm_sse_core::{frame, StreamChunk};
@@ -10,6 +11,18 @@
 //! let mut out = Vec::new();
 //! frame::encode(&StreamChunk::Token("Hel".into()), &mut out);
 //! assert_eq!(out, b"data: {\"token\":\"Hel\",\"done\":false}\n\n");
+//!
+//! // A reasoning signature (and redacted reasoning) has its frame, so a frontend that keeps the
+//! // history can send a turn that used thinking back to the provider.
+//! out.clear();
+//! frame::encode(&StreamChunk::ReasoningSignature("EqQB".into()), &mut out);
+//! assert_eq!(out, b"data: {\"token\":\"\",\"done\":false,\"reasoning_signature\":\"EqQB\"}\n\n");
+//!
+//! // No frame for a block break, nor for empty content.
+//! out.clear();
+//! frame::encode(&StreamChunk::BlockBreak, &mut out);
+//! frame::encode(&StreamChunk::RedactedReasoning(String::new()), &mut out);
+//! assert!(out.is_empty());
 //! ```
 //!
 //! # The JSON
@@ -17,9 +30,10 @@
 //! This module owns the wire JSON: the `Serialize` impls of [`StreamChunk`] and the types it
 //! carries live here, so the key order of the contract is written down in one place:
 //!
-//! - every chunk: `token`, `done`, then `reasoning` or `tool_call` (or, for the chunks without a
-//!   frame, `reasoning_signature`, `redacted_reasoning` or `block_break`, which
-//!   [`write_json`] still writes, for logs and `llm-sse replay --format jsonl`);
+//! - every chunk: `token`, `done`, then one of `reasoning`, `reasoning_signature`,
+//!   `redacted_reasoning` or `tool_call` (or, for a block break, which has no frame,
+//!   `block_break`, which [`write_json`] still writes, for logs and `llm-sse replay --format
+//!   jsonl`);
 //! - the terminal chunk: `provider`, `id`, `model`, `finish_reason`, `provider_finish_reason`,
 //!   `usage`, `error`;
 //! - `usage`: `input_tokens`, `output_tokens`, `cache_read_input_tokens`,
@@ -43,8 +57,9 @@ use crate::chunk::{
 /// The sentinel frame that follows the terminal frame.
 pub const DONE_FRAME: &[u8] = b"data: [DONE]\n\n";
 
-/// Appends the frame(s) for `chunk` to `out`: nothing for a chunk without wire content, one frame
-/// for content, and the terminal frame followed by [`DONE_FRAME`] for the terminal chunk.
+/// Appends the frame(s) for `chunk` to `out`: nothing for a chunk without a frame (a block break,
+/// empty content: see [`StreamChunk::has_frame`]), one frame for content, and the terminal frame
+/// followed by [`DONE_FRAME`] for the terminal chunk.
 ///
 /// Returns the number of bytes appended.
 pub fn encode(chunk: &StreamChunk, out: &mut Vec<u8>) -> usize {

@@ -256,7 +256,8 @@ fn run_normalizer(provider: Provider, chunks: &[&[u8]], fail_at_end: bool) -> Ve
 /// one-shot run, and the wire contract's stream invariants: exactly one terminal chunk, last;
 /// an error exactly when the finish reason is `error`; every non-terminal chunk carries content;
 /// tool calls are numbered 0, 1, ... in order of first appearance, with the name (and the id,
-/// when the provider gives one) on the first piece only.
+/// never empty, when there is one: the provider's or `call_<response id>_<index>`) on the first
+/// piece only.
 pub fn decoder(provider: Provider, data: &[u8]) {
     let (split, stream) = Split::parse(data);
     let whole = run_normalizer(provider, &[stream], split.fail_at_end);
@@ -275,7 +276,10 @@ fn check_stream(provider: Provider, chunks: &[StreamChunk]) {
     for chunk in body {
         match chunk {
             StreamChunk::Done(_) => panic!("a terminal chunk before the last chunk"),
-            StreamChunk::Token(t) | StreamChunk::Reasoning(t) => {
+            StreamChunk::Token(t)
+            | StreamChunk::Reasoning(t)
+            | StreamChunk::ReasoningSignature(t)
+            | StreamChunk::RedactedReasoning(t) => {
                 assert!(!t.is_empty(), "a chunk without content: {chunk:?}");
             }
             StreamChunk::ToolCallStart(start) => {
@@ -286,6 +290,10 @@ fn check_stream(provider: Provider, chunks: &[StreamChunk]) {
                 assert!(
                     !start.name.is_empty(),
                     "a tool call without a name: {start:?}"
+                );
+                assert!(
+                    start.id.as_ref().is_none_or(|id| !id.is_empty()),
+                    "an empty tool call id: {start:?}"
                 );
                 tool_calls += 1;
             }
@@ -302,7 +310,6 @@ fn check_stream(provider: Provider, chunks: &[StreamChunk]) {
                     "a block break at the start or after another"
                 );
             }
-            StreamChunk::ReasoningSignature(_) | StreamChunk::RedactedReasoning(_) => {}
         }
         previous_break = matches!(chunk, StreamChunk::BlockBreak);
     }
@@ -620,6 +627,8 @@ mod wire_reader {
             "token",
             "done",
             "reasoning",
+            "reasoning_signature",
+            "redacted_reasoning",
             "tool_call",
             "provider",
             "id",
@@ -644,9 +653,20 @@ mod wire_reader {
             assert!(token.is_empty(), "the terminal frame has an empty token");
             return StreamChunk::Done(Box::new(read_finish(f, data)));
         }
+        // At most one of the content keys; `f.is_empty()` below refuses a second one.
         let chunk = if let Some(reasoning) = string(take(&mut f, "reasoning"), "reasoning") {
             assert!(token.is_empty() && !reasoning.is_empty(), "{data}");
             StreamChunk::Reasoning(reasoning)
+        } else if let Some(signature) =
+            string(take(&mut f, "reasoning_signature"), "reasoning_signature")
+        {
+            assert!(token.is_empty() && !signature.is_empty(), "{data}");
+            StreamChunk::ReasoningSignature(signature)
+        } else if let Some(redacted) =
+            string(take(&mut f, "redacted_reasoning"), "redacted_reasoning")
+        {
+            assert!(token.is_empty() && !redacted.is_empty(), "{data}");
+            StreamChunk::RedactedReasoning(redacted)
         } else if let Some(call) = take(&mut f, "tool_call") {
             assert!(token.is_empty(), "{data}");
             read_tool_call(call, data)
@@ -654,7 +674,10 @@ mod wire_reader {
             assert!(!token.is_empty(), "a content frame without content: {data}");
             StreamChunk::Token(token)
         };
-        assert!(f.is_empty(), "terminal fields on a content frame: {data}");
+        assert!(
+            f.is_empty(),
+            "a second content key, or terminal fields, on a content frame: {data}"
+        );
         chunk
     }
 
@@ -1429,8 +1452,11 @@ mod dialect_oracle {
                 StreamChunk::Token(t) | StreamChunk::Reasoning(t) if !t.is_empty() => {
                     out.push(chunk.clone());
                 }
-                StreamChunk::ReasoningSignature(s) if !s.is_empty() => out.push(chunk.clone()),
-                StreamChunk::RedactedReasoning(_) => out.push(chunk.clone()),
+                StreamChunk::ReasoningSignature(s) | StreamChunk::RedactedReasoning(s)
+                    if !s.is_empty() =>
+                {
+                    out.push(chunk.clone());
+                }
                 StreamChunk::ToolCallStart(start) => {
                     let position = match calls.start(start.index, &start.arguments) {
                         Ok(position) => {

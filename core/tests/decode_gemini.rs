@@ -143,15 +143,17 @@ fn function_calls_are_complete_pieces_and_stop_becomes_tool_calls() {
     assert_eq!(
         chunks[..4],
         [
+            // A call without an id gets `call_<responseId>_<index>` (the first responseId
+            // seen, "r", is the stream's).
             call_start(
                 0,
-                None,
+                Some("call_r_0"),
                 "get_weather",
                 r#"{"location":"Paris","unit":"celsius","days":3,"detail":{"b":[1.5,true,null],"a":"x\"y"}}"#
             ),
             StreamChunk::ReasoningSignature("sig1".into()),
             call_start(1, Some("fc_1"), "get_time", "{}"),
-            call_start(2, None, "noop", "{}"),
+            call_start(2, Some("call_r_2"), "noop", "{}"),
         ]
     );
     let fin = terminal(&chunks);
@@ -160,7 +162,7 @@ fn function_calls_are_complete_pieces_and_stop_becomes_tool_calls() {
     assert_eq!(chunks.len(), 5);
     assert_eq!(
         frames(&chunks[..1]),
-        "data: {\"token\":\"\",\"done\":false,\"tool_call\":{\"index\":0,\"name\":\"get_weather\",\"arguments\":\"{\\\"location\\\":\\\"Paris\\\",\\\"unit\\\":\\\"celsius\\\",\\\"days\\\":3,\\\"detail\\\":{\\\"b\\\":[1.5,true,null],\\\"a\\\":\\\"x\\\\\\\"y\\\"}}\"}}\n\n"
+        "data: {\"token\":\"\",\"done\":false,\"tool_call\":{\"index\":0,\"id\":\"call_r_0\",\"name\":\"get_weather\",\"arguments\":\"{\\\"location\\\":\\\"Paris\\\",\\\"unit\\\":\\\"celsius\\\",\\\"days\\\":3,\\\"detail\\\":{\\\"b\\\":[1.5,true,null],\\\"a\\\":\\\"x\\\\\\\"y\\\"}}\"}}\n\n"
     );
 }
 

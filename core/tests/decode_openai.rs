@@ -232,7 +232,7 @@ fn tool_calls_without_index_are_matched_by_id_then_by_position() {
         .tool_call(json!({"function": {"arguments": "1}"}}))
         .tool_call(json!({"id": "call_2", "function": {"name": "b", "arguments": "{}"}}))
         .tool_call(json!({"id": "call_1", "function": {"arguments": ""}}))
-        // Named but without id: a new call.
+        // Named but without id: a new call, whose id is made from the chunk's id.
         .tool_call(json!({"function": {"name": "c", "arguments": "{}"}}))
         .finish("tool_calls")
         .run();
@@ -242,7 +242,7 @@ fn tool_calls_without_index_are_matched_by_id_then_by_position() {
             call_start(0, Some("call_1"), "a", "{\"q\":"),
             call_args(0, "1}"),
             call_start(1, Some("call_2"), "b", "{}"),
-            call_start(2, None, "c", "{}"),
+            call_start(2, Some("call_chatcmpl-1_2"), "c", "{}"),
         ]
     );
     assert_eq!(chunks.len(), 5);
@@ -294,7 +294,7 @@ fn no_empty_object_piece_on_an_error_end() {
 }
 
 #[test]
-fn legacy_function_call_is_one_tool_call_without_id() {
+fn legacy_function_call_is_one_tool_call_with_an_id_from_the_chunk_id() {
     let chunks = stream()
         .chunk(
             json!({"role": "assistant", "content": null, "function_call": {"name": "get_weather", "arguments": ""}}),
@@ -314,7 +314,8 @@ fn legacy_function_call_is_one_tool_call_without_id() {
     assert_eq!(
         chunks[..3],
         [
-            call_start(0, None, "get_weather", ""),
+            // The functions API gives no id: `call_<chunk id>_<index>`.
+            call_start(0, Some("call_chatcmpl-1_0"), "get_weather", ""),
             call_args(0, "{\"city\":"),
             call_args(0, "\"Oslo\"}"),
         ]

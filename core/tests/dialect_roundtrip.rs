@@ -50,7 +50,7 @@ fn item() -> impl Strategy<Value = Item> {
         3 => text().prop_map(Item::Token),
         2 => text().prop_map(Item::Reasoning),
         1 => "[A-Za-z0-9+/=]{1,40}".prop_map(Item::Signature),
-        1 => "[A-Za-z0-9+/=]{0,40}".prop_map(Item::Redacted),
+        1 => "[A-Za-z0-9+/=]{1,40}".prop_map(Item::Redacted),
         2 => (
             proptest::option::of("[a-zA-Z0-9_:.-]{0,12}"),
             "[a-zA-Z_][a-zA-Z0-9_-]{0,20}",

@@ -180,17 +180,32 @@ fn every_finish_reason_has_its_wire_name() {
 }
 
 #[test]
+fn signatures_and_redacted_reasoning_have_frames() {
+    // Wire-contract revision of 2026-12-06: keys `token, done`, then the content key.
+    let mut out = Vec::new();
+    let sig = StreamChunk::ReasoningSignature("EqQB+/=".into());
+    let written = frame::encode(&sig, &mut out);
+    assert_eq!(
+        out,
+        b"data: {\"token\":\"\",\"done\":false,\"reasoning_signature\":\"EqQB+/=\"}\n\n"
+    );
+    assert_eq!(written, out.len());
+    assert!(sig.has_frame());
+    out.clear();
+    let redacted = StreamChunk::RedactedReasoning("opaque".into());
+    frame::encode(&redacted, &mut out);
+    assert_eq!(
+        out,
+        b"data: {\"token\":\"\",\"done\":false,\"redacted_reasoning\":\"opaque\"}\n\n"
+    );
+    assert!(redacted.has_frame());
+}
+
+#[test]
 fn chunks_without_wire_content_produce_no_bytes() {
     let mut out = b"prefix".to_vec();
-    assert_eq!(
-        frame::encode(&StreamChunk::ReasoningSignature("sig".into()), &mut out),
-        0
-    );
-    assert_eq!(
-        frame::encode(&StreamChunk::RedactedReasoning("opaque".into()), &mut out),
-        0
-    );
     assert_eq!(frame::encode(&StreamChunk::BlockBreak, &mut out), 0);
+    assert!(!StreamChunk::BlockBreak.has_frame());
     // Every non-terminal frame carries content: empty content makes no frame.
     assert_eq!(
         frame::encode(&StreamChunk::Token(String::new()), &mut out),
@@ -198,6 +213,14 @@ fn chunks_without_wire_content_produce_no_bytes() {
     );
     assert_eq!(
         frame::encode(&StreamChunk::Reasoning(String::new()), &mut out),
+        0
+    );
+    assert_eq!(
+        frame::encode(&StreamChunk::ReasoningSignature(String::new()), &mut out),
+        0
+    );
+    assert_eq!(
+        frame::encode(&StreamChunk::RedactedReasoning(String::new()), &mut out),
         0
     );
     let empty = StreamChunk::ToolCallArguments(ToolCallArguments {
@@ -208,7 +231,8 @@ fn chunks_without_wire_content_produce_no_bytes() {
     assert_eq!(out, b"prefix");
 }
 
-/// `write_json` still writes the chunks that have no frame, for logs and `replay --format jsonl`.
+/// `write_json` writes every chunk, the block break (which has no frame) included, for logs and
+/// `replay --format jsonl`: a chunk's frame is exactly its JSON.
 #[test]
 fn chunks_without_a_frame_have_json() {
     let json = |chunk: &StreamChunk| {

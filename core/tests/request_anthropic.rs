@@ -286,8 +286,8 @@ fn recorded_redacted_thinking_round_trips_unchanged() {
 
 #[test]
 fn other_providers_turns_get_ids_and_lose_their_reasoning() {
-    // A Gemini turn: calls without ids, a thought signature; an OpenAI-compatible turn whose id
-    // Anthropic would refuse.
+    // A Gemini turn: calls Gemini gave no id (the stream derived `call_<responseId>_<index>`),
+    // a thought signature; an OpenAI-compatible turn whose id Anthropic would refuse.
     let gemini = final_message(Provider::Gemini, "function_call");
     let results: Vec<ChatMessage> = gemini
         .tool_calls()
@@ -309,12 +309,12 @@ fn other_providers_turns_get_ids_and_lose_their_reasoning() {
     check(P, &http).unwrap();
     golden(P, "cross_provider", &http);
     let turn = &http.body["messages"][1]["content"];
-    assert_eq!(turn[0]["id"], "call_1_0");
-    assert_eq!(turn[1]["id"], "call_1_2"); // the thought signature (part 1) is left out
+    assert_eq!(turn[0]["id"], "call_Ze3AcR4mJb5Yb9KRmr-w4SO_0");
+    assert_eq!(turn[1]["id"], "call_Ze3AcR4mJb5Yb9KRmr-w4SO_1"); // the thought signature is left out
     assert_eq!(turn.as_array().unwrap().len(), 2);
     assert_eq!(
         http.body["messages"][2]["content"][1]["tool_use_id"],
-        "call_1_2"
+        "call_Ze3AcR4mJb5Yb9KRmr-w4SO_1"
     );
     assert_eq!(
         http.body["messages"][3]["content"][0]["id"],

@@ -8,7 +8,7 @@ use llm_sse_core::request::{
     ChatMessage, ChatRequest, Part, Reasoning, ReasoningEffort, RequestError, Role, Tool,
     ToolChoice, build,
 };
-use request_support::{TEST_KEY, check, final_message, golden};
+use request_support::{TEST_KEY, check, final_message, golden, without_tool_call_ids};
 use serde_json::json;
 
 const P: Provider = Provider::Gemini;
@@ -130,9 +130,8 @@ fn tools_and_each_tool_choice() {
     }
 }
 
-#[test]
-fn recorded_function_calls_without_ids_are_answered_by_name() {
-    let reply = final_message(P, "function_call");
+/// The request for the recorded Gemini turn `reply` (two `get_weather` calls) and its answers.
+fn weather_round_trip(reply: llm_sse_core::Message) -> ChatRequest {
     let results: Vec<ChatMessage> = reply
         .tool_calls()
         .map(|call| {
@@ -145,12 +144,54 @@ fn recorded_function_calls_without_ids_are_answered_by_name() {
         reply.into(),
     ];
     messages.extend(results);
-    let request = ChatRequest::new("gemini-2.5-flash", messages).with_tools(vec![weather_tool()]);
-    let http = build(P, &request, Some(TEST_KEY)).unwrap();
+    ChatRequest::new("gemini-2.5-flash", messages).with_tools(vec![weather_tool()])
+}
+
+#[test]
+fn recorded_function_calls_without_provider_ids_go_back_with_their_derived_ids() {
+    // Gemini gave the calls no id; the stream gave them `call_<responseId>_<index>` (the wire
+    // contract's id, which a frontend answers with). The Gemini API takes an `id` on both
+    // `functionCall` and `functionResponse` (optional, "populated by the client to match the
+    // corresponding function call id"), so they go back with it, and match exactly.
+    let reply = final_message(P, "function_call");
+    let ids: Vec<_> = reply.tool_calls().map(|c| c.id.clone()).collect();
+    assert_eq!(
+        ids,
+        [
+            Some("call_Ze3AcR4mJb5Yb9KRmr-w4SO_0".to_string()),
+            Some("call_Ze3AcR4mJb5Yb9KRmr-w4SO_1".to_string())
+        ]
+    );
+    let http = build(P, &weather_round_trip(reply), Some(TEST_KEY)).unwrap();
     check(P, &http).unwrap();
     golden(P, "function_call_round_trip", &http);
     let contents = http.body["contents"].as_array().unwrap();
     // The thought signature goes back on the functionCall part it came with.
+    assert_eq!(
+        contents[1],
+        json!({"role": "model", "parts": [
+            {"functionCall": {"id": "call_Ze3AcR4mJb5Yb9KRmr-w4SO_0", "name": "get_weather", "args": {"location": "Paris", "unit": "celsius"}},
+             "thoughtSignature": "CiIB0e2Kbx9vT3mQ8sU1wY5aC7eG9iK1mO3qS5uW7yA9cE"},
+            {"functionCall": {"id": "call_Ze3AcR4mJb5Yb9KRmr-w4SO_1", "name": "get_weather", "args": {"location": "Tokyo", "unit": "celsius"}}},
+        ]})
+    );
+    assert_eq!(
+        contents[2],
+        json!({"role": "user", "parts": [
+            {"functionResponse": {"id": "call_Ze3AcR4mJb5Yb9KRmr-w4SO_0", "name": "get_weather", "response": {"output": "Paris: 18 °C"}}},
+            {"functionResponse": {"id": "call_Ze3AcR4mJb5Yb9KRmr-w4SO_1", "name": "get_weather", "response": {"output": "Tokyo: 18 °C"}}},
+        ]})
+    );
+}
+
+#[test]
+fn function_calls_without_ids_are_answered_by_name() {
+    // The same turn with no ids at all: nothing is made up for Gemini, which then matches the
+    // answers by name and order.
+    let reply = without_tool_call_ids(final_message(P, "function_call"));
+    let http = build(P, &weather_round_trip(reply), Some(TEST_KEY)).unwrap();
+    check(P, &http).unwrap();
+    let contents = http.body["contents"].as_array().unwrap();
     assert_eq!(
         contents[1],
         json!({"role": "model", "parts": [

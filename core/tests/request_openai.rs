@@ -7,7 +7,7 @@ use llm_sse_core::Provider;
 use llm_sse_core::request::{
     ChatMessage, ChatRequest, Part, Reasoning, ReasoningEffort, Role, Tool, ToolChoice, build,
 };
-use request_support::{TEST_KEY, check, final_message, golden};
+use request_support::{TEST_KEY, check, final_message, golden, without_tool_call_ids};
 use serde_json::json;
 
 const P: Provider = Provider::OpenAi;
@@ -121,18 +121,28 @@ fn recorded_parallel_tool_calls_round_trip() {
 
 #[test]
 fn a_legacy_function_call_without_id_gets_a_derived_id() {
+    // The functions API gives the call no id: the stream gives it `call_<chunk id>_<index>`.
     let reply = final_message(P, "legacy_function_call");
     let call = reply.tool_calls().next().unwrap().clone();
-    assert_eq!(call.id, None);
-    let request = ChatRequest::new(
-        "gpt-4o",
-        vec![
-            ChatMessage::user("Weather in Oslo?"),
-            reply.into(),
-            ChatMessage::tool_result(&call, "-3 °C"),
-        ],
-    );
-    let http = build(P, &request, None).unwrap();
+    let derived = "call_chatcmpl-CXtCpO6iU8yT0rE2wQ4aS6dF8gH0_0";
+    assert_eq!(call.id.as_deref(), Some(derived));
+    let request = |reply: llm_sse_core::Message| {
+        let call = reply.tool_calls().next().unwrap().clone();
+        ChatRequest::new(
+            "gpt-4o",
+            vec![
+                ChatMessage::user("Weather in Oslo?"),
+                reply.into(),
+                ChatMessage::tool_result(&call, "-3 °C"),
+            ],
+        )
+    };
+    let http = build(P, &request(reply.clone()), None).unwrap();
+    check(P, &http).unwrap();
+    assert_eq!(http.body["messages"][1]["tool_calls"][0]["id"], derived);
+    assert_eq!(http.body["messages"][2]["tool_call_id"], derived);
+    // A call with no id at all gets `call_{m}_{p}` from the builder.
+    let http = build(P, &request(without_tool_call_ids(reply)), None).unwrap();
     check(P, &http).unwrap();
     assert_eq!(http.body["messages"][1]["tool_calls"][0]["id"], "call_1_0");
     assert_eq!(http.body["messages"][2]["tool_call_id"], "call_1_0");
@@ -170,19 +180,51 @@ fn reasoning_is_not_sent_back_and_an_assistant_turn_of_only_reasoning_is_dropped
     assert_eq!(http.body["messages"].as_array().unwrap().len(), 2);
 }
 
-#[test]
-fn tool_results_answer_gemini_calls_by_name() {
-    // A Gemini turn (two get_weather calls without ids) continued on an OpenAI-compatible server.
-    let reply = final_message(Provider::Gemini, "function_call");
+/// A Gemini turn (two get_weather calls Gemini gave no id) and its answers, for `gpt-4o`.
+fn gemini_turn(reply: llm_sse_core::Message) -> ChatRequest {
     let results: Vec<ChatMessage> = reply
         .tool_calls()
         .map(|call| ChatMessage::tool_result(call, format!("{}", call.arguments["location"])))
         .collect();
     let mut messages = vec![ChatMessage::user("Paris and Tokyo?"), reply.into()];
     messages.extend(results);
-    let http = build(P, &ChatRequest::new("gpt-4o", messages), None).unwrap();
+    ChatRequest::new("gpt-4o", messages)
+}
+
+#[test]
+fn tool_results_answer_gemini_calls_by_their_derived_ids() {
+    // Continued on an OpenAI-compatible server: the calls keep the ids the stream gave them.
+    let http = build(
+        P,
+        &gemini_turn(final_message(Provider::Gemini, "function_call")),
+        None,
+    )
+    .unwrap();
     check(P, &http).unwrap();
     golden(P, "gemini_turn", &http);
+    let m = http.body["messages"].as_array().unwrap();
+    let (first, second) = (
+        "call_Ze3AcR4mJb5Yb9KRmr-w4SO_0",
+        "call_Ze3AcR4mJb5Yb9KRmr-w4SO_1",
+    );
+    assert_eq!(m[1]["tool_calls"][0]["id"], first);
+    assert_eq!(m[1]["tool_calls"][1]["id"], second);
+    assert_eq!(
+        (&m[2]["tool_call_id"], &m[2]["content"]),
+        (&json!(first), &json!("\"Paris\""))
+    );
+    assert_eq!(
+        (&m[3]["tool_call_id"], &m[3]["content"]),
+        (&json!(second), &json!("\"Tokyo\""))
+    );
+}
+
+#[test]
+fn tool_results_answer_calls_without_ids_by_name() {
+    // The same turn with no ids: results find their calls by name, and both get `call_{m}_{p}`.
+    let reply = without_tool_call_ids(final_message(Provider::Gemini, "function_call"));
+    let http = build(P, &gemini_turn(reply), None).unwrap();
+    check(P, &http).unwrap();
     let m = http.body["messages"].as_array().unwrap();
     assert_eq!(m[1]["tool_calls"][0]["id"], "call_1_0");
     assert_eq!(m[1]["tool_calls"][1]["id"], "call_1_2");

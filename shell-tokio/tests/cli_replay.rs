@@ -248,6 +248,7 @@ mod decoded {
     fn frames() -> String {
         format!(
             "data: {{\"token\":\"\",\"done\":false,\"reasoning\":\"Greet.\"}}\n\n\
+             data: {{\"token\":\"\",\"done\":false,\"reasoning_signature\":\"c2ln\"}}\n\n\
              data: {{\"token\":\"Hi \\\"é\\\"\",\"done\":false}}\n\n\
              data: {TERMINAL}\n\ndata: [DONE]\n\n"
         )
@@ -268,8 +269,10 @@ mod decoded {
         }
     }
 
+    /// Since the wire-contract revision of 2026-12-06 the frames are exactly the JSONL lines
+    /// (block breaks, which have no frame, aside).
     #[test]
-    fn jsonl_includes_chunks_without_frames() {
+    fn jsonl_is_the_frames_json() {
         let r = run(
             &["replay", "--provider", "anthropic", "--format", "jsonl"],
             Some(ANTHROPIC.as_bytes()),

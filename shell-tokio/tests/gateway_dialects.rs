@@ -255,7 +255,7 @@ fn models(aliases: &[&str]) -> llm_sse_tokio::core::gateway::Models {
 }
 
 #[tokio::test]
-async fn models_are_named_provider_slash_model_or_by_an_alias() {
+async fn models_are_named_provider_slash_model_by_an_alias_or_as_users_type_them() {
     let recorder = Recorder::default();
     let gateway = Gateway::new(recorder.clone()).models(models(&[
         "fast=gemini/gemini-2.5-flash",
@@ -278,6 +278,15 @@ async fn models_are_named_provider_slash_model_or_by_an_alias() {
             Provider::Anthropic,
             "claude-sonnet-4-5",
         ),
+        // Model names as users type them: the provider told by the prefix.
+        (
+            "claude-sonnet-4-5",
+            Provider::Anthropic,
+            "claude-sonnet-4-5",
+        ),
+        ("gpt-4o-mini", Provider::OpenAi, "gpt-4o-mini"),
+        ("o3-mini", Provider::OpenAi, "o3-mini"),
+        ("gemini-2.5-flash", Provider::Gemini, "gemini-2.5-flash"),
     ];
     for path in [COMPLETIONS, MESSAGES] {
         for (model, provider, provider_model) in cases {
@@ -300,13 +309,13 @@ async fn models_are_named_provider_slash_model_or_by_an_alias() {
         &server,
         COMPLETIONS,
         &[],
-        &body(COMPLETIONS, "gpt-4o-mini", ""),
+        &body(COMPLETIONS, "mistral-large-latest", ""),
     )
     .await;
     assert_eq!(status, 404);
     assert_eq!(
         answer,
-        r#"{"error":{"message":"model: \"gpt-4o-mini\" names no provider: name a model as provider/model (such as anthropic/claude-sonnet-4-5, openai/gpt-4.1-mini or gemini/gemini-2.5-flash) or by an alias (the aliases are fast, openai/gpt-4o)","type":"invalid_request_error","param":"model","code":"model_not_found"}}"#
+        r#"{"error":{"message":"model: \"mistral-large-latest\" names no provider: name a model as provider/model (such as anthropic/claude-sonnet-4-5, openai/gpt-4.1-mini or gemini/gemini-2.5-flash), by its own name when that starts with claude-, gpt-, o1, o3, o4, chatgpt- or gemini-, or by an alias (the aliases are fast, openai/gpt-4o)","type":"invalid_request_error","param":"model","code":"model_not_found"}}"#
     );
     let (status, _, answer) =
         call(&server, MESSAGES, &[], &body(MESSAGES, "mistral/large", "")).await;

@@ -153,8 +153,12 @@ class AnthropicSDK(unittest.TestCase):
         self.assertEqual([m.id for m in sdk.models.list()], ["gpt"])
         answer = sdk.messages.create(model="gpt", max_tokens=100, messages=MESSAGES)
         self.assertEqual(text_of(answer), Recording("openai", "text").text)
+        # A model named as users type it goes to the provider its name says, unchanged.
+        answer = sdk.messages.create(model="gpt-4.1-mini", max_tokens=100, messages=MESSAGES)
+        self.assertEqual(answer.model, "gpt-4.1-mini")
+        self.assertEqual(text_of(answer), Recording("openai", "text").text)
         with self.assertRaises(anthropic.NotFoundError):
-            sdk.messages.create(model="claude-sonnet-4-5", max_tokens=10, messages=MESSAGES)
+            sdk.messages.create(model="mistral-large-latest", max_tokens=10, messages=MESSAGES)
         with self.assertRaises(anthropic.BadRequestError) as raised:
             sdk.messages.create(model="gpt", max_tokens=10, messages=MESSAGES, extra_body={"top_k": 5})
         self.assertIn("top_k", raised.exception.message)

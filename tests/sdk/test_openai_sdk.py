@@ -159,8 +159,12 @@ class OpenAISDK(unittest.TestCase):
         self.assertEqual([(m.id, m.owned_by) for m in sdk.models.list()], [("fast", "gemini")])
         answer = sdk.chat.completions.create(model="fast", messages=MESSAGES)
         self.assertEqual(answer.choices[0].message.content, Recording("gemini", "text").text)
+        # A model named as users type it goes to the provider its name says, unchanged.
+        answer = sdk.chat.completions.create(model="gemini-2.5-flash", messages=MESSAGES)
+        self.assertEqual(answer.model, "gemini-2.5-flash")
+        self.assertEqual(answer.choices[0].message.content, Recording("gemini", "text").text)
         with self.assertRaises(openai.NotFoundError) as raised:
-            sdk.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+            sdk.chat.completions.create(model="mistral-large-latest", messages=MESSAGES)
         self.assertEqual(raised.exception.code, "model_not_found")
         with self.assertRaises(openai.BadRequestError) as raised:
             sdk.chat.completions.create(model="fast", messages=MESSAGES, temperature=3)

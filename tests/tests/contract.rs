@@ -77,6 +77,22 @@ fn reasoning(text: &str) -> String {
     ))
 }
 
+/// A reasoning-signature frame (contract revision of 2026-12-06).
+fn signature(sig: &str) -> String {
+    frame(&format!(
+        r#"{{"token":"","done":false,"reasoning_signature":{}}}"#,
+        serde_json::to_string(sig).unwrap()
+    ))
+}
+
+/// A redacted-reasoning frame (contract revision of 2026-12-06).
+fn redacted(data: &str) -> String {
+    frame(&format!(
+        r#"{{"token":"","done":false,"redacted_reasoning":{}}}"#,
+        serde_json::to_string(data).unwrap()
+    ))
+}
+
 /// The first piece of a tool call (index, id, name, arguments).
 fn tool_first(index: u32, id: &str, name: &str, arguments: &str) -> String {
     frame(&format!(
@@ -488,6 +504,9 @@ fn reasoning_frames_anthropic_thinking() {
         [
             frame(r#"{"token":"","done":false,"reasoning":"Let me"}"#),
             reasoning(" think."),
+            frame(
+                r#"{"token":"","done":false,"reasoning_signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"}"#
+            ),
             tok("Hi"),
             a_terminal("stop", "end_turn"),
             DONE.into()
@@ -1436,23 +1455,28 @@ fn tools_gemini_function_calls_are_complete_pieces_counted_from_zero() {
         ),
     ]
     .concat();
-    let out = run(Provider::Gemini, &input);
-    let frames = split_frames(&out);
-    assert_eq!(frames.len(), 5, "{out}");
-    assert_eq!(frames[0], r#"{"token":"Checking.","done":false}"#);
-    // Gemini's functionCall may carry no id: DESIGN.md does not say what `id` is then, so only
-    // index, name and arguments are checked here.
-    for (frame, (index, args)) in frames[1..3].iter().zip([
-        (0, r#"{"city":"Paris","unit":"celsius"}"#),
-        (1, r#"{"city":"Tokyo"}"#),
-    ]) {
-        let v: serde_json::Value = serde_json::from_str(frame).unwrap();
-        assert_eq!(v["token"], "");
-        assert_eq!(v["done"], false);
-        assert_eq!(v["tool_call"]["index"], index, "{frame}");
-        assert_eq!(v["tool_call"]["name"], "get_weather", "{frame}");
-        assert_eq!(v["tool_call"]["arguments"], args, "{frame}");
-    }
+    // Calls without a provider id get `call_<response id>_<index>` (see the tests on ids below).
+    assert_eq!(
+        run(Provider::Gemini, &input),
+        [
+            tok("Checking."),
+            tool_first(
+                0,
+                &format!("call_{G_ID}_0"),
+                "get_weather",
+                r#"{"city":"Paris","unit":"celsius"}"#
+            ),
+            tool_first(
+                1,
+                &format!("call_{G_ID}_1"),
+                "get_weather",
+                r#"{"city":"Tokyo"}"#
+            ),
+            g_terminal("tool_calls", "STOP"),
+            DONE.into()
+        ]
+        .concat()
+    );
 }
 
 #[test]
@@ -1490,7 +1514,7 @@ fn no_empty_frames_anthropic() {
             r#"{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}"#,
         ),
         a_delta(0, r#"{"type":"thinking_delta","thinking":""}"#),
-        a_delta(0, r#"{"type":"signature_delta","signature":"EqQBCgIYAhIM"}"#),
+        a_delta(0, r#"{"type":"signature_delta","signature":""}"#),
         a_block_stop(0),
         a_text_start(1),
         a_text(1, ""),
@@ -1502,6 +1526,11 @@ fn no_empty_frames_anthropic() {
         a_json(2, r#"{"city":"Paris"}"#),
         a_json(2, ""),
         a_block_stop(2),
+        ev(
+            "content_block_start",
+            r#"{"type":"content_block_start","index":3,"content_block":{"type":"redacted_thinking","data":""}}"#,
+        ),
+        a_block_stop(3),
         a_stop_reason("tool_use"),
         a_message_stop(),
     ]
@@ -1544,6 +1573,11 @@ fn no_empty_frames_gemini() {
     let input = [
         g_chunk(Some(&g_text("")), "", G_USAGE_1),
         g_chunk(Some(r#"{"text": "","thought": true}"#), "", G_USAGE_1),
+        g_chunk(
+            Some(r#"{"text": "","thoughtSignature": ""}"#),
+            "",
+            G_USAGE_1,
+        ),
         g_chunk(Some(&g_text("Hi")), "", G_USAGE_1),
         g_chunk(Some(&g_text("")), r#","finishReason": "STOP""#, G_USAGE_2),
     ]
@@ -2620,8 +2654,9 @@ fn usage_gemini_thoughts_without_candidates_count_as_output() {
 }
 
 #[test]
-fn anthropic_redacted_thinking_and_signatures_make_no_frame() {
-    // The only frame kinds are text, reasoning, tool-call pieces and the terminal frame.
+fn anthropic_redacted_thinking_and_signatures_have_frames_in_place() {
+    // Since the revision of 2026-12-06: redacted reasoning and the signature each have their
+    // frame, where the stream has them.
     let input = [
         a_start(A_USAGE_START),
         ev(
@@ -2646,7 +2681,11 @@ fn anthropic_redacted_thinking_and_signatures_make_no_frame() {
     assert_eq!(
         run(Provider::Anthropic, &input),
         [
+            redacted(
+                "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj2pLmN0kF8"
+            ),
             reasoning("Hmm."),
+            signature("EqQBCgIYAhIM1gbcDa9GJwZA2b3h"),
             tok("Hi"),
             a_terminal("stop", "end_turn"),
             DONE.into()
@@ -2656,7 +2695,7 @@ fn anthropic_redacted_thinking_and_signatures_make_no_frame() {
 }
 
 #[test]
-fn gemini_thought_signature_makes_no_frame() {
+fn gemini_thought_signature_has_a_frame_after_its_part() {
     let input = [
         g_chunk(
             Some(
@@ -2670,7 +2709,14 @@ fn gemini_thought_signature_makes_no_frame() {
     .concat();
     assert_eq!(
         run(Provider::Gemini, &input),
-        [tok("Hi"), tok("."), g_terminal("stop", "STOP"), DONE.into()].concat()
+        [
+            tok("Hi"),
+            signature("CiQB0e2Kb7pX3m9vQ1sT8uY4wZ6aC2eG5iK7mO9q"),
+            tok("."),
+            g_terminal("stop", "STOP"),
+            DONE.into()
+        ]
+        .concat()
     );
 }
 
@@ -3039,7 +3085,7 @@ fn error_openai_error_after_usage_chunk_keeps_usage_and_provider_finish_reason()
 #[test]
 fn normalizer_write_frames_gives_the_same_wire_bytes() {
     // The gateway's path (Normalizer::write_frames) and chunk-by-chunk encoding agree, including
-    // chunks that have no frame (signatures, redacted reasoning).
+    // the signature and redacted-reasoning frames.
     let input = [
         a_start(A_USAGE_START),
         ev(
@@ -3072,11 +3118,425 @@ fn normalizer_write_frames_gives_the_same_wire_bytes() {
     assert_eq!(
         String::from_utf8(out).unwrap(),
         [
+            redacted("EmwKAhgBEgy3va3pzix"),
             reasoning("Hmm."),
+            signature("EqQBCgIYAhIM"),
             tok("Hi"),
             a_terminal("stop", "end_turn"),
             DONE.into()
         ]
         .concat()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contract revision of 2026-12-06: reasoning signatures and redacted reasoning have frames
+// ---------------------------------------------------------------------------------------------
+
+/// An Anthropic answer that thought (signed), had a redacted block, then answered "Hi".
+fn a_signed_thinking_stream(signature: &str, redacted_data: &str) -> String {
+    [
+        a_start(A_USAGE_START),
+        ev(
+            "content_block_start",
+            r#"{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}"#,
+        ),
+        a_delta(0, r#"{"type":"thinking_delta","thinking":"Let me think."}"#),
+        a_delta(
+            0,
+            &format!(
+                r#"{{"type":"signature_delta","signature":{}}}"#,
+                serde_json::to_string(signature).unwrap()
+            ),
+        ),
+        a_block_stop(0),
+        ev(
+            "content_block_start",
+            &format!(
+                r#"{{"type":"content_block_start","index":1,"content_block":{{"type":"redacted_thinking","data":{}}}}}"#,
+                serde_json::to_string(redacted_data).unwrap()
+            ),
+        ),
+        a_block_stop(1),
+        a_text_start(2),
+        a_text(2, "Hi"),
+        a_block_stop(2),
+        a_stop_reason("end_turn"),
+        a_message_stop(),
+    ]
+    .concat()
+}
+
+#[test]
+fn signature_frame_anthropic_signature_delta() {
+    // `data: {"token":"","done":false,"reasoning_signature":"EqQB..."}` (Anthropic
+    // `signature_delta`), after the reasoning it signs and before what follows.
+    let input = a_signed_thinking_stream("EqQBCgIYAhIMexample", "EmwKAhgBopaque");
+    let out = run(Provider::Anthropic, &input);
+    let frames = split_frames(&out);
+    assert_eq!(
+        frames[..4],
+        [
+            r#"{"token":"","done":false,"reasoning":"Let me think."}"#,
+            r#"{"token":"","done":false,"reasoning_signature":"EqQBCgIYAhIMexample"}"#,
+            r#"{"token":"","done":false,"redacted_reasoning":"EmwKAhgBopaque"}"#,
+            r#"{"token":"Hi","done":false}"#,
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn signature_frame_gemini_thought_signature() {
+    // `thoughtSignature` (on a thought part, a text part or a functionCall part) is a
+    // `reasoning_signature` frame right after that part's own frame.
+    let input = [
+        g_chunk(
+            Some(r#"{"text": "Plan.","thought": true,"thoughtSignature": "Q2lRQjBlMkt"}"#),
+            "",
+            G_USAGE_1,
+        ),
+        g_chunk(
+            Some(
+                r#"{"functionCall": {"name": "get_time","args": {}},"thoughtSignature": "c2lnLWNhbGw="}"#,
+            ),
+            r#","finishReason": "STOP""#,
+            G_USAGE_2,
+        ),
+    ]
+    .concat();
+    assert_eq!(
+        run(Provider::Gemini, &input),
+        [
+            reasoning("Plan."),
+            signature("Q2lRQjBlMkt"),
+            tool_first(0, &format!("call_{G_ID}_0"), "get_time", "{}"),
+            signature("c2lnLWNhbGw="),
+            g_terminal("tool_calls", "STOP"),
+            DONE.into()
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn redacted_frame_anthropic_redacted_thinking() {
+    // `data: {"token":"","done":false,"redacted_reasoning":"<opaque>"}` (Anthropic
+    // `redacted_thinking`): the block's data unchanged, where the block is.
+    let data = "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmK+==";
+    let input = [
+        a_start(A_USAGE_START),
+        ev(
+            "content_block_start",
+            &format!(
+                r#"{{"type":"content_block_start","index":0,"content_block":{{"type":"redacted_thinking","data":"{data}"}}}}"#
+            ),
+        ),
+        a_block_stop(0),
+        a_text_start(1),
+        a_text(1, "Hi"),
+        a_block_stop(1),
+        a_stop_reason("end_turn"),
+        a_message_stop(),
+    ]
+    .concat();
+    assert_eq!(
+        run(Provider::Anthropic, &input),
+        [
+            frame(&format!(
+                r#"{{"token":"","done":false,"redacted_reasoning":"{data}"}}"#
+            )),
+            tok("Hi"),
+            a_terminal("stop", "end_turn"),
+            DONE.into()
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn signature_and_redacted_frames_key_order_token_done_then_the_content_key() {
+    // Keys in the order `token, done`, then `reasoning_signature` or `redacted_reasoning`: read
+    // the keys back in the order they were written, with no other key.
+    let input = a_signed_thinking_stream("EqQBsig", "EmwKdata");
+    let out = run(Provider::Anthropic, &input);
+    // The top-level keys in the order written (these frames hold no nested object, and their
+    // values no comma or colon).
+    let keys_of = |json: &str| -> Vec<String> {
+        json.strip_prefix('{')
+            .and_then(|j| j.strip_suffix('}'))
+            .unwrap()
+            .split(',')
+            .map(|pair| {
+                pair.split_once(':')
+                    .unwrap()
+                    .0
+                    .trim_matches('"')
+                    .to_string()
+            })
+            .collect()
+    };
+    let frames = split_frames(&out);
+    assert_eq!(
+        keys_of(frames[1]),
+        ["token", "done", "reasoning_signature"],
+        "{}",
+        frames[1]
+    );
+    assert_eq!(
+        keys_of(frames[2]),
+        ["token", "done", "redacted_reasoning"],
+        "{}",
+        frames[2]
+    );
+    // And byte for byte.
+    assert_eq!(
+        frames[1],
+        r#"{"token":"","done":false,"reasoning_signature":"EqQBsig"}"#
+    );
+    assert_eq!(
+        frames[2],
+        r#"{"token":"","done":false,"redacted_reasoning":"EmwKdata"}"#
+    );
+}
+
+#[test]
+fn empty_signature_and_empty_redacted_reasoning_make_no_frame() {
+    // Every non-terminal frame carries content: an empty signature or redacted block has none.
+    let input = a_signed_thinking_stream("", "");
+    assert_eq!(
+        run(Provider::Anthropic, &input),
+        [
+            reasoning("Let me think."),
+            tok("Hi"),
+            a_terminal("stop", "end_turn"),
+            DONE.into()
+        ]
+        .concat()
+    );
+    let input = [
+        g_chunk(
+            Some(r#"{"text": "Hi","thoughtSignature": ""}"#),
+            "",
+            G_USAGE_1,
+        ),
+        g_chunk(Some(&g_text(".")), r#","finishReason": "STOP""#, G_USAGE_2),
+    ]
+    .concat();
+    assert_eq!(
+        run(Provider::Gemini, &input),
+        [tok("Hi"), tok("."), g_terminal("stop", "STOP"), DONE.into()].concat()
+    );
+}
+
+#[test]
+fn signature_and_redacted_frames_are_the_jsonl_chunks_at_the_same_place() {
+    // They are the same chunks `replay --format jsonl` prints (one chunk's JSON per line, from
+    // `frame::write_json`), at the same place in the stream: the frames are exactly the chunks
+    // that have one, in order.
+    let input = a_signed_thinking_stream("EqQBsig", "EmwKdata");
+    let out = run(Provider::Anthropic, &input);
+    let chunks = llm_sse_tests::normalize(Provider::Anthropic, input.as_bytes(), Split::Whole);
+    let jsonl: Vec<String> = chunks
+        .iter()
+        .filter(|c| c.has_frame())
+        .map(|c| {
+            let mut json = Vec::new();
+            llm_sse_core::frame::write_json(c, &mut json);
+            String::from_utf8(json).unwrap()
+        })
+        .collect();
+    let frames: Vec<&str> = split_frames(&out);
+    assert_eq!(frames[..frames.len() - 1], jsonl[..]);
+    assert!(matches!(chunks[1], StreamChunk::ReasoningSignature(_)));
+    assert!(matches!(chunks[2], StreamChunk::RedactedReasoning(_)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contract revision of 2026-12-06: a call without a provider id gets `call_<response id>_<index>`
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn tools_gemini_call_without_id_gets_call_response_id_index() {
+    // Most Gemini calls carry no id: the first (and only) piece of each gets
+    // `call_<responseId>_<index>`, the id the dialect endpoints use.
+    let input = g_chunk(
+        Some(
+            r#"{"functionCall": {"name": "get_weather","args": {"city": "Paris"}}},{"functionCall": {"name": "get_time"}}"#,
+        ),
+        r#","finishReason": "STOP""#,
+        G_USAGE_2,
+    );
+    let out = run(Provider::Gemini, &input);
+    assert_eq!(
+        out,
+        [
+            tool_first(
+                0,
+                "call_Ze3AcR4mJb5Yb9KRmr-w4SO_0",
+                "get_weather",
+                r#"{"city":"Paris"}"#
+            ),
+            tool_first(1, "call_Ze3AcR4mJb5Yb9KRmr-w4SO_1", "get_time", "{}"),
+            g_terminal("tool_calls", "STOP"),
+            DONE.into()
+        ]
+        .concat()
+    );
+    assert_eq!(
+        llm_sse_core::dialect::tool_call_id(G_ID, 1),
+        "call_Ze3AcR4mJb5Yb9KRmr-w4SO_1"
+    );
+}
+
+#[test]
+fn tools_synthesized_id_is_on_the_first_piece_only() {
+    // An OpenAI-compatible server that sends calls without ids: the first piece of each call
+    // gets `call_<chunk id>_<index>`, later pieces carry `index` and `arguments` only.
+    let input = [
+        o_chunk(
+            r#"{"role":"assistant","content":null,"tool_calls":[{"index":0,"type":"function","function":{"name":"get_weather","arguments":""}}]}"#,
+            "null",
+        ),
+        o_chunk(
+            r#"{"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":"}}]}"#,
+            "null",
+        ),
+        o_chunk(
+            r#"{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]}"#,
+            "null",
+        ),
+        o_chunk(
+            r#"{"tool_calls":[{"index":1,"id":"","type":"function","function":{"name":"get_time","arguments":"{}"}}]}"#,
+            "null",
+        ),
+        o_finish("tool_calls"),
+        DONE.into(),
+    ]
+    .concat();
+    assert_eq!(
+        run(Provider::OpenAi, &input),
+        [
+            tool_first(0, &format!("call_{O_ID}_0"), "get_weather", ""),
+            tool_more(0, r#"{"city":"#),
+            tool_more(0, r#""Paris"}"#),
+            // An empty provider id counts as none.
+            tool_first(1, &format!("call_{O_ID}_1"), "get_time", "{}"),
+            o_terminal("tool_calls", "tool_calls"),
+            DONE.into()
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn tools_openai_legacy_function_call_gets_call_response_id_index() {
+    let input = [
+        o_chunk(
+            r#"{"role":"assistant","content":null,"function_call":{"name":"get_weather","arguments":""}}"#,
+            "null",
+        ),
+        o_chunk(
+            r#"{"function_call":{"arguments":"{\"city\":\"Paris\"}"}}"#,
+            "null",
+        ),
+        o_finish("function_call"),
+        DONE.into(),
+    ]
+    .concat();
+    let out = run(Provider::OpenAi, &input);
+    let frames = split_frames(&out);
+    assert_eq!(
+        frames[..2],
+        [
+            format!(
+                r#"{{"token":"","done":false,"tool_call":{{"index":0,"id":"call_{O_ID}_0","name":"get_weather","arguments":""}}}}"#
+            ),
+            r#"{"token":"","done":false,"tool_call":{"index":0,"arguments":"{\"city\":\"Paris\"}"}}"#
+                .to_string(),
+        ]
+    );
+}
+
+#[test]
+fn tools_synthesized_id_is_the_dialect_id_with_unsafe_characters_replaced() {
+    // `call_<response id>_<index>` is `dialect::tool_call_id`: characters other than
+    // `A-Z a-z 0-9 _ -` in the response id become `_`.
+    let input = [
+        frame(
+            r#"{"id":"resp.7/é","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}"#,
+        ),
+        DONE.into(),
+    ]
+    .concat();
+    let (chunks, _) = chunks(Provider::OpenAi, &input);
+    let StreamChunk::ToolCallStart(start) = &chunks[0] else {
+        panic!("{chunks:?}");
+    };
+    assert_eq!(start.id.as_deref(), Some("call_resp_7___0"));
+    assert_eq!(
+        start.id.as_deref(),
+        Some(llm_sse_core::dialect::tool_call_id("resp.7/é", 0).as_str())
+    );
+}
+
+#[test]
+fn tools_provider_ids_are_kept_as_they_are() {
+    // A provider id is never replaced, whatever it looks like.
+    let gemini = g_chunk(
+        Some(r#"{"functionCall": {"id": "fc 1/é","name": "get_time","args": {}}}"#),
+        r#","finishReason": "STOP""#,
+        G_USAGE_2,
+    );
+    assert_eq!(
+        split_frames(&run(Provider::Gemini, &gemini))[0],
+        r#"{"token":"","done":false,"tool_call":{"index":0,"id":"fc 1/é","name":"get_time","arguments":"{}"}}"#
+    );
+    let openai = [
+        o_chunk(
+            r#"{"tool_calls":[{"index":0,"id":"call_Qm3X","type":"function","function":{"name":"f","arguments":"{}"}}]}"#,
+            "null",
+        ),
+        o_finish("tool_calls"),
+        DONE.into(),
+    ]
+    .concat();
+    assert_eq!(
+        split_frames(&run(Provider::OpenAi, &openai))[0],
+        r#"{"token":"","done":false,"tool_call":{"index":0,"id":"call_Qm3X","name":"f","arguments":"{}"}}"#
+    );
+    let anthropic = [
+        a_start(A_USAGE_START),
+        a_tool_start(0, "toolu_01A09q90qw90lq917835lq9", "get_time"),
+        a_block_stop(0),
+        a_stop_reason("tool_use"),
+        a_message_stop(),
+    ]
+    .concat();
+    assert_eq!(
+        split_frames(&run(Provider::Anthropic, &anthropic))[0],
+        r#"{"token":"","done":false,"tool_call":{"index":0,"id":"toolu_01A09q90qw90lq917835lq9","name":"get_time","arguments":""}}"#
+    );
+}
+
+#[test]
+fn tools_call_before_any_response_id_has_no_id() {
+    // DESIGN.md derives the id from the response id; a call that starts before the stream
+    // named any response id (an OpenAI-compatible server whose first chunks have no `id`) has
+    // none to carry, and its first piece omits `id` (fields that do not apply are omitted).
+    let input = [
+        frame(
+            r#"{"object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{}"}}]},"finish_reason":null}]}"#,
+        ),
+        frame(
+            r#"{"id":"late","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#,
+        ),
+        DONE.into(),
+    ]
+    .concat();
+    let out = run(Provider::OpenAi, &input);
+    assert_eq!(
+        split_frames(&out)[0],
+        r#"{"token":"","done":false,"tool_call":{"index":0,"name":"f","arguments":"{}"}}"#
     );
 }

@@ -11,8 +11,8 @@
 //! |---|---|
 //! | `candidates[0].content.parts[].text` | text tokens |
 //! | a `text` part with `"thought": true` | reasoning |
-//! | `functionCall` `{id?, name, args}` | one complete tool-call piece: `id` only when Gemini sent one, `name`, and `args` as compact JSON (key order and numbers as sent; `"{}"` when `args` is absent) |
-//! | `thoughtSignature` on any part | a [`StreamChunk::ReasoningSignature`](crate::StreamChunk::ReasoningSignature) (no frame) right after that part's chunk |
+//! | `functionCall` `{id?, name, args}` | one complete tool-call piece: `id` as Gemini sent it, else `call_<responseId>_<index>` ([`tool_call_id`](crate::dialect::tool_call_id); the `responseId` is on the same response object), `name`, and `args` as compact JSON (key order and numbers as sent; `"{}"` when `args` is absent) |
+//! | `thoughtSignature` on any part | a [`StreamChunk::ReasoningSignature`](crate::StreamChunk::ReasoningSignature) right after that part's chunk |
 //! | `candidates[0].finishReason` | the finish reason (see below) |
 //! | `promptFeedback.blockReason` | a `content_filter` finish with the block reason as `provider_finish_reason` |
 //! | `usageMetadata` | usage: running totals on every chunk, the last report wins |

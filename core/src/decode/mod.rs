@@ -2,8 +2,14 @@
 //!
 //! The provider modules hold only their protocol's rules (which JSON field is text, which event
 //! ends the message, what the finish reasons mean); everything every provider shares lives here
-//! and in [`Emitter`]: the output queue, the tool-call numbering, the terminal chunk and the one
-//! decision of how a stream ended.
+//! and in [`Emitter`]: the output queue, the tool-call numbering, the ids of tool calls the
+//! provider gave none, the terminal chunk and the one decision of how a stream ended.
+//!
+//! A tool call without a provider id (most Gemini calls, OpenAI's legacy `function_call`; an
+//! empty id counts as none) gets [`tool_call_id`]`(response id, index)`, `call_<response
+//! id>_<index>`, on its first piece when the response id is known by then (Gemini's
+//! `responseId` is on the same response object as the `functionCall` part; OpenAI's chunks carry
+//! `id`): the id the dialect endpoints give such a call, so a client can answer it next turn.
 
 mod anthropic;
 mod gemini;
@@ -21,6 +27,7 @@ use crate::chunk::{
     Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, ToolCallArguments,
     ToolCallStart, Usage,
 };
+use crate::dialect::tool_call_id;
 use crate::sse::{EndOfInput, Event};
 
 /// Decodes one provider's stream of parsed server-sent events into [`StreamChunk`]s.
@@ -311,9 +318,11 @@ impl Emitter {
         }
     }
 
-    /// An encrypted redacted-reasoning block.
-    pub(crate) fn redacted_reasoning(&mut self, data: impl Into<String>) {
-        self.push(StreamChunk::RedactedReasoning(data.into()));
+    /// An encrypted redacted-reasoning block; empty data produces nothing.
+    pub(crate) fn redacted_reasoning(&mut self, data: impl Into<String> + AsRef<str>) {
+        if !data.as_ref().is_empty() {
+            self.push(StreamChunk::RedactedReasoning(data.into()));
+        }
     }
 
     /// Content the stream does not carry separates what came before from what follows. Produces
@@ -326,6 +335,10 @@ impl Emitter {
 
     /// Announces a new tool call and returns its stream index (0, 1, ... in order of first
     /// appearance). `arguments` may be empty.
+    ///
+    /// A call without a provider id (or with an empty one) gets
+    /// [`tool_call_id`]`(response id, index)` when the response id is known by now (the rules
+    /// read an event's id before its content), so a client can answer it next turn.
     pub(crate) fn start_tool_call(
         &mut self,
         id: Option<String>,
@@ -334,6 +347,9 @@ impl Emitter {
     ) -> u32 {
         let index = self.tool_calls;
         self.tool_calls = self.tool_calls.saturating_add(1);
+        let id = id
+            .filter(|id| !id.is_empty())
+            .or_else(|| self.id.as_deref().map(|rid| tool_call_id(rid, index)));
         self.push(StreamChunk::ToolCallStart(ToolCallStart {
             index,
             id,

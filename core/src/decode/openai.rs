@@ -15,7 +15,7 @@
 //! | `delta.reasoning_content` (DeepSeek, vLLM) or `delta.reasoning` (OpenRouter, Groq, Ollama) | reasoning; a chunk carrying both with the same text (a server sending both names) produces it once |
 //! | `delta.refusal` | text tokens; the unified finish reason becomes `content_filter` |
 //! | `delta.tool_calls[]` | tool-call pieces (see below) |
-//! | `delta.function_call` (legacy functions API) | one tool call without an id |
+//! | `delta.function_call` (legacy functions API) | one tool call, its id made from the chunk's `id` |
 //! | `choices[0].finish_reason` | the finish reason (`null` and `""` mean none) |
 //! | `usage`, `x_groq.usage` (Groq) | usage; the last report wins |
 //! | `id`, `model` | the first non-empty value (Azure's first chunk has them empty) |
@@ -35,7 +35,9 @@
 //!
 //! **Legacy `function_call`.** The functions API streams at most one call per turn as
 //! `delta.function_call` `{name, arguments}` without an id or index; it becomes one tool call
-//! (name on its first piece, no id) and `finish_reason: "function_call"` maps to `tool_calls`.
+//! (name on its first piece) and `finish_reason: "function_call"` maps to `tool_calls`. Its id,
+//! like that of any call a server sends without one, is `call_<chunk id>_<index>`
+//! ([`tool_call_id`](crate::dialect::tool_call_id)), or none when no chunk so far had an `id`.
 //!
 //! **Finish reasons.** `stop` → `stop`, `length` → `length`, `tool_calls` and `function_call` →
 //! `tool_calls`, `content_filter` → `content_filter`, anything else → `other`; the raw value is

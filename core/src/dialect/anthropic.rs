@@ -186,7 +186,7 @@ impl Encoder {
                 self.delta(index, BlockDelta::Signature { signature }, out);
                 self.close_open(out);
             }
-            StreamChunk::RedactedReasoning(data) => {
+            StreamChunk::RedactedReasoning(data) if !data.is_empty() => {
                 let index = self.new_block(BlockStart::RedactedThinking { data }, out);
                 stop(index, out);
             }
@@ -216,7 +216,7 @@ impl Encoder {
                 }
             }
             StreamChunk::BlockBreak => self.close_open(out),
-            // Empty text or signatures.
+            // Empty text, signatures or redacted reasoning.
             _ => {}
         }
         out.len() - start

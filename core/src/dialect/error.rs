@@ -140,7 +140,7 @@ impl DialectError {
     /// use llm_sse_core::dialect::{Dialect, DialectError};
     /// use llm_sse_core::gateway::Models;
     ///
-    /// let unknown = Models::new().resolve("gpt-4o").unwrap_err();
+    /// let unknown = Models::new().resolve("mistral-large-latest").unwrap_err();
     /// let error = DialectError::unknown_model(Dialect::OpenAi, &unknown);
     /// assert_eq!(error.status, 404);
     /// assert!(String::from_utf8(error.to_body()).unwrap().ends_with(

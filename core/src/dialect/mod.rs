@@ -50,13 +50,18 @@
 //! The normalized stream learns the provider's id, model and usage only at its end, but both
 //! dialects put an id and a model on their first event. So the response's id, model and (for
 //! OpenAI) `created` are the gateway's, given in a [`ResponseMeta`]: the provider's id and
-//! model never reach the client. [`Dialect::response_id`] makes an id of the dialect's usual
+//! model are not the response's (the provider's id shows only inside the ids of tool calls the
+//! provider gave none, below). [`Dialect::response_id`] makes an id of the dialect's usual
 //! shape (`chatcmpl-...`, `msg_...`) from anything unique.
 //!
-//! A tool call without a provider id (most Gemini models; an empty id counts as none) gets
-//! [`tool_call_id`]`(response id, index)`: `call_{response id}_{index}`, with characters other
-//! than `A-Z a-z 0-9 _ -` made `_`. It is the same in both dialects, streaming or not, so the
-//! client's next request can answer the call.
+//! Tool calls keep the id of their [`ToolCallStart`](crate::ToolCallStart). The decoders already
+//! give a call without a provider id [`tool_call_id`]`(provider's response id, index)`, so such
+//! a call's id is the one the normalized frames carry (and it is where the provider's response
+//! id reaches the client). A call that has no id even so (the response id was not known when it
+//! started; an empty id counts as none) gets [`tool_call_id`]`(response id, index)` with the
+//! [`ResponseMeta`]'s id: `call_{response id}_{index}`, with characters other than
+//! `A-Z a-z 0-9 _ -` made `_`. Either way it is the same in both dialects, streaming or not, so
+//! the client's next request can answer the call.
 //!
 //! # Finish reasons
 //!
@@ -258,7 +263,8 @@ impl ResponseMeta {
     }
 }
 
-/// The id given to a tool call that has none (most Gemini models): `call_{response_id}_{index}`,
+/// The id given to a tool call that has none (most Gemini models), by the decoders and by the
+/// dialect encoders: `call_{response_id}_{index}`,
 /// where `index` is the call's stream index and every character of `response_id` other than
 /// `A-Z a-z 0-9 _ -` is replaced by `_` (Anthropic accepts only those in tool-use ids).
 ///

@@ -45,6 +45,25 @@
 //! | 502 | `upstream_invalid_response` | the provider answered `2xx` with something that is not an event stream |
 //! | 503 | `provider_not_configured` | no usable API key (the message names the environment variable), or an unusable base URL |
 //! | 503 | `upstream_unavailable` | the provider is overloaded or failing (`5xx`, `529`) and the retries are spent |
+//!
+//! # Model names (the dialect endpoints)
+//!
+//! [`Models::resolve`] reads a dialect request's `model`: an alias the gateway was given
+//! ([`ModelAlias`]) first; else `provider/model` ([`split_model`]); else, for a name without
+//! `/`, the model name as users type it, its provider told by the prefix ([`infer_provider`]):
+//! `claude-*` → Anthropic, `gpt-*`, `o1*`, `o3*`, `o4*`, `chatgpt-*` → OpenAI, `gemini-*` →
+//! Gemini. So SDK code that says `model="claude-sonnet-4-5"` works unchanged against the
+//! gateway; any other name is an [`UnknownModel`] (`404`).
+//!
+//! ```
+//! use llm_sse_core::gateway::Models;
+//! use llm_sse_core::Provider;
+//!
+//! let models = Models::new();
+//! assert_eq!(models.resolve("claude-sonnet-4-5"), Ok((Provider::Anthropic, "claude-sonnet-4-5")));
+//! assert_eq!(models.resolve("gemini/gemini-2.5-flash"), Ok((Provider::Gemini, "gemini-2.5-flash")));
+//! assert!(models.resolve("mistral-large-latest").is_err());
+//! ```
 
 mod models;
 
@@ -59,7 +78,7 @@ use crate::chunk::Provider;
 use crate::client::{AuthFailure, ProviderError};
 use crate::request::RequestError;
 
-pub use models::{AliasError, ModelAlias, Models, UnknownModel, split_model};
+pub use models::{AliasError, ModelAlias, Models, UnknownModel, infer_provider, split_model};
 
 /// The environment variable holding the token the gateway requires (unset or empty: none), as
 /// `Authorization: Bearer <token>` or `x-api-key: <token>` (see [`TOKEN_HEADERS`]).

@@ -1,6 +1,31 @@
-//! Which provider and model a dialect request's `model` names: `provider/model`, or an alias
-//! the gateway was given (`--model-alias NAME=provider/model`); and the model list
+//! Which provider and model a dialect request's `model` names, and the model list
 //! (`GET /v1/models`).
+//!
+//! [`Models::resolve`] tries, in order:
+//!
+//! 1. an alias the gateway was given (`--model-alias NAME=provider/model`), compared exactly;
+//! 2. `provider/model` ([`split_model`]): `anthropic/claude-sonnet-4-5`,
+//!    `openai/meta-llama/Llama-3.3-70B`;
+//! 3. a model name as users type it, without `/`, by the prefix of its provider's model names
+//!    ([`infer_provider`]): `claude-*` is Anthropic's; `gpt-*`, `o1*`, `o3*`, `o4*` and
+//!    `chatgpt-*` OpenAI's; `gemini-*` Gemini's. So SDK code that says
+//!    `model="claude-sonnet-4-5"` works unchanged against the gateway's dialect endpoints.
+//!
+//! Any other name is refused with an [`UnknownModel`] that says what a model name looks like.
+//!
+//! ```
+//! use llm_sse_core::gateway::Models;
+//! use llm_sse_core::Provider;
+//!
+//! let mut models = Models::new();
+//! models.add("gpt-4o=gemini/gemini-2.5-pro".parse()?)?;
+//! assert_eq!(models.resolve("gpt-4o"), Ok((Provider::Gemini, "gemini-2.5-pro"))); // the alias
+//! assert_eq!(models.resolve("gpt-4.1-mini"), Ok((Provider::OpenAi, "gpt-4.1-mini")));
+//! assert_eq!(models.resolve("claude-sonnet-4-5"), Ok((Provider::Anthropic, "claude-sonnet-4-5")));
+//! assert_eq!(models.resolve("openai/claude-x"), Ok((Provider::OpenAi, "claude-x")));
+//! assert!(models.resolve("mistral-large-latest").is_err());
+//! # Ok::<(), llm_sse_core::gateway::AliasError>(())
+//! ```
 
 use alloc::borrow::ToOwned;
 use alloc::format;
@@ -35,6 +60,41 @@ pub fn split_model(model: &str) -> Option<(Provider, &str)> {
     let (provider, model) = model.split_once('/')?;
     let provider = provider.parse::<Provider>().ok()?;
     (!model.is_empty()).then_some((provider, model))
+}
+
+/// The provider whose models are named like `model`, for a name without `/`: `claude-*` →
+/// Anthropic; `gpt-*`, `o1*`, `o3*`, `o4*`, `chatgpt-*` → OpenAI; `gemini-*` → Gemini
+/// (prefixes compared exactly, lower case). `None` for any other name, and for every name with
+/// a `/` (which names its provider, as [`split_model`] reads it).
+///
+/// ```
+/// use llm_sse_core::gateway::infer_provider;
+/// use llm_sse_core::Provider;
+///
+/// assert_eq!(infer_provider("claude-opus-4-1"), Some(Provider::Anthropic));
+/// assert_eq!(infer_provider("o3-mini"), Some(Provider::OpenAi));
+/// assert_eq!(infer_provider("chatgpt-4o-latest"), Some(Provider::OpenAi));
+/// assert_eq!(infer_provider("gemini-2.5-flash"), Some(Provider::Gemini));
+/// assert_eq!(infer_provider("llama-3.3-70b"), None);
+/// assert_eq!(infer_provider("gpt-4o/x"), None);
+/// ```
+pub fn infer_provider(model: &str) -> Option<Provider> {
+    const PREFIXES: [(&str, Provider); 7] = [
+        ("claude-", Provider::Anthropic),
+        ("gpt-", Provider::OpenAi),
+        ("o1", Provider::OpenAi),
+        ("o3", Provider::OpenAi),
+        ("o4", Provider::OpenAi),
+        ("chatgpt-", Provider::OpenAi),
+        ("gemini-", Provider::Gemini),
+    ];
+    if model.contains('/') {
+        return None;
+    }
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| model.starts_with(prefix))
+        .map(|&(_, provider)| provider)
 }
 
 /// A model alias: requests naming [`name`](ModelAlias::name) go to
@@ -173,8 +233,9 @@ impl fmt::Display for UnknownModel {
 #[cfg(feature = "std")]
 impl std::error::Error for UnknownModel {}
 
-/// The models a gateway serves through the dialect endpoints: any `provider/model`, and its
-/// aliases.
+/// The models a gateway serves through the dialect endpoints: any `provider/model`, its
+/// aliases, and the model names users type (`claude-sonnet-4-5`, `gpt-4.1-mini`,
+/// `gemini-2.5-flash`): see [`resolve`](Models::resolve).
 ///
 /// ```
 /// use llm_sse_core::gateway::Models;
@@ -184,8 +245,9 @@ impl std::error::Error for UnknownModel {}
 /// models.add("claude=anthropic/claude-sonnet-4-5".parse()?)?;
 /// assert_eq!(models.resolve("claude"), Ok((Provider::Anthropic, "claude-sonnet-4-5")));
 /// assert_eq!(models.resolve("openai/gpt-4.1-mini"), Ok((Provider::OpenAi, "gpt-4.1-mini")));
-/// let error = models.resolve("gpt-4.1-mini").unwrap_err();
-/// assert!(error.to_string().starts_with(r#"model: "gpt-4.1-mini" names no provider"#));
+/// assert_eq!(models.resolve("gpt-4.1-mini"), Ok((Provider::OpenAi, "gpt-4.1-mini")));
+/// let error = models.resolve("mistral-large-latest").unwrap_err();
+/// assert!(error.to_string().starts_with(r#"model: "mistral-large-latest" names no provider"#));
 /// # Ok::<(), llm_sse_core::gateway::AliasError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -194,7 +256,7 @@ pub struct Models {
 }
 
 impl Models {
-    /// No aliases: only `provider/model` names resolve.
+    /// No aliases: `provider/model` names and the model names users type resolve.
     pub fn new() -> Self {
         Models::default()
     }
@@ -221,7 +283,9 @@ impl Models {
     }
 
     /// The provider and the provider's model name for `requested` (a request's `model`): the
-    /// alias of that name, else `requested` split as `provider/model` ([`split_model`]).
+    /// alias of that name, else `requested` split as `provider/model` ([`split_model`]), else
+    /// `requested` itself, a name without `/`, for the provider whose model names start like it
+    /// ([`infer_provider`]: `claude-*`, `gpt-*`, `o1*`, `o3*`, `o4*`, `chatgpt-*`, `gemini-*`).
     ///
     /// # Errors
     ///
@@ -233,6 +297,9 @@ impl Models {
         }
         if let Some(found) = split_model(requested) {
             return Ok(found);
+        }
+        if let Some(provider) = infer_provider(requested) {
+            return Ok((provider, requested));
         }
         let why = match requested.split_once('/') {
             Some((provider, "")) if provider.parse::<Provider>().is_ok() => {
@@ -253,7 +320,8 @@ impl Models {
             requested: requested.to_owned(),
             message: format!(
                 "model: {requested:?} {why}: name a model as provider/model (such as \
-                 anthropic/{}, openai/{} or gemini/{}) or by an alias ({aliases})",
+                 anthropic/{}, openai/{} or gemini/{}), by its own name when that starts with \
+                 claude-, gpt-, o1, o3, o4, chatgpt- or gemini-, or by an alias ({aliases})",
                 Provider::Anthropic.default_model(),
                 Provider::OpenAi.default_model(),
                 Provider::Gemini.default_model(),
@@ -472,10 +540,11 @@ mod tests {
         let models = Models::new();
         let message = |m: &str| models.resolve(m).unwrap_err().to_string();
         assert_eq!(
-            message("gpt-4o"),
-            "model: \"gpt-4o\" names no provider: name a model as provider/model (such as \
-             anthropic/claude-sonnet-4-5, openai/gpt-4.1-mini or gemini/gemini-2.5-flash) or by \
-             an alias (no aliases are configured)"
+            message("mistral-large-latest"),
+            "model: \"mistral-large-latest\" names no provider: name a model as provider/model \
+             (such as anthropic/claude-sonnet-4-5, openai/gpt-4.1-mini or \
+             gemini/gemini-2.5-flash), by its own name when that starts with claude-, gpt-, o1, \
+             o3, o4, chatgpt- or gemini-, or by an alias (no aliases are configured)"
         );
         assert!(message("mistral/large").contains("names the provider \"mistral\""));
         assert!(message("gemini/").contains("names no model after the provider"));
@@ -487,6 +556,83 @@ mod tests {
         assert!(
             error.to_string().ends_with("(the aliases are a, b)"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn model_names_as_users_type_them_name_their_provider() {
+        let models = Models::new();
+        let cases = [
+            ("claude-sonnet-4-5", Provider::Anthropic),
+            ("claude-3-5-haiku-20241022", Provider::Anthropic),
+            ("gpt-4o", Provider::OpenAi),
+            ("gpt-4.1-mini", Provider::OpenAi),
+            ("gpt-5", Provider::OpenAi),
+            ("o1", Provider::OpenAi),
+            ("o1-mini", Provider::OpenAi),
+            ("o3", Provider::OpenAi),
+            ("o3-mini-2025-01-31", Provider::OpenAi),
+            ("o4-mini", Provider::OpenAi),
+            ("chatgpt-4o-latest", Provider::OpenAi),
+            ("gemini-2.5-flash", Provider::Gemini),
+            ("gemini-2.5-pro-preview-06-05", Provider::Gemini),
+        ];
+        for (name, provider) in cases {
+            // The name goes to the provider unchanged.
+            assert_eq!(models.resolve(name), Ok((provider, name)), "{name}");
+            assert_eq!(infer_provider(name), Some(provider), "{name}");
+        }
+        // Only those prefixes, compared exactly; a name with `/` names its provider itself.
+        let unknown = [
+            "",
+            "claude",
+            "gpt",
+            "gemini",
+            "chatgpt",
+            "o2-mini",
+            "o",
+            "Claude-sonnet-4-5",
+            "GPT-4o",
+            "anthropic.claude-3-haiku",
+            "models/gemini-2.5-flash",
+            "mistral-large-latest",
+            "llama-3.3-70b",
+            "gpt-4o/latest",
+            "claude-x/y",
+            " gpt-4o",
+        ];
+        for name in unknown {
+            assert!(models.resolve(name).is_err(), "{name:?} resolved");
+            assert_eq!(infer_provider(name), None, "{name:?}");
+        }
+        // `provider/model` wins over the prefix: the model goes where the client said.
+        assert_eq!(
+            models.resolve("openai/claude-sonnet-4-5"),
+            Ok((Provider::OpenAi, "claude-sonnet-4-5"))
+        );
+        assert_eq!(
+            models.resolve("gemini/gpt-4o"),
+            Ok((Provider::Gemini, "gpt-4o"))
+        );
+        // So do aliases, even one named like a provider's model.
+        let mut models = Models::new();
+        models
+            .add("gpt-4o=anthropic/claude-opus-4-1".parse().unwrap())
+            .unwrap();
+        models
+            .add("claude-sonnet-4-5=gemini/gemini-2.5-pro".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            models.resolve("gpt-4o"),
+            Ok((Provider::Anthropic, "claude-opus-4-1"))
+        );
+        assert_eq!(
+            models.resolve("claude-sonnet-4-5"),
+            Ok((Provider::Gemini, "gemini-2.5-pro"))
+        );
+        assert_eq!(
+            models.resolve("gpt-4o-mini"),
+            Ok((Provider::OpenAi, "gpt-4o-mini"))
         );
     }
 

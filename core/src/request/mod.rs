@@ -125,7 +125,12 @@
 //! message: every provider requires it. A call without an id gets the id `call_{m}_{p}` (`m`,
 //! `p`: the indexes of its message and part) where the provider requires ids (Anthropic,
 //! OpenAI), the same in the call and in its result. Anthropic ids may only contain
-//! `A-Z a-z 0-9 _ -`: other characters become `_` in both.
+//! `A-Z a-z 0-9 _ -`: other characters become `_` in both. Gemini takes an `id` on both
+//! `functionCall` and `functionResponse` (optional in its API, "populated by the client to match
+//! the corresponding function call id"), so a call goes back with the id it has, also one the
+//! stream derived for a call Gemini gave none (`call_<response id>_<index>`, see
+//! [`ToolCallStart::id`](crate::ToolCallStart::id)); a call without an id goes without, and Gemini
+//! matches the answers by name and order.
 //!
 //! **Reasoning parts** tagged with another `provider` are left out (a signature is valid only
 //! for the provider that made it), as is unsigned reasoning for Anthropic. The accumulated

@@ -75,6 +75,18 @@ pub fn final_message(provider: Provider, name: &str) -> Message {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// `message` with every tool call's id removed: a history whose calls have no id (a call that
+/// started before the stream named its response, or a turn a client wrote itself), which the
+/// builders answer by name and give `call_{m}_{p}` where the provider requires ids.
+pub fn without_tool_call_ids(mut message: Message) -> Message {
+    for block in &mut message.content {
+        if let llm_sse_core::ContentBlock::ToolCall(call) = block {
+            call.id = None;
+        }
+    }
+    message
+}
+
 /// Checks `http` against the rules of `provider`'s API.
 pub fn check(provider: Provider, http: &HttpRequest) -> Result<(), String> {
     let body = &http.body;
