@@ -3,7 +3,9 @@
 //! any input, header order and pre-hashed payloads change nothing).
 
 use llm_sse_core::aws::AwsCredentials;
-use llm_sse_core::aws::sigv4::{SignError, SignableRequest, Signer, is_unsigned_header, uri_encode};
+use llm_sse_core::aws::sigv4::{
+    SignError, SignableRequest, Signer, is_unsigned_header, uri_encode,
+};
 use proptest::prelude::*;
 
 /// The suite's credentials, region, service and time (2015-08-30T12:36:00Z).
@@ -405,7 +407,11 @@ const SUITE: &[Case] = &[
         host: "example.amazonaws.com",
         path: "/",
         query: "",
-        headers: &[("My-Header1", "value2"), ("My-Header1", "value2"), ("My-Header1", "value1")],
+        headers: &[
+            ("My-Header1", "value2"),
+            ("My-Header1", "value2"),
+            ("My-Header1", "value1"),
+        ],
         body: "",
         session_token: None,
         normalize_path: true,
@@ -420,7 +426,12 @@ const SUITE: &[Case] = &[
         host: "example.amazonaws.com",
         path: "/",
         query: "",
-        headers: &[("My-Header1", "value4"), ("My-Header1", "value1"), ("My-Header1", "value3"), ("My-Header1", "value2")],
+        headers: &[
+            ("My-Header1", "value4"),
+            ("My-Header1", "value1"),
+            ("My-Header1", "value3"),
+            ("My-Header1", "value2"),
+        ],
         body: "",
         session_token: None,
         normalize_path: true,
@@ -525,7 +536,10 @@ const SUITE: &[Case] = &[
         host: "example.amazonaws.com",
         path: "/",
         query: "",
-        headers: &[("Content-Type", "application/x-www-form-urlencoded"), ("Content-Length", "13")],
+        headers: &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Content-Length", "13"),
+        ],
         body: "Param1=value1",
         session_token: None,
         normalize_path: true,
@@ -540,7 +554,13 @@ const SUITE: &[Case] = &[
         host: "example.amazonaws.com",
         path: "/",
         query: "",
-        headers: &[("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"), ("Content-Length", "13")],
+        headers: &[
+            (
+                "Content-Type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            ),
+            ("Content-Length", "13"),
+        ],
         body: "Param1=value1",
         session_token: None,
         normalize_path: true,
@@ -557,7 +577,9 @@ const SUITE: &[Case] = &[
         query: "",
         headers: &[],
         body: "",
-        session_token: Some("AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA=="),
+        session_token: Some(
+            "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==",
+        ),
         normalize_path: true,
         content_sha256_header: false,
         canonical_request: "POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\nx-amz-security-token:AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==\n\nhost;x-amz-date;x-amz-security-token\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -589,9 +611,24 @@ fn check(case: &Case, signer: Signer<'_>, request: &SignableRequest<'_>, time: u
     let signed = signer
         .sign(request, time)
         .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-    assert_eq!(signed.canonical_request(), case.canonical_request, "{}: canonical request", case.name);
-    assert_eq!(signed.string_to_sign(), case.string_to_sign, "{}: string to sign", case.name);
-    assert_eq!(signed.authorization(), case.authorization, "{}: authorization", case.name);
+    assert_eq!(
+        signed.canonical_request(),
+        case.canonical_request,
+        "{}: canonical request",
+        case.name
+    );
+    assert_eq!(
+        signed.string_to_sign(),
+        case.string_to_sign,
+        "{}: string to sign",
+        case.name
+    );
+    assert_eq!(
+        signed.authorization(),
+        case.authorization,
+        "{}: authorization",
+        case.name
+    );
     let signature = case.authorization.rsplit("Signature=").next().unwrap();
     assert_eq!(signed.signature(), signature, "{}", case.name);
 }
@@ -623,7 +660,10 @@ fn aws_sigv4_test_suite() {
         want.push("authorization");
         assert_eq!(names, want, "{}", case.name);
         assert_eq!(signed.amz_date(), "20150830T123600Z");
-        let token = signed.headers().find(|(n, _)| *n == "x-amz-security-token").map(|(_, v)| v);
+        let token = signed
+            .headers()
+            .find(|(n, _)| *n == "x-amz-security-token")
+            .map(|(_, v)| v);
         assert_eq!(token, case.session_token, "{}", case.name);
     }
 }
@@ -778,25 +818,45 @@ fn refused_inputs() {
     // get-header-value-multiline of the suite: a folded header value cannot be sent today.
     assert_eq!(
         sign_err(&get("/").header("My-Header1", "value1\n  value2\n     value3")),
-        SignError::InvalidHeaderValue { name: "my-header1".into() }
+        SignError::InvalidHeaderValue {
+            name: "my-header1".into()
+        }
     );
     for value in ["a\rb", "a\0b", "a\u{7f}b"] {
         assert_eq!(
             sign_err(&get("/").header("X-Test", value)),
-            SignError::InvalidHeaderValue { name: "x-test".into() }
+            SignError::InvalidHeaderValue {
+                name: "x-test".into()
+            }
         );
     }
     for name in ["", "my header", "a:b", "é"] {
-        assert_eq!(sign_err(&get("/").header(name, "v")), SignError::InvalidHeaderName, "{name:?}");
-    }
-    for name in ["Host", "X-Amz-Date", "x-amz-security-token", "X-Amz-Content-Sha256", "Authorization"] {
         assert_eq!(
             sign_err(&get("/").header(name, "v")),
-            SignError::HeaderSetBySigner { name: name.to_ascii_lowercase() }
+            SignError::InvalidHeaderName,
+            "{name:?}"
+        );
+    }
+    for name in [
+        "Host",
+        "X-Amz-Date",
+        "x-amz-security-token",
+        "X-Amz-Content-Sha256",
+        "Authorization",
+    ] {
+        assert_eq!(
+            sign_err(&get("/").header(name, "v")),
+            SignError::HeaderSetBySigner {
+                name: name.to_ascii_lowercase()
+            }
         );
     }
     for query in ["a=%", "a=%4", "a=%zz", "%G0=1"] {
-        assert_eq!(sign_err(&get("/").query(query)), SignError::InvalidQueryEscape, "{query}");
+        assert_eq!(
+            sign_err(&get("/").query(query)),
+            SignError::InvalidQueryEscape,
+            "{query}"
+        );
     }
     for host in ["", "a b", "a/b", "a?b", "a#b", "a\tb"] {
         assert_eq!(
@@ -820,14 +880,23 @@ fn refused_inputs() {
     );
     assert!(suite_signer(&ok).sign(&request, 253_402_300_799).is_ok());
     for region in ["", "us east", "us/east-1"] {
-        assert_eq!(Signer::new(&ok, region, SERVICE).sign(&request, 0), Err(SignError::InvalidRegion));
+        assert_eq!(
+            Signer::new(&ok, region, SERVICE).sign(&request, 0),
+            Err(SignError::InvalidRegion)
+        );
     }
     for service in ["", "a/b", "a b"] {
-        assert_eq!(Signer::new(&ok, REGION, service).sign(&request, 0), Err(SignError::InvalidService));
+        assert_eq!(
+            Signer::new(&ok, REGION, service).sign(&request, 0),
+            Err(SignError::InvalidService)
+        );
     }
     for id in ["", "AKID EXAMPLE", "AKID/EXAMPLE", "AKID,X"] {
         let bad = AwsCredentials::new(id, SECRET, None);
-        assert_eq!(suite_signer(&bad).sign(&request, 0), Err(SignError::InvalidAccessKeyId));
+        assert_eq!(
+            suite_signer(&bad).sign(&request, 0),
+            Err(SignError::InvalidAccessKeyId)
+        );
     }
     let bad_token = credentials(Some("abc\r\nx-evil: 1"));
     let error = suite_signer(&bad_token).sign(&request, 0).unwrap_err();
@@ -838,7 +907,10 @@ fn refused_inputs() {
         sign_err(&get("/").header("X-Api-Key", "sk-secret\n")),
     ] {
         let shown = format!("{e} {e:?}");
-        assert!(!shown.contains("abc") && !shown.contains("sk-secret") && !shown.contains(SECRET), "{shown}");
+        assert!(
+            !shown.contains("abc") && !shown.contains("sk-secret") && !shown.contains(SECRET),
+            "{shown}"
+        );
     }
 }
 
@@ -849,12 +921,25 @@ fn unsigned_headers_are_left_out() {
     let plain = SignableRequest::new("GET", "example.amazonaws.com", "/");
     let base = signer.sign(&plain, SUITE_TIME).unwrap();
     for name in [
-        "User-Agent", "expect", "Connection", "Keep-Alive", "Proxy-Authorization", "TE", "Trailer",
-        "Transfer-Encoding", "Upgrade", "X-Amzn-Trace-Id", "traceparent", "tracestate", "baggage",
+        "User-Agent",
+        "expect",
+        "Connection",
+        "Keep-Alive",
+        "Proxy-Authorization",
+        "TE",
+        "Trailer",
+        "Transfer-Encoding",
+        "Upgrade",
+        "X-Amzn-Trace-Id",
+        "traceparent",
+        "tracestate",
+        "baggage",
         "proxy-authenticate",
     ] {
         assert!(is_unsigned_header(name), "{name}");
-        let with = signer.sign(&plain.clone().header(name, "x"), SUITE_TIME).unwrap();
+        let with = signer
+            .sign(&plain.clone().header(name, "x"), SUITE_TIME)
+            .unwrap();
         assert_eq!(with, base, "{name}");
     }
     assert!(!is_unsigned_header("content-type"));
@@ -868,32 +953,69 @@ fn from_url_splits_like_an_http_client() {
         ("https://example.com/", "example.com", "/", ""),
         ("https://example.com:443/a", "example.com", "/a", ""),
         ("http://example.com:80/a", "example.com", "/a", ""),
-        ("https://example.com:8443/a?b=1", "example.com:8443", "/a", "b=1"),
-        ("http://127.0.0.1:4566/model/x%3A0/invoke", "127.0.0.1:4566", "/model/x%3A0/invoke", ""),
+        (
+            "https://example.com:8443/a?b=1",
+            "example.com:8443",
+            "/a",
+            "b=1",
+        ),
+        (
+            "http://127.0.0.1:4566/model/x%3A0/invoke",
+            "127.0.0.1:4566",
+            "/model/x%3A0/invoke",
+            "",
+        ),
         ("http://example.com:443/", "example.com:443", "/", ""),
         ("HTTPS://Example.com/A", "Example.com", "/A", ""),
-        ("https://user:pw@example.com/p#frag", "example.com", "/p", ""),
+        (
+            "https://user:pw@example.com/p#frag",
+            "example.com",
+            "/p",
+            "",
+        ),
         ("https://example.com?x=1#f", "example.com", "", "x=1"),
         ("https://[::1]:8080/p", "[::1]:8080", "/p", ""),
     ];
     for (url, host, path, query) in cases {
         let request = SignableRequest::from_url("GET", url).unwrap();
-        assert_eq!((request.host(), request.path(), request.query_str()), (host, path, query), "{url}");
+        assert_eq!(
+            (request.host(), request.path(), request.query_str()),
+            (host, path, query),
+            "{url}"
+        );
     }
-    for url in ["ftp://example.com/", "example.com/", "https://", "https:///path", "https://user@/"] {
-        assert_eq!(SignableRequest::from_url("GET", url).unwrap_err(), SignError::InvalidUrl, "{url}");
+    for url in [
+        "ftp://example.com/",
+        "example.com/",
+        "https://",
+        "https:///path",
+        "https://user@/",
+    ] {
+        assert_eq!(
+            SignableRequest::from_url("GET", url).unwrap_err(),
+            SignError::InvalidUrl,
+            "{url}"
+        );
     }
     // An empty path is signed as `/`.
     let credentials = credentials(None);
-    let a = suite_signer(&credentials).sign(&SignableRequest::from_url("GET", "https://example.amazonaws.com").unwrap(), SUITE_TIME).unwrap();
+    let a = suite_signer(&credentials)
+        .sign(
+            &SignableRequest::from_url("GET", "https://example.amazonaws.com").unwrap(),
+            SUITE_TIME,
+        )
+        .unwrap();
     assert_eq!(a.authorization(), SUITE[0].authorization);
 }
 
 #[test]
 fn debug_never_shows_the_token_or_header_values() {
     let credentials = credentials(Some("TOKEN-SECRET"));
-    let request = SignableRequest::new("GET", "example.amazonaws.com", "/").header("x-api-key", "sk-HEADER");
-    let signed = suite_signer(&credentials).sign(&request, SUITE_TIME).unwrap();
+    let request =
+        SignableRequest::new("GET", "example.amazonaws.com", "/").header("x-api-key", "sk-HEADER");
+    let signed = suite_signer(&credentials)
+        .sign(&request, SUITE_TIME)
+        .unwrap();
     let shown = format!("{signed:?} {request:?} {:?}", suite_signer(&credentials));
     assert!(!shown.contains("TOKEN-SECRET"), "{shown}");
     assert!(!shown.contains("sk-HEADER"), "{shown}");

@@ -72,7 +72,10 @@ const UNSUPPORTED: [(&str, &str); 8] = [
     ("sso_start_url", "IAM Identity Center (SSO)"),
     ("sso_account_id", "IAM Identity Center (SSO)"),
     ("login_session", "console sign-in (aws login)"),
-    ("credential_process", "an external process (credential_process)"),
+    (
+        "credential_process",
+        "an external process (credential_process)",
+    ),
 ];
 
 /// Where a setting came from.
@@ -135,12 +138,18 @@ pub struct FilesChecked {
 
 impl fmt::Display for FilesChecked {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let one = |f: &mut fmt::Formatter<'_>, what: &str, var: &str, status: &FileStatus| match status {
-            FileStatus::NoPath => write!(f, "no {what} file: neither {var} nor HOME is set"),
-            FileStatus::Missing(path) => write!(f, "{what} file {path} not found"),
-            FileStatus::Read(path) => write!(f, "{what} file {path}"),
-        };
-        one(f, "credentials", SHARED_CREDENTIALS_FILE_ENV, &self.credentials)?;
+        let one =
+            |f: &mut fmt::Formatter<'_>, what: &str, var: &str, status: &FileStatus| match status {
+                FileStatus::NoPath => write!(f, "no {what} file: neither {var} nor HOME is set"),
+                FileStatus::Missing(path) => write!(f, "{what} file {path} not found"),
+                FileStatus::Read(path) => write!(f, "{what} file {path}"),
+            };
+        one(
+            f,
+            "credentials",
+            SHARED_CREDENTIALS_FILE_ENV,
+            &self.credentials,
+        )?;
         f.write_str("; ")?;
         one(f, "config", CONFIG_FILE_ENV, &self.config)
     }
@@ -260,7 +269,10 @@ impl fmt::Display for AwsConfigError {
                 if !profile_exists {
                     f.write_str(" (no such profile)")?;
                 }
-                write!(f, " of a shared file ({files}); {PROFILE_ENV} selects the profile")
+                write!(
+                    f,
+                    " of a shared file ({files}); {PROFILE_ENV} selects the profile"
+                )
             }
             AwsConfigError::ProfileNotFound { profile, files } => write!(
                 f,
@@ -296,14 +308,20 @@ impl fmt::Display for AwsConfigError {
                 file,
                 line,
                 problem,
-            } => write!(f, "cannot read the AWS shared file {file}: line {line}: {problem}"),
+            } => write!(
+                f,
+                "cannot read the AWS shared file {file}: line {line}: {problem}"
+            ),
             AwsConfigError::NoRegion { profile, files } => write!(
                 f,
                 "no AWS region: set {REGION_ENV} (or {DEFAULT_REGION_ENV}), or region in \
                  profile `{profile}` of the shared config file ({files})"
             ),
             AwsConfigError::InvalidRegion { region, from } => {
-                write!(f, "AWS region `{region}` (from {from}) is not a region name")
+                write!(
+                    f,
+                    "AWS region `{region}` (from {from}) is not a region name"
+                )
             }
             AwsConfigError::InvalidEndpoint { url, from } => write!(
                 f,
@@ -371,29 +389,27 @@ impl AwsConfig {
         let shared = SharedFiles::new(&env, &read_file);
 
         // Credentials: the environment, else the profile.
-        let (credentials, credentials_source) = match (
-            env(ACCESS_KEY_ID_ENV),
-            env(SECRET_ACCESS_KEY_ENV),
-        ) {
-            (Some(id), Some(secret)) => {
-                let mut credentials = AwsCredentials::new(id, secret, None);
-                credentials.session_token = env(SESSION_TOKEN_ENV).map(AwsSecret::new);
-                (credentials, ConfigSource::Environment(ACCESS_KEY_ID_ENV))
-            }
-            (Some(_), None) => {
-                return Err(AwsConfigError::PartialEnvCredentials {
-                    set: ACCESS_KEY_ID_ENV,
-                    missing: SECRET_ACCESS_KEY_ENV,
-                });
-            }
-            (None, Some(_)) => {
-                return Err(AwsConfigError::PartialEnvCredentials {
-                    set: SECRET_ACCESS_KEY_ENV,
-                    missing: ACCESS_KEY_ID_ENV,
-                });
-            }
-            (None, None) => shared.credentials()?,
-        };
+        let (credentials, credentials_source) =
+            match (env(ACCESS_KEY_ID_ENV), env(SECRET_ACCESS_KEY_ENV)) {
+                (Some(id), Some(secret)) => {
+                    let mut credentials = AwsCredentials::new(id, secret, None);
+                    credentials.session_token = env(SESSION_TOKEN_ENV).map(AwsSecret::new);
+                    (credentials, ConfigSource::Environment(ACCESS_KEY_ID_ENV))
+                }
+                (Some(_), None) => {
+                    return Err(AwsConfigError::PartialEnvCredentials {
+                        set: ACCESS_KEY_ID_ENV,
+                        missing: SECRET_ACCESS_KEY_ENV,
+                    });
+                }
+                (None, Some(_)) => {
+                    return Err(AwsConfigError::PartialEnvCredentials {
+                        set: SECRET_ACCESS_KEY_ENV,
+                        missing: ACCESS_KEY_ID_ENV,
+                    });
+                }
+                (None, None) => shared.credentials()?,
+            };
 
         // Region: AWS_REGION, AWS_DEFAULT_REGION, the profile.
         let (region, region_source) = match env(REGION_ENV) {
@@ -517,23 +533,27 @@ impl<'r, R: Fn(&str) -> Option<String>> SharedFiles<'r, R> {
 
     fn load(&self) -> Result<&Loaded, AwsConfigError> {
         let loaded = self.loaded.get_or_init(|| {
-            let read = |path: &Option<String>, kind| -> Result<Option<ProfileFile>, AwsConfigError> {
-                let Some(path) = path else { return Ok(None) };
-                let Some(text) = (self.read_file)(path) else {
-                    return Ok(None);
-                };
-                profile_file::parse(&text, kind)
-                    .map(Some)
-                    .map_err(|e| AwsConfigError::ProfileFileSyntax {
-                        file: path.clone(),
-                        line: e.line,
-                        problem: e.problem,
+            let read =
+                |path: &Option<String>, kind| -> Result<Option<ProfileFile>, AwsConfigError> {
+                    let Some(path) = path else { return Ok(None) };
+                    let Some(text) = (self.read_file)(path) else {
+                        return Ok(None);
+                    };
+                    profile_file::parse(&text, kind).map(Some).map_err(|e| {
+                        AwsConfigError::ProfileFileSyntax {
+                            file: path.clone(),
+                            line: e.line,
+                            problem: e.problem,
+                        }
                     })
-            };
+                };
             let config = read(&self.config_path, FileKind::Config)?;
             let credentials = read(&self.credentials_path, FileKind::Credentials)?;
             let mut merged: Option<Merged> = None;
-            for (file, kind) in [(&config, FileKind::Config), (&credentials, FileKind::Credentials)] {
+            for (file, kind) in [
+                (&config, FileKind::Config),
+                (&credentials, FileKind::Credentials),
+            ] {
                 if let Some(props) = file.as_ref().and_then(|f| f.profiles.get(&self.profile)) {
                     let merged = merged.get_or_insert_with(Merged::new);
                     for (name, value) in props {
@@ -633,7 +653,8 @@ impl<'r, R: Fn(&str) -> Option<String>> SharedFiles<'r, R> {
         match (get(ID), get(SECRET)) {
             (Some((id, kind)), Some((secret, _))) => {
                 let mut credentials = AwsCredentials::new(id.clone(), secret.clone(), None);
-                credentials.session_token = get(TOKEN).map(|(token, _)| AwsSecret::new(token.clone()));
+                credentials.session_token =
+                    get(TOKEN).map(|(token, _)| AwsSecret::new(token.clone()));
                 Ok((
                     credentials,
                     ConfigSource::Profile {
@@ -672,7 +693,11 @@ impl<'r, R: Fn(&str) -> Option<String>> SharedFiles<'r, R> {
             return Ok(None);
         };
         let loaded = self.load()?;
-        let Some(services) = loaded.config.as_ref().and_then(|c| c.services.get(&section)) else {
+        let Some(services) = loaded
+            .config
+            .as_ref()
+            .and_then(|c| c.services.get(&section))
+        else {
             return Err(AwsConfigError::MissingServicesSection {
                 profile: self.profile.clone(),
                 section,
@@ -729,7 +754,9 @@ fn is_region_name(region: &str) -> bool {
     let bytes = region.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= 63
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
         && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
 }

@@ -65,7 +65,9 @@ pub(crate) struct SyntaxError {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Target {
     /// A profile; `prefixed` for the config file's `[profile default]`.
-    Profile { prefixed_default: bool },
+    Profile {
+        prefixed_default: bool,
+    },
     Services,
     SsoSession,
     /// A section whose properties are dropped.
@@ -112,12 +114,7 @@ pub(crate) fn parse(text: &str, kind: FileKind) -> Result<ProfileFile, SyntaxErr
                     return Err(err("Sub-property did not have a name"));
                 }
             }
-            if let Some(props) = properties_mut(
-                &mut file,
-                &mut plain_default,
-                *target,
-                name,
-            ) {
+            if let Some(props) = properties_mut(&mut file, &mut plain_default, *target, name) {
                 if let Some(value) = props.get_mut(prop) {
                     value.push('\n');
                     value.push_str(content);
@@ -135,7 +132,11 @@ pub(crate) fn parse(text: &str, kind: FileKind) -> Result<ProfileFile, SyntaxErr
                 return Err(err("Profile definition must end with ']'"));
             };
             let (target, name) = section_target(inner.trim_matches([' ', '\t']), kind);
-            if target == (Target::Profile { prefixed_default: true }) {
+            if target
+                == (Target::Profile {
+                    prefixed_default: true,
+                })
+            {
                 saw_prefixed_default = true;
             }
             if target != Target::Ignored {
@@ -164,8 +165,7 @@ pub(crate) fn parse(text: &str, kind: FileKind) -> Result<ProfileFile, SyntaxErr
             continue;
         }
         let name = name.to_ascii_lowercase();
-        if let Some(props) = properties_mut(&mut file, &mut plain_default, *target, section_name)
-        {
+        if let Some(props) = properties_mut(&mut file, &mut plain_default, *target, section_name) {
             props.insert(name.clone(), value.to_string());
         }
         property = Some((name, value.is_empty()));
@@ -352,11 +352,16 @@ mod tests {
             one("foo", &[("name", "value")])
         );
         // "sneaky profile name"
-        assert_eq!(config("[profilefoo]\nname = value\n[profile bar]"), one("bar", &[]));
+        assert_eq!(
+            config("[profilefoo]\nname = value\n[profile bar]"),
+            one("bar", &[])
+        );
         // "Invalid profile names are ignored." / "properties from an invalid profile name are ignored"
         assert!(config("[profile in valid]\nname = value").is_empty());
         assert_eq!(
-            config("[profile foo]\nname = value\n[profile in valid]\nx = 1\n[profile bar]\nname = value2"),
+            config(
+                "[profile foo]\nname = value\n[profile in valid]\nx = 1\n[profile bar]\nname = value2"
+            ),
             [
                 ("bar".to_string(), props(&[("name", "value2")])),
                 ("foo".to_string(), props(&[("name", "value")])),
@@ -393,28 +398,48 @@ mod tests {
     #[test]
     fn properties() {
         // "Profiles can contain properties." / "Windows style line endings are supported."
-        assert_eq!(config("[profile foo]\nname = value"), one("foo", &[("name", "value")]));
-        assert_eq!(config("[profile foo]\r\nname = value\r\n"), one("foo", &[("name", "value")]));
+        assert_eq!(
+            config("[profile foo]\nname = value"),
+            one("foo", &[("name", "value")])
+        );
+        assert_eq!(
+            config("[profile foo]\r\nname = value\r\n"),
+            one("foo", &[("name", "value")])
+        );
         // "Equals signs are supported in property values."
-        assert_eq!(config("[profile foo]\nname = val=ue"), one("foo", &[("name", "val=ue")]));
+        assert_eq!(
+            config("[profile foo]\nname = val=ue"),
+            one("foo", &[("name", "val=ue")])
+        );
         // "Unicode characters are supported in property values."
-        assert_eq!(config("[profile foo]\nname = \u{1F602}"), one("foo", &[("name", "\u{1F602}")]));
+        assert_eq!(
+            config("[profile foo]\nname = \u{1F602}"),
+            one("foo", &[("name", "\u{1F602}")])
+        );
         // "Profiles can contain multiple properties."
         assert_eq!(
             config("[profile foo]\nname = value\nname2 = value2"),
             one("foo", &[("name", "value"), ("name2", "value2")])
         );
         // "Property keys and values are trimmed." / "Property values can be empty."
-        assert_eq!(config("[profile foo]\nname \t=  \tvalue \t"), one("foo", &[("name", "value")]));
+        assert_eq!(
+            config("[profile foo]\nname \t=  \tvalue \t"),
+            one("foo", &[("name", "value")])
+        );
         assert_eq!(config("[profile foo]\nname ="), one("foo", &[("name", "")]));
         // "Invalid property names are ignored."
         assert_eq!(config("[profile foo]\nin valid = value"), one("foo", &[]));
         // "All valid property name characters are supported."
         assert_eq!(
-            config("[profile foo]\nABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_ = value"),
+            config(
+                "[profile foo]\nABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_ = value"
+            ),
             one(
                 "foo",
-                &[("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789-_", "value")]
+                &[(
+                    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789-_",
+                    "value"
+                )]
             )
         );
         // "Blank lines are ignored."
@@ -474,7 +499,9 @@ mod tests {
         );
         // "Comments adjacent to values are included in the value."
         assert_eq!(
-            config("[profile foo]\nname = value; Adjacent semicolons\nname2 = value# Adjacent pound signs"),
+            config(
+                "[profile foo]\nname = value; Adjacent semicolons\nname2 = value# Adjacent pound signs"
+            ),
             one(
                 "foo",
                 &[
@@ -485,7 +512,10 @@ mod tests {
         );
         // A secret that contains `#` or `;` without a space before it survives.
         assert_eq!(
-            profiles("[default]\naws_secret_access_key = ab#c;d/e+f", FileKind::Credentials),
+            profiles(
+                "[default]\naws_secret_access_key = ab#c;d/e+f",
+                FileKind::Credentials
+            ),
             one("default", &[("aws_secret_access_key", "ab#c;d/e+f")])
         );
     }
@@ -527,7 +557,10 @@ mod tests {
         );
         // "Continuations reset with profile definitions." / "Invalid continuation"
         assert_eq!(
-            error("[profile foo]\nname = value\n[profile foo]\n -continued", FileKind::Config),
+            error(
+                "[profile foo]\nname = value\n[profile foo]\n -continued",
+                FileKind::Config
+            ),
             SyntaxError {
                 line: 4,
                 problem: "Expected a property definition, found continuation"
@@ -607,10 +640,15 @@ mod tests {
         // "Default profiles with mixed prefixes in the config file ignore the one without
         // prefix when merging."
         assert_eq!(
-            config("[profile default]\nname = value\n[default]\nname2 = value2\n[profile default]\nname3 = value3"),
+            config(
+                "[profile default]\nname = value\n[default]\nname2 = value2\n[profile default]\nname3 = value3"
+            ),
             one("default", &[("name", "value"), ("name3", "value3")])
         );
-        assert_eq!(config("[default]\nregion = us-west-2"), one("default", &[("region", "us-west-2")]));
+        assert_eq!(
+            config("[default]\nregion = us-west-2"),
+            one("default", &[("region", "us-west-2")])
+        );
     }
 
     #[test]
@@ -621,16 +659,27 @@ mod tests {
         assert!(profiles("[profile foo]\nname = value", FileKind::Credentials).is_empty());
         // "profile name with extra whitespace in credentials"
         assert_eq!(
-            profiles("[   foo    ]\nname = value\n[profile bar]", FileKind::Credentials),
+            profiles(
+                "[   foo    ]\nname = value\n[profile bar]",
+                FileKind::Credentials
+            ),
             one("foo", &[("name", "value")])
         );
         // "sso-session with properties"
-        let file = parse("[sso-session foo]\nname = value\n[profile bar]", FileKind::Config).unwrap();
+        let file = parse(
+            "[sso-session foo]\nname = value\n[profile bar]",
+            FileKind::Config,
+        )
+        .unwrap();
         assert_eq!(file.sso_sessions, one("foo", &[("name", "value")]));
         assert_eq!(file.profiles, one("bar", &[]));
         // "sso-session without the space before the name is a profile" (credentials file)
         assert_eq!(
-            profiles("[sso-sessionfoo]\nname = value\n[bar]", FileKind::Credentials).len(),
+            profiles(
+                "[sso-sessionfoo]\nname = value\n[bar]",
+                FileKind::Credentials
+            )
+            .len(),
             2
         );
         // A services section with a service's sub-properties.
@@ -641,7 +690,10 @@ mod tests {
         .unwrap();
         assert_eq!(
             file.services,
-            one("local", &[("bedrock_runtime", "\nendpoint_url = http://127.0.0.1:4566")])
+            one(
+                "local",
+                &[("bedrock_runtime", "\nendpoint_url = http://127.0.0.1:4566")]
+            )
         );
         // A byte order mark is skipped.
         assert_eq!(

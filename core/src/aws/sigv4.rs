@@ -110,7 +110,9 @@ const SIGNER_HEADERS: [&str; 5] = [
 /// `x-amzn-trace-id`, `traceparent`, `tracestate`, `baggage` (what botocore leaves out).
 /// Case-insensitive.
 pub fn is_unsigned_header(name: &str) -> bool {
-    UNSIGNED_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+    UNSIGNED_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
 }
 
 /// Signs requests with one set of credentials for one region and service.
@@ -186,11 +188,7 @@ impl<'a> Signer<'a> {
         {
             return Err(SignError::InvalidAccessKeyId);
         }
-        let token = self
-            .credentials
-            .session_token
-            .as_ref()
-            .map(|t| t.expose());
+        let token = self.credentials.session_token.as_ref().map(|t| t.expose());
         if let Some(token) = token {
             check_header_value(token).map_err(|()| SignError::InvalidSessionToken)?;
         }
@@ -286,7 +284,8 @@ impl<'a> Signer<'a> {
             hex(&Sha256::digest(canonical_request.as_bytes()))
         );
 
-        let mut secret = String::with_capacity(4 + self.credentials.secret_access_key.expose().len());
+        let mut secret =
+            String::with_capacity(4 + self.credentials.secret_access_key.expose().len());
         secret.push_str("AWS4");
         secret.push_str(self.credentials.secret_access_key.expose());
         let k_date = hmac_sha256(secret.as_bytes(), time.date().as_bytes());
@@ -472,7 +471,9 @@ impl fmt::Debug for SignableRequest<'_> {
         struct Names<'b, 'a>(&'b [(&'a str, &'a str)]);
         impl fmt::Debug for Names<'_, '_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_list().entries(self.0.iter().map(|(n, _)| n)).finish()
+                f.debug_list()
+                    .entries(self.0.iter().map(|(n, _)| n))
+                    .finish()
             }
         }
         f.debug_struct("SignableRequest")
@@ -661,11 +662,7 @@ impl AmzDate {
         let days = seconds / 86_400;
         let secs_of_day = seconds % 86_400;
         let (year, month, day) = civil_from_days(days);
-        let (hour, minute, second) = (
-            secs_of_day / 3600,
-            secs_of_day / 60 % 60,
-            secs_of_day % 60,
-        );
+        let (hour, minute, second) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
         let mut out = *b"00000000T000000Z";
         let mut put = |at: usize, width: usize, mut value: u64| {
             for i in (at..at + width).rev() {
@@ -956,8 +953,7 @@ fn check_host(host: &str) -> Result<(), SignError> {
 
 fn check_scope_part(s: &str) -> Result<(), ()> {
     if !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     {
         Ok(())
@@ -992,7 +988,20 @@ mod tests {
             days -= len;
             year += 1;
         }
-        let lengths = [31, if leap(year) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        let lengths = [
+            31,
+            if leap(year) { 29 } else { 28 },
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ];
         let mut month = 1;
         for len in lengths {
             if days < len {
