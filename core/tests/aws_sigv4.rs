@@ -1107,3 +1107,18 @@ proptest! {
         prop_assert!(!uri.ends_with("/.") && !uri.ends_with("/.."), "{}", uri);
     }
 }
+
+/// Found by `tests/sdk/sigv4_botocore.py`: botocore treats an empty session token as none.
+#[test]
+fn an_empty_session_token_is_no_token() {
+    let with_empty = credentials(Some(""));
+    let without = credentials(None);
+    let request = SignableRequest::new("GET", "example.amazonaws.com", "/");
+    let a = suite_signer(&with_empty)
+        .sign(&request, SUITE_TIME)
+        .unwrap();
+    let b = suite_signer(&without).sign(&request, SUITE_TIME).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.authorization(), SUITE[0].authorization);
+    assert!(a.headers().all(|(name, _)| name != "x-amz-security-token"));
+}

@@ -47,7 +47,7 @@
 //! The signed headers are the request's own headers ([`SignableRequest::header`]), except
 //! those a proxy may change, which AWS's tools never sign ([`is_unsigned_header`]:
 //! `user-agent`, `expect`, hop-by-hop headers, ...), plus `host`, `x-amz-date`,
-//! `x-amz-security-token` when the credentials have a session token, and
+//! `x-amz-security-token` when the credentials have a (non-empty) session token, and
 //! `x-amz-content-sha256` when [`Signer::content_sha256_header`] is on.
 //!
 //! The string to sign is `AWS4-HMAC-SHA256`, the time (`YYYYMMDD'T'HHMMSS'Z'`), the credential
@@ -188,7 +188,13 @@ impl<'a> Signer<'a> {
         {
             return Err(SignError::InvalidAccessKeyId);
         }
-        let token = self.credentials.session_token.as_ref().map(|t| t.expose());
+        // An empty session token is no token (as botocore has it).
+        let token = self
+            .credentials
+            .session_token
+            .as_ref()
+            .map(|t| t.expose())
+            .filter(|t| !t.is_empty());
         if let Some(token) = token {
             check_header_value(token).map_err(|()| SignError::InvalidSessionToken)?;
         }
