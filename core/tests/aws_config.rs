@@ -858,3 +858,84 @@ fn endpoint_errors() {
         "AWS profile `default` sets services = nowhere, but the config file has no [services nowhere] section"
     ));
 }
+
+#[test]
+fn container_and_web_identity_variables_are_named_when_nothing_else_is_found() {
+    for variable in [
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ] {
+        let e = World::new().var(variable, "/var/run/x").err();
+        assert_eq!(e, AwsConfigError::UnsupportedEnvCredentials { variable });
+        assert!(
+            e.to_string().contains(&format!("{variable} asks for ")),
+            "{e}"
+        );
+        // Keys in the environment or the profile come first, as in the SDKs.
+        World::new()
+            .var(variable, "/var/run/x")
+            .with_env_keys()
+            .var("AWS_REGION", "us-east-1")
+            .ok();
+        World::new()
+            .var(variable, "/var/run/x")
+            .file(
+                HOME_CREDENTIALS,
+                "[default]\naws_access_key_id = A\naws_secret_access_key = S\nregion = us-east-1\n",
+            )
+            .ok();
+    }
+    assert_eq!(
+        World::new()
+            .var(
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "/v2/credentials/x"
+            )
+            .err()
+            .to_string(),
+        "no AWS keys in the environment or the shared files, and \
+         AWS_CONTAINER_CREDENTIALS_RELATIVE_URI asks for container credentials (ECS tasks), which \
+         llm-sse does not support: set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and \
+         AWS_SESSION_TOKEN"
+    );
+}
+
+proptest::proptest! {
+    /// Any shared files resolve or fail without panicking, and no error shows a secret access
+    /// key or session token, wherever in the files they are.
+    #[test]
+    fn any_files_resolve_or_fail_without_showing_secrets(
+        lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just("[default]".to_string()),
+                proptest::strategy::Just("[profile dev]".to_string()),
+                proptest::strategy::Just("[services s]".to_string()),
+                proptest::strategy::Just("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".to_string()),
+                proptest::strategy::Just("aws_session_token = TOKENSECRET".to_string()),
+                proptest::strategy::Just("  TOKENSECRET wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".to_string()),
+                proptest::strategy::Just("aws_access_key_id = AKID".to_string()),
+                proptest::strategy::Just("region = us-east-1".to_string()),
+                proptest::strategy::Just("services = s".to_string()),
+                proptest::strategy::Just("bedrock_runtime =".to_string()),
+                proptest::strategy::Just("  endpoint_url = http://x".to_string()),
+                "[ -~\t]{0,30}",
+            ],
+            0..12,
+        ),
+        in_credentials_file in proptest::bool::ANY,
+        profile in proptest::option::of(proptest::prop_oneof!["dev", "default", "nope"]),
+    ) {
+        let text = lines.join("\n");
+        let path = if in_credentials_file { HOME_CREDENTIALS } else { HOME_CONFIG };
+        let mut world = World::new().file(path, &text);
+        if let Some(profile) = &profile {
+            world = world.var("AWS_PROFILE", profile);
+        }
+        if let Err(e) = world.resolve() {
+            let shown = format!("{e} {e:?}");
+            proptest::prop_assert!(!shown.contains(SECRET), "{}", shown);
+            proptest::prop_assert!(!shown.contains("TOKENSECRET"), "{}", shown);
+        }
+    }
+}

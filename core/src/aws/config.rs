@@ -78,6 +78,23 @@ const UNSUPPORTED: [(&str, &str); 8] = [
     ),
 ];
 
+/// Environment variables that point the AWS SDKs at credential providers this crate does not
+/// have (after the environment keys and the profile), and what they are.
+const UNSUPPORTED_ENV: [(&str, &str); 3] = [
+    (
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "web identity federation (EKS service accounts)",
+    ),
+    (
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "container credentials (ECS tasks)",
+    ),
+    (
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "container credentials (EKS Pod Identity, Greengrass)",
+    ),
+];
+
 /// Where a setting came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -207,6 +224,13 @@ pub enum AwsConfigError {
         /// The file that sets it.
         file: String,
     },
+    /// No keys in the environment or the profile, and the environment points at a credential
+    /// provider this crate does not support (`AWS_WEB_IDENTITY_TOKEN_FILE`,
+    /// `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`, `AWS_CONTAINER_CREDENTIALS_FULL_URI`).
+    UnsupportedEnvCredentials {
+        /// The variable that is set.
+        variable: &'static str,
+    },
     /// A shared file has a line the AWS tools would refuse.
     ProfileFileSyntax {
         /// The file's path.
@@ -302,6 +326,18 @@ impl fmt::Display for AwsConfigError {
                      {file}), which llm-sse does not support: set {ACCESS_KEY_ID_ENV}, \
                      {SECRET_ACCESS_KEY_ENV} and {SESSION_TOKEN_ENV} instead, for example from \
                      `aws configure export-credentials --profile {profile} --format env`"
+                )
+            }
+            AwsConfigError::UnsupportedEnvCredentials { variable } => {
+                let how = UNSUPPORTED_ENV
+                    .iter()
+                    .find(|(v, _)| v == variable)
+                    .map_or("another provider", |(_, how)| how);
+                write!(
+                    f,
+                    "no AWS keys in the environment or the shared files, and {variable} asks for \
+                     {how}, which llm-sse does not support: set {ACCESS_KEY_ID_ENV}, \
+                     {SECRET_ACCESS_KEY_ENV} and {SESSION_TOKEN_ENV}"
                 )
             }
             AwsConfigError::ProfileFileSyntax {
@@ -408,7 +444,20 @@ impl AwsConfig {
                         missing: ACCESS_KEY_ID_ENV,
                     });
                 }
-                (None, None) => shared.credentials()?,
+                // Where the SDKs would go on to web identity or container credentials, say so.
+                (None, None) => match shared.credentials() {
+                    Err(e @ AwsConfigError::NoCredentials { .. }) => {
+                        return Err(
+                            match UNSUPPORTED_ENV.iter().find(|(var, _)| env(var).is_some()) {
+                                Some(&(variable, _)) => {
+                                    AwsConfigError::UnsupportedEnvCredentials { variable }
+                                }
+                                None => e,
+                            },
+                        );
+                    }
+                    result => result?,
+                },
             };
 
         // Region: AWS_REGION, AWS_DEFAULT_REGION, the profile.

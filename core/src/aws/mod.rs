@@ -97,9 +97,12 @@
 //! Center (SSO) login, no assume-role (`role_arn`, `source_profile`, `credential_source`),
 //! no web identity federation (`web_identity_token_file`, `AWS_WEB_IDENTITY_TOKEN_FILE`),
 //! no `credential_process`, no EC2 instance metadata (IMDS) and no ECS/EKS container
-//! credentials, no credential refresh, and no FIPS or dual-stack endpoints. A profile that
-//! uses one of these settings is not skipped silently; it gets an error that says how to
-//! provide the keys instead:
+//! credentials, no credential refresh, and no FIPS or dual-stack endpoints. None of these is
+//! skipped silently. A profile that uses one of them gets
+//! [`AwsConfigError::UnsupportedCredentials`], which says how to provide the keys instead; an
+//! environment without keys that points at web identity or container credentials
+//! (`AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`,
+//! `AWS_CONTAINER_CREDENTIALS_FULL_URI`) gets [`AwsConfigError::UnsupportedEnvCredentials`]:
 //!
 //! ```text
 //! AWS profile `sso-dev` gets its credentials through IAM Identity Center (SSO) (sso_session in
