@@ -75,13 +75,17 @@
 //! | setting | looked up in order |
 //! |---|---|
 //! | credentials | `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`); then the profile's `aws_access_key_id` and `aws_secret_access_key` (and `aws_session_token`) |
-//! | profile | `AWS_PROFILE`; `default` |
+//! | profile | `AWS_PROFILE` (which must name a profile of one of the files); `default` |
 //! | shared credentials file | `AWS_SHARED_CREDENTIALS_FILE` (a leading `~` is the home directory); `~/.aws/credentials` |
 //! | shared config file | `AWS_CONFIG_FILE`; `~/.aws/config` |
 //! | home directory | `HOME`; `USERPROFILE`; `HOMEDRIVE` + `HOMEPATH` |
 //! | region | `AWS_REGION`; `AWS_DEFAULT_REGION`; the profile's `region` |
 //! | endpoint URL | `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` ([`AwsService::endpoint_url_env`]); `AWS_ENDPOINT_URL`; `endpoint_url` under `bedrock_runtime =` in the `[services NAME]` section the profile names with `services = NAME`; the profile's `endpoint_url`; `https://bedrock-runtime.{region}.amazonaws.com` (`amazonaws.com.cn` in China, and so on for the other partitions) |
 //! | ignore configured endpoints | `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`; the profile's `ignore_configured_endpoint_urls`: `true` skips every endpoint URL above but the default |
+//!
+//! Older names that some tools still read are not read here: `AWS_DEFAULT_PROFILE` (botocore
+//! reads it before `AWS_PROFILE`), `AWS_SECURITY_TOKEN` and `aws_security_token` (the session
+//! token's old names).
 //!
 //! A profile is the union of its section in the config file (`[profile NAME]`, or
 //! `[default]`) and in the credentials file (`[NAME]`); where both set a property, the
@@ -97,8 +101,10 @@
 //! Center (SSO) login, no assume-role (`role_arn`, `source_profile`, `credential_source`),
 //! no web identity federation (`web_identity_token_file`, `AWS_WEB_IDENTITY_TOKEN_FILE`),
 //! no `credential_process`, no EC2 instance metadata (IMDS) and no ECS/EKS container
-//! credentials, no credential refresh, and no FIPS or dual-stack endpoints. None of these is
-//! skipped silently. A profile that uses one of them gets
+//! credentials, no credential refresh, and no FIPS or dual-stack endpoints
+//! (`AWS_USE_FIPS_ENDPOINT` and `AWS_USE_DUALSTACK_ENDPOINT` are not read; set the endpoint URL
+//! instead). A setting that asks for one of these credential sources is not skipped silently.
+//! A profile that uses one gets
 //! [`AwsConfigError::UnsupportedCredentials`], which says how to provide the keys instead; an
 //! environment without keys that points at web identity or container credentials
 //! (`AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`,
