@@ -33,6 +33,7 @@
 //! | [`ApiError`] | a provider's error body, built and parsed in its own shape |
 //! | [`gateway::ErrorAnswer`] | the gateway's answer (status, error type, `Retry-After`) to a failure before a stream starts |
 //! | [`gateway::Models`], [`gateway::ModelAlias`] | which provider and model a dialect request's `model` names (`provider/model` or an alias), and the model list |
+//! | [`aws::AwsConfig`], [`aws::sigv4::Signer`] | AWS credentials, region and endpoint found as the AWS CLI finds them (environment, `~/.aws/credentials`, `~/.aws/config`), and Signature Version 4 request signing, for Claude on Amazon Bedrock |
 //! | [`dialect::openai`], [`dialect::anthropic`] | the clients' dialects: their request bodies decoded into a [`request::ChatRequest`], any provider's chunks re-encoded as their streams and bodies, errors in their shape ([`dialect::DialectError`]) |
 //!
 //! The request side is pure too: [`request::build`] turns a provider-neutral
@@ -97,6 +98,7 @@ extern crate alloc;
 
 mod accumulate;
 mod api_error;
+pub mod aws;
 mod chunk;
 pub mod client;
 mod decode;
