@@ -34,6 +34,14 @@
 //! | [`gateway::ErrorAnswer`] | the gateway's answer (status, error type, `Retry-After`) to a failure before a stream starts |
 //! | [`gateway::Models`], [`gateway::ModelAlias`] | which provider and model a dialect request's `model` names (`provider/model` or an alias), and the model list |
 //! | [`dialect::openai`], [`dialect::anthropic`] | the clients' dialects: their request bodies decoded into a [`request::ChatRequest`], any provider's chunks re-encoded as their streams and bodies, errors in their shape ([`dialect::DialectError`]) |
+#![cfg_attr(
+    feature = "google-auth",
+    doc = "| [`google::Credentials`], [`google::TokenSource`] | Google application default credentials (`CLOUDSDK_AUTH_ACCESS_TOKEN`, `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's file), and OAuth2 access tokens for Vertex AI fetched and cached (feature `google-auth`) |"
+)]
+#![cfg_attr(
+    not(feature = "google-auth"),
+    doc = "| `google::Credentials`, `google::TokenSource` | Google application default credentials and OAuth2 access tokens for Vertex AI (feature `google-auth`, off) |"
+)]
 //!
 //! The request side is pure too: [`request::build`] turns a provider-neutral
 //! [`request::ChatRequest`] into the provider's HTTP request (method, path, headers, JSON body),
@@ -88,6 +96,8 @@
 //!
 //! - `std` (default): `std::error::Error` impls and SIMD UTF-8 validation. Without it the crate
 //!   is `no_std` + `alloc`.
+//! - `google-auth` (off): the `google` module, Google credentials and access tokens for Vertex
+//!   AI, which signs service account JWTs with `ring` (`no_std` + `alloc` too).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
@@ -103,6 +113,8 @@ mod decode;
 pub mod dialect;
 pub mod frame;
 pub mod gateway;
+#[cfg(feature = "google-auth")]
+pub mod google;
 mod normalize;
 pub mod request;
 pub mod retry;
