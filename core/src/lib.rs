@@ -35,6 +35,14 @@
 //! | [`gateway::Models`], [`gateway::ModelAlias`] | which provider and model a dialect request's `model` names (`provider/model` or an alias), and the model list |
 //! | [`aws::AwsConfig`], [`aws::sigv4::Signer`] | AWS credentials, region and endpoint found as the AWS CLI finds them (environment, `~/.aws/credentials`, `~/.aws/config`), and Signature Version 4 request signing, for Claude on Amazon Bedrock |
 //! | [`dialect::openai`], [`dialect::anthropic`] | the clients' dialects: their request bodies decoded into a [`request::ChatRequest`], any provider's chunks re-encoded as their streams and bodies, errors in their shape ([`dialect::DialectError`]) |
+#![cfg_attr(
+    feature = "google-auth",
+    doc = "| [`google::Credentials`], [`google::TokenSource`] | Google application default credentials (`CLOUDSDK_AUTH_ACCESS_TOKEN`, `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's file), and OAuth2 access tokens for Vertex AI fetched and cached (feature `google-auth`) |"
+)]
+#![cfg_attr(
+    not(feature = "google-auth"),
+    doc = "| `google::Credentials`, `google::TokenSource` | Google application default credentials and OAuth2 access tokens for Vertex AI (feature `google-auth`, off) |"
+)]
 //!
 //! The request side is pure too: [`request::build`] turns a provider-neutral
 //! [`request::ChatRequest`] into the provider's HTTP request (method, path, headers, JSON body),
@@ -89,6 +97,8 @@
 //!
 //! - `std` (default): `std::error::Error` impls and SIMD UTF-8 validation. Without it the crate
 //!   is `no_std` + `alloc`.
+//! - `google-auth` (off): the `google` module, Google credentials and access tokens for Vertex
+//!   AI, which signs service account JWTs with `ring` (`no_std` + `alloc` too).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
@@ -105,6 +115,8 @@ mod decode;
 pub mod dialect;
 pub mod frame;
 pub mod gateway;
+#[cfg(feature = "google-auth")]
+pub mod google;
 mod normalize;
 pub mod provider;
 pub mod request;
