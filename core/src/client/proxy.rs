@@ -1,28 +1,4 @@
 //! [`Proxies`]: which HTTP proxy a provider URL is reached through. One rule for every shell.
-//!
-//! | | rule |
-//! |---|---|
-//! | variables | for an `https` URL `https_proxy`, then `HTTPS_PROXY`; for an `http` URL `http_proxy`, then `HTTP_PROXY` (not read when `REQUEST_METHOD` is set: under CGI it can come from a request's `Proxy` header); then, for either, `all_proxy`, `ALL_PROXY`. Empty values count as unset. |
-//! | proxy URLs | `http://[user:password@]host[:port]` (the port defaults to 80; `user` and `password` percent-decoded, sent as `Proxy-Authorization: Basic`), or `host:port`; the connection is an HTTP `CONNECT` tunnel, for `https` and `http` URLs alike. `https://` and `socks` proxies are not supported: [`Settings::from_lookup`](super::Settings::from_lookup) refuses them, naming the variable. |
-//! | `no_proxy`, `NO_PROXY` | a comma-separated list: `*` (every host), a host name (itself and its subdomains; a leading `.` or `*.` is ignored), an IP address, or a CIDR block (`10.0.0.0/8`); a `:port` on an entry is ignored. |
-//! | loopback | `localhost`, `*.localhost`, `127.0.0.0/8` and `::1` never go through a proxy from the environment (that proxy's loopback is not ours). |
-//! | explicit | [`Proxies::explicit`]: one proxy for every URL, loopback included, whatever the environment says. [`Proxies::None`]: direct connections. |
-//!
-//! ```
-//! use llm_sse_core::client::Proxies;
-//!
-//! let env = |name: &str| match name {
-//!     "HTTPS_PROXY" => Some("http://proxy.internal:3128".to_string()),
-//!     "NO_PROXY" => Some("localhost,.corp.example".to_string()),
-//!     _ => None,
-//! };
-//! let proxies = Proxies::from_lookup(&env)?;
-//! let proxy = proxies.proxy_for("https", "api.anthropic.com").unwrap();
-//! assert_eq!(proxy.authority(), "proxy.internal:3128");
-//! assert!(proxies.proxy_for("https", "llm.corp.example").is_none()); // NO_PROXY
-//! assert!(proxies.proxy_for("http", "127.0.0.1").is_none()); // loopback, and no http proxy
-//! # Ok::<(), llm_sse_core::client::SettingsError>(())
-//! ```
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
@@ -32,7 +8,31 @@ use core::net::IpAddr;
 
 use super::settings::SettingsError;
 
-/// Which HTTP proxy each URL is reached through: see the [module docs](self) for the rule.
+/// Which HTTP proxy each URL is reached through: one rule for every shell.
+///
+/// | | rule |
+/// |---|---|
+/// | variables | for an `https` URL `https_proxy`, then `HTTPS_PROXY`; for an `http` URL `http_proxy`, then `HTTP_PROXY` (not read when `REQUEST_METHOD` is set: under CGI it can come from a request's `Proxy` header); then, for either, `all_proxy`, `ALL_PROXY`. Empty values count as unset. |
+/// | proxy URLs | `http://[user:password@]host[:port]` (the port defaults to 80; `user` and `password` percent-decoded, sent as `Proxy-Authorization: Basic`), or `host:port`; the connection is an HTTP `CONNECT` tunnel, for `https` and `http` URLs alike. `https://` and `socks` proxies are not supported: [`Settings::from_lookup`](super::Settings::from_lookup) refuses them, naming the variable. |
+/// | `no_proxy`, `NO_PROXY` | a comma-separated list: `*` (every host), a host name (itself and its subdomains; a leading `.` or `*.` is ignored), an IP address, or a CIDR block (`10.0.0.0/8`); a `:port` on an entry is ignored. |
+/// | loopback | `localhost`, `*.localhost`, `127.0.0.0/8` and `::1` never go through a proxy from the environment (that proxy's loopback is not ours). |
+/// | explicit | [`Proxies::explicit`]: one proxy for every URL, loopback included, whatever the environment says. [`Proxies::None`]: direct connections. |
+///
+/// ```
+/// use llm_sse_core::client::Proxies;
+///
+/// let env = |name: &str| match name {
+///     "HTTPS_PROXY" => Some("http://proxy.internal:3128".to_string()),
+///     "NO_PROXY" => Some("localhost,.corp.example".to_string()),
+///     _ => None,
+/// };
+/// let proxies = Proxies::from_lookup(&env)?;
+/// let proxy = proxies.proxy_for("https", "api.anthropic.com").unwrap();
+/// assert_eq!(proxy.authority(), "proxy.internal:3128");
+/// assert!(proxies.proxy_for("https", "llm.corp.example").is_none()); // NO_PROXY
+/// assert!(proxies.proxy_for("http", "127.0.0.1").is_none()); // loopback, and no http proxy
+/// # Ok::<(), llm_sse_core::client::SettingsError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Proxies {
@@ -45,7 +45,7 @@ pub enum Proxies {
     Env(EnvProxies),
 }
 
-/// The proxies of the environment variables (see the [module docs](self)).
+/// The proxies of the environment variables (see [`Proxies`] for the rule).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvProxies {
     http: Option<ProxyUrl>,
@@ -65,7 +65,8 @@ impl Proxies {
         ProxyUrl::parse(url).map(Proxies::Explicit)
     }
 
-    /// The proxies the environment names, read through `lookup`; [`Proxies::None`] when it
+    /// The proxies the environment names (see the rule above), read through `lookup`;
+    /// [`Proxies::None`] when it
     /// names none.
     ///
     /// # Errors

@@ -158,7 +158,7 @@ impl Client {
     ///
     /// [`SettingsError`] for a timeout or retry count that is not a number, naming the
     /// variable. A missing key is not an error here: a call to that provider fails with
-    /// [`ProviderAuthError`] naming the variable to set.
+    /// [`ProviderAuthError`](crate::ProviderAuthError) naming the variable to set.
     pub fn from_env() -> Result<Client, SettingsError> {
         Settings::from_lookup(|name| std::env::var(name).ok()).map(Client::new)
     }
