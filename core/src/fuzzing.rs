@@ -1883,7 +1883,7 @@ mod eventstream_tests {
         bedrock::encode_chunk(r#"{"type":"message_start"}"#, None, &mut bedrock_stream).unwrap();
         bedrock::encode_exception("throttlingException", "slow down", &mut bedrock_stream).unwrap();
         bedrock::encode_error("InternalError", "oops", &mut bedrock_stream).unwrap();
-        let mut with_prefix = |prefix: &[u8], stream: &[u8]| {
+        let with_prefix = |prefix: &[u8], stream: &[u8]| {
             let mut input = prefix.to_vec();
             input.extend_from_slice(stream);
             eventstream_decoder(&input);

@@ -130,9 +130,11 @@ fn decode_bedrock_events(events: &[ResponseEvent]) -> Vec<StreamChunk> {
 
 /// `chunks` with the message of an error terminal chunk cleared.
 fn without_error_messages(mut chunks: Vec<StreamChunk>) -> Vec<StreamChunk> {
-    if let Some(StreamChunk::Done(fin)) = chunks.last_mut()
-        && let Err(error) = &mut fin.outcome
-    {
+    let outcome = chunks.last_mut().and_then(|chunk| match chunk {
+        StreamChunk::Done(fin) => Some(&mut fin.outcome),
+        _ => None,
+    });
+    if let Some(Err(error)) = outcome {
         error.message.clear();
     }
     chunks
