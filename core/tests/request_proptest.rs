@@ -226,6 +226,7 @@ fn conversation(leading_system: Option<String>, exchanges: &[Exchange]) -> Vec<C
                     name: Some(TOOLS[c.tool].to_owned()),
                     content: format!("result {}", c.arg).into(),
                     is_error: c.is_error,
+                    cache: None,
                 }
             })
             .collect();
@@ -366,8 +367,7 @@ fn wild_request() -> impl Strategy<Value = ChatRequest> {
         6 => prop::sample::select(vec!["get_weather", "get_time"]),
         1 => prop::sample::select(vec!["", "9x", "bad name"]),
     ];
-    let text_part =
-        prop_oneof![1 => Just(String::new()), 19 => text()].prop_map(|t| Part::Text { text: t });
+    let text_part = prop_oneof![1 => Just(String::new()), 19 => text()].prop_map(Part::text);
     let image = (
         prop_oneof![8 => Just("image/png"), 1 => Just("text/plain"), 1 => Just("image/")],
         prop_oneof![9 => base64(), 1 => Just("%%".to_owned())],
@@ -394,6 +394,7 @@ fn wild_request() -> impl Strategy<Value = ChatRequest> {
             name: n.map(Into::into),
             content,
             is_error,
+            cache: None,
         });
     let thinking = (
         prop_oneof![Just(String::new()), text()],
