@@ -534,7 +534,9 @@ fn check_reasoning(request: &ChatRequest, provider: Provider) -> Result<(), Requ
 }
 
 /// Whether `provider` is told where to cache (Anthropic's `cache_control`). The others cache
-/// prompts by themselves: their builders leave breakpoints out, and nothing is checked.
+/// prompts by themselves: their builders leave breakpoints out, and nothing is checked. Every
+/// provider whose body is the Anthropic body (Claude on Bedrock and Vertex AI) belongs here:
+/// without it, the request's own breakpoint would not be placed and the others not checked.
 fn caches_explicitly(provider: Provider) -> bool {
     provider == Provider::Anthropic
 }
