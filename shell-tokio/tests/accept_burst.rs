@@ -123,6 +123,8 @@ fn listen_overflows() -> Option<u64> {
 struct Server {
     child: Child,
     addr: SocketAddr,
+    /// Its standard error, line by line.
+    stderr: mpsc::Receiver<String>,
 }
 
 impl Drop for Server {
@@ -146,14 +148,13 @@ impl Server {
             .expect("spawn llm-sse");
         let stdout = child.stdout.take().unwrap();
         let stderr = child.stderr.take().unwrap();
-        // Its standard error (one line per request for `mock`) is read, so the server never
-        // blocks on a full pipe, and shown, so a warning is seen.
+        // Its standard error (one line per request for `mock`) is read as it comes, so the
+        // server never blocks on a full pipe.
+        let (stderr_tx, stderr_rx) = mpsc::channel();
         thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
-                if !line.contains(" -> 200") {
-                    eprintln!("llm-sse: {line}");
-                }
+                let _ = stderr_tx.send(line);
             }
         });
         let (tx, rx) = mpsc::channel();
@@ -170,7 +171,24 @@ impl Server {
             .trim_end()
             .parse()
             .unwrap_or_else(|_| panic!("the first line is not an address: {line:?}"));
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            stderr: stderr_rx,
+        }
+    }
+
+    /// The next line on standard error that contains `needle`.
+    fn log_line(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no line with {needle:?} on standard error"),
+            }
+        }
     }
 }
 
@@ -359,4 +377,85 @@ fn the_mock_serves_a_burst_of_1000_new_streams_without_a_stall() {
         "content-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
     );
     burst("llm-sse mock", server.addr, REQUEST.as_bytes());
+}
+
+#[test]
+fn a_backlog_the_kernel_caps_is_reported() {
+    let Some(cap) = somaxconn() else {
+        eprintln!("SKIPPED: no /proc/sys/net/core/somaxconn to compare with");
+        return;
+    };
+    let server = Server::start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--mock",
+        "--backlog",
+        "4294967295",
+    ]);
+    let line = server.log_line("caps the listen backlog");
+    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains("requested=4294967295"), "{line}");
+    assert!(line.contains(&format!("backlog={cap}")), "{line}");
+
+    let recording =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/anthropic/text.sse");
+    let mock = Server::start(&[
+        "mock",
+        "--provider",
+        "anthropic",
+        "--file",
+        recording.to_str().unwrap(),
+        "--backlog",
+        "4294967295",
+    ]);
+    assert_eq!(
+        mock.log_line("warning"),
+        format!(
+            "llm-sse: warning: the kernel caps the listen backlog at {cap} (net.core.somaxconn), \
+             not 4294967295: a larger burst of new connections may wait for the clients' SYN \
+             timeout (1 s)"
+        )
+    );
+}
+
+#[test]
+fn a_backlog_of_0_is_refused() {
+    for command in ["serve", "mock"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_llm-sse"))
+            .args([command, "--backlog", "0"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("invalid value '0' for '--backlog <N>'"),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_servers_report_the_backlog_they_got() {
+    use llm_sse_tokio::core::Provider;
+    use llm_sse_tokio::gateway::{DEFAULT_BACKLOG, Gateway, Recordings, ReplayUpstream};
+    use llm_sse_tokio::mock::MockProvider;
+
+    let capped = |asked: u32| somaxconn().map_or(asked, |cap| asked.min(cap as u32));
+    assert_eq!(DEFAULT_BACKLOG, 4096);
+    for asked in [None, Some(1), Some(64), Some(u32::MAX)] {
+        let mut gateway = Gateway::new(ReplayUpstream::new(Recordings::bundled()));
+        let mut mock = MockProvider::new(Provider::Anthropic, "");
+        if let Some(asked) = asked {
+            gateway = gateway.backlog(asked);
+            mock = mock.backlog(asked);
+        }
+        let expected = capped(asked.unwrap_or(DEFAULT_BACKLOG));
+        assert_eq!(gateway.start().await.unwrap().backlog(), expected);
+        assert_eq!(mock.start().await.unwrap().backlog(), expected);
+    }
+    // 0 is taken as 1.
+    let gateway = Gateway::new(ReplayUpstream::new(Recordings::bundled())).backlog(0);
+    assert_eq!(gateway.start().await.unwrap().backlog(), 1);
 }
