@@ -20,8 +20,9 @@ use std::task::Poll;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 /// The listen backlog the gateway and the mock ask for unless told otherwise: a burst of a few
-/// thousand connections fits in the accept queue. The kernel may allow less (see
-/// [`Listening::backlog`]).
+/// thousand connections fits in the accept queue. The kernel may allow less
+/// ([`GatewayServer::backlog`](crate::gateway::GatewayServer::backlog),
+/// [`MockServer::backlog`](crate::mock::MockServer::backlog) say what they got).
 pub const DEFAULT_BACKLOG: u32 = 4096;
 
 /// Where the kernel keeps its cap on listen backlogs (Linux).
