@@ -86,6 +86,7 @@ pub use llm_sse_core::request::{ChatMessage, ChatRequest};
 pub use llm_sse_core::{Provider, StreamChunk};
 
 mod client;
+mod listen;
 pub mod mock;
 
 /// This crate's README (its crates.io page): its examples are doctests.

@@ -19,6 +19,7 @@ use super::cors::Cors;
 use super::metrics::Metrics;
 use super::routes;
 use super::upstream::Upstream;
+use crate::listen;
 
 /// Where the server is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -70,11 +71,23 @@ impl Shared {
 
 /// Accepts connections until the server leaves [`Phase::Running`]. Each connection task holds
 /// a clone of `alive`, so the server knows when the last one has ended.
+///
+/// On each wakeup it takes every connection that is ready (up to [`ACCEPT_BATCH`], then it
+/// lets other tasks run), so a burst leaves the kernel's queue in one pass; it runs outside
+/// Tokio's cooperative budget, which would otherwise send it to the back of the run queue,
+/// behind the streams, every 128 connections.
 pub(super) async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
     alive: mpsc::Sender<()>,
 ) {
+    tokio::task::unconstrained(accept_connections(listener, shared, alive)).await;
+}
+
+/// The most connections the accept loop takes in one go before it yields.
+const ACCEPT_BATCH: usize = 1024;
+
+async fn accept_connections(listener: TcpListener, shared: Arc<Shared>, alive: mpsc::Sender<()>) {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     let config = &shared.config;
     builder
@@ -91,26 +104,40 @@ pub(super) async fn accept_loop(
         .keep_alive_interval(Some(Duration::from_secs(30)));
     let mut phase = shared.phase.clone();
     loop {
-        let accepted = tokio::select! {
+        let first = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = phase.wait_for(|p| *p != Phase::Running) => return,
         };
-        match accepted {
-            Ok((stream, _peer)) => {
-                // Each frame should leave at once, not wait for Nagle.
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_connection(
-                    builder.clone(),
-                    stream,
-                    Arc::clone(&shared),
-                    alive.clone(),
-                ));
+        let mut accepted = Some(first);
+        let mut taken = 0;
+        while let Some(result) = accepted {
+            match result {
+                Ok((stream, _peer)) => {
+                    // Each frame should leave at once, not wait for Nagle.
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(serve_connection(
+                        builder.clone(),
+                        stream,
+                        Arc::clone(&shared),
+                        alive.clone(),
+                    ));
+                }
+                // Out of file descriptors and the like: wait a moment rather than spin.
+                Err(e) => {
+                    tracing::warn!(target: "llm_sse::gateway", error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    break;
+                }
             }
-            // Out of file descriptors and the like: wait a moment rather than spin.
-            Err(e) => {
-                tracing::warn!(target: "llm_sse::gateway", error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+            taken += 1;
+            if taken == ACCEPT_BATCH {
+                tokio::task::yield_now().await;
+                break;
             }
+            if *phase.borrow() != Phase::Running {
+                return;
+            }
+            accepted = listen::accept_ready(&listener).await;
         }
     }
 }

@@ -111,12 +111,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version};
 use llm_sse_core::Provider;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+pub use crate::listen::DEFAULT_BACKLOG;
 pub use pacing::{PacedBody, Pacing, Pieces, Split};
 
+use crate::listen;
 use body::Fault;
 use server::{Config, Log, Shared};
 
@@ -130,6 +131,7 @@ pub struct MockProvider {
     provider: Provider,
     recording: Bytes,
     addr: SocketAddr,
+    backlog: u32,
     delay: Duration,
     chunk_size: Option<usize>,
     fail_first: usize,
@@ -148,6 +150,7 @@ impl MockProvider {
             provider,
             recording: recording.into(),
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            backlog: DEFAULT_BACKLOG,
             delay: Duration::ZERO,
             chunk_size: None,
             fail_first: 0,
@@ -163,6 +166,16 @@ impl MockProvider {
     #[must_use]
     pub fn addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
+        self
+    }
+
+    /// How many connections the kernel may hold for the mock before it accepts them (the
+    /// listen backlog; default [`DEFAULT_BACKLOG`], at least 1), so that a burst of clients
+    /// is not dropped; Linux caps it at `net.core.somaxconn` ([`MockServer::backlog`] says what
+    /// it got).
+    #[must_use]
+    pub fn backlog(mut self, backlog: u32) -> Self {
+        self.backlog = backlog;
         self
     }
 
@@ -233,29 +246,26 @@ impl MockProvider {
     pub async fn start(self) -> Result<MockServer, MockError> {
         let config = self.config()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| MockError::NoRuntime)?;
-        let listener = TcpListener::bind(self.addr)
-            .await
-            .map_err(|source| MockError::Bind {
-                addr: self.addr,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| MockError::Bind {
+        let bind_error = |source| MockError::Bind {
             addr: self.addr,
             source,
-        })?;
+        };
+        let listening = listen::bind(self.addr, self.backlog).map_err(bind_error)?;
+        let addr = listening.listener.local_addr().map_err(bind_error)?;
         let shared = Arc::new(Shared {
             config,
             log: watch::Sender::new(Log::default()),
         });
         let (shutdown, shutdown_rx) = watch::channel(());
         runtime.spawn(server::accept_loop(
-            listener,
+            listening.listener,
             Arc::clone(&shared),
             shutdown_rx,
         ));
         Ok(MockServer {
             provider: self.provider,
             addr,
+            backlog: listening.backlog,
             shared,
             _shutdown: shutdown,
         })
@@ -343,6 +353,7 @@ impl std::error::Error for MockError {
 pub struct MockServer {
     provider: Provider,
     addr: SocketAddr,
+    backlog: u32,
     shared: Arc<Shared>,
     /// Dropping it tells every task of the server to stop.
     _shutdown: watch::Sender<()>,
@@ -434,6 +445,12 @@ impl MockServer {
     /// The address it listens on, such as `127.0.0.1:41234`.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The listen backlog in effect: what [`MockProvider::backlog`] asked for, capped by the
+    /// kernel's `net.core.somaxconn` on Linux.
+    pub fn backlog(&self) -> u32 {
+        self.backlog
     }
 
     /// The base URL a client of the provider should use: `http://ADDR` for Anthropic and

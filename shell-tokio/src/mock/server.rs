@@ -27,6 +27,7 @@ use super::body::{CutSignal, Fault, MockBody};
 use super::pacing::{PacedBody, Pacing};
 use super::routes::{self, Rejection};
 use super::{ConnectionId, ConnectionInfo, RecordedRequest};
+use crate::listen;
 
 /// The largest request body the mock reads; a larger one is answered 413.
 pub(super) const MAX_REQUEST_BODY: usize = 16 << 20;
@@ -121,33 +122,59 @@ impl Drop for ResponseGuard {
     }
 }
 
-/// Accepts connections until `shutdown`'s sender is dropped.
+/// Accepts connections until `shutdown`'s sender is dropped: on each wakeup every connection
+/// that is ready (up to [`ACCEPT_BATCH`]), outside Tokio's cooperative budget, as the
+/// gateway's accept loop does.
 pub(super) async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<()>,
+) {
+    tokio::task::unconstrained(accept_connections(listener, shared, shutdown)).await;
+}
+
+/// The most connections the accept loop takes in one go before it yields.
+const ACCEPT_BATCH: usize = 1024;
+
+async fn accept_connections(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<()>,
 ) {
     let builder = auto::Builder::new(TokioExecutor::new());
     loop {
-        let accepted = tokio::select! {
+        let first = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = shutdown.changed() => return,
         };
-        match accepted {
-            Ok((stream, peer)) => {
-                // Each write of a paced body should leave at once, not wait for Nagle.
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_connection(
-                    builder.clone(),
-                    stream,
-                    peer,
-                    Arc::clone(&shared),
-                    shutdown.clone(),
-                ));
+        let mut accepted = Some(first);
+        let mut taken = 0;
+        while let Some(result) = accepted {
+            match result {
+                Ok((stream, peer)) => {
+                    // Each write of a paced body should leave at once, not wait for Nagle.
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(serve_connection(
+                        builder.clone(),
+                        stream,
+                        peer,
+                        Arc::clone(&shared),
+                        shutdown.clone(),
+                    ));
+                }
+                // Out of file descriptors and the like: the peer's connection is lost; wait a
+                // moment rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    break;
+                }
             }
-            // Out of file descriptors and the like: the peer's connection is lost; wait a
-            // moment rather than spin.
-            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            taken += 1;
+            if taken == ACCEPT_BATCH {
+                tokio::task::yield_now().await;
+                break;
+            }
+            accepted = listen::accept_ready(&listener).await;
         }
     }
 }
