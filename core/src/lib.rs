@@ -26,6 +26,7 @@
 //! | [`StreamChunk`] | one normalized item: [`Token`](StreamChunk::Token), [`Reasoning`](StreamChunk::Reasoning), [`ToolCallStart`], [`ToolCallArguments`], ..., and the terminal [`Done`](StreamChunk::Done)([`Finish`]) |
 //! | [`Finish`] | how the stream ended: `outcome` ([`FinishReason`] or [`StreamError`]), id, model, [`Usage`] |
 //! | [`frame::encode`] | a chunk as the wire frame of the normalized contract |
+//! | [`Encoding`] | one way of writing a chunk stream, chosen at run time: the frames, JSON lines, or a client's dialect ([`dialect::Dialect::encoder`]) |
 //! | [`Accumulator`] | folds chunks into the final [`Message`] (text, thinking with signatures, parsed [`ToolCall`]s), or an [`AccumulateError`] with the [`PartialMessage`] |
 //! | [`request::ChatRequest`], [`request::build`] | one provider-neutral request (messages, tools, images, reasoning, `provider_options`), validated and built into each provider's HTTP request; [`request::ChatMessage::from`] a final [`Message`] is the next turn |
 //! | [`retry::RetryPolicy`] | when to retry a failed attempt and how long to wait, as the official SDKs do |
@@ -113,6 +114,7 @@ mod chunk;
 pub mod client;
 mod decode;
 pub mod dialect;
+mod encoding;
 pub mod frame;
 pub mod gateway;
 #[cfg(feature = "google-auth")]
@@ -136,4 +138,5 @@ pub use chunk::{
     ToolCallStart, UnknownProvider, Usage,
 };
 pub use decode::Decoder;
+pub use encoding::Encoding;
 pub use normalize::Normalizer;

@@ -5,48 +5,38 @@ use std::io::{self, Read};
 use std::process::ExitCode;
 
 use llm_sse_blocking::ChunkReader;
-use llm_sse_core::dialect::{Dialect, ResponseMeta, anthropic, openai};
-use llm_sse_core::{Finish, Provider, StreamChunk, frame};
+use llm_sse_core::dialect::{Dialect, ResponseMeta};
+use llm_sse_core::{Encoding, Finish, Provider, StreamChunk};
 
 use super::input::Input;
 use super::output::Output;
 use super::text::{TextRenderer, summary};
 use super::{Failure, Format, ReplayArgs};
 
-/// Turns chunks into output bytes in the chosen format.
+/// Turns chunks into output bytes in the chosen format: the core's [`Encoding`] (what the
+/// gateway writes), or the text a person reads.
 enum Sink {
-    Frames,
-    Jsonl,
+    Encoded(Encoding),
     Text(TextRenderer),
-    OpenAi(openai::Encoder),
-    Anthropic(anthropic::Encoder),
 }
 
 impl Sink {
     fn write(&mut self, chunk: &StreamChunk, buf: &mut Vec<u8>) {
         match self {
-            Sink::Frames => {
-                frame::encode(chunk, buf);
-            }
-            Sink::Jsonl => {
-                frame::write_json(chunk, buf);
-                buf.push(b'\n');
+            Sink::Encoded(encoding) => {
+                encoding.push(chunk, buf);
             }
             Sink::Text(renderer) => renderer.render(chunk, buf),
-            Sink::OpenAi(encoder) => {
-                encoder.push(chunk, buf);
-            }
-            Sink::Anthropic(encoder) => {
-                encoder.push(chunk, buf);
-            }
         }
     }
 }
 
-/// What a recording replayed in `dialect` says about itself: the dialect's id shape made from
-/// `replay`, the provider's name as the model, and `created` 0 (a recording has no time).
-fn replay_meta(dialect: Dialect, provider: Provider) -> ResponseMeta {
-    ResponseMeta::new(dialect.response_id("replay"), provider.as_str(), 0)
+/// A recording replayed in `dialect`, with usage, says about itself: the dialect's id shape
+/// made from `replay`, the provider's name as the model, and `created` 0 (a recording has no
+/// time).
+fn replay_encoding(dialect: Dialect, provider: Provider) -> Encoding {
+    let meta = ResponseMeta::new(dialect.response_id("replay"), provider.as_str(), 0);
+    dialect.encoder(meta, true)
 }
 
 /// The input as a [`Read`] whose reads return the pieces [`Input`] cuts (exactly
@@ -86,17 +76,11 @@ pub(super) fn run(args: &ReplayArgs) -> Result<ExitCode, Failure> {
         .with_read_size(read_size);
     let mut out = Output::stdout();
     let mut sink = match args.format {
-        Format::Frames => Sink::Frames,
-        Format::Jsonl => Sink::Jsonl,
+        Format::Frames => Sink::Encoded(Encoding::frames()),
+        Format::Jsonl => Sink::Encoded(Encoding::jsonl()),
         Format::Text => Sink::Text(TextRenderer::new(out.is_terminal())),
-        Format::OpenAi => Sink::OpenAi(openai::Encoder::new(
-            replay_meta(Dialect::OpenAi, args.provider),
-            true,
-        )),
-        Format::Anthropic => Sink::Anthropic(anthropic::Encoder::new(replay_meta(
-            Dialect::Anthropic,
-            args.provider,
-        ))),
+        Format::OpenAi => Sink::Encoded(replay_encoding(Dialect::OpenAi, args.provider)),
+        Format::Anthropic => Sink::Encoded(replay_encoding(Dialect::Anthropic, args.provider)),
     };
     let mut finish: Option<Finish> = None;
     let mut buf = Vec::with_capacity(64 * 1024);

@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use llm_sse_core::dialect::{anthropic, openai};
-use llm_sse_core::gateway::KEEP_ALIVE;
-use llm_sse_core::{Finish, Provider, StreamChunk, StreamError, StreamErrorKind, frame};
+use llm_sse_core::{Encoding, Finish, Provider, StreamChunk, StreamError, StreamErrorKind};
 use tokio::time::{Instant, Sleep};
 
 use super::access::Access;
@@ -80,39 +78,6 @@ impl std::fmt::Debug for GatewayBody {
             Kind::Whole(bytes) => f.debug_tuple("Whole").field(bytes).finish(),
             Kind::Stream(s) => f.debug_struct("Stream").field("done", &s.done).finish(),
         }
-    }
-}
-
-/// How a stream's chunks are written.
-pub(super) enum Encoding {
-    /// The normalized frames (`POST /v1/chat/stream/{provider}`).
-    Frames,
-    /// OpenAI `chat.completion.chunk`s (`POST /v1/chat/completions`).
-    OpenAi(Box<openai::Encoder>),
-    /// Anthropic Messages events (`POST /v1/messages`).
-    Anthropic(Box<anthropic::Encoder>),
-}
-
-impl Encoding {
-    /// Appends what `chunk` becomes (possibly nothing).
-    fn push(&mut self, chunk: &StreamChunk, out: &mut Vec<u8>) {
-        match self {
-            Encoding::Frames => frame::encode(chunk, out),
-            Encoding::OpenAi(encoder) => encoder.push(chunk, out),
-            Encoding::Anthropic(encoder) => encoder.push(chunk, out),
-        };
-    }
-
-    /// What keeps a quiet stream open: a `: keep-alive` comment, OpenAI's `: ping` comment,
-    /// Anthropic's `ping` event.
-    fn keepalive(&self) -> Bytes {
-        let mut out = Vec::new();
-        match self {
-            Encoding::Frames => return Bytes::from_static(KEEP_ALIVE),
-            Encoding::OpenAi(encoder) => encoder.keepalive(&mut out),
-            Encoding::Anthropic(encoder) => encoder.keepalive(&mut out),
-        }
-        Bytes::from(out)
     }
 }
 
@@ -213,7 +178,9 @@ impl FrameStream {
             if now >= due {
                 self.last_frame = now;
                 self.quiet.as_mut().reset(now + self.keep_alive);
-                return Poll::Ready(Some(self.encoding.keepalive()));
+                let mut out = Vec::new();
+                self.encoding.keepalive(&mut out);
+                return Poll::Ready(Some(Bytes::from(out)));
             }
             // Frames went out since the timer was set: wait for the new deadline.
             self.quiet.as_mut().reset(due);

@@ -10,17 +10,17 @@ use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENT
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use llm_sse_core::dialect::{
-    self, Dialect, DialectError, DialectRequest, ErrorKind, ResponseMeta, anthropic, openai,
-};
+use llm_sse_core::dialect::{self, Dialect, DialectError, ErrorKind, ResponseMeta};
 use llm_sse_core::gateway::{ErrorAnswer, STREAM_HEADERS};
 use llm_sse_core::request::ChatRequest;
-use llm_sse_core::{AccumulateError, Accumulator, Message, Provider, StreamChunk, StreamErrorKind};
+use llm_sse_core::{
+    AccumulateError, Accumulator, Encoding, Message, Provider, StreamChunk, StreamErrorKind,
+};
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::access::{Access, REQUEST_ID, request_id, unique_id};
-use super::body::{Encoding, GatewayBody, failure};
+use super::body::{GatewayBody, failure};
 use super::cors::Cors;
 use super::server::Shared;
 use super::upstream::ChunkStream;
@@ -267,7 +267,7 @@ async fn stream(
     let body = GatewayBody::stream(
         provider,
         upstreamed.chunks,
-        Encoding::Frames,
+        Encoding::frames(),
         shared.config.keep_alive,
         shared.abort(),
         access,
@@ -300,7 +300,7 @@ async fn dialect_route(
         Ok(bytes) => bytes,
         Err(answer) => return refuse(&mut access, Some(dialect), answer),
     };
-    let decoded = match decode(dialect, &bytes) {
+    let decoded = match dialect.decode_request(&bytes) {
         Ok(decoded) => decoded,
         Err(e) => return dialect_error(&mut access, Some(log_type(&e)), &e),
     };
@@ -335,16 +335,10 @@ async fn dialect_route(
     );
     if decoded.stream {
         access.stream_started(upstreamed.retries);
-        let encoding = match dialect {
-            Dialect::OpenAi => {
-                Encoding::OpenAi(Box::new(openai::Encoder::new(meta, decoded.include_usage)))
-            }
-            _ => Encoding::Anthropic(Box::new(anthropic::Encoder::new(meta))),
-        };
         let body = GatewayBody::stream(
             provider,
             upstreamed.chunks,
-            encoding,
+            dialect.encoder(meta, decoded.include_usage),
             shared.config.keep_alive,
             shared.abort(),
             access,
@@ -356,11 +350,7 @@ async fn dialect_route(
         Ok(result) => result,
         Err(answer) => return refuse(&mut access, Some(dialect), answer),
     };
-    let body = match dialect {
-        Dialect::OpenAi => openai::non_streaming_body(&meta, &result),
-        _ => anthropic::non_streaming_body(&meta, &result),
-    };
-    match body {
+    match dialect.non_streaming_body(&meta, &result) {
         Ok(json) => {
             access.answered(200, None);
             whole(200, dialect::JSON_CONTENT_TYPE, json)
@@ -375,13 +365,6 @@ async fn dialect_route(
                 .then_some("upstream_invalid_response");
             dialect_error(&mut access, log, &e)
         }
-    }
-}
-
-fn decode(dialect: Dialect, body: &[u8]) -> Result<DialectRequest, DialectError> {
-    match dialect {
-        Dialect::OpenAi => openai::decode_request(body),
-        _ => anthropic::decode_request(body),
     }
 }
 
