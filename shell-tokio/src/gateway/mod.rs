@@ -62,7 +62,8 @@
 //! a non-streaming one is folded by the core's accumulator into the dialect's body (at most
 //! [`MAX_NON_STREAMING_ANSWER`] bytes of answer). The response's id is new (the request ids'
 //! generator), `created` the current time, and the model the name the client asked for. Every
-//! error is in the dialect's shape and status
+//! error has the status and `Retry-After` of the stream route's answer (the table of
+//! [`ErrorAnswer`](crate::core::gateway::ErrorAnswer)) in the dialect's shape
 //! ([`DialectError`](crate::core::dialect::DialectError)); the token is accepted in either
 //! SDK's header.
 //!

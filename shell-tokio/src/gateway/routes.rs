@@ -10,8 +10,8 @@ use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENT
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use llm_sse_core::dialect::{self, Dialect, DialectError, ErrorKind, ResponseMeta};
-use llm_sse_core::gateway::{ErrorAnswer, STREAM_HEADERS};
+use llm_sse_core::dialect::{self, Dialect, DialectError, ResponseMeta};
+use llm_sse_core::gateway::{ErrorAnswer, ErrorType, STREAM_HEADERS};
 use llm_sse_core::request::ChatRequest;
 use llm_sse_core::{
     AccumulateError, Accumulator, Encoding, Message, Provider, StreamChunk, StreamErrorKind,
@@ -225,11 +225,7 @@ async fn read_body(shared: &Shared, request: Request<Incoming>) -> Result<Bytes,
             Err(ErrorAnswer::request_too_large(MAX_REQUEST_BODY))
         }
         // The client went away in the middle of its request: nobody reads the answer.
-        Ok(Err(_)) => Err(ErrorAnswer::new(
-            400,
-            "invalid_request",
-            "the request body was cut short",
-        )),
+        Ok(Err(_)) => Err(ErrorAnswer::body_cut_short()),
     }
 }
 
@@ -302,30 +298,27 @@ async fn dialect_route(
     };
     let decoded = match dialect.decode_request(&bytes) {
         Ok(decoded) => decoded,
-        Err(e) => return dialect_error(&mut access, Some(log_type(&e)), &e),
+        Err(e) => return dialect_error(&mut access, &e),
     };
     access.model = Some(decoded.model.clone());
     let (provider, model) = match shared.models.resolve(&decoded.model) {
         Ok(resolved) => resolved,
         Err(e) => {
-            let e = DialectError::unknown_model(dialect, &e);
-            return dialect_error(&mut access, Some(log_type(&e)), &e);
+            return dialect_error(&mut access, &DialectError::unknown_model(dialect, &e));
         }
     };
     access.provider = Some(provider);
     access.model = Some(model.to_owned());
     let chat = match decoded.for_provider(provider, model) {
         Ok(chat) => chat,
-        Err(e) => return dialect_error(&mut access, Some(log_type(&e)), &e),
+        Err(e) => return dialect_error(&mut access, &e),
     };
     let upstreamed = match shared.upstream.open(chat).await {
         Ok(upstreamed) => upstreamed,
         Err(e) => {
             tracing::debug!(target: "llm_sse::gateway", error = %e, "the upstream call failed");
-            // The log and the metrics name the failure as the stream route does.
-            let log = ErrorAnswer::from_provider_error(provider, &e).error_type;
             let answer = DialectError::from_provider_error(dialect, provider, &e);
-            return dialect_error(&mut access, Some(log), &answer);
+            return dialect_error(&mut access, &answer);
         }
     };
     let meta = ResponseMeta::new(
@@ -355,16 +348,10 @@ async fn dialect_route(
             access.answered(200, None);
             whole(200, dialect::JSON_CONTENT_TYPE, json)
         }
-        Err(e) => {
-            // A failed stream's error type was counted with its terminal chunk; a stream that
-            // ended well but folded into no message (a tool call whose arguments are not
-            // JSON) was not.
-            let log = access
-                .error_type
-                .is_none()
-                .then_some("upstream_invalid_response");
-            dialect_error(&mut access, log, &e)
-        }
+        // A failed stream's error type was counted with its terminal chunk (`gateway_error`
+        // is `None`); a stream that ended well but folded into no message (a tool call whose
+        // arguments are not JSON) was not.
+        Err(e) => dialect_error(&mut access, &e),
     }
 }
 
@@ -401,7 +388,7 @@ async fn accumulate(
         if size > MAX_NON_STREAMING_ANSWER {
             return Err(ErrorAnswer::new(
                 502,
-                "upstream_invalid_response",
+                ErrorType::UpstreamInvalidResponse,
                 format!(
                     "the answer is larger than the {MAX_NON_STREAMING_ANSWER} bytes the \
                      gateway keeps for a non-streaming response; ask for it with \"stream\": true"
@@ -437,14 +424,6 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The error type the log and the metrics give a dialect request's own error.
-fn log_type(error: &DialectError) -> &'static str {
-    match error.kind {
-        ErrorKind::UnknownModel => "unknown_model",
-        _ => "invalid_request",
-    }
-}
-
 fn whole(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Response<GatewayBody> {
     let mut response = Response::new(GatewayBody::whole(body));
     *response.status_mut() =
@@ -462,23 +441,15 @@ fn refuse(
     answer: ErrorAnswer,
 ) -> Response<GatewayBody> {
     match dialect {
-        Some(dialect) => dialect_error(
-            access,
-            Some(answer.error_type),
-            &DialectError::from_answer(dialect, &answer),
-        ),
+        Some(dialect) => dialect_error(access, &DialectError::from_answer(dialect, &answer)),
         None => error(access, answer),
     }
 }
 
-/// An error answer in a dialect's shape; `log_type` is the type the log and the metrics
-/// record (`None`: already recorded).
-fn dialect_error(
-    access: &mut Access,
-    log_type: Option<&str>,
-    error: &DialectError,
-) -> Response<GatewayBody> {
-    access.answered(error.status, log_type);
+/// An error answer in a dialect's shape; the log and the metrics record its `gateway_error`
+/// (`None`: a stream's error, already recorded).
+fn dialect_error(access: &mut Access, error: &DialectError) -> Response<GatewayBody> {
+    access.answered(error.status, error.gateway_error.map(ErrorType::as_str));
     let mut response = whole(error.status, dialect::JSON_CONTENT_TYPE, error.to_body());
     if let Some(secs) = error.retry_after_secs() {
         response
@@ -490,7 +461,7 @@ fn dialect_error(
 
 /// The answer to an error known before streaming (see [`ErrorAnswer`]).
 fn error(access: &mut Access, answer: ErrorAnswer) -> Response<GatewayBody> {
-    access.answered(answer.status, Some(answer.error_type));
+    access.answered(answer.status, Some(answer.error_type.as_str()));
     let mut response = whole(answer.status, "application/json", answer.to_body());
     *response.status_mut() =
         StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
