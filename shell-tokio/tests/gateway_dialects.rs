@@ -229,7 +229,7 @@ impl Upstream for Recorder {
                 llm_sse_tokio::core::StreamChunk::Token("ok".into()),
                 done(provider, Ok(llm_sse_tokio::core::FinishReason::Stop)),
             ];
-            Ok(Upstreamed::new(Box::pin(Chunks(chunks.into()))))
+            Ok(Upstreamed::new(Chunks(chunks.into())))
         })
     }
 }
@@ -243,6 +243,15 @@ impl futures_core::Stream for Chunks {
         _: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Self::Item>> {
         std::task::Poll::Ready(self.0.pop_front())
+    }
+}
+
+impl llm_sse_tokio::gateway::UpstreamStream for Chunks {
+    fn abort(mut self: std::pin::Pin<&mut Self>, error: llm_sse_tokio::core::StreamError) {
+        // Everything is here: the terminal chunk ends with the error.
+        if let Some(llm_sse_tokio::core::StreamChunk::Done(finish)) = self.0.back_mut() {
+            finish.outcome = Err(error);
+        }
     }
 }
 

@@ -294,12 +294,26 @@ impl DialectError {
 
     /// What a non-streaming answer gives for a stream that folded into no message: a failed
     /// stream as [`from_stream_error`](DialectError::from_stream_error); a tool call whose
-    /// arguments are not JSON `502` (the provider's output is unusable); a stream that never
+    /// arguments are not JSON, or an answer larger than the accumulator's limit, `502` (the
+    /// provider's output is unusable; `upstream_invalid_response`); a stream that never
     /// reached its terminal chunk `500` (the caller stopped early).
     pub fn from_accumulate_error(dialect: Dialect, error: &AccumulateError) -> DialectError {
         match error {
             AccumulateError::Stream { error, partial } => {
                 DialectError::from_stream_error(dialect, partial.provider, error)
+            }
+            AccumulateError::TooLarge { limit, .. } => {
+                let mut e = upstream_error(
+                    dialect,
+                    502,
+                    format!(
+                        "the answer is larger than the {limit} bytes the gateway keeps for a \
+                         non-streaming response; ask for it with \"stream\": true"
+                    ),
+                );
+                e.kind = ErrorKind::Stream;
+                e.gateway_error = Some(ErrorType::UpstreamInvalidResponse);
+                e
             }
             AccumulateError::Unfinished { .. } => {
                 let mut e = DialectError::from_stream_error(
@@ -658,6 +672,21 @@ mod tests {
             e.message.starts_with("model: \"x\" names no provider"),
             "{}",
             e.message
+        );
+    }
+
+    #[test]
+    fn an_answer_over_the_limit() {
+        let mut acc = crate::Accumulator::with_limit(3);
+        acc.push(&crate::StreamChunk::Token("Hello".into()));
+        let e = DialectError::from_accumulate_error(Dialect::OpenAi, &acc.finish().unwrap_err());
+        assert_eq!(
+            (e.status, e.gateway_error),
+            (502, Some(ErrorType::UpstreamInvalidResponse))
+        );
+        assert_eq!(
+            body(&e),
+            r#"{"error":{"message":"the answer is larger than the 3 bytes the gateway keeps for a non-streaming response; ask for it with \"stream\": true","type":"server_error","param":null,"code":null}}"#
         );
     }
 

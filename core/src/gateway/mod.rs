@@ -1,6 +1,7 @@
 //! The pure parts of the gateway's HTTP contract: how a failure known before a stream starts is
-//! answered ([`ErrorAnswer`]: status, error type, message, `Retry-After`), the headers of a
-//! stream, the keep-alive comment, where a client presents the gateway's token
+//! answered ([`ErrorAnswer`]: status, error type, message, `Retry-After`), how the gateway ends
+//! a stream itself ([`Ending`]), the headers of a stream, the keep-alive comment, where a client
+//! presents the gateway's token
 //! ([`presented_token`]), and which provider and model a dialect request names ([`Models`]).
 //!
 //! These are facts of the contract (`POST /v1/chat/stream/{provider}` in the design), not of
@@ -75,6 +76,7 @@
 mod models;
 
 use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use core::fmt;
@@ -82,7 +84,7 @@ use core::time::Duration;
 
 use serde::Serialize;
 
-use crate::chunk::Provider;
+use crate::chunk::{Finish, Provider, StreamChunk, StreamError, StreamErrorKind};
 use crate::client::{AuthFailure, ProviderError};
 use crate::request::RequestError;
 
@@ -137,6 +139,67 @@ pub const STREAM_HEADERS: [(&str, &str); 3] = [
     ("cache-control", "no-cache"),
     ("x-accel-buffering", "no"),
 ];
+
+/// How the gateway ends a stream itself, when its upstream does not: the error of the terminal
+/// frame it writes (see the wire contract's own error types).
+///
+/// When the upstream is still there (a shutdown), the gateway ends it *through* the upstream
+/// (the shells' `abort`), so that the terminal frame keeps the id, model, usage and provider
+/// finish reason that arrived; [`terminal`](Ending::terminal) is for when nothing is known
+/// (the upstream's stream is over, or ignored the abort).
+///
+/// ```
+/// use llm_sse_core::gateway::Ending;
+/// use llm_sse_core::{frame, Provider};
+///
+/// assert_eq!(Ending::ShutDown.error().error_type(), "connection_error");
+/// let mut out = Vec::new();
+/// frame::encode(&Ending::UpstreamEnded.terminal(Provider::Gemini), &mut out);
+/// assert_eq!(String::from_utf8(out).unwrap(), concat!(
+///     r#"data: {"token":"","done":true,"provider":"gemini","finish_reason":"error","#,
+///     r#""error":{"type":"incomplete_stream","message":"the upstream stream ended without a terminal chunk"}}"#,
+///     "\n\ndata: [DONE]\n\n",
+/// ));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Ending {
+    /// The upstream's stream ended without its terminal chunk (which no upstream of ours
+    /// does): `incomplete_stream`, "the upstream stream ended without a terminal chunk".
+    UpstreamEnded,
+    /// The gateway shut down, and its grace period ran out, before the stream ended:
+    /// `connection_error`, "the gateway shut down before the stream ended".
+    ShutDown,
+}
+
+impl Ending {
+    /// The error the terminal chunk carries.
+    pub fn error(self) -> StreamError {
+        match self {
+            Ending::UpstreamEnded => StreamError::new(
+                StreamErrorKind::IncompleteStream,
+                "the upstream stream ended without a terminal chunk",
+            ),
+            Ending::ShutDown => StreamError::new(
+                StreamErrorKind::ConnectionError,
+                "the gateway shut down before the stream ended",
+            ),
+        }
+    }
+
+    /// The terminal chunk of a `provider` stream that ended so, when nothing else about it is
+    /// known (no id, model, usage or provider finish reason).
+    pub fn terminal(self, provider: Provider) -> StreamChunk {
+        StreamChunk::Done(Box::new(Finish {
+            provider,
+            id: None,
+            model: None,
+            outcome: Err(self.error()),
+            provider_finish_reason: None,
+            usage: None,
+        }))
+    }
+}
 
 /// The `Retry-After` sent with a `429` when the provider asked for no particular wait: the
 /// retries were already spent with backoff, so the client may try again soon.

@@ -95,7 +95,10 @@
 //! [`GatewayServer::shutdown`] stops accepting, lets open streams finish for
 //! [`shutdown_grace`](Gateway::shutdown_grace) (30 s), then ends the rest with an error
 //! terminal frame (`connection_error`, "the gateway shut down before the stream ended") and
-//! `data: [DONE]`. Dropping the [`GatewayServer`] stops everything at once.
+//! `data: [DONE]`. The gateway ends them through their upstream
+//! ([`UpstreamStream::abort`]), so the terminal frame keeps the id, model, usage and provider
+//! finish reason that arrived (a non-streaming answer's log line keeps the usage). Dropping
+//! the [`GatewayServer`] stops everything at once.
 //!
 //! # Logs and metrics
 //!
@@ -136,7 +139,7 @@ use tokio::sync::{mpsc, watch};
 
 pub use body::GatewayBody;
 pub use replay::{Recordings, RecordingsError, ReplayUpstream};
-pub use upstream::{ChunkStream, OpenFuture, Upstream, Upstreamed};
+pub use upstream::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 
 use auth::Token;
 use cors::Cors;

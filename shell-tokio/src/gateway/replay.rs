@@ -12,9 +12,9 @@ use futures_core::Stream;
 use http_body::Body;
 use llm_sse_core::client::ProviderError;
 use llm_sse_core::request::ValidRequest;
-use llm_sse_core::{ApiError, Normalizer, Provider, StreamChunk};
+use llm_sse_core::{ApiError, Normalizer, Provider, StreamChunk, StreamError};
 
-use super::upstream::{OpenFuture, Upstream, Upstreamed};
+use super::upstream::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 use crate::mock::{PacedBody, Pacing};
 
 /// The recordings built into the binary: `shell-tokio/recordings/<provider>/<name>.sse`, copies
@@ -288,10 +288,10 @@ impl Upstream for ReplayUpstream {
                         ))
                     })?;
             let body = PacedBody::new(recording.clone(), self.pacing);
-            Ok(Upstreamed::new(Box::pin(Replay {
-                body,
+            Ok(Upstreamed::new(Replay {
+                body: Some(body),
                 normalizer: Normalizer::new(provider),
-            })))
+            }))
         })
     }
 }
@@ -299,8 +299,17 @@ impl Upstream for ReplayUpstream {
 /// A paced recording fed to a normalizer: each piece is fed when the previous chunks have been
 /// pulled, so nothing is read ahead.
 struct Replay {
-    body: PacedBody,
+    /// `None` once aborted.
+    body: Option<PacedBody>,
     normalizer: Normalizer,
+}
+
+impl UpstreamStream for Replay {
+    fn abort(self: Pin<&mut Self>, error: StreamError) {
+        let this = self.get_mut();
+        this.body = None;
+        this.normalizer.fail(error);
+    }
 }
 
 impl Stream for Replay {
@@ -316,7 +325,12 @@ impl Stream for Replay {
                 // The terminal chunk was pulled (or, which cannot happen, never comes).
                 return Poll::Ready(None);
             }
-            match ready!(Pin::new(&mut this.body).poll_frame(cx)) {
+            let Some(body) = this.body.as_mut() else {
+                // Aborted: the normalizer has its end (this cannot be reached).
+                this.normalizer.finish();
+                continue;
+            };
+            match ready!(Pin::new(body).poll_frame(cx)) {
                 Some(Ok(frame)) => {
                     if let Ok(piece) = frame.into_data() {
                         this.normalizer.feed(&piece);

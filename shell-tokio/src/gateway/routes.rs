@@ -2,7 +2,10 @@
 //! routes (`POST /v1/chat/completions`, `POST /v1/messages`, `GET /v1/models`).
 
 use std::convert::Infallible;
+use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -11,19 +14,18 @@ use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use llm_sse_core::dialect::{self, Dialect, DialectError, ResponseMeta};
+use llm_sse_core::gateway::Ending;
 use llm_sse_core::gateway::{ErrorAnswer, ErrorType, STREAM_HEADERS};
 use llm_sse_core::request::ChatRequest;
-use llm_sse_core::{
-    AccumulateError, Accumulator, Encoding, Message, Provider, StreamChunk, StreamErrorKind,
-};
+use llm_sse_core::{AccumulateError, Accumulator, Encoding, Message, Provider};
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::access::{Access, REQUEST_ID, request_id, unique_id};
-use super::body::{GatewayBody, failure};
+use super::body::GatewayBody;
 use super::cors::Cors;
 use super::server::Shared;
-use super::upstream::ChunkStream;
+use super::upstream::UpstreamStream;
 use super::{MAX_NON_STREAMING_ANSWER, MAX_REQUEST_BODY};
 
 /// The stream route's prefix: `POST /v1/chat/stream/{provider}`.
@@ -339,10 +341,7 @@ async fn dialect_route(
         return event_stream(body);
     }
     access.upstream_opened(upstreamed.retries);
-    let result = match accumulate(shared, provider, upstreamed.chunks, &mut access).await {
-        Ok(result) => result,
-        Err(answer) => return refuse(&mut access, Some(dialect), answer),
-    };
+    let result = accumulate(shared, provider, upstreamed.chunks, &mut access).await;
     match dialect.non_streaming_body(&meta, &result) {
         Ok(json) => {
             access.answered(200, None);
@@ -350,71 +349,56 @@ async fn dialect_route(
         }
         // A failed stream's error type was counted with its terminal chunk (`gateway_error`
         // is `None`); a stream that ended well but folded into no message (a tool call whose
-        // arguments are not JSON) was not.
+        // arguments are not JSON, an answer over the limit) was not.
         Err(e) => dialect_error(&mut access, &e),
     }
 }
 
 /// Folds the upstream's chunks into the final message, for a non-streaming answer. The
-/// shutdown's abort ends it as it ends a stream (a `connection_error`); an answer larger than
-/// [`MAX_NON_STREAMING_ANSWER`] is refused (`502`), so memory stays bounded.
+/// shutdown ends it as it ends a stream (through the upstream, a `connection_error` that keeps
+/// what arrived); an answer larger than [`MAX_NON_STREAMING_ANSWER`] is refused
+/// ([`AccumulateError::TooLarge`], `502`), so memory stays bounded.
 async fn accumulate(
     shared: &Shared,
     provider: Provider,
-    mut chunks: ChunkStream,
+    mut chunks: Pin<Box<dyn UpstreamStream>>,
     access: &mut Access,
-) -> Result<Result<Message, AccumulateError>, ErrorAnswer> {
-    let mut accumulator = Accumulator::new();
+) -> Result<Message, AccumulateError> {
+    let mut accumulator = Accumulator::with_limit(MAX_NON_STREAMING_ANSWER);
     let mut abort = shared.abort();
-    let mut size = 0usize;
+    let mut aborted = false;
     loop {
-        let next = tokio::select! {
-            next = std::future::poll_fn(|cx| chunks.as_mut().poll_next(cx)) => next,
-            () = &mut abort => Some(failure(
-                provider,
-                StreamErrorKind::ConnectionError,
-                "the gateway shut down before the stream ended",
-            )),
+        let next = if aborted {
+            // Ended through the upstream: what it has decoded, then its terminal chunk; an
+            // upstream that does not end when aborted is not waited for.
+            poll_fn(|cx| match chunks.as_mut().poll_next(cx) {
+                Poll::Pending => Poll::Ready(Some(Ending::ShutDown.terminal(provider))),
+                ready => ready,
+            })
+            .await
+        } else {
+            tokio::select! {
+                next = poll_fn(|cx| chunks.as_mut().poll_next(cx)) => next,
+                () = &mut abort => {
+                    aborted = true;
+                    chunks.as_mut().abort(Ending::ShutDown.error());
+                    continue;
+                }
+            }
         };
         let chunk = next.unwrap_or_else(|| {
-            failure(
-                provider,
-                StreamErrorKind::IncompleteStream,
-                "the upstream stream ended without a terminal chunk",
-            )
+            let ending = if aborted {
+                Ending::ShutDown
+            } else {
+                Ending::UpstreamEnded
+            };
+            ending.terminal(provider)
         });
         access.chunk(&chunk);
-        size = size.saturating_add(content_size(&chunk));
-        if size > MAX_NON_STREAMING_ANSWER {
-            return Err(ErrorAnswer::new(
-                502,
-                ErrorType::UpstreamInvalidResponse,
-                format!(
-                    "the answer is larger than the {MAX_NON_STREAMING_ANSWER} bytes the \
-                     gateway keeps for a non-streaming response; ask for it with \"stream\": true"
-                ),
-            ));
-        }
-        let done = chunk.is_done();
         accumulator.push_owned(chunk);
-        if done {
-            return Ok(accumulator.finish());
+        if accumulator.is_closed() {
+            return accumulator.finish();
         }
-    }
-}
-
-/// The bytes of text a chunk adds to a folded message.
-fn content_size(chunk: &StreamChunk) -> usize {
-    match chunk {
-        StreamChunk::Token(text)
-        | StreamChunk::Reasoning(text)
-        | StreamChunk::ReasoningSignature(text)
-        | StreamChunk::RedactedReasoning(text) => text.len(),
-        StreamChunk::ToolCallStart(call) => {
-            call.name.len() + call.arguments.len() + call.id.as_ref().map_or(0, String::len)
-        }
-        StreamChunk::ToolCallArguments(args) => args.fragment.len(),
-        _ => 0,
     }
 }
 
