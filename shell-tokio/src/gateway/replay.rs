@@ -77,15 +77,24 @@ const DEFAULT_NAME: &str = "text";
 /// recordings answers `404 upstream_rejected`.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Recordings {
-    /// Per provider (in [`Provider::ALL`] order), sorted by name.
-    by_provider: [Vec<(String, Bytes)>; 3],
+    /// Per provider (at [`Provider::index`]), sorted by name.
+    by_provider: [Vec<(String, Bytes)>; Provider::ALL.len()],
 }
 
-fn slot(provider: Provider) -> usize {
-    Provider::ALL
-        .iter()
-        .position(|&p| p == provider)
-        .unwrap_or(0)
+/// The providers' names as a person lists them: `anthropic, openai or gemini`.
+fn provider_names() -> String {
+    let mut names = String::new();
+    for (i, provider) in Provider::ALL.iter().enumerate() {
+        if i > 0 {
+            names.push_str(if i + 1 == Provider::ALL.len() {
+                " or "
+            } else {
+                ", "
+            });
+        }
+        names.push_str(provider.as_str());
+    }
+    names
 }
 
 impl Recordings {
@@ -103,7 +112,8 @@ impl Recordings {
     /// Recordings from `path`:
     ///
     /// - a directory: `PATH/<provider>/<name>.sse` for each provider directory present
-    ///   (`anthropic`, `openai`, `gemini`), the layout of the repository's `tests/fixtures`;
+    ///   (`anthropic`, `openai`, `gemini`: [`Provider::as_str`]), the layout of the repository's
+    ///   `tests/fixtures`;
     /// - a file: `.../<provider>/<name>.sse`, served for the provider its directory names, to
     ///   every request of that provider.
     ///
@@ -130,11 +140,10 @@ impl Recordings {
                 }
             }
             if recordings.is_empty() {
-                return Err(error(
-                    "no recordings: expected <provider>/<name>.sse files (provider: anthropic, \
-                     openai or gemini)"
-                        .into(),
-                ));
+                return Err(error(format!(
+                    "no recordings: expected <provider>/<name>.sse files (provider: {})",
+                    provider_names()
+                )));
             }
         } else {
             let provider = path
@@ -143,11 +152,10 @@ impl Recordings {
                 .and_then(|dir| dir.to_str())
                 .and_then(|dir| dir.parse::<Provider>().ok())
                 .ok_or_else(|| {
-                    error(
-                        "a recording file must be in a directory named after its provider \
-                         (anthropic, openai or gemini)"
-                            .into(),
-                    )
+                    error(format!(
+                        "a recording file must be in a directory named after its provider ({})",
+                        provider_names()
+                    ))
                 })?;
             let bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
             recordings.insert(provider, &name_of(path), Bytes::from(bytes));
@@ -167,7 +175,7 @@ impl Recordings {
     }
 
     fn insert(&mut self, provider: Provider, name: &str, bytes: Bytes) {
-        let list = &mut self.by_provider[slot(provider)];
+        let list = &mut self.by_provider[provider.index()];
         match list.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
             Ok(i) => list[i].1 = bytes,
             Err(i) => list.insert(i, (name.to_owned(), bytes)),
@@ -181,14 +189,14 @@ impl Recordings {
 
     /// The names of `provider`'s recordings, sorted.
     pub fn names(&self, provider: Provider) -> impl Iterator<Item = &str> {
-        self.by_provider[slot(provider)]
+        self.by_provider[provider.index()]
             .iter()
             .map(|(name, _)| name.as_str())
     }
 
     /// The recording that answers a request of `provider` for `model` (see [`Recordings`]).
     pub fn pick(&self, provider: Provider, model: &str) -> Option<(&str, &Bytes)> {
-        let list = &self.by_provider[slot(provider)];
+        let list = &self.by_provider[provider.index()];
         let by_name = |name: &str| list.iter().find(|(n, _)| n == name);
         by_name(model)
             .or_else(|| by_name(DEFAULT_NAME))

@@ -145,11 +145,15 @@ async fn route(
         }
     }
     let Some(route) = route else {
+        let providers: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
+        let dialects: Vec<&str> = Dialect::ALL.iter().map(|d| d.endpoint()).collect();
         return error(
             &mut access,
             ErrorAnswer::not_found(format!(
-                "no route for {path:?}; see POST {STREAM_PREFIX}{{anthropic|openai|gemini}}, \
-                 POST /v1/chat/completions, POST /v1/messages and GET {MODELS_PATH}"
+                "no route for {path:?}; see POST {STREAM_PREFIX}{{{}}}, POST {} and GET \
+                 {MODELS_PATH}",
+                providers.join("|"),
+                dialects.join(", POST "),
             )),
         );
     };

@@ -49,6 +49,11 @@
 //!
 //! # What it serves
 //!
+//! Everything a provider's mock serves comes from the provider table
+//! ([`ProviderSpec`](crate::core::provider::ProviderSpec)): the endpoint under the path of the
+//! provider's base URL, the credentials as its clients send them, its error bodies and
+//! messages. So every provider of the table has a mock:
+//!
 //! | provider | endpoint | credentials ([`MockProvider::require_api_key`]) | [`MockServer::base_url`] |
 //! |---|---|---|---|
 //! | Anthropic | `POST /v1/messages` | `x-api-key: KEY` | `http://ADDR` |
@@ -64,7 +69,8 @@
 //! 3. missing or wrong credentials, when required: 401;
 //! 4. the first `k` requests that got this far ([`MockProvider::fail_first`]): the configured
 //!    status, with `retry-after` when configured; these count as [attempts](MockServer::attempts);
-//! 5. Gemini without `alt=sse` in the query: 400 (the mock serves only the SSE form);
+//! 5. without the endpoint's own query (Gemini's `alt=sse`): 400 (the mock serves only the
+//!    SSE form);
 //!
 //! and otherwise `200` with `content-type: text/event-stream`, `cache-control: no-cache` and
 //! the recording as the body (chunked on HTTP/1.1), paced by [`Pacing`] and ended by the
@@ -262,12 +268,6 @@ impl MockProvider {
     }
 
     fn config(&self) -> Result<Config, MockError> {
-        if !matches!(
-            self.provider,
-            Provider::Anthropic | Provider::OpenAi | Provider::Gemini
-        ) {
-            return Err(MockError::UnsupportedProvider(self.provider));
-        }
         let fail_status = StatusCode::from_u16(self.fail_status)
             .ok()
             .filter(|s| s.is_client_error() || s.is_server_error())
@@ -308,8 +308,6 @@ pub enum MockError {
     InvalidStatus(u16),
     /// [`MockProvider::chunk_size`] was given 0.
     ZeroChunkSize,
-    /// The mock does not know this provider's endpoint.
-    UnsupportedProvider(Provider),
     /// [`MockProvider::start`] was called outside a Tokio runtime.
     NoRuntime,
 }
@@ -322,7 +320,6 @@ impl fmt::Display for MockError {
                 write!(f, "{status} is not an error status (400 to 599)")
             }
             MockError::ZeroChunkSize => f.write_str("the chunk size must be at least 1 byte"),
-            MockError::UnsupportedProvider(p) => write!(f, "no mock for provider {p}"),
             MockError::NoRuntime => f.write_str("the mock provider needs a Tokio runtime"),
         }
     }
@@ -436,14 +433,12 @@ impl MockServer {
         self.addr
     }
 
-    /// The base URL a client of the provider should use: `http://ADDR` for Anthropic and
-    /// Gemini, `http://ADDR/v1` for OpenAI (whose base URL includes `/v1`, like
-    /// `OPENAI_BASE_URL`).
+    /// The base URL a client of the provider should use: `http://ADDR` and the path of the
+    /// provider's own base URL ([`ProviderSpec::base_path`](crate::core::provider::ProviderSpec::base_path)):
+    /// `http://ADDR` for Anthropic and Gemini, `http://ADDR/v1` for OpenAI (whose base URL
+    /// includes `/v1`, like `OPENAI_BASE_URL`).
     pub fn base_url(&self) -> String {
-        match self.provider {
-            Provider::OpenAi => format!("http://{}/v1", self.addr),
-            _ => format!("http://{}", self.addr),
-        }
+        format!("http://{}{}", self.addr, self.provider.spec().base_path())
     }
 
     /// Every request received so far, oldest first (at most the 1024 most recent).

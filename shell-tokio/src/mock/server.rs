@@ -362,14 +362,14 @@ fn decide(config: &Config, attempt: usize, query: &str) -> Plan {
             retry_after: true,
         };
     }
-    if provider == Provider::Gemini && routes::query_param(query, "alt") != Some("sse") {
+    if let Some(required) = routes::missing_query(provider.spec(), query) {
+        let message = format!(
+            "This mock serves {} only: add ?{required}",
+            routes::endpoint(provider)
+        );
         return Plan::Error {
             status: StatusCode::BAD_REQUEST,
-            error: ApiError::new(
-                provider,
-                400,
-                "This mock serves streamGenerateContent only as server-sent events: add ?alt=sse",
-            ),
+            error: ApiError::new(provider, 400, message),
             retry_after: false,
         };
     }
