@@ -42,11 +42,6 @@ impl Input {
         })
     }
 
-    /// The size of the pieces [`next_piece`](Input::next_piece) returns at most.
-    pub(super) fn piece_size(&self) -> usize {
-        self.buf.len()
-    }
-
     /// The next piece of input; `Ok(None)` at the end.
     pub(super) fn next_piece(&mut self) -> io::Result<Option<&[u8]>> {
         if let Some(e) = self.pending_error.take() {
