@@ -85,6 +85,7 @@ pub use llm_sse_core::client::{
 pub use llm_sse_core::request::{ChatMessage, ChatRequest};
 pub use llm_sse_core::{Provider, StreamChunk};
 
+mod adapters;
 mod client;
 pub mod mock;
 
@@ -93,7 +94,5 @@ pub mod mock;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use client::{
-    AnthropicStreamAdapter, ChunkStream, Client, ClientBuilder, GeminiStreamAdapter,
-    OpenAiStreamAdapter,
-};
+pub use adapters::{AnthropicStreamAdapter, GeminiStreamAdapter, OpenAiStreamAdapter};
+pub use client::{ChunkStream, Client, ClientBuilder};

@@ -24,9 +24,10 @@ use llm_sse_core::request::{ChatMessage, ChatRequest};
 use llm_sse_core::{Finish, Provider, StreamChunk};
 use llm_sse_tokio::{Client, ProviderError, Settings};
 
+use super::args::parse_provider;
+use super::failure::Failure;
 use super::output::Output;
 use super::text::{Layout, TextRenderer, colors, summary};
-use super::{Failure, parse_provider};
 
 /// The model used when `--model` is not given. The `--model` help repeats these names (a unit
 /// test keeps them in step).

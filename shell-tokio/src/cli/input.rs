@@ -4,7 +4,8 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use super::{Failure, InputArgs};
+use super::args::InputArgs;
+use super::failure::Failure;
 
 /// How many bytes one read asks for when no chunk size is given.
 const READ_SIZE: usize = 64 * 1024;

@@ -4,15 +4,46 @@
 
 use std::process::ExitCode;
 
+use clap::{Args, ValueEnum};
 use llm_sse_core::dialect::{Dialect, ResponseMeta};
 use llm_sse_core::{
     Encoding, Finish, Normalizer, Provider, StreamChunk, StreamError, StreamErrorKind,
 };
 
+use super::args::{InputArgs, parse_provider};
+use super::failure::Failure;
 use super::input::Input;
 use super::output::Output;
 use super::text::{Layout, TextRenderer, colors, summary};
-use super::{Failure, Format, ReplayArgs};
+
+/// `llm-sse replay`'s options.
+#[derive(Debug, Args)]
+pub(super) struct ReplayArgs {
+    /// The provider whose streaming format the input is in: anthropic, openai or gemini.
+    #[arg(long, value_name = "PROVIDER", value_parser = parse_provider)]
+    provider: Provider,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = Format::Frames)]
+    format: Format,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+/// What `replay` prints (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// The exact normalized SSE frames the gateway sends.
+    Frames,
+    /// One chunk as compact JSON per line (including chunks that have no frame).
+    Jsonl,
+    /// The answer text as it streams; reasoning and tool calls marked; summary on stderr.
+    Text,
+    /// The stream an OpenAI Chat Completions client gets from the gateway (usage included).
+    #[value(name = "openai")]
+    OpenAi,
+    /// The stream an Anthropic Messages client gets from the gateway.
+    Anthropic,
+}
 
 /// Turns chunks into output bytes in the chosen format: the core's [`Encoding`] (what the
 /// gateway writes), or the text a person reads.

@@ -124,6 +124,7 @@ mod metrics;
 mod replay;
 mod routes;
 mod server;
+mod shared;
 mod upstream;
 
 use std::fmt;
@@ -139,19 +140,12 @@ use tokio::sync::{mpsc, watch};
 
 pub use body::GatewayBody;
 pub use replay::{Recordings, RecordingsError, ReplayUpstream};
+pub use routes::{MAX_NON_STREAMING_ANSWER, MAX_REQUEST_BODY};
 pub use upstream::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 
 use auth::Token;
 use cors::Cors;
-use server::{Config, Phase, Shared};
-
-/// The largest request body accepted; a larger one is answered `413`.
-pub const MAX_REQUEST_BODY: usize = 1 << 20;
-
-/// The most text (bytes of answer, reasoning and tool calls) the gateway folds into one
-/// non-streaming dialect response; a larger answer is refused with `502`, so memory per
-/// request stays bounded (a streamed answer has no such limit).
-pub const MAX_NON_STREAMING_ANSWER: usize = 16 << 20;
+use shared::{Config, Phase, Shared};
 
 /// How long aborted streams get to send their error terminal frame before the connections are
 /// dropped.

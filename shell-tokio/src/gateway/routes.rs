@@ -24,9 +24,16 @@ use tracing::Instrument;
 use super::access::{Access, REQUEST_ID, request_id, unique_id};
 use super::body::GatewayBody;
 use super::cors::Cors;
-use super::server::Shared;
+use super::shared::Shared;
 use super::upstream::UpstreamStream;
-use super::{MAX_NON_STREAMING_ANSWER, MAX_REQUEST_BODY};
+
+/// The largest request body accepted; a larger one is answered `413`.
+pub const MAX_REQUEST_BODY: usize = 1 << 20;
+
+/// The most text (bytes of answer, reasoning and tool calls) the gateway folds into one
+/// non-streaming dialect response; a larger answer is refused with `502`, so memory per
+/// request stays bounded (a streamed answer has no such limit).
+pub const MAX_NON_STREAMING_ANSWER: usize = 16 << 20;
 
 /// The stream route's prefix: `POST /v1/chat/stream/{provider}`.
 pub(super) const STREAM_PREFIX: &str = "/v1/chat/stream/";

@@ -103,6 +103,7 @@
 //! paced like a real model with them.
 
 mod body;
+mod log;
 mod pacing;
 mod routes;
 mod server;
@@ -115,16 +116,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, StatusCode, Version};
+use http::{HeaderValue, StatusCode};
 use llm_sse_core::Provider;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+pub use log::{ConnectionId, ConnectionInfo, RecordedRequest};
 pub use pacing::{PacedBody, Pacing, Pieces, Split};
 
 use body::Fault;
-use server::{Config, Log, Shared};
+use log::Log;
+use server::{Config, Shared};
 
 /// The configuration of a mock provider: what it serves and how it misbehaves.
 /// [`MockProvider::start`] starts a [`MockServer`] with it.
@@ -343,83 +346,6 @@ pub struct MockServer {
     shared: Arc<Shared>,
     /// Dropping it tells every task of the server to stop.
     _shutdown: watch::Sender<()>,
-}
-
-/// Identifies one TCP connection the mock accepted: the first is 0, then 1, 2, ...
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ConnectionId(pub u64);
-
-impl fmt::Display for ConnectionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}
-
-/// One connection the mock accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ConnectionInfo {
-    /// Its id.
-    pub id: ConnectionId,
-    /// The client's address.
-    pub peer: SocketAddr,
-    /// When it was accepted.
-    pub opened_at: Instant,
-    /// When the mock noticed it closed (the client closed it, a cut dropped it, or the server
-    /// stopped); `None` while open.
-    pub closed_at: Option<Instant>,
-}
-
-/// One request the mock received, exactly as received, and what it answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RecordedRequest {
-    /// Its position among all requests the server received, from 0.
-    pub index: usize,
-    /// The connection it came on.
-    pub connection: ConnectionId,
-    /// The HTTP version.
-    pub version: Version,
-    /// The method.
-    pub method: Method,
-    /// The path and query, as sent: `/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`.
-    pub uri: String,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// The body.
-    pub body: Bytes,
-    /// When its head arrived.
-    pub received_at: Instant,
-    /// Its attempt number (from 1) when it reached the endpoint with valid credentials, the
-    /// count [`MockProvider::fail_first`] applies to; `None` when it was refused before.
-    pub attempt: Option<usize>,
-    /// The status the mock answered.
-    pub status: StatusCode,
-    /// When the response body was dropped: after its last byte was handed to the connection,
-    /// or when the client went away in the middle of it. `None` while it is being sent.
-    pub response_closed_at: Option<Instant>,
-}
-
-impl RecordedRequest {
-    /// The path, without the query.
-    pub fn path(&self) -> &str {
-        self.uri.split_once('?').map_or(&self.uri, |(path, _)| path)
-    }
-
-    /// The query, without the `?`; `None` when there is none.
-    pub fn query(&self) -> Option<&str> {
-        self.uri.split_once('?').map(|(_, query)| query)
-    }
-
-    /// The value of the header `name`, when there is one and it is UTF-8.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name)?.to_str().ok()
-    }
-
-    /// The body as JSON.
-    pub fn json(&self) -> serde_json::Result<serde_json::Value> {
-        serde_json::from_slice(&self.body)
-    }
 }
 
 impl MockServer {
