@@ -60,7 +60,7 @@ pub struct RecordedRequest {
     /// When its head arrived.
     pub received_at: Instant,
     /// Its attempt number (from 1) when it reached the endpoint with valid credentials, the
-    /// count [`MockProvider::fail_first`] applies to; `None` when it was refused before.
+    /// count [`MockProvider::fail_first`](super::MockProvider::fail_first) applies to; `None` when it was refused before.
     pub attempt: Option<usize>,
     /// The status the mock answered.
     pub status: StatusCode,
