@@ -158,6 +158,10 @@ pub struct ProviderSpec {
     pub default_base_url: &'static str,
     /// The model named when none is given.
     pub default_model: &'static str,
+    /// How the provider's own model names start (`claude-`): a model named so, without a
+    /// provider, is this provider's ([`infer_provider`](crate::gateway::infer_provider)). No
+    /// two providers share a prefix, nor does one start another provider's.
+    pub model_prefixes: &'static [&'static str],
     /// How the API key is sent.
     pub auth: Auth,
     /// A query parameter the provider also takes the key in (Gemini's `key`), besides
@@ -408,6 +412,7 @@ const ANTHROPIC: ProviderSpec = ProviderSpec {
     base_url_env: "ANTHROPIC_BASE_URL",
     default_base_url: "https://api.anthropic.com",
     default_model: "claude-sonnet-4-5",
+    model_prefixes: &["claude-"],
     auth: Auth::Header("x-api-key"),
     key_query: None,
     missing_key_message: "x-api-key header is required",
@@ -469,6 +474,7 @@ const OPENAI: ProviderSpec = ProviderSpec {
     base_url_env: "OPENAI_BASE_URL",
     default_base_url: "https://api.openai.com/v1",
     default_model: "gpt-4.1-mini",
+    model_prefixes: &["gpt-", "o1", "o3", "o4", "chatgpt-"],
     auth: Auth::Bearer,
     key_query: None,
     missing_key_message: "You didn't provide an API key. Provide it in an Authorization header \
@@ -530,6 +536,7 @@ const GEMINI: ProviderSpec = ProviderSpec {
     base_url_env: "GEMINI_BASE_URL",
     default_base_url: "https://generativelanguage.googleapis.com",
     default_model: "gemini-2.5-flash",
+    model_prefixes: &["gemini-"],
     auth: Auth::Header("x-goog-api-key"),
     key_query: Some("key"),
     missing_key_message: "Method doesn't allow unregistered callers. Please use an API key.",
@@ -671,6 +678,26 @@ mod tests {
         assert_eq!(status_of_error_type("invalid_request_error"), Some(400));
         assert_eq!(status_of_error_type("no_such_type"), None);
         assert_eq!(status_of_error_type("UNKNOWN"), None);
+    }
+
+    #[test]
+    fn model_prefixes_are_unambiguous_and_name_the_default_models() {
+        for provider in Provider::ALL {
+            let spec = provider.spec();
+            assert!(
+                spec.model_prefixes
+                    .iter()
+                    .any(|p| spec.default_model.starts_with(p)),
+                "{provider}"
+            );
+            for other in Provider::ALL.into_iter().filter(|&o| o != provider) {
+                for a in spec.model_prefixes {
+                    for b in other.spec().model_prefixes {
+                        assert!(!a.starts_with(b) && !b.starts_with(a), "{a} {b}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -18,54 +18,9 @@ use super::upstream::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 use crate::mock::{PacedBody, Pacing};
 
 /// The recordings built into the binary: `shell-tokio/recordings/<provider>/<name>.sse`, copies
-/// of the repository's fixtures of the same names.
-const BUNDLED: [(Provider, &str, &[u8]); 9] = [
-    (
-        Provider::Anthropic,
-        "text",
-        include_bytes!("../../recordings/anthropic/text.sse"),
-    ),
-    (
-        Provider::Anthropic,
-        "thinking",
-        include_bytes!("../../recordings/anthropic/thinking.sse"),
-    ),
-    (
-        Provider::Anthropic,
-        "tool_use",
-        include_bytes!("../../recordings/anthropic/tool_use.sse"),
-    ),
-    (
-        Provider::OpenAi,
-        "text",
-        include_bytes!("../../recordings/openai/text.sse"),
-    ),
-    (
-        Provider::OpenAi,
-        "parallel_tool_calls",
-        include_bytes!("../../recordings/openai/parallel_tool_calls.sse"),
-    ),
-    (
-        Provider::OpenAi,
-        "reasoning_content",
-        include_bytes!("../../recordings/openai/reasoning_content.sse"),
-    ),
-    (
-        Provider::Gemini,
-        "text",
-        include_bytes!("../../recordings/gemini/text.sse"),
-    ),
-    (
-        Provider::Gemini,
-        "function_call",
-        include_bytes!("../../recordings/gemini/function_call.sse"),
-    ),
-    (
-        Provider::Gemini,
-        "thoughts",
-        include_bytes!("../../recordings/gemini/thoughts.sse"),
-    ),
-];
+/// of the repository's fixtures of the same names, as (provider name, name, bytes), listed by
+/// the build script.
+const BUNDLED: &[(&str, &str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
 
 /// The recording served when the request's `model` names none.
 const DEFAULT_NAME: &str = "text";
@@ -103,8 +58,11 @@ impl Recordings {
     /// reasoning (Anthropic `thinking`, OpenAI `reasoning_content`, Gemini `thoughts`).
     pub fn bundled() -> Self {
         let mut recordings = Recordings::default();
-        for (provider, name, bytes) in BUNDLED {
-            recordings.insert(provider, name, Bytes::from_static(bytes));
+        for &(provider, name, bytes) in BUNDLED {
+            // The directories are named after providers (a test says so).
+            if let Ok(provider) = provider.parse::<Provider>() {
+                recordings.insert(provider, name, Bytes::from_static(bytes));
+            }
         }
         recordings
     }
@@ -369,6 +327,18 @@ mod tests {
             r.names(Provider::OpenAi).collect::<Vec<_>>(),
             ["a", "b", "text"]
         );
+    }
+
+    #[test]
+    fn every_bundled_recording_is_a_providers() {
+        assert!(!BUNDLED.is_empty());
+        for (provider, name, bytes) in BUNDLED {
+            assert!(
+                provider.parse::<Provider>().is_ok(),
+                "recordings/{provider}"
+            );
+            assert!(!bytes.is_empty(), "recordings/{provider}/{name}.sse");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::future::poll_fn;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -38,8 +38,32 @@ pub const MAX_NON_STREAMING_ANSWER: usize = 16 << 20;
 /// The stream route's prefix: `POST /v1/chat/stream/{provider}`.
 pub(super) const STREAM_PREFIX: &str = "/v1/chat/stream/";
 
-/// The page served at `GET /`.
-const INDEX_HTML: &str = include_str!("index.html");
+/// The page served at `GET /`, with `{{PROVIDER_OPTIONS}}` and `{{DEFAULT_MODELS}}` where the
+/// providers go ([`index_html`]).
+const INDEX_TEMPLATE: &str = include_str!("index.html");
+
+/// The page served at `GET /`: its provider menu and default models from the provider table.
+fn index_html() -> &'static str {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    PAGE.get_or_init(|| {
+        let mut options = String::new();
+        let mut models = serde_json::Map::new();
+        for provider in Provider::ALL {
+            options.push_str(&format!(
+                "      <option value=\"{}\">{}</option>\n",
+                provider.as_str(),
+                provider.display_name()
+            ));
+            models.insert(provider.as_str().into(), provider.default_model().into());
+        }
+        INDEX_TEMPLATE
+            .replace("{{PROVIDER_OPTIONS}}\n", &options)
+            .replace(
+                "{{DEFAULT_MODELS}}",
+                &serde_json::Value::Object(models).to_string(),
+            )
+    })
+}
 
 /// The model list of the dialect endpoints.
 const MODELS_PATH: &str = "/v1/models";
@@ -186,7 +210,7 @@ async fn route(
     match route {
         Route::Index => {
             access.answered(200, None);
-            whole(200, "text/html; charset=utf-8", INDEX_HTML)
+            whole(200, "text/html; charset=utf-8", index_html())
         }
         Route::Health => {
             access.answered(200, None);
@@ -466,4 +490,25 @@ fn error(access: &mut Access, answer: ErrorAnswer) -> Response<GatewayBody> {
             .insert(RETRY_AFTER, HeaderValue::from(secs));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_lists_every_provider_with_its_default_model() {
+        let page = index_html();
+        assert!(!page.contains("{{"), "a placeholder is left");
+        for provider in Provider::ALL {
+            let option = format!(
+                "<option value=\"{}\">{}</option>",
+                provider.as_str(),
+                provider.display_name()
+            );
+            assert!(page.contains(&option), "{option}");
+            let model = format!("\"{}\":\"{}\"", provider.as_str(), provider.default_model());
+            assert!(page.contains(&model), "{model}");
+        }
+    }
 }
