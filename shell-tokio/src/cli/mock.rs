@@ -13,7 +13,8 @@ use clap::Args;
 use llm_sse_core::Provider;
 use llm_sse_tokio::mock::{DEFAULT_BACKLOG, MockProvider, MockServer};
 
-use super::{Failure, parse_provider};
+use super::args::parse_provider;
+use super::failure::Failure;
 
 #[derive(Debug, Args)]
 pub(super) struct MockArgs {

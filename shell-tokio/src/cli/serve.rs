@@ -20,7 +20,7 @@ use llm_sse_tokio::gateway::{
 use llm_sse_tokio::mock::Pacing;
 use tracing_subscriber::EnvFilter;
 
-use super::Failure;
+use super::failure::Failure;
 use super::mock::interrupted;
 
 #[derive(Debug, Args)]

@@ -62,7 +62,8 @@
 //! a non-streaming one is folded by the core's accumulator into the dialect's body (at most
 //! [`MAX_NON_STREAMING_ANSWER`] bytes of answer). The response's id is new (the request ids'
 //! generator), `created` the current time, and the model the name the client asked for. Every
-//! error is in the dialect's shape and status
+//! error has the status and `Retry-After` of the stream route's answer (the table of
+//! [`ErrorAnswer`](crate::core::gateway::ErrorAnswer)) in the dialect's shape
 //! ([`DialectError`](crate::core::dialect::DialectError)); the token is accepted in either
 //! SDK's header.
 //!
@@ -113,7 +114,10 @@
 //! [`GatewayServer::shutdown`] stops accepting, lets open streams finish for
 //! [`shutdown_grace`](Gateway::shutdown_grace) (30 s), then ends the rest with an error
 //! terminal frame (`connection_error`, "the gateway shut down before the stream ended") and
-//! `data: [DONE]`. Dropping the [`GatewayServer`] stops everything at once.
+//! `data: [DONE]`. The gateway ends them through their upstream
+//! ([`UpstreamStream::abort`]), so the terminal frame keeps the id, model, usage and provider
+//! finish reason that arrived (a non-streaming answer's log line keeps the usage). Dropping
+//! the [`GatewayServer`] stops everything at once.
 //!
 //! # Logs and metrics
 //!
@@ -139,6 +143,7 @@ mod metrics;
 mod replay;
 mod routes;
 mod server;
+mod shared;
 mod upstream;
 
 use std::fmt;
@@ -154,20 +159,13 @@ use tokio::sync::{mpsc, watch};
 pub use crate::listen::DEFAULT_BACKLOG;
 pub use body::GatewayBody;
 pub use replay::{Recordings, RecordingsError, ReplayUpstream};
-pub use upstream::{ChunkStream, OpenFuture, Upstream, Upstreamed};
+pub use routes::{MAX_NON_STREAMING_ANSWER, MAX_REQUEST_BODY};
+pub use upstream::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 
 use crate::listen;
 use auth::Token;
 use cors::Cors;
-use server::{Config, Phase, Shared};
-
-/// The largest request body accepted; a larger one is answered `413`.
-pub const MAX_REQUEST_BODY: usize = 1 << 20;
-
-/// The most text (bytes of answer, reasoning and tool calls) the gateway folds into one
-/// non-streaming dialect response; a larger answer is refused with `502`, so memory per
-/// request stays bounded (a streamed answer has no such limit).
-pub const MAX_NON_STREAMING_ANSWER: usize = 16 << 20;
+use shared::{Config, Phase, Shared};
 
 /// How long aborted streams get to send their error terminal frame before the connections are
 /// dropped.

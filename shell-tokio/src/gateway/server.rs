@@ -1,4 +1,4 @@
-//! The accept loop, one task per connection, and the shutdown phases.
+//! The accept loop and one task per connection, which follows the shutdown phases.
 
 use std::pin::pin;
 use std::sync::Arc;
@@ -8,66 +8,12 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use llm_sse_core::gateway::Models;
-use prometheus_client::registry::Registry;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
-use super::auth::Token;
-use super::body::Abort;
-use super::cors::Cors;
-use super::metrics::Metrics;
 use super::routes;
-use super::upstream::Upstream;
+use super::shared::{Phase, Shared};
 use crate::listen;
-
-/// Where the server is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Phase {
-    /// Accepting and serving.
-    Running,
-    /// Shutting down: no new connections or requests; open streams go on.
-    Draining,
-    /// The grace period is over: open streams end with an error terminal frame.
-    Aborting,
-    /// Everything is dropped.
-    Stopped,
-}
-
-/// The settings that the connections and handlers use.
-#[derive(Debug, Clone)]
-pub(super) struct Config {
-    pub(super) keep_alive: Duration,
-    pub(super) header_read_timeout: Duration,
-    pub(super) body_read_timeout: Duration,
-    pub(super) max_header_size: usize,
-}
-
-/// What every connection and request of one server shares.
-pub(super) struct Shared {
-    pub(super) upstream: Arc<dyn Upstream>,
-    /// The model names of the dialect routes.
-    pub(super) models: Models,
-    /// When the server started, in unix seconds (the model list's `created`).
-    pub(super) started_unix: u64,
-    pub(super) config: Config,
-    pub(super) token: Option<Token>,
-    pub(super) cors: Cors,
-    pub(super) metrics: Metrics,
-    pub(super) registry: Registry,
-    pub(super) phase: watch::Receiver<Phase>,
-}
-
-impl Shared {
-    /// A future that resolves when the server starts aborting open streams (or stops).
-    pub(super) fn abort(&self) -> Abort {
-        let mut phase = self.phase.clone();
-        Box::pin(async move {
-            // An error means the server is gone: abort too.
-            let _ = phase.wait_for(|p| *p >= Phase::Aborting).await;
-        })
-    }
-}
 
 /// Accepts connections until the server leaves [`Phase::Running`]. Each connection task holds
 /// a clone of `alive`, so the server knows when the last one has ended.
