@@ -1,6 +1,7 @@
 //! SSE parser throughput: `llm_sse_core::sse::Parser` side by side with the peer crates
 //! (`sse-core`, `sse-stream`, `eventsource-stream`) and two baselines (`memchr` newline count,
-//! plain copy of each chunk into a reused `Vec`), on two generated corpora, at chunk sizes
+//! plain copy of each chunk into a reused `Vec`), on four generated corpora (200,000 Anthropic
+//! deltas, a 200,000-delta OpenAI stream, 400 lines of 64 KiB text, 400 of base64), at chunk sizes
 //! whole / 16 KiB / 1 KiB / 64 B.
 //!
 //! ```text
@@ -195,6 +196,15 @@ fn main() {
                 name: "anthropic",
                 bytes,
                 events: 200_000,
+            }
+        },
+        {
+            // A complete stream: the role chunk, the deltas, the finish and usage chunks, [DONE].
+            let bytes = corpus::openai_stream(200_000);
+            Corpus {
+                name: "openai",
+                bytes,
+                events: 200_004,
             }
         },
         {
