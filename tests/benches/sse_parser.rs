@@ -37,7 +37,28 @@ type Outcome = (usize, usize);
 /// A parser under test: runs the whole corpus fed in chunks of `chunk` bytes.
 type Runner = fn(&[u8], usize) -> Outcome;
 
+/// `llm-sse`: the fastest way to drive our parser, for a whole buffer as for chunks:
+/// `Parser::next_event_from` on each piece, which parses complete lines in place and copies only
+/// a line cut by the end of a piece.
 fn ours(bytes: &[u8], chunk: usize) -> Outcome {
+    let mut parser = Parser::new();
+    let (mut events, mut data) = (0, 0);
+    for piece in bytes.chunks(chunk) {
+        let mut input = piece;
+        while let Some(item) = parser.next_event_from(&mut input).expect("within limits") {
+            if let Parsed::Event(event) = item {
+                events += 1;
+                data += black_box(event.data).len();
+            }
+        }
+    }
+    assert!(parser.finish().is_clean());
+    (events, data)
+}
+
+/// `llm-sse-feed`: the buffering API, `Parser::feed` then `Parser::next_event` until `Ok(None)`
+/// (what a caller that must hand the bytes over before parsing uses, such as `Normalizer::feed`).
+fn ours_feed(bytes: &[u8], chunk: usize) -> Outcome {
     let mut parser = Parser::new();
     let (mut events, mut data) = (0, 0);
     for piece in bytes.chunks(chunk) {
@@ -119,9 +140,10 @@ fn plain_copy(bytes: &[u8], chunk: usize) -> Outcome {
     (0, total)
 }
 
-const PARSERS: [(&str, Runner, bool); 6] = [
+const PARSERS: [(&str, Runner, bool); 7] = [
     // (name, runner, is a parser whose output must match ours)
     ("llm-sse", ours, true),
+    ("llm-sse-feed", ours_feed, true),
     ("sse-core", sse_core, true),
     ("sse-stream", sse_stream, true),
     ("eventsource-stream", eventsource_stream, true),
@@ -293,6 +315,15 @@ fn main() {
         line_length_probe();
     }
 
+    // `SSE_BENCH_ROUNDS=n` replaces criterion with n interleaved rounds (see `interleaved`).
+    if let Some(rounds) = std::env::var("SSE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        interleaved(&corpora, &combos, rounds);
+        return;
+    }
+
     let mut criterion = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_millis(300))
@@ -320,6 +351,53 @@ fn main() {
 
     if std::env::var("SSE_BENCH_SUMMARY").as_deref() != Ok("0") {
         summary(&corpora, &combos);
+    }
+}
+
+/// On a machine shared with other work, criterion's consecutive samples of one benchmark can
+/// land in a busy or a quiet moment, which skews the comparison between parsers. This runs every
+/// measured parser of a cell once per round, in turn, for `rounds` rounds, and prints the best
+/// (least disturbed) time of each: figures of one cell are then taken side by side.
+/// `SSE_BENCH_PARSERS=a,b` measures only `llm-sse` and the parsers named.
+fn interleaved(corpora: &[Corpus], combos: &[Combo], rounds: usize) {
+    let only = std::env::var("SSE_BENCH_PARSERS").ok();
+    let measured = |name: &str| {
+        only.as_deref()
+            .is_none_or(|only| name == "llm-sse" || only.split(',').any(|n| n == name))
+    };
+    println!(
+        "\n| corpus | chunk | parser | MB/s (best of {rounds} interleaved rounds) | llm-sse is |"
+    );
+    println!("|---|---|---|---:|---:|");
+    for (ci, c) in corpora.iter().enumerate() {
+        for (ki, &(kname, chunk)) in CHUNKS.iter().enumerate() {
+            let len = chunk_len(c, chunk);
+            let cell: Vec<&Combo> = combos
+                .iter()
+                .filter(|m| m.corpus == ci && m.chunk == ki && m.skip.is_none())
+                .filter(|m| measured(PARSERS[m.parser].0))
+                .collect();
+            let mut best = vec![Duration::MAX; cell.len()];
+            for _ in 0..rounds {
+                for (combo, best) in cell.iter().zip(&mut best) {
+                    let runner = PARSERS[combo.parser].1;
+                    *best = (*best).min(time(|| {
+                        black_box(runner(black_box(&c.bytes), len));
+                    }));
+                }
+            }
+            let ours = best[0].as_secs_f64();
+            for (combo, t) in cell.iter().zip(&best) {
+                let s = t.as_secs_f64();
+                println!(
+                    "| {} | {kname} | {} | {:.0} | {:.2}x |",
+                    c.name,
+                    PARSERS[combo.parser].0,
+                    c.bytes.len() as f64 / s / 1e6,
+                    s / ours
+                );
+            }
+        }
     }
 }
 
