@@ -357,7 +357,10 @@ fn main() {
 /// On a machine shared with other work, criterion's consecutive samples of one benchmark can
 /// land in a busy or a quiet moment, which skews the comparison between parsers. This runs every
 /// measured parser of a cell once per round, in turn, for `rounds` rounds, and prints the best
-/// (least disturbed) time of each: figures of one cell are then taken side by side.
+/// (least disturbed) time of each: figures of one cell are then taken side by side. The time is
+/// the thread's time on a CPU where Linux reports it (`/proc/thread-self/schedstat`), so that
+/// waiting for a CPU another process holds does not count (see [`cpu_time`]); elsewhere,
+/// wall-clock time.
 /// `SSE_BENCH_PARSERS=a,b` measures only `llm-sse` and the parsers named.
 fn interleaved(corpora: &[Corpus], combos: &[Combo], rounds: usize) {
     let only = std::env::var("SSE_BENCH_PARSERS").ok();
@@ -365,8 +368,13 @@ fn interleaved(corpora: &[Corpus], combos: &[Combo], rounds: usize) {
         only.as_deref()
             .is_none_or(|only| name == "llm-sse" || only.split(',').any(|n| n == name))
     };
+    let clock = if on_cpu().is_some() {
+        "CPU time"
+    } else {
+        "wall time"
+    };
     println!(
-        "\n| corpus | chunk | parser | MB/s (best of {rounds} interleaved rounds) | llm-sse is |"
+        "\n| corpus | chunk | parser | MB/s ({clock}, best of {rounds} interleaved rounds) | llm-sse is |"
     );
     println!("|---|---|---|---:|---:|");
     for (ci, c) in corpora.iter().enumerate() {
@@ -381,7 +389,7 @@ fn interleaved(corpora: &[Corpus], combos: &[Combo], rounds: usize) {
             for _ in 0..rounds {
                 for (combo, best) in cell.iter().zip(&mut best) {
                     let runner = PARSERS[combo.parser].1;
-                    *best = (*best).min(time(|| {
+                    *best = (*best).min(cpu_time(|| {
                         black_box(runner(black_box(&c.bytes), len));
                     }));
                 }
@@ -397,6 +405,31 @@ fn interleaved(corpora: &[Corpus], combos: &[Combo], rounds: usize) {
                     s / ours
                 );
             }
+        }
+    }
+}
+
+/// The time this thread has spent on a CPU, where Linux reports it.
+fn on_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// The time one call of `f` spends on a CPU (see [`on_cpu`]), or its wall-clock time. Linux
+/// updates a running thread's figure only at scheduler ticks (a few ms), so `f` is called again
+/// until a quarter of a second has been counted, and the time is the average.
+fn cpu_time<F: FnMut()>(mut f: F) -> Duration {
+    let Some(start) = on_cpu() else {
+        return time(f);
+    };
+    let mut calls = 0;
+    loop {
+        f();
+        calls += 1;
+        let spent = on_cpu().unwrap_or(start).saturating_sub(start);
+        if spent >= Duration::from_millis(250) {
+            return spent / calls;
         }
     }
 }

@@ -6,9 +6,18 @@ use core::fmt;
 
 use super::Event;
 
-/// Buffers that grew beyond this many bytes (for one large event) are released after use, so a
-/// single huge event does not pin its memory for the rest of a long stream.
+/// Buffers that grew beyond this many bytes (for one large event) are released after use when
+/// that use needed less than a quarter of them (see [`oversized`]), so a single huge event does
+/// not pin its memory for the rest of a long stream.
 const RETAINED_CAPACITY: usize = 64 * 1024;
+
+/// True when a buffer of `capacity` bytes, whose last use needed `used` bytes, should be
+/// released: it is larger than [`RETAINED_CAPACITY`] and more than four times what was used. A
+/// stream whose events are all large keeps its buffers (no allocation per event); one huge
+/// event among small ones does not pin its memory.
+fn oversized(capacity: usize, used: usize) -> bool {
+    capacity > RETAINED_CAPACITY && capacity / 4 > used
+}
 
 /// Memory limits of a [`Parser`].
 ///
@@ -230,7 +239,36 @@ pub struct Parser {
     /// Where a call of [`next_event_from`](Parser::next_event_from) puts the unfinished end of
     /// its input (`line` may still be borrowed then); it becomes `line` at the next call.
     tail: Vec<u8>,
+    line_ends: LineEnds,
     state: State,
+}
+
+/// Finds line ends (LF or CR) with the widest SIMD instructions the CPU has, chosen once per
+/// parser: `memchr::memchr2` chooses on every call, which costs as much as the search itself on
+/// a short line or a small chunk.
+#[derive(Debug, Clone, Copy)]
+struct LineEnds {
+    #[cfg(target_arch = "x86_64")]
+    avx2: Option<memchr::arch::x86_64::avx2::memchr::Two>,
+}
+
+impl LineEnds {
+    fn new() -> Self {
+        LineEnds {
+            #[cfg(target_arch = "x86_64")]
+            avx2: memchr::arch::x86_64::avx2::memchr::Two::new(b'\n', b'\r'),
+        }
+    }
+
+    /// The position of the first LF or CR in `haystack`.
+    #[inline]
+    fn find(&self, haystack: &[u8]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(two) = &self.avx2 {
+            return two.find(haystack);
+        }
+        memchr::memchr2(b'\n', b'\r', haystack)
+    }
 }
 
 /// The state both ways of driving the parser share: the event being built, and what persists.
@@ -272,12 +310,12 @@ enum Text {
     Held,
 }
 
-/// Values of the current event that [`Parser::next_event_from`] borrows while it runs (valid
-/// where [`Text::Held`] says so).
+/// The value of the current event that [`Parser::next_event_from`] borrows while it runs (valid
+/// where [`Text::Held`] says so): the data, when it is one value. (The event type is copied:
+/// streams repeat a few types, so that is usually no work at all.)
 #[derive(Debug, Clone, Copy, Default)]
 struct Held<'a> {
     data: &'a str,
-    event_type: &'a str,
 }
 
 /// The byte order mark, stripped once at the start of the stream.
@@ -314,6 +352,7 @@ impl Parser {
             line: Vec::new(),
             line_used: false,
             tail: Vec::new(),
+            line_ends: LineEnds::new(),
             state: State {
                 after_cr: false,
                 at_start: true,
@@ -377,11 +416,12 @@ impl Parser {
         }
         if keep == self.buf.len() {
             // Everything was consumed: start over at the front of the buffer.
+            let used = self.buf.len().max(bytes.len());
             self.buf.clear();
             self.replacements.clear();
             self.pos = 0;
             self.scan = 0;
-            if self.buf.capacity() > RETAINED_CAPACITY && bytes.len() <= RETAINED_CAPACITY {
+            if oversized(self.buf.capacity(), used) {
                 self.buf.shrink_to(RETAINED_CAPACITY);
             }
         } else if keep > 0
@@ -516,10 +556,10 @@ impl Parser {
     /// Makes `line` the line carried to this call (see [`Parser::line_used`]).
     fn settle(&mut self) {
         if self.line_used {
-            self.line.clear();
-            if self.line.capacity() > RETAINED_CAPACITY {
+            if oversized(self.line.capacity(), self.line.len()) {
                 self.line = Vec::new();
             }
+            self.line.clear();
             core::mem::swap(&mut self.line, &mut self.tail);
             self.line_used = false;
         }
@@ -538,6 +578,7 @@ impl Parser {
             line_used,
             tail,
             state,
+            line_ends,
             ..
         } = self;
         let max = state.limits.max_line_len;
@@ -548,7 +589,7 @@ impl Parser {
             // With room for a BOM at the start of the stream: the line is measured exactly once
             // it is in `line`.
             let slack = if state.at_start { BOM.len() } else { 0 };
-            let Some(end) = memchr::memchr2(b'\n', b'\r', input) else {
+            let Some(end) = line_ends.find(input) else {
                 if line.len() + input.len() > max.saturating_add(slack) {
                     return Err(state.line_too_long());
                 }
@@ -600,7 +641,7 @@ impl Parser {
             let end = match rest.first() {
                 None => break,
                 Some(b'\n' | b'\r') => 0,
-                Some(_) => match memchr::memchr2(b'\n', b'\r', rest) {
+                Some(_) => match line_ends.find(rest) {
                     Some(end) => end,
                     None => break,
                 },
@@ -668,7 +709,7 @@ impl Parser {
             // A blank line (every event ends with one) is found without a call into memchr.
             let found = match rest.first() {
                 Some(b'\n' | b'\r') => Some(0),
-                _ => memchr::memchr2(b'\n', b'\r', rest),
+                _ => self.line_ends.find(rest),
             };
             let Some(offset) = found else {
                 self.scan = self.buf.len();
@@ -962,7 +1003,6 @@ impl Parser {
             Field::Data => self.push_data(value_start, end)?,
             Field::Event => {
                 self.state.type_at = Text::Span(value_start, end);
-                self.state.event_type.clear();
             }
             Field::Id => {
                 let value = self.buf.get(value_start..end).unwrap_or_default();
@@ -1032,12 +1072,15 @@ impl State {
 
     fn reset_event(&mut self) {
         self.data_at = Text::None;
-        self.data.clear();
-        if self.data.capacity() > RETAINED_CAPACITY {
+        if oversized(self.data.capacity(), self.data.len()) {
             self.data = String::new();
         }
+        self.data.clear();
         self.type_at = Text::None;
-        self.event_type.clear();
+        // The type's text stays, for `input_line` to recognize it when it comes again.
+        if oversized(self.event_type.capacity(), 0) {
+            self.event_type = String::new();
+        }
     }
 
     /// The copied data, without the LF after the last value.
@@ -1052,9 +1095,8 @@ impl State {
     fn event<'a>(&'a mut self, held: Held<'a>) -> Event<'a> {
         self.dispatched = true;
         let event = match self.type_at {
-            Text::Held => held.event_type,
             Text::Owned => &self.event_type,
-            Text::None | Text::Span(..) => "",
+            Text::None | Text::Span(..) | Text::Held => "",
         };
         let data = match self.data_at {
             Text::Held => held.data,
@@ -1103,17 +1145,16 @@ impl State {
             Field::Blank => return Ok(self.blank_line()),
             Field::Data => self.push_input_data(window, len, held)?,
             Field::Event => {
-                self.event_type.clear();
-                match value_text(window, len) {
-                    Some(text) => {
-                        held.event_type = text;
-                        self.type_at = Text::Held;
-                    }
-                    None => {
-                        push_lossy(&mut self.event_type, value);
-                        self.type_at = Text::Owned;
+                // Streams repeat a few event types: one equal to the last type decoded is
+                // neither decoded nor copied again (bytes equal to valid text are that text).
+                if value != self.event_type.as_bytes() {
+                    self.event_type.clear();
+                    match value_text(window, len) {
+                        Some(text) => self.event_type.push_str(text),
+                        None => push_lossy(&mut self.event_type, value),
                     }
                 }
+                self.type_at = Text::Owned;
             }
             Field::Id => {
                 if !value.contains(&0) {
@@ -1139,7 +1180,6 @@ impl State {
     fn blank_line(&mut self) -> LineOutcome {
         if self.data_at == Text::None {
             self.type_at = Text::None;
-            self.event_type.clear();
             return LineOutcome::Nothing;
         }
         LineOutcome::Dispatch
@@ -1207,11 +1247,6 @@ impl State {
             self.data.push_str(held.data);
             self.data.push('\n');
             self.data_at = Text::Owned;
-        }
-        if self.type_at == Text::Held {
-            self.event_type.clear();
-            self.event_type.push_str(held.event_type);
-            self.type_at = Text::Owned;
         }
     }
 }
