@@ -2,11 +2,31 @@
 //! (`sse-core`, `sse-stream`, `eventsource-stream`) and two baselines (`memchr` newline count,
 //! plain copy of each chunk into a reused `Vec`), on four generated corpora (200,000 Anthropic
 //! deltas, a 200,000-delta OpenAI stream, 400 lines of 64 KiB text, 400 of base64), at chunk sizes
-//! whole / 16 KiB / 1 KiB / 64 B.
+//! whole / 16 KiB / 1 KiB / 64 B: 16 cells.
 //!
 //! ```text
 //! cargo bench -p llm-sse-tests --bench sse_parser
 //! ```
+//!
+//! Each row drives its parser the fastest way its API offers for a piece of input:
+//!
+//! - `llm-sse`: `Parser::next_event_from(&mut piece)` until `Ok(None)`, for the whole buffer as
+//!   for chunks. It parses complete lines in the caller's buffer, hands out a one-line `data`
+//!   value from there, and copies only a line cut by the end of a piece. In every cell it is at
+//!   least as fast as the buffering API (equal at 64 B pieces of short events), so it is the one
+//!   compared with the peers.
+//! - `llm-sse-feed`: `Parser::feed(piece)`, then `Parser::next_event()` until `Ok(None)`: the API
+//!   for a caller that must hand the bytes over before parsing (`Normalizer::feed`). It copies
+//!   every byte once, which costs most on a whole buffer.
+//! - `sse-core`: `SseDecoder::next(&mut piece)`, also in place; it allocates a `String` per event.
+//! - `sse-stream`, `eventsource-stream`: a `futures` stream over the pieces (their only API).
+//!
+//! They do not all do the same work. `sse-stream` hands out raw blocks (the last event ID does
+//! not persist across events, a block with only an `event` line is returned), returns an error
+//! for invalid UTF-8 where the standard decodes U+FFFD (on `data: a\xFFb`), and buffers a line of
+//! any length; `sse-core` and `llm-sse` follow the standard on those inputs. On the 64 KiB lines
+//! the three fast parsers do the same three passes over the bytes (find the line end, copy the
+//! line together when pieces cut it, validate the UTF-8), so the figures there are close.
 //!
 //! Before measuring, every peer is run once on every corpus at every chunk size and must produce
 //! exactly our event count and total data length, so the comparison is honest. A scaling probe
@@ -16,6 +36,15 @@
 //! profiling a single benchmark: it also measures the combinations that would not finish). After
 //! criterion, a summary table with
 //! MB/s and events/s (median of a few runs) is printed; set `SSE_BENCH_SUMMARY=0` to skip it.
+//!
+//! On a busy machine, `SSE_BENCH_ROUNDS=n` replaces criterion with `n` interleaved rounds that
+//! measure each parser's time on a CPU (see `interleaved`); `SSE_BENCH_PARSERS=llm-sse-feed,sse-core`
+//! limits those rounds to `llm-sse` and the parsers named:
+//!
+//! ```text
+//! SSE_BENCH_PROBE=0 SSE_BENCH_ROUNDS=5 SSE_BENCH_PARSERS=llm-sse-feed,sse-core,sse-stream \
+//!     cargo bench -p llm-sse-tests --bench sse_parser
+//! ```
 
 // Benchmarks measure time: the clock ban of `core/clippy.toml` is for the library.
 #![allow(clippy::disallowed_methods)]
