@@ -817,6 +817,8 @@ data: {\"type\":\"message_stop\"}\n\n";
             b"\0\xEF\xBB\xBFdata: a\r\n\r\n",
             b"\x03\x01\x02\x05id: 1\rretry: 10\r\rdata: \xFF\xC3\n\n: c\ndata",
             b"\x01\x07data: 0123456789012345678901234567890123456789012345678901234567890123456789\ndata: 0123456789012345678901234567890123456789012345678901234567890123456789\ndata: 0123\n\n",
+            // A stream cut inside a BOM (found by the fuzzer).
+            b"\x03\x07\x02\x02\xEF",
         ] {
             sse_parser(input);
         }

@@ -366,6 +366,8 @@ fn cases() -> Vec<Case> {
             vec![ev("message", "x", "é→")],
             CLEAN,
         ),
+        case("stream cut inside a BOM", b"\xEF\xBB", vec![], partial(2)),
+        case("stream of a BOM alone", b"\xEF\xBB\xBF", vec![], CLEAN),
         case(
             "repeated, changed, cleared and undecodable event types",
             b"event: a\ndata: 1\n\nevent: a\ndata: 2\n\nevent: b\ndata: 3\n\ndata: 4\n\nevent: a\n\ndata: 5\n\nevent: \xFF\ndata: 6\n\nevent: \xEF\xBF\xBD\ndata: 7\n\nevent: \xFF\nevent: a\ndata: 8\n\n",

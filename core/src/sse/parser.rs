@@ -808,8 +808,9 @@ impl Parser {
     /// The input bytes of the partial line, whichever way it arrived.
     fn partial_line_bytes(&self) -> usize {
         let carried = self.carried();
-        let carried = if self.state.at_start {
-            first_line_len(carried)
+        // A BOM is not part of the line; the start of one that never completed is.
+        let carried = if self.state.at_start && carried.starts_with(BOM) {
+            carried.len() - BOM.len()
         } else {
             carried.len()
         };
