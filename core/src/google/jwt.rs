@@ -7,10 +7,11 @@ use alloc::vec;
 use ring::rand::SecureRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 
-use super::base64;
 use super::credentials::{KeyProblem, ServiceAccount};
 use super::secret::{Secret, SecretBytes};
 use super::token::{CLOUD_PLATFORM_SCOPE, TokenError};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 /// How long a service account's assertion is valid: one hour, the most Google accepts and
 /// what its libraries use.
@@ -41,7 +42,14 @@ pub(crate) fn pkcs8_from_pem(pem: &str) -> Result<SecretBytes, KeyProblem> {
     }
     let body = &rest[label_end + DASHES.len()..];
     let body_end = body.find(PKCS8_END).ok_or(KeyProblem::MissingEndLine)?;
-    let der = base64::decode_standard(&body[..body_end]).ok_or(KeyProblem::InvalidBase64)?;
+    // The body's lines, without their line ends and other whitespace.
+    let text: alloc::vec::Vec<u8> = body[..body_end]
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    let der = STANDARD
+        .decode(&text)
+        .map_err(|_| KeyProblem::InvalidBase64)?;
     let der = SecretBytes::new(der);
     RsaKeyPair::from_pkcs8(der.expose())
         .map_err(|e| KeyProblem::Rejected(alloc::format!("{e}")))?;
@@ -92,14 +100,14 @@ pub(crate) fn assertion(
     let key =
         RsaKeyPair::from_pkcs8(account.private_key.expose()).map_err(|_| TokenError::Signing)?;
     let mut jwt = String::new();
-    base64::encode_url_safe_into(header(account).as_bytes(), &mut jwt);
+    URL_SAFE_NO_PAD.encode_string(header(account).as_bytes(), &mut jwt);
     jwt.push('.');
-    base64::encode_url_safe_into(claims(account, now).as_bytes(), &mut jwt);
+    URL_SAFE_NO_PAD.encode_string(claims(account, now).as_bytes(), &mut jwt);
     let mut signature = vec![0u8; key.public().modulus_len()];
     key.sign(&RSA_PKCS1_SHA256, rng, jwt.as_bytes(), &mut signature)
         .map_err(|_| TokenError::Signing)?;
     jwt.push('.');
-    base64::encode_url_safe_into(&signature, &mut jwt);
+    URL_SAFE_NO_PAD.encode_string(&signature, &mut jwt);
     Ok(Secret::new(jwt))
 }
 

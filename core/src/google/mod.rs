@@ -121,7 +121,6 @@
 //! [`TokenRequest::body`] are the only ways to read them, for the wire. An error answer that
 //! echoes one of the request's secrets has it replaced by `<redacted>`.
 
-mod base64;
 mod credentials;
 mod jwt;
 mod secret;
