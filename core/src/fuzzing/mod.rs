@@ -3,10 +3,27 @@
 //! Each fuzz target is one line calling a function here, so the checking logic compiles (and its
 //! unit tests run) in the normal test suite. Each function panics exactly when it finds a bug.
 //!
-//! Inputs that need split points start with a small control prefix (see `Split`): byte 0
+//! Inputs that need split points start with a small control prefix (see `split.rs`): byte 0
 //! holds the number `k` of chunk sizes that follow (low 3 bits) and flags (higher bits), the next
 //! `k` bytes are chunk sizes used in turn, and the rest is the stream. With `k == 0` the stream
 //! is fed one byte at a time. A corpus file is therefore `"\0"` followed by an SSE recording.
+//!
+//! Where things are:
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `sse_parser.rs` | target `sse_parser` |
+//! | `decoders.rs` | targets `anthropic_decoder`, `openai_decoder`, `gemini_decoder` ([`decoder`]) and the stream invariants they check |
+//! | `frames.rs` | target `frames_roundtrip` |
+//! | `dialects.rs` | targets `openai_request`, `anthropic_request` ([`dialect_request`]) and `dialect_roundtrip` ([`check_dialect_roundtrip`], which `tests/` calls too) |
+//! | `eventstream.rs` | target `eventstream_decoder` |
+//! | `split.rs` | the control prefix: chunk sizes and flags (`Split`) |
+//! | `bytes.rs` | fuzz bytes read as chunks, for the targets whose input is a chunk stream (`Bytes`) |
+//! | `wire_reader.rs` | oracle: a reader of the normalized frames written from the wire contract, not from the encoder (`frames_roundtrip`) |
+//! | `dialect_oracle.rs` | oracle: what decoding the dialects' output should give back, written from the dialect tables, not from the encoders (`dialect_roundtrip`) |
+//!
+//! Each file's unit tests are in the file; the test that runs every checked-in seed of
+//! `fuzz/corpus/` through its target is here.
 
 mod bytes;
 mod decoders;
