@@ -11,6 +11,7 @@
 //! `responseId` is on the same response object as the `functionCall` part; OpenAI's chunks carry
 //! `id`): the id the dialect endpoints give such a call, so a client can answer it next turn.
 
+// One provider's stream in, chunks out (named by direction, beside `request::to_*`).
 mod from_anthropic;
 mod from_gemini;
 mod from_openai;

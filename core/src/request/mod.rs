@@ -159,6 +159,8 @@
 
 mod error;
 mod http;
+// A `ChatRequest` out as one provider's request body (named by direction, beside
+// `decode::from_*`).
 mod to_anthropic;
 mod to_gemini;
 mod to_openai;

@@ -10,6 +10,13 @@
 //!
 //! No test here is ignored: when the implementation and DESIGN.md disagree, the implementation
 //! is fixed, never the assertion.
+//!
+//! One file per section of the contract: `frames.rs` (the frames, and no frame for lifecycle
+//! events), `tool_calls.rs` (the tool-call piece and `tool_call.index`), `terminal_and_errors.rs`
+//! (exactly one terminal frame, then `[DONE]`; failed streams, which keep what was known),
+//! `details.rs` (compact JSON with raw UTF-8, no empty frames, where `id` and `model` come from),
+//! `finish_reasons.rs` ("Unified finish reasons") and `usage.rs` ("Usage"). This file holds what
+//! they share: the harness and each provider's stream builders.
 
 use llm_sse_core::{Finish, FinishReason, Provider, StreamChunk, StreamErrorKind, Usage};
 use llm_sse_tests::{Split, frames, normalize};

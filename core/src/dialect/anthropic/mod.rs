@@ -61,6 +61,8 @@ use super::anthropic_input_tokens;
 #[cfg(doc)]
 use crate::chunk::StreamChunk;
 
+// The client's requests in (decode.rs); chunks out as its stream (encode.rs) or its
+// non-streaming body (body.rs).
 mod body;
 mod decode;
 mod encode;

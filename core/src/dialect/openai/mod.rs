@@ -56,6 +56,8 @@ use super::{DialectRequest, ResponseMeta};
 #[cfg(doc)]
 use crate::chunk::StreamChunk;
 
+// The client's requests in (decode.rs); chunks out as its stream (encode.rs) or its
+// non-streaming body (body.rs).
 mod body;
 mod decode;
 mod encode;
