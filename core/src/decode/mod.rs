@@ -11,10 +11,11 @@
 //! `responseId` is on the same response object as the `functionCall` part; OpenAI's chunks carry
 //! `id`): the id the dialect endpoints give such a call, so a client can answer it next turn.
 
-mod anthropic;
-mod gemini;
+// One provider's stream in, chunks out (named by direction, beside `request::to_*`).
+mod from_anthropic;
+mod from_gemini;
+mod from_openai;
 mod json;
-mod openai;
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -90,9 +91,9 @@ pub struct Decoder {
 /// One provider's protocol rules.
 #[derive(Debug, Clone)]
 enum Rules {
-    Anthropic(anthropic::Anthropic),
-    OpenAi(openai::OpenAi),
-    Gemini(gemini::Gemini),
+    Anthropic(from_anthropic::Anthropic),
+    OpenAi(from_openai::OpenAi),
+    Gemini(from_gemini::Gemini),
 }
 
 /// Where the input ended, for [`ProviderRules::verdict`].
@@ -136,9 +137,9 @@ impl Decoder {
     /// A decoder for `provider` at the start of a stream.
     pub fn new(provider: Provider) -> Self {
         let rules = match provider {
-            Provider::Anthropic => Rules::Anthropic(anthropic::Anthropic::default()),
-            Provider::OpenAi => Rules::OpenAi(openai::OpenAi::default()),
-            Provider::Gemini => Rules::Gemini(gemini::Gemini::default()),
+            Provider::Anthropic => Rules::Anthropic(from_anthropic::Anthropic::default()),
+            Provider::OpenAi => Rules::OpenAi(from_openai::OpenAi::default()),
+            Provider::Gemini => Rules::Gemini(from_gemini::Gemini::default()),
         };
         Decoder {
             rules,
@@ -458,7 +459,7 @@ fn sniff(event: &Event<'_>) -> Option<Provider> {
     if probe
         .ty
         .as_ref()
-        .is_some_and(|t| anthropic::is_event_type(t.as_str()))
+        .is_some_and(|t| from_anthropic::is_event_type(t.as_str()))
     {
         Some(Provider::Anthropic)
     } else if probe.choices.is_some()

@@ -157,11 +157,13 @@
 //! **Validation** happens before anything is built: [`RequestError`] says what is wrong and where
 //! (message and part index, field).
 
-mod anthropic;
 mod error;
-mod gemini;
 mod http;
-mod openai;
+// A `ChatRequest` out as one provider's request body (named by direction, beside
+// `decode::from_*`).
+mod to_anthropic;
+mod to_gemini;
+mod to_openai;
 mod types;
 mod validate;
 
@@ -293,9 +295,9 @@ fn build_checked(
     api_key: Option<&str>,
 ) -> HttpRequest {
     let body = match provider {
-        Provider::Anthropic => anthropic::body(request, plan),
-        Provider::OpenAi => openai::body(request, plan),
-        Provider::Gemini => gemini::body(request, plan),
+        Provider::Anthropic => to_anthropic::body(request, plan),
+        Provider::OpenAi => to_openai::body(request, plan),
+        Provider::Gemini => to_gemini::body(request, plan),
     };
     let spec = provider.spec();
     let mut headers = Headers::new();
