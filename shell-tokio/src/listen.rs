@@ -32,7 +32,8 @@ const SOMAXCONN: &str = "/proc/sys/net/core/somaxconn";
 #[derive(Debug)]
 pub(crate) struct Listening {
     pub(crate) listener: TcpListener,
-    /// The backlog asked for.
+    /// The backlog asked for (the gateway warns when the kernel capped it).
+    #[cfg_attr(not(feature = "gateway"), allow(dead_code))]
     pub(crate) requested: u32,
     /// The backlog in effect: `requested`, capped by `net.core.somaxconn` where the kernel says.
     pub(crate) backlog: u32,
@@ -40,6 +41,7 @@ pub(crate) struct Listening {
 
 impl Listening {
     /// Whether the kernel allows less than was asked for.
+    #[cfg_attr(not(feature = "gateway"), allow(dead_code))]
     pub(crate) fn capped(&self) -> bool {
         self.backlog < self.requested
     }
