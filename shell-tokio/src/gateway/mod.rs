@@ -141,8 +141,10 @@ mod client;
 mod cors;
 mod metrics;
 mod replay;
+mod resume;
 mod routes;
 mod server;
+mod service;
 mod shared;
 mod upstream;
 
@@ -159,7 +161,9 @@ use tokio::sync::{mpsc, watch};
 pub use crate::listen::DEFAULT_BACKLOG;
 pub use body::GatewayBody;
 pub use replay::{Recordings, RecordingsError, ReplayUpstream};
+pub use resume::{DEFAULT_RESUME_MAX_BYTES, DEFAULT_RESUME_TTL, ResumeStore, StoreError};
 pub use routes::{MAX_NON_STREAMING_ANSWER, MAX_REQUEST_BODY};
+pub use service::GatewayService;
 pub use upstream::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 
 use crate::listen;
@@ -185,6 +189,8 @@ pub struct Gateway {
     keep_alive: Duration,
     shutdown_grace: Duration,
     config: Config,
+    store: Option<ResumeStore>,
+    resumable: bool,
 }
 
 impl fmt::Debug for Gateway {
@@ -198,6 +204,8 @@ impl fmt::Debug for Gateway {
             .field("keep_alive", &self.keep_alive)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("config", &self.config)
+            .field("store", &self.store)
+            .field("resumable", &self.resumable)
             .finish_non_exhaustive()
     }
 }
@@ -225,6 +233,8 @@ impl Gateway {
                 body_read_timeout: Duration::from_secs(30),
                 max_header_size: 16 << 10,
             },
+            store: None,
+            resumable: false,
         }
     }
 
@@ -307,14 +317,79 @@ impl Gateway {
         self
     }
 
+    /// Make every stream of `POST /v1/chat/stream/{provider}` resumable, unless its request
+    /// says `llm-sse-resumable: false` (`llm-sse serve --resumable`). By default only the
+    /// requests that say `llm-sse-resumable: true` are. See
+    /// [Resumable streams](self#resumable-streams).
+    #[must_use]
+    pub fn resumable(mut self, all: bool) -> Self {
+        self.resumable = all;
+        self
+    }
+
+    /// Where resumable streams are kept (default: [`ResumeStore::memory`] with
+    /// [`DEFAULT_RESUME_MAX_BYTES`] and [`DEFAULT_RESUME_TTL`]).
+    #[must_use]
+    pub fn resume_store(mut self, store: ResumeStore) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The state every request shares, and the sender of the server's phase.
+    fn build(self) -> Result<(Arc<Shared>, watch::Sender<Phase>), GatewayError> {
+        let cors = Cors::new(&self.cors_origins).map_err(GatewayError::InvalidOrigin)?;
+        let mut registry = Registry::default();
+        let metrics = metrics::Metrics::register(&mut registry);
+        let (phase, phase_rx) = watch::channel(Phase::Running);
+        let started_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let shared = Arc::new(Shared {
+            upstream: self.upstream,
+            models: self.models,
+            started_unix,
+            config: Config {
+                keep_alive: self.keep_alive,
+                ..self.config
+            },
+            token: self.token,
+            cors,
+            metrics,
+            registry,
+            phase: phase_rx,
+            store: self.store.unwrap_or_default(),
+            resumable: self.resumable,
+            detached: resume::Detached::new(),
+        });
+        Ok((shared, phase))
+    }
+
+    /// The gateway as a service, to mount in an application's own server (axum, hyper, any
+    /// `tower` stack) instead of [`start`](Self::start)ing a listener of its own: see
+    /// [Mounting the gateway](self#mounting-the-gateway). The listener's settings
+    /// ([`addr`](Self::addr), [`backlog`](Self::backlog),
+    /// [`header_read_timeout`](Self::header_read_timeout),
+    /// [`max_header_size`](Self::max_header_size)) are then the application server's.
+    ///
+    /// # Errors
+    ///
+    /// When a CORS origin is invalid.
+    pub fn into_service(self) -> Result<GatewayService, GatewayError> {
+        let grace = self.shutdown_grace;
+        let (shared, phase) = self.build()?;
+        Ok(GatewayService::new(shared, phase, grace))
+    }
+
     /// Binds the address and starts serving on the current Tokio runtime (which needs its I/O
     /// and time drivers). The server runs until [`GatewayServer::shutdown`], or until the
     /// [`GatewayServer`] is dropped.
     pub async fn start(self) -> Result<GatewayServer, GatewayError> {
-        let cors = Cors::new(&self.cors_origins).map_err(GatewayError::InvalidOrigin)?;
+        // An invalid origin is reported before the address is taken.
+        Cors::new(&self.cors_origins).map_err(GatewayError::InvalidOrigin)?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| GatewayError::NoRuntime)?;
+        let requested = self.addr;
         let bind_error = |source| GatewayError::Bind {
-            addr: self.addr,
+            addr: requested,
             source,
         };
         let listening = listen::bind(self.addr, self.backlog).map_err(bind_error)?;
@@ -338,34 +413,18 @@ impl Gateway {
                  can spend the providers' keys (set LLM_SSE_TOKEN)"
             );
         }
-        let mut registry = Registry::default();
-        let metrics = metrics::Metrics::register(&mut registry);
-        let (phase, phase_rx) = watch::channel(Phase::Running);
-        let started_unix = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let shared = Arc::new(Shared {
-            upstream: self.upstream,
-            models: self.models,
-            started_unix,
-            config: Config {
-                keep_alive: self.keep_alive,
-                ..self.config
-            },
-            token: self.token,
-            cors,
-            metrics,
-            registry,
-            phase: phase_rx,
-        });
+        let grace = self.shutdown_grace;
+        let (shared, phase) = self.build()?;
+        let detached = shared.detached.subscribe();
         let (alive, alive_rx) = mpsc::channel(1);
         runtime.spawn(server::accept_loop(listening.listener, shared, alive));
         Ok(GatewayServer {
             addr,
             backlog,
-            grace: self.shutdown_grace,
+            grace,
             phase,
             alive: alive_rx,
+            detached,
         })
     }
 }
@@ -416,6 +475,8 @@ pub struct GatewayServer {
     phase: watch::Sender<Phase>,
     /// Closed when the accept loop and every connection task have ended.
     alive: mpsc::Receiver<()>,
+    /// How many resumable streams' tasks are running.
+    detached: watch::Receiver<usize>,
 }
 
 /// How a [`GatewayServer::shutdown`] went.
@@ -446,16 +507,24 @@ impl GatewayServer {
     /// moment to be sent, and closes every connection.
     pub async fn shutdown(mut self) -> Shutdown {
         self.phase.send_replace(Phase::Draining);
-        // `recv` returns `None` once every task holding a sender has ended.
-        if tokio::time::timeout(self.grace, self.alive.recv())
-            .await
-            .is_ok()
-        {
+        // `recv` returns `None` once every task holding a sender has ended; resumable streams
+        // whose readers left are waited for too.
+        let mut detached = self.detached.clone();
+        let everything = async {
+            self.alive.recv().await;
+            let _ = detached.wait_for(|n| *n == 0).await;
+        };
+        if tokio::time::timeout(self.grace, everything).await.is_ok() {
             self.phase.send_replace(Phase::Stopped);
             return Shutdown::Graceful;
         }
         self.phase.send_replace(Phase::Aborting);
-        let _ = tokio::time::timeout(ABORT_FLUSH, self.alive.recv()).await;
+        let mut detached = self.detached.clone();
+        let everything = async {
+            self.alive.recv().await;
+            let _ = detached.wait_for(|n| *n == 0).await;
+        };
+        let _ = tokio::time::timeout(ABORT_FLUSH, everything).await;
         self.phase.send_replace(Phase::Stopped);
         let _ = tokio::time::timeout(Duration::from_millis(100), self.alive.recv()).await;
         Shutdown::Aborted
