@@ -41,6 +41,7 @@
 //! | `POST /v1/chat/completions` | OpenAI Chat Completions for any provider's model (below) |
 //! | `POST /v1/messages` | Anthropic Messages for any provider's model (below) |
 //! | `GET /v1/models` | the model list in OpenAI's shape ([`Models::list_body`](crate::core::gateway::Models::list_body)) |
+//! | `GET /v1/streams/{stream id}` | the rest of a resumable stream ([below](#resumable-streams)) |
 //! | `GET /healthz` | `200 {"status":"ok"}` |
 //! | `GET /metrics` | the metrics, in the Prometheus (OpenMetrics) text format |
 //! | `GET /` | a page about the gateway |
@@ -79,6 +80,107 @@
 //! - When the client goes away, hyper drops the body at once (HTTP/1.1: it keeps reading the
 //!   socket once the request body is finished, which the gateway always reads whole; HTTP/2: a
 //!   `RST_STREAM`), and with it the upstream request.
+//!
+//! # Resumable streams
+//!
+//! A dropped connection (a phone changing networks, a page reload) need not lose the answer,
+//! nor make the user pay for a second one. A stream of `POST /v1/chat/stream/{provider}` is
+//! resumable when its request says `llm-sse-resumable: true`, or always with
+//! [`resumable(true)`](Gateway::resumable) (`llm-sse serve --resumable`; a request can then
+//! say `llm-sse-resumable: false`). The dialect routes' streams are not resumable (their SDKs
+//! would not resume them; the writer, [`Sequencer`](crate::core::resume::Sequencer), would
+//! serve them as they are).
+//!
+//! - The answer has the header `llm-sse-stream-id: <stream id>` (32 hex digits from the
+//!   system's random numbers: whoever has the id, and the gateway's token, can read the
+//!   stream), and every event of the stream, the `[DONE]` sentinel included, an SSE `id:` line
+//!   `<stream id>:<seq>`, `seq` counting the events from 1:
+//!
+//!   ```text
+//!   id: 5f0c...e1:1
+//!   data: {"token":"Hel","done":false}
+//!
+//!   ```
+//!   Keep-alive comments carry no id.
+//! - `GET /v1/streams/{stream id}` with `Last-Event-ID: <stream id>:<seq>` (what an
+//!   `EventSource` sends by itself when it reconnects) or `?after=<seq>` (the header wins when
+//!   both are there) answers `200 text/event-stream` with the events after `seq`, byte for
+//!   byte as first sent, then follows the stream live until `[DONE]`. Without either, the
+//!   whole stream. Any number of readers may read one stream at once.
+//! - Unknown, expired or dropped stream: `404` `not_found`; a `Last-Event-ID` that is not
+//!   `<this stream id>:<seq>`, or a `seq` beyond what the stream has sent: `400`
+//!   `invalid_request`; the store (Redis) unreachable: `503` `store_unavailable`; all in the
+//!   gateway's error shape.
+//! - A stream that cannot be given to a reader to its end (dropped from the store, its Redis
+//!   copy lost) ends for that reader with an error terminal frame (`connection_error`) and
+//!   `data: [DONE]`, neither with an `id:` line: never with a gap.
+//!
+//! A task of its own owns a resumable stream's upstream and writes each event into the store;
+//! the client that asked is only its first reader. So when the last reader leaves, the
+//! upstream is read to its end (a plain stream's upstream is dropped at once), and the
+//! request's log line is written when the upstream ends. Memory per stream is its events:
+//! the task reads the upstream as fast as it comes, whatever the readers' pace. At shutdown,
+//! these tasks are waited for and ended like the connections.
+//!
+//! Where the events are kept, [`resume_store`](Gateway::resume_store):
+//!
+//! - [`ResumeStore::memory`] (the default): bounded (`--resume-max-bytes`, default
+//!   [`DEFAULT_RESUME_MAX_BYTES`]); each stream kept [`--resume-ttl`](DEFAULT_RESUME_TTL)
+//!   (10 minutes) after it ended. Over the bound, finished streams go first, oldest first;
+//!   then live streams, largest first, whose readers get the error frame above (and whose
+//!   upstream is dropped).
+//! - [`ResumeStore::redis`] (`--store redis://HOST:PORT[/DB]`, Redis 6.2 or later): every
+//!   event also goes to a Redis stream (`XADD`, key `llm-sse:stream:{id}`, expiring the TTL
+//!   after the end), so any gateway instance sharing the Redis server resumes any stream. The
+//!   instance that writes a stream serves its own readers from memory, so a Redis lost in the
+//!   middle of a stream costs its live readers nothing; resumes elsewhere then get the `503`
+//!   (or, once the key is gone, the `404`), and the gateway goes on serving. A Redis
+//!   unreachable at start is an error ([`StoreError`]; `llm-sse serve` exits with 2). Bound
+//!   Redis's own memory with its `maxmemory`: a stream it evicts is whole gone, and its
+//!   readers get the error frame.
+//!
+//! # Mounting the gateway
+//!
+//! [`Gateway::into_service`] makes the gateway a [`GatewayService`]: a `tower` service (and a
+//! hyper service) that an application's own server runs, beside its other routes. It takes
+//! any request body and answers every route of the table above; the listener and its limits
+//! (header size and timeout, HTTP/2 settings, TLS) are the application's. It routes on the
+//! request's path as it receives it: mounted under a prefix, hand it the path without the
+//! prefix (axum's `Router::nest_service` does), and tell the browser pages the prefix.
+//!
+//! ```
+//! use llm_sse_tokio::gateway::{Gateway, Recordings, ReplayUpstream};
+//! use llm_sse_tokio::mock::Pacing;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let upstream = ReplayUpstream::new(Recordings::bundled()).pacing(Pacing::events());
+//! let gateway = Gateway::new(upstream).resumable(true).into_service()?;
+//!
+//! // axum: `Router::new().route("/", get(home)).nest_service("/llm", gateway.clone())`.
+//! // Here, hyper's own server, one connection:
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let addr = listener.local_addr()?;
+//! let service = gateway.clone();
+//! tokio::spawn(async move {
+//!     let (tcp, _) = listener.accept().await.unwrap();
+//!     let io = hyper_util::rt::TokioIo::new(tcp);
+//!     let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+//! });
+//!
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! let mut tcp = tokio::net::TcpStream::connect(addr).await?;
+//! tcp.write_all(b"GET /healthz HTTP/1.1\r\nhost: app\r\nconnection: close\r\n\r\n").await?;
+//! let mut response = String::new();
+//! tcp.read_to_string(&mut response).await?;
+//! assert!(response.starts_with("HTTP/1.1 200 OK"));
+//!
+//! gateway.shutdown().await; // when the application stops: see GatewayService::shutdown
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `shell-tokio/examples/mount_axum.rs` mounts it in an axum router under `/llm`.
 //!
 //! # Protection
 //!

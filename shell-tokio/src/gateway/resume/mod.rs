@@ -231,7 +231,15 @@ impl Pump {
     async fn run(mut self) {
         let provider = self.log.provider;
         let mut aborted = false;
+        let mut since_yield = 0u32;
         loop {
+            // An upstream that is always ready (a replay, a fast local server) would keep this
+            // task from ever letting others run.
+            since_yield += 1;
+            if since_yield == 64 {
+                since_yield = 0;
+                tokio::task::yield_now().await;
+            }
             if self.log.is_dropped() {
                 return; // dropped from the store: nobody can read it any more
             }
