@@ -349,7 +349,8 @@ async fn follow(
             .arg(millis(BLOCK))
             .arg("STREAMS")
             .arg(&key)
-            .arg(format!("{after}-0"));
+            // After event `after`; at the start, after the first entry (`0-1`, the provider).
+            .arg(format!("{after}-{}", u8::from(after == 0)));
         let read = xread.query_async::<Value>(&mut connection);
         let value = tokio::select! {
             value = read => value,
