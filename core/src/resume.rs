@@ -205,6 +205,42 @@ pub struct SeqFrame {
     pub bytes: Vec<u8>,
 }
 
+impl SeqFrame {
+    /// The event without its `id:` line: what a store keeps, since [`write_id_line`] writes
+    /// that line again from the stream id and `seq`, byte for byte.
+    ///
+    /// ```
+    /// use llm_sse_core::resume::{Sequencer, write_id_line};
+    /// use llm_sse_core::{Encoding, StreamChunk};
+    ///
+    /// let mut sequencer = Sequencer::new("s", Encoding::frames()).unwrap();
+    /// sequencer.push(&StreamChunk::Token("Hi".into()));
+    /// let frame = sequencer.next_frame().unwrap();
+    /// assert_eq!(frame.event(), b"data: {\"token\":\"Hi\",\"done\":false}\n\n");
+    /// let mut again = Vec::new();
+    /// write_id_line("s", frame.seq, &mut again);
+    /// again.extend_from_slice(frame.event());
+    /// assert_eq!(again, frame.bytes);
+    /// ```
+    pub fn event(&self) -> &[u8] {
+        let line_end = self
+            .bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        &self.bytes[line_end..]
+    }
+}
+
+/// Appends a resumable stream's `id:` line for event `seq`: `id: <stream id>:<seq>\n`.
+pub fn write_id_line(stream_id: &str, seq: u64, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"id: ");
+    out.extend_from_slice(stream_id.as_bytes());
+    out.push(b':');
+    push_decimal(out, seq);
+    out.push(b'\n');
+}
+
 /// Writes a resumable stream's events: each chunk through an [`Encoding`] (the normalized
 /// frames, or any SSE encoding), each resulting SSE event stamped with `id: <stream id>:<seq>`,
 /// `seq` counting the events from 1. See the [module docs](self).

@@ -248,8 +248,9 @@ async fn finished_streams_expire_after_the_ttl() {
 
 #[tokio::test]
 async fn over_the_bound_the_oldest_finished_stream_goes_first() {
-    // Room for two streams of `anthropic/text`, not three.
-    let one = expected(&"0".repeat(32)).len() + 17 * 8 + 256;
+    // Room for two streams of `anthropic/text`, not three (the store keeps the events without
+    // their id lines, 8 bytes per event and 256 per stream for its bookkeeping).
+    let one = golden(Provider::Anthropic, "text").len() + 17 * 8 + 256;
     let store = ResumeStore::memory(one * 5 / 2, Duration::from_secs(600));
     let (_mock, gateway) = paced(Duration::ZERO, |g| g.resume_store(store)).await;
     let mut ids = Vec::new();

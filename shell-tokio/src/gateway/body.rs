@@ -165,7 +165,7 @@ impl ResumeReader {
         }
         let read = match &mut self.source {
             ReaderSource::Local { log, after, reader } => {
-                match log.poll_read(*after, *reader, cx) {
+                match log.poll_read(*after, *reader, false, cx) {
                     Poll::Ready(Read::Events(bytes, last)) => {
                         *after = last;
                         Poll::Ready(Remote::Events(bytes))

@@ -1,5 +1,8 @@
 //! One resumable stream in memory: its events in order, whether it has ended, and the readers
 //! waiting for more.
+//!
+//! The events are kept without their `id:` lines, which are half of a short event's bytes; a
+//! read writes each line again ([`write_id_line`]), byte for byte.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
@@ -7,6 +10,7 @@ use std::task::{Context, Poll, Waker};
 use bytes::Bytes;
 use llm_sse_core::Provider;
 use llm_sse_core::gateway::Ending;
+use llm_sse_core::resume::write_id_line;
 
 /// The most bytes one read hands out (a reader catching up on a long stream gets it in
 /// pieces of about this size).
@@ -43,7 +47,8 @@ enum End {
 /// What a reader gets.
 #[derive(Debug)]
 pub(crate) enum Read {
-    /// The events after the reader's position (one or more, whole), and the seq of the last.
+    /// The events after the reader's position (one or more, whole; with their `id:` lines
+    /// unless read [`raw`](Log::poll_read)), and the seq of the last.
     Events(Bytes, u64),
     /// The stream ended and the reader has every event.
     End,
@@ -71,7 +76,7 @@ impl Log {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Appends one event (nothing once ended) and wakes the readers.
+    /// Appends one event, without its `id:` line (nothing once ended), and wakes the readers.
     pub(crate) fn push(&self, event: &[u8]) {
         let waiting = {
             let mut state = self.state();
@@ -134,9 +139,15 @@ impl Log {
         state.next_reader
     }
 
-    /// The events after `after` (at most about [`MAX_READ`] bytes), or the end; else
-    /// `Pending`, with reader `reader` woken when that changes.
-    pub(crate) fn poll_read(&self, after: u64, reader: u64, cx: &mut Context<'_>) -> Poll<Read> {
+    /// The events after `after` (at most about [`MAX_READ`] bytes; `raw`: without their `id:`
+    /// lines), or the end; else `Pending`, with reader `reader` woken when that changes.
+    pub(crate) fn poll_read(
+        &self,
+        after: u64,
+        reader: u64,
+        raw: bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Read> {
         let mut state = self.state();
         if let End::Dropped(ending) = state.end {
             return Poll::Ready(Read::Dropped(ending));
@@ -154,8 +165,19 @@ impl Log {
             // At least one event, however large.
             let last = last.max(after as usize + 1);
             let to = state.ends[last - 1];
-            let bytes = Bytes::copy_from_slice(&state.data[from..to]);
-            return Poll::Ready(Read::Events(bytes, last as u64));
+            if raw {
+                let bytes = Bytes::copy_from_slice(&state.data[from..to]);
+                return Poll::Ready(Read::Events(bytes, last as u64));
+            }
+            let count = last - after as usize;
+            let mut out = Vec::with_capacity(to - from + count * (self.id.len() + 16));
+            let mut start = from;
+            for (i, &end) in state.ends[after as usize..last].iter().enumerate() {
+                write_id_line(&self.id, after + i as u64 + 1, &mut out);
+                out.extend_from_slice(&state.data[start..end]);
+                start = end;
+            }
+            return Poll::Ready(Read::Events(Bytes::from(out), last as u64));
         }
         if state.end == End::Finished {
             return Poll::Ready(Read::End);
@@ -202,7 +224,7 @@ mod tests {
 
     fn read(log: &Log, after: u64, reader: u64, count: &Arc<Count>) -> Poll<Read> {
         let waker = Waker::from(Arc::clone(count));
-        log.poll_read(after, reader, &mut Context::from_waker(&waker))
+        log.poll_read(after, reader, false, &mut Context::from_waker(&waker))
     }
 
     #[test]
@@ -218,11 +240,20 @@ mod tests {
         let Poll::Ready(Read::Events(bytes, last)) = read(&log, 0, reader, &count) else {
             panic!()
         };
-        assert_eq!((&bytes[..], last), (&b"a\n\nbb\n\n"[..], 2));
+        assert_eq!(
+            (&bytes[..], last),
+            (&b"id: s:1\na\n\nid: s:2\nbb\n\n"[..], 2)
+        );
         let Poll::Ready(Read::Events(bytes, 2)) = read(&log, 1, reader, &count) else {
             panic!()
         };
-        assert_eq!(&bytes[..], b"bb\n\n");
+        assert_eq!(&bytes[..], b"id: s:2\nbb\n\n");
+        let waker = Waker::from(Arc::clone(&count));
+        let raw = log.poll_read(0, reader, true, &mut Context::from_waker(&waker));
+        let Poll::Ready(Read::Events(bytes, 2)) = raw else {
+            panic!()
+        };
+        assert_eq!(&bytes[..], b"a\n\nbb\n\n");
         assert!(read(&log, 2, reader, &count).is_pending());
         log.finish();
         assert!(matches!(
@@ -245,11 +276,20 @@ mod tests {
         let mut after = 0;
         let mut total = 0;
         while let Poll::Ready(Read::Events(bytes, last)) = read(&log, after, 1, &count) {
-            assert!(bytes.len() <= MAX_READ && bytes.len() % 1000 == 0);
+            let events = last - after;
+            let ids: usize = (after + 1..=last)
+                .map(|seq| format!("id: s:{seq}\n").len())
+                .sum();
+            assert_eq!(bytes.len(), events as usize * 1000 + ids);
+            assert!(bytes.len() - ids <= MAX_READ);
+            total += ids;
             total += bytes.len();
             after = last;
         }
-        assert_eq!((after, total), (200, 200_000));
+        let ids: usize = (1..=200)
+            .map(|seq: u64| format!("id: s:{seq}\n").len())
+            .sum();
+        assert_eq!((after, total), (200, 200_000 + 2 * ids));
     }
 
     #[test]

@@ -272,7 +272,7 @@ impl Pump {
             self.access.chunk(&chunk);
             self.sequencer.push(&chunk);
             while let Some(frame) = self.sequencer.next_frame() {
-                self.store.append(&self.log, &frame.bytes);
+                self.store.append(&self.log, frame.event());
             }
             if chunk.is_done() {
                 self.store.finish(&self.log);

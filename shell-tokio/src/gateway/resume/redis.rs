@@ -7,7 +7,7 @@
 //! | entry id | fields | what |
 //! |---|---|---|
 //! | `0-1` | `provider <name>` | written when the stream starts, before its id is handed out |
-//! | `<seq>-0` | `e <event bytes>` | event `seq` (from 1), exactly as sent, `id:` line included |
+//! | `<seq>-0` | `e <event bytes>` | event `seq` (from 1) as sent, without its `id:` line (which the reader writes again, byte for byte) |
 //! | `<last seq>-1` | `end 1` | the stream ended after event `last seq` |
 //!
 //! So "the events after `seq`" is `XREAD ... STREAMS key <seq>-0`, and a reader that has every
@@ -36,6 +36,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use llm_sse_core::Provider;
 use llm_sse_core::gateway::Ending;
+use llm_sse_core::resume::write_id_line;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, Value};
 use tokio::sync::{Mutex, mpsc};
@@ -198,9 +199,11 @@ impl RedisStore {
         let mut after = 0;
         let key = key(&log.id);
         loop {
-            let read =
-                tokio::time::timeout(HEARTBEAT, poll_fn(|cx| log.poll_read(after, reader, cx)))
-                    .await;
+            let read = tokio::time::timeout(
+                HEARTBEAT,
+                poll_fn(|cx| log.poll_read(after, reader, true, cx)),
+            )
+            .await;
             let mut pipe = redis::pipe();
             let done = match read {
                 // Quiet: keep the key alive.
@@ -323,7 +326,7 @@ impl RedisStore {
             return Err(OpenError::Beyond { have });
         }
         let (tx, rx) = mpsc::channel(2);
-        tokio::spawn(follow(connection, key, after, tx));
+        tokio::spawn(follow(connection, id.to_owned(), after, tx));
         Ok(Source::Remote {
             provider,
             events: rx,
@@ -331,14 +334,15 @@ impl RedisStore {
     }
 }
 
-/// Reads the events of `key` after `after` and hands them to `tx` until the end entry, or
+/// Reads the events of stream `id` after `after` and hands them to `tx` until the end entry, or
 /// until the stream cannot be read to its end (an error, never a gap).
 async fn follow(
     mut connection: MultiplexedConnection,
-    key: String,
+    id: String,
     mut after: u64,
     tx: mpsc::Sender<Remote>,
 ) {
+    let key = key(&id);
     let lost = Remote::Lost(Ending::StoreLost);
     loop {
         let mut xread = redis::cmd("XREAD");
@@ -381,13 +385,14 @@ async fn follow(
         };
         let mut events = Vec::new();
         let mut ended = false;
-        for (id, fields) in read {
-            match entry_seq(&id) {
+        for (entry_id, fields) in read {
+            match entry_seq(&entry_id) {
                 Some((seq, 0)) if seq == after + 1 && !ended => {
                     let Some(bytes) = field(&fields, "e") else {
                         let _ = tx.send(lost).await;
                         return;
                     };
+                    write_id_line(&id, seq, &mut events);
                     events.extend_from_slice(&bytes);
                     after = seq;
                 }
