@@ -115,10 +115,11 @@ fn resume_latency(addr: SocketAddr, id: &str, after: u64) -> Duration {
         assert!(n > 0, "the answer ended: {}", String::from_utf8_lossy(&got));
         got.extend_from_slice(&buf[..n]);
         let text = String::from_utf8_lossy(&got);
-        if let Some(at) = text.find(&expected) {
-            if text[at..].contains("\n\n") {
-                return started.elapsed();
-            }
+        if text
+            .find(&expected)
+            .is_some_and(|at| text[at..].contains("\n\n"))
+        {
+            return started.elapsed();
         }
     }
 }

@@ -46,6 +46,7 @@ pub(crate) enum Source {
     /// A stream in this process's memory, after `after` events.
     Local { log: Arc<Log>, after: u64 },
     /// A stream read from a shared store by a task of its own.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Remote {
         provider: Provider,
         events: mpsc::Receiver<Remote>,
@@ -71,6 +72,7 @@ pub(crate) enum OpenError {
     /// The client says it has more events than the stream holds.
     Beyond { have: u64 },
     /// The store cannot be reached (the message never holds credentials).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Unavailable(String),
 }
 
