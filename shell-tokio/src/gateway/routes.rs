@@ -355,7 +355,7 @@ async fn resumable_stream(
         unreachable!("a new stream id is 32 hex digits")
     };
     let backend = std::sync::Arc::clone(&shared.store.backend);
-    let log = backend.create(&id, provider).await;
+    let log = backend.create(&id, provider, &shared.detached).await;
     let first_reader = GatewayBody::resume(
         super::resume::Source::Local {
             log: std::sync::Arc::clone(&log),

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::ledger::{FRAME_OVERHEAD, Ledger, STREAM_OVERHEAD};
 use super::log::Log;
-use super::{Backend, BoxFuture, OpenError, Source};
+use super::{Backend, BoxFuture, Detached, OpenError, Source};
 
 /// See the [module docs](self).
 #[derive(Debug)]
@@ -116,7 +116,12 @@ fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
 }
 
 impl Backend for MemoryStore {
-    fn create<'a>(&'a self, id: &'a str, provider: Provider) -> BoxFuture<'a, Arc<Log>> {
+    fn create<'a>(
+        &'a self,
+        id: &'a str,
+        provider: Provider,
+        _: &'a Detached,
+    ) -> BoxFuture<'a, Arc<Log>> {
         let log = self.create_now(id, provider);
         Box::pin(async move { log })
     }

@@ -79,8 +79,14 @@ pub(crate) enum OpenError {
 /// The two stores behind [`ResumeStore`].
 pub(crate) trait Backend: Send + Sync + 'static {
     /// A new live stream `id` of `provider`: the log its writer appends to. Returns once
-    /// another gateway instance could resume it.
-    fn create<'a>(&'a self, id: &'a str, provider: Provider) -> BoxFuture<'a, Arc<Log>>;
+    /// another gateway instance could resume it. A task the store starts for the stream is
+    /// counted in `detached`, so that the shutdown waits for it.
+    fn create<'a>(
+        &'a self,
+        id: &'a str,
+        provider: Provider,
+        detached: &'a Detached,
+    ) -> BoxFuture<'a, Arc<Log>>;
     /// Appends one event to the stream of `log`.
     fn append(&self, log: &Arc<Log>, event: &[u8]);
     /// The stream of `log` has its last event.
@@ -193,13 +199,14 @@ impl Detached {
         self.0.subscribe()
     }
 
-    fn enter(&self) -> DetachedGuard {
+    pub(crate) fn enter(&self) -> DetachedGuard {
         self.0.send_modify(|n| *n += 1);
         DetachedGuard(self.0.clone())
     }
 }
 
-struct DetachedGuard(watch::Sender<usize>);
+/// One counted task; dropped when it ends.
+pub(crate) struct DetachedGuard(watch::Sender<usize>);
 
 impl Drop for DetachedGuard {
     fn drop(&mut self) {

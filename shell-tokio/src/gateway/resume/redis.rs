@@ -43,7 +43,7 @@ use tokio::sync::{Mutex, mpsc};
 
 use super::log::{Log, Read};
 use super::memory::MemoryStore;
-use super::{Backend, BoxFuture, OpenError, Remote, Source, StoreError};
+use super::{Backend, BoxFuture, Detached, OpenError, Remote, Source, StoreError};
 
 /// How long a live stream's key lives after its last write.
 const LIVE_TTL: Duration = Duration::from_secs(30);
@@ -490,11 +490,22 @@ fn reason(e: &redis::RedisError) -> String {
 }
 
 impl Backend for Arc<RedisStore> {
-    fn create<'a>(&'a self, id: &'a str, provider: Provider) -> BoxFuture<'a, Arc<Log>> {
+    fn create<'a>(
+        &'a self,
+        id: &'a str,
+        provider: Provider,
+        detached: &'a Detached,
+    ) -> BoxFuture<'a, Arc<Log>> {
         Box::pin(async move {
             let log = self.local.create_now(id, provider);
             if self.start(id, provider).await {
-                tokio::spawn(Arc::clone(self).copy(Arc::clone(&log)));
+                // Counted: a shutdown lets the copy write the stream's end.
+                let guard = detached.enter();
+                let copy = Arc::clone(self).copy(Arc::clone(&log));
+                tokio::spawn(async move {
+                    copy.await;
+                    drop(guard);
+                });
             }
             log
         })
