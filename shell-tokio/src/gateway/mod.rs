@@ -213,7 +213,8 @@
 //!
 //! # Shutdown
 //!
-//! [`GatewayServer::shutdown`] stops accepting, lets open streams finish for
+//! [`GatewayServer::shutdown`] stops accepting, lets open streams (resumable streams whose
+//! readers left included) finish for
 //! [`shutdown_grace`](Gateway::shutdown_grace) (30 s), then ends the rest with an error
 //! terminal frame (`connection_error`, "the gateway shut down before the stream ended") and
 //! `data: [DONE]`. The gateway ends them through their upstream
@@ -265,7 +266,7 @@ pub use body::GatewayBody;
 pub use replay::{Recordings, RecordingsError, ReplayUpstream};
 pub use resume::{DEFAULT_RESUME_MAX_BYTES, DEFAULT_RESUME_TTL, ResumeStore, StoreError};
 pub use routes::{MAX_NON_STREAMING_ANSWER, MAX_REQUEST_BODY};
-pub use service::GatewayService;
+pub use service::{GatewayService, ServiceFuture};
 pub use upstream::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 
 use crate::listen;
