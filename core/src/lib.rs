@@ -34,6 +34,7 @@
 //! | [`client::Settings`], [`client::Call`], [`client::ProviderError`] | what both shells' clients share: keys and timeouts from the environment, one call's attempts, the errors before a stream starts |
 //! | [`ApiError`] | a provider's error body, built and parsed in its own shape |
 //! | [`gateway::ErrorAnswer`], [`gateway::ErrorType`], [`gateway::Ending`] | the gateway's one answer (status, error type, `Retry-After`) to each failure before a stream starts, on every route and in both dialects; how it ends a stream itself |
+//! | [`resume::Sequencer`] | a resumable stream's events: each stamped with `id: <stream id>:<seq>`, and the `Last-Event-ID` / `?after=` a client resumes with |
 //! | [`provider::ProviderSpec`] | every fact about a provider that is not its stream protocol or request body: names, variables, URLs, auth, endpoint, error and finish-reason tables ([`Provider::spec`]) |
 //! | [`gateway::Models`], [`gateway::ModelAlias`] | which provider and model a dialect request's `model` names (`provider/model` or an alias), and the model list |
 //! | [`aws::AwsConfig`], [`aws::sigv4::Signer`] | AWS credentials, region and endpoint found as the AWS CLI finds them (environment, `~/.aws/credentials`, `~/.aws/config`), and Signature Version 4 request signing, for Claude on Amazon Bedrock |
@@ -125,6 +126,7 @@ pub mod google;
 mod normalize;
 pub mod provider;
 pub mod request;
+pub mod resume;
 pub mod retry;
 pub mod sse;
 

@@ -76,7 +76,9 @@
 //!
 //! # Crate features
 //!
-//! - `cli` (default): the `llm-sse` command; turns on `gateway` and `mock`.
+//! - `cli` (default): the `llm-sse` command; turns on `gateway`, `redis` and `mock`.
+//! - `redis`: the gateway's Redis store of resumable streams
+//!   ([`ResumeStore::redis`](gateway::ResumeStore::redis)); turns on `gateway`.
 //! - `gateway`: [`gateway`], the streaming gateway (hyper's server, `tracing`, Prometheus
 //!   metrics); turns on `mock`, whose [`Pacing`](mock::Pacing) its `--mock` upstream uses.
 //! - `mock`: [`mock`], the fault-injecting mock provider.

@@ -212,10 +212,13 @@ async fn cors_for_the_listed_origins() {
             Some("x-api-key, anthropic-version, x-stainless-os, content-type"),
             "x-api-key, anthropic-version, x-stainless-os, content-type",
         ),
-        (None, "authorization, content-type, x-request-id"),
+        (
+            None,
+            "authorization, content-type, x-request-id, last-event-id, llm-sse-resumable",
+        ),
         (
             Some("x-a, bad header"),
-            "authorization, content-type, x-request-id",
+            "authorization, content-type, x-request-id, last-event-id, llm-sse-resumable",
         ),
     ] {
         let mut request = http::Request::options(format!("http://{}{path}", server.addr()))
@@ -252,7 +255,7 @@ async fn cors_for_the_listed_origins() {
     );
     assert_eq!(
         headers["access-control-expose-headers"],
-        "x-request-id, retry-after"
+        "x-request-id, retry-after, llm-sse-stream-id"
     );
     assert_eq!(headers["vary"], "origin");
     // Errors carry the CORS headers too, so that a page can read them.

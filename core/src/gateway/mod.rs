@@ -53,6 +53,8 @@
 //! | 502 | `upstream_invalid_response` | the provider answered `2xx` with something that is not an event stream; (non-streaming answers) its answer is unusable or too large |
 //! | 503 | `provider_not_configured` | no usable API key (the message names the environment variable), or an unusable base URL |
 //! | 503 | `upstream_unavailable` | the provider is overloaded or failing (`5xx`, `529`) and the retries are spent |
+//! | 404 | `not_found` | (`GET /v1/streams/{id}`) no such resumable stream: unknown, expired or dropped ([`ErrorAnswer::stream_not_found`]) |
+//! | 503 | `store_unavailable` | (`GET /v1/streams/{id}`) the store of resumable streams (Redis) cannot be reached ([`ErrorAnswer::store_unavailable`]) |
 //!
 //! # Model names (the dialect endpoints)
 //!
@@ -170,6 +172,15 @@ pub enum Ending {
     /// The gateway shut down, and its grace period ran out, before the stream ended:
     /// `connection_error`, "the gateway shut down before the stream ended".
     ShutDown,
+    /// A resumable stream was dropped from the gateway's store of resumable streams before it
+    /// ended, to keep that store within its memory bound: `connection_error`, "the resumable
+    /// stream was dropped from the gateway's store before it ended (its memory bound)". What a
+    /// reader of it gets instead of a gap.
+    Evicted,
+    /// A resumable stream read from a shared store (Redis) was lost before it ended: the store
+    /// became unreachable, or the stream's writer stopped writing to it: `connection_error`,
+    /// "the resumable stream was lost from the gateway's store before it ended".
+    StoreLost,
 }
 
 impl Ending {
@@ -183,6 +194,15 @@ impl Ending {
             Ending::ShutDown => StreamError::new(
                 StreamErrorKind::ConnectionError,
                 "the gateway shut down before the stream ended",
+            ),
+            Ending::Evicted => StreamError::new(
+                StreamErrorKind::ConnectionError,
+                "the resumable stream was dropped from the gateway's store before it ended (its \
+                 memory bound)",
+            ),
+            Ending::StoreLost => StreamError::new(
+                StreamErrorKind::ConnectionError,
+                "the resumable stream was lost from the gateway's store before it ended",
             ),
         }
     }
@@ -238,11 +258,13 @@ pub enum ErrorType {
     ProviderNotConfigured,
     /// `upstream_unavailable` (503).
     UpstreamUnavailable,
+    /// `store_unavailable` (503): the store of resumable streams cannot be reached.
+    StoreUnavailable,
 }
 
 impl ErrorType {
     /// Every type, in the order of the table.
-    pub const ALL: [ErrorType; 14] = [
+    pub const ALL: [ErrorType; 15] = [
         ErrorType::InvalidRequest,
         ErrorType::Unauthorized,
         ErrorType::NotFound,
@@ -257,6 +279,7 @@ impl ErrorType {
         ErrorType::UpstreamInvalidResponse,
         ErrorType::ProviderNotConfigured,
         ErrorType::UpstreamUnavailable,
+        ErrorType::StoreUnavailable,
     ];
 
     /// The type as the body, the log and the metrics write it: `invalid_request`, ...
@@ -276,6 +299,7 @@ impl ErrorType {
             ErrorType::UpstreamInvalidResponse => "upstream_invalid_response",
             ErrorType::ProviderNotConfigured => "provider_not_configured",
             ErrorType::UpstreamUnavailable => "upstream_unavailable",
+            ErrorType::StoreUnavailable => "store_unavailable",
         }
     }
 }
@@ -387,6 +411,24 @@ impl ErrorAnswer {
     /// `404 not_found` with `message`.
     pub fn not_found(message: impl Into<String>) -> Self {
         ErrorAnswer::new(404, ErrorType::NotFound, message)
+    }
+
+    /// `404 not_found` for `GET /v1/streams/{stream_id}`: no such resumable stream (unknown,
+    /// expired or dropped).
+    pub fn stream_not_found(stream_id: &str) -> Self {
+        ErrorAnswer::not_found(format!(
+            "no resumable stream {stream_id:?}: unknown, expired or dropped"
+        ))
+    }
+
+    /// `503 store_unavailable`: the store of resumable streams (Redis) cannot be reached;
+    /// `reason` says why (never with credentials).
+    pub fn store_unavailable(reason: &str) -> Self {
+        ErrorAnswer::new(
+            503,
+            ErrorType::StoreUnavailable,
+            format!("the store of resumable streams cannot be reached: {reason}"),
+        )
     }
 
     /// `405 method_not_allowed`: `method` is not one of `allowed` (send `allowed` as `Allow`).

@@ -15,7 +15,8 @@ use clap::{Args, ValueEnum};
 use llm_sse_core::client::Settings;
 use llm_sse_core::gateway::{AliasError, ModelAlias, Models, TOKEN_ENV};
 use llm_sse_tokio::gateway::{
-    DEFAULT_BACKLOG, Gateway, Recordings, ReplayUpstream, Shutdown, Upstream,
+    DEFAULT_BACKLOG, DEFAULT_RESUME_MAX_BYTES, Gateway, Recordings, ReplayUpstream, ResumeStore,
+    Shutdown, Upstream,
 };
 use llm_sse_tokio::mock::Pacing;
 use tracing_subscriber::EnvFilter;
@@ -65,6 +66,22 @@ pub(super) struct ServeArgs {
     /// How log lines are written on standard error.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// Make every stream of POST /v1/chat/stream/{provider} resumable (a request can still say
+    /// llm-sse-resumable: false). Without it, only requests with llm-sse-resumable: true are.
+    #[arg(long)]
+    resumable: bool,
+    /// Keep resumable streams in Redis (redis://HOST:PORT[/DB]; Redis 6.2 or later), so that
+    /// any gateway instance sharing it resumes any stream. Default: in this process's memory.
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    /// The most bytes of resumable streams kept in memory (with the Redis store: of the live
+    /// streams this instance writes). Suffixes K, M and G count KiB, MiB and GiB.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_RESUME_MAX_BYTES,
+          value_parser = parse_bytes)]
+    resume_max_bytes: usize,
+    /// How long a resumable stream is kept after it ended, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "600", value_parser = parse_secs)]
+    resume_ttl: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,6 +94,22 @@ enum LogFormat {
 
 fn parse_alias(value: &str) -> Result<ModelAlias, String> {
     value.parse().map_err(|e: AliasError| e.to_string())
+}
+
+/// A number of bytes, with an optional suffix K, M or G (KiB, MiB, GiB).
+fn parse_bytes(value: &str) -> Result<usize, String> {
+    let value = value.trim();
+    let (digits, shift) = match value.as_bytes().last().map(u8::to_ascii_uppercase) {
+        Some(b'K') => (&value[..value.len() - 1], 10),
+        Some(b'M') => (&value[..value.len() - 1], 20),
+        Some(b'G') => (&value[..value.len() - 1], 30),
+        _ => (value, 0),
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| "expected a number of bytes, such as 268435456 or 256M".into())
 }
 
 /// A positive number of seconds (a decimal number is accepted).
@@ -121,6 +154,7 @@ pub(super) fn run(args: &ServeArgs) -> Result<ExitCode, Failure> {
     for origin in &args.cors_origin {
         gateway = gateway.cors_origin(origin.clone());
     }
+    gateway = gateway.resumable(args.resumable);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -128,7 +162,18 @@ pub(super) fn run(args: &ServeArgs) -> Result<ExitCode, Failure> {
         Ok(runtime) => runtime,
         Err(e) => return Ok(usage(&format!("cannot start the runtime: {e}"))),
     };
-    runtime.block_on(serve(gateway))
+    runtime.block_on(async {
+        let store = match &args.store {
+            None => ResumeStore::memory(args.resume_max_bytes, args.resume_ttl),
+            Some(url) => {
+                match ResumeStore::redis(url, args.resume_ttl, args.resume_max_bytes).await {
+                    Ok(store) => store,
+                    Err(e) => return Ok(usage(&e)),
+                }
+            }
+        };
+        serve(gateway.resume_store(store)).await
+    })
 }
 
 /// Where the chunks come from: recordings with `--mock`, else the providers.

@@ -15,6 +15,7 @@ use llm_sse_core::{Encoding, Provider, StreamChunk};
 use tokio::time::{Instant, Sleep};
 
 use super::access::Access;
+use super::resume::{Read, Remote, Source};
 use super::upstream::UpstreamStream;
 
 /// What ends an open stream from outside: resolves when the gateway's shutdown grace has run
@@ -29,6 +30,7 @@ pub struct GatewayBody {
 enum Kind {
     Whole(Option<Bytes>),
     Stream(Box<FrameStream>),
+    Resume(Box<ResumeReader>),
 }
 
 impl GatewayBody {
@@ -72,6 +74,37 @@ impl GatewayBody {
             })),
         }
     }
+
+    /// A reader of a resumable stream: the events of `source`, a keep-alive after
+    /// `keep_alive` without output; a reader of a shared store is ended by `abort` with an
+    /// error terminal frame (a stream of this process is ended by its own task). `access`
+    /// (a resume request's) is logged when the body ends.
+    pub(super) fn resume(
+        source: Source,
+        keep_alive: Duration,
+        abort: Abort,
+        access: Option<Access>,
+    ) -> Self {
+        let (provider, source) = match source {
+            Source::Local { log, after } => {
+                let reader = log.reader();
+                (log.provider, ReaderSource::Local { log, after, reader })
+            }
+            Source::Remote { provider, events } => (provider, ReaderSource::Remote(events)),
+        };
+        GatewayBody {
+            kind: Kind::Resume(Box::new(ResumeReader {
+                provider,
+                source,
+                keep_alive,
+                last_frame: Instant::now(),
+                quiet: Box::pin(tokio::time::sleep(keep_alive)),
+                abort: Some(abort),
+                done: false,
+                _access: access,
+            })),
+        }
+    }
 }
 
 impl std::fmt::Debug for GatewayBody {
@@ -79,6 +112,105 @@ impl std::fmt::Debug for GatewayBody {
         match &self.kind {
             Kind::Whole(bytes) => f.debug_tuple("Whole").field(bytes).finish(),
             Kind::Stream(s) => f.debug_struct("Stream").field("done", &s.done).finish(),
+            Kind::Resume(r) => f.debug_struct("Resume").field("done", &r.done).finish(),
+        }
+    }
+}
+
+/// A reader of a resumable stream.
+struct ResumeReader {
+    provider: Provider,
+    source: ReaderSource,
+    keep_alive: Duration,
+    last_frame: Instant,
+    quiet: Pin<Box<Sleep>>,
+    /// `None` once it has fired.
+    abort: Option<Abort>,
+    done: bool,
+    _access: Option<Access>,
+}
+
+enum ReaderSource {
+    /// A stream in this process: the events after `after`.
+    Local {
+        log: std::sync::Arc<super::resume::Log>,
+        after: u64,
+        reader: u64,
+    },
+    /// A stream read from a shared store by a task of its own.
+    Remote(tokio::sync::mpsc::Receiver<Remote>),
+}
+
+impl Drop for ReaderSource {
+    fn drop(&mut self) {
+        if let ReaderSource::Local { log, reader, .. } = self {
+            log.leave(*reader);
+        }
+    }
+}
+
+impl ResumeReader {
+    /// The error terminal frame (and `[DONE]`) of a stream that cannot be read to its end.
+    /// Not numbered: the stream's own events are the only ones with ids.
+    fn lost(&mut self, ending: Ending) -> Poll<Option<Bytes>> {
+        self.done = true;
+        let mut out = Vec::new();
+        Encoding::frames().push(&ending.terminal(self.provider), &mut out);
+        Poll::Ready(Some(Bytes::from(out)))
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let read = match &mut self.source {
+            ReaderSource::Local { log, after, reader } => {
+                match log.poll_read(*after, *reader, false, cx) {
+                    Poll::Ready(Read::Events(bytes, last)) => {
+                        *after = last;
+                        Poll::Ready(Remote::Events(bytes))
+                    }
+                    Poll::Ready(Read::End) => Poll::Ready(Remote::End),
+                    Poll::Ready(Read::Dropped(ending)) => Poll::Ready(Remote::Lost(ending)),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+            ReaderSource::Remote(events) => match events.poll_recv(cx) {
+                Poll::Ready(Some(item)) => Poll::Ready(item),
+                // The reading task ended without saying how: the stream is lost.
+                Poll::Ready(None) => Poll::Ready(Remote::Lost(Ending::StoreLost)),
+                Poll::Pending => Poll::Pending,
+            },
+        };
+        match read {
+            Poll::Ready(Remote::Events(bytes)) => {
+                self.last_frame = Instant::now();
+                Poll::Ready(Some(bytes))
+            }
+            Poll::Ready(Remote::End) => {
+                self.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Remote::Lost(ending)) => self.lost(ending),
+            Poll::Pending => {
+                // A stream of this process is ended by its own task at shutdown; a stream
+                // read from a shared store is ended here.
+                if matches!(self.source, ReaderSource::Remote(_)) {
+                    if let Some(abort) = self.abort.as_mut() {
+                        if abort.as_mut().poll(cx).is_ready() {
+                            self.abort = None;
+                            return self.lost(Ending::ShutDown);
+                        }
+                    }
+                }
+                poll_keep_alive(
+                    &mut self.quiet,
+                    &mut self.last_frame,
+                    self.keep_alive,
+                    cx,
+                    |out| out.extend_from_slice(llm_sse_core::gateway::KEEP_ALIVE),
+                )
+            }
         }
     }
 }
@@ -169,22 +301,41 @@ impl FrameStream {
     /// A keep-alive comment when `keep_alive` has passed since the last frame; otherwise
     /// `Pending`, with the timer set for the earliest moment it can pass.
     fn poll_keep_alive(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
-        loop {
-            if self.quiet.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            let now = Instant::now();
-            let due = self.last_frame + self.keep_alive;
-            if now >= due {
-                self.last_frame = now;
-                self.quiet.as_mut().reset(now + self.keep_alive);
-                let mut out = Vec::new();
-                self.encoding.keepalive(&mut out);
-                return Poll::Ready(Some(Bytes::from(out)));
-            }
-            // Frames went out since the timer was set: wait for the new deadline.
-            self.quiet.as_mut().reset(due);
+        let encoding = &self.encoding;
+        poll_keep_alive(
+            &mut self.quiet,
+            &mut self.last_frame,
+            self.keep_alive,
+            cx,
+            |out| encoding.keepalive(out),
+        )
+    }
+}
+
+/// A keep-alive comment (written by `write`) when `keep_alive` has passed since `last_frame`;
+/// otherwise `Pending`, with the timer `quiet` set for the earliest moment it can pass.
+fn poll_keep_alive(
+    quiet: &mut Pin<Box<Sleep>>,
+    last_frame: &mut Instant,
+    keep_alive: Duration,
+    cx: &mut Context<'_>,
+    write: impl Fn(&mut Vec<u8>),
+) -> Poll<Option<Bytes>> {
+    loop {
+        if quiet.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
         }
+        let now = Instant::now();
+        let due = *last_frame + keep_alive;
+        if now >= due {
+            *last_frame = now;
+            quiet.as_mut().reset(now + keep_alive);
+            let mut out = Vec::new();
+            write(&mut out);
+            return Poll::Ready(Some(Bytes::from(out)));
+        }
+        // Frames went out since the timer was set: wait for the new deadline.
+        quiet.as_mut().reset(due);
     }
 }
 
@@ -199,6 +350,7 @@ impl Body for GatewayBody {
         match &mut self.kind {
             Kind::Whole(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Kind::Stream(stream) => stream.poll(cx).map(|b| b.map(|b| Ok(Frame::data(b)))),
+            Kind::Resume(reader) => reader.poll(cx).map(|b| b.map(|b| Ok(Frame::data(b)))),
         }
     }
 
@@ -206,6 +358,7 @@ impl Body for GatewayBody {
         match &self.kind {
             Kind::Whole(bytes) => bytes.is_none(),
             Kind::Stream(stream) => stream.done,
+            Kind::Resume(reader) => reader.done,
         }
     }
 
@@ -213,7 +366,7 @@ impl Body for GatewayBody {
         match &self.kind {
             Kind::Whole(Some(bytes)) => SizeHint::with_exact(bytes.len() as u64),
             Kind::Whole(None) => SizeHint::with_exact(0),
-            Kind::Stream(_) => SizeHint::default(),
+            Kind::Stream(_) | Kind::Resume(_) => SizeHint::default(),
         }
     }
 }

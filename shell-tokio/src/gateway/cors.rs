@@ -10,11 +10,14 @@ use http::{HeaderMap, HeaderValue, Method};
 /// The request headers a browser may send cross-origin, when the preflight names none. A
 /// preflight that names headers (the SDKs send `x-api-key`, `anthropic-version`,
 /// `x-stainless-*`, ...) gets them allowed: the origin itself is what the operator listed.
-const ALLOW_HEADERS: &str = "authorization, content-type, x-request-id";
+/// (`last-event-id` and `llm-sse-resumable` are the resumable streams' headers.)
+const ALLOW_HEADERS: &str =
+    "authorization, content-type, x-request-id, last-event-id, llm-sse-resumable";
 /// The longest list of requested headers echoed back.
 const MAX_REQUEST_HEADERS: usize = 2048;
-/// The response headers a browser script may read.
-const EXPOSE_HEADERS: &str = "x-request-id, retry-after";
+/// The response headers a browser script may read (`llm-sse-stream-id`: a resumable stream's
+/// id).
+const EXPOSE_HEADERS: &str = "x-request-id, retry-after, llm-sse-stream-id";
 /// How long a browser may cache a preflight answer, in seconds.
 const MAX_AGE: &str = "600";
 

@@ -41,6 +41,7 @@
 //! | `POST /v1/chat/completions` | OpenAI Chat Completions for any provider's model (below) |
 //! | `POST /v1/messages` | Anthropic Messages for any provider's model (below) |
 //! | `GET /v1/models` | the model list in OpenAI's shape ([`Models::list_body`](crate::core::gateway::Models::list_body)) |
+//! | `GET /v1/streams/{stream id}` | the rest of a resumable stream ([below](#resumable-streams)) |
 //! | `GET /healthz` | `200 {"status":"ok"}` |
 //! | `GET /metrics` | the metrics, in the Prometheus (OpenMetrics) text format |
 //! | `GET /` | a page about the gateway |
@@ -80,6 +81,107 @@
 //!   socket once the request body is finished, which the gateway always reads whole; HTTP/2: a
 //!   `RST_STREAM`), and with it the upstream request.
 //!
+//! # Resumable streams
+//!
+//! A dropped connection (a phone changing networks, a page reload) need not lose the answer,
+//! nor make the user pay for a second one. A stream of `POST /v1/chat/stream/{provider}` is
+//! resumable when its request says `llm-sse-resumable: true`, or always with
+//! [`resumable(true)`](Gateway::resumable) (`llm-sse serve --resumable`; a request can then
+//! say `llm-sse-resumable: false`). The dialect routes' streams are not resumable (their SDKs
+//! would not resume them; the writer, [`Sequencer`](crate::core::resume::Sequencer), would
+//! serve them as they are).
+//!
+//! - The answer has the header `llm-sse-stream-id: <stream id>` (32 hex digits from the
+//!   system's random numbers: whoever has the id, and the gateway's token, can read the
+//!   stream), and every event of the stream, the `[DONE]` sentinel included, an SSE `id:` line
+//!   `<stream id>:<seq>`, `seq` counting the events from 1:
+//!
+//!   ```text
+//!   id: 5f0c...e1:1
+//!   data: {"token":"Hel","done":false}
+//!
+//!   ```
+//!   Keep-alive comments carry no id.
+//! - `GET /v1/streams/{stream id}` with `Last-Event-ID: <stream id>:<seq>` (what an
+//!   `EventSource` sends by itself when it reconnects) or `?after=<seq>` (the header wins when
+//!   both are there) answers `200 text/event-stream` with the events after `seq`, byte for
+//!   byte as first sent, then follows the stream live until `[DONE]`. Without either, the
+//!   whole stream. Any number of readers may read one stream at once.
+//! - Unknown, expired or dropped stream: `404` `not_found`; a `Last-Event-ID` that is not
+//!   `<this stream id>:<seq>`, or a `seq` beyond what the stream has sent: `400`
+//!   `invalid_request`; the store (Redis) unreachable: `503` `store_unavailable`; all in the
+//!   gateway's error shape.
+//! - A stream that cannot be given to a reader to its end (dropped from the store, its Redis
+//!   copy lost) ends for that reader with an error terminal frame (`connection_error`) and
+//!   `data: [DONE]`, neither with an `id:` line: never with a gap.
+//!
+//! A task of its own owns a resumable stream's upstream and writes each event into the store;
+//! the client that asked is only its first reader. So when the last reader leaves, the
+//! upstream is read to its end (a plain stream's upstream is dropped at once), and the
+//! request's log line is written when the upstream ends. Memory per stream is its events:
+//! the task reads the upstream as fast as it comes, whatever the readers' pace. At shutdown,
+//! these tasks are waited for and ended like the connections.
+//!
+//! Where the events are kept, [`resume_store`](Gateway::resume_store):
+//!
+//! - [`ResumeStore::memory`] (the default): bounded (`--resume-max-bytes`, default
+//!   [`DEFAULT_RESUME_MAX_BYTES`]); each stream kept [`--resume-ttl`](DEFAULT_RESUME_TTL)
+//!   (10 minutes) after it ended. Over the bound, finished streams go first, oldest first;
+//!   then live streams, largest first, whose readers get the error frame above (and whose
+//!   upstream is dropped).
+//! - [`ResumeStore::redis`] (`--store redis://HOST:PORT[/DB]`, Redis 6.2 or later): every
+//!   event also goes to a Redis stream (`XADD`, key `llm-sse:stream:{id}`, expiring the TTL
+//!   after the end), so any gateway instance sharing the Redis server resumes any stream. The
+//!   instance that writes a stream serves its own readers from memory, so a Redis lost in the
+//!   middle of a stream costs its live readers nothing; resumes elsewhere then get the `503`
+//!   (or, once the key is gone, the `404`), and the gateway goes on serving. A Redis
+//!   unreachable at start is an error ([`StoreError`]; `llm-sse serve` exits with 2). Bound
+//!   Redis's own memory with its `maxmemory`: a stream it evicts is whole gone, and its
+//!   readers get the error frame.
+//!
+//! # Mounting the gateway
+//!
+//! [`Gateway::into_service`] makes the gateway a [`GatewayService`]: a `tower` service (and a
+//! hyper service) that an application's own server runs, beside its other routes. It takes
+//! any request body and answers every route of the table above; the listener and its limits
+//! (header size and timeout, HTTP/2 settings, TLS) are the application's. It routes on the
+//! request's path as it receives it: mounted under a prefix, hand it the path without the
+//! prefix (axum's `Router::nest_service` does), and tell the browser pages the prefix.
+//!
+//! ```
+//! use llm_sse_tokio::gateway::{Gateway, Recordings, ReplayUpstream};
+//! use llm_sse_tokio::mock::Pacing;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let upstream = ReplayUpstream::new(Recordings::bundled()).pacing(Pacing::events());
+//! let gateway = Gateway::new(upstream).resumable(true).into_service()?;
+//!
+//! // axum: `Router::new().route("/", get(home)).nest_service("/llm", gateway.clone())`.
+//! // Here, hyper's own server, one connection:
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let addr = listener.local_addr()?;
+//! let service = gateway.clone();
+//! tokio::spawn(async move {
+//!     let (tcp, _) = listener.accept().await.unwrap();
+//!     let io = hyper_util::rt::TokioIo::new(tcp);
+//!     let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+//! });
+//!
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! let mut tcp = tokio::net::TcpStream::connect(addr).await?;
+//! tcp.write_all(b"GET /healthz HTTP/1.1\r\nhost: app\r\nconnection: close\r\n\r\n").await?;
+//! let mut response = String::new();
+//! tcp.read_to_string(&mut response).await?;
+//! assert!(response.starts_with("HTTP/1.1 200 OK"));
+//!
+//! gateway.shutdown().await; // when the application stops: see GatewayService::shutdown
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `shell-tokio/examples/mount_axum.rs` mounts it in an axum router under `/llm`.
+//!
 //! # Protection
 //!
 //! Request heads must arrive within [`header_read_timeout`](Gateway::header_read_timeout)
@@ -111,7 +213,8 @@
 //!
 //! # Shutdown
 //!
-//! [`GatewayServer::shutdown`] stops accepting, lets open streams finish for
+//! [`GatewayServer::shutdown`] stops accepting, lets open streams (resumable streams whose
+//! readers left included) finish for
 //! [`shutdown_grace`](Gateway::shutdown_grace) (30 s), then ends the rest with an error
 //! terminal frame (`connection_error`, "the gateway shut down before the stream ended") and
 //! `data: [DONE]`. The gateway ends them through their upstream
@@ -141,8 +244,10 @@ mod client;
 mod cors;
 mod metrics;
 mod replay;
+mod resume;
 mod routes;
 mod server;
+mod service;
 mod shared;
 mod upstream;
 
@@ -159,7 +264,9 @@ use tokio::sync::{mpsc, watch};
 pub use crate::listen::DEFAULT_BACKLOG;
 pub use body::GatewayBody;
 pub use replay::{Recordings, RecordingsError, ReplayUpstream};
+pub use resume::{DEFAULT_RESUME_MAX_BYTES, DEFAULT_RESUME_TTL, ResumeStore, StoreError};
 pub use routes::{MAX_NON_STREAMING_ANSWER, MAX_REQUEST_BODY};
+pub use service::{GatewayService, ServiceFuture};
 pub use upstream::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 
 use crate::listen;
@@ -185,6 +292,8 @@ pub struct Gateway {
     keep_alive: Duration,
     shutdown_grace: Duration,
     config: Config,
+    store: Option<ResumeStore>,
+    resumable: bool,
 }
 
 impl fmt::Debug for Gateway {
@@ -198,6 +307,8 @@ impl fmt::Debug for Gateway {
             .field("keep_alive", &self.keep_alive)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("config", &self.config)
+            .field("store", &self.store)
+            .field("resumable", &self.resumable)
             .finish_non_exhaustive()
     }
 }
@@ -225,6 +336,8 @@ impl Gateway {
                 body_read_timeout: Duration::from_secs(30),
                 max_header_size: 16 << 10,
             },
+            store: None,
+            resumable: false,
         }
     }
 
@@ -307,14 +420,79 @@ impl Gateway {
         self
     }
 
+    /// Make every stream of `POST /v1/chat/stream/{provider}` resumable, unless its request
+    /// says `llm-sse-resumable: false` (`llm-sse serve --resumable`). By default only the
+    /// requests that say `llm-sse-resumable: true` are. See
+    /// [Resumable streams](self#resumable-streams).
+    #[must_use]
+    pub fn resumable(mut self, all: bool) -> Self {
+        self.resumable = all;
+        self
+    }
+
+    /// Where resumable streams are kept (default: [`ResumeStore::memory`] with
+    /// [`DEFAULT_RESUME_MAX_BYTES`] and [`DEFAULT_RESUME_TTL`]).
+    #[must_use]
+    pub fn resume_store(mut self, store: ResumeStore) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The state every request shares, and the sender of the server's phase.
+    fn build(self) -> Result<(Arc<Shared>, watch::Sender<Phase>), GatewayError> {
+        let cors = Cors::new(&self.cors_origins).map_err(GatewayError::InvalidOrigin)?;
+        let mut registry = Registry::default();
+        let metrics = metrics::Metrics::register(&mut registry);
+        let (phase, phase_rx) = watch::channel(Phase::Running);
+        let started_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let shared = Arc::new(Shared {
+            upstream: self.upstream,
+            models: self.models,
+            started_unix,
+            config: Config {
+                keep_alive: self.keep_alive,
+                ..self.config
+            },
+            token: self.token,
+            cors,
+            metrics,
+            registry,
+            phase: phase_rx,
+            store: self.store.unwrap_or_default(),
+            resumable: self.resumable,
+            detached: resume::Detached::new(),
+        });
+        Ok((shared, phase))
+    }
+
+    /// The gateway as a service, to mount in an application's own server (axum, hyper, any
+    /// `tower` stack) instead of [`start`](Self::start)ing a listener of its own: see
+    /// [Mounting the gateway](self#mounting-the-gateway). The listener's settings
+    /// ([`addr`](Self::addr), [`backlog`](Self::backlog),
+    /// [`header_read_timeout`](Self::header_read_timeout),
+    /// [`max_header_size`](Self::max_header_size)) are then the application server's.
+    ///
+    /// # Errors
+    ///
+    /// When a CORS origin is invalid.
+    pub fn into_service(self) -> Result<GatewayService, GatewayError> {
+        let grace = self.shutdown_grace;
+        let (shared, phase) = self.build()?;
+        Ok(GatewayService::new(shared, phase, grace))
+    }
+
     /// Binds the address and starts serving on the current Tokio runtime (which needs its I/O
     /// and time drivers). The server runs until [`GatewayServer::shutdown`], or until the
     /// [`GatewayServer`] is dropped.
     pub async fn start(self) -> Result<GatewayServer, GatewayError> {
-        let cors = Cors::new(&self.cors_origins).map_err(GatewayError::InvalidOrigin)?;
+        // An invalid origin is reported before the address is taken.
+        Cors::new(&self.cors_origins).map_err(GatewayError::InvalidOrigin)?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| GatewayError::NoRuntime)?;
+        let requested = self.addr;
         let bind_error = |source| GatewayError::Bind {
-            addr: self.addr,
+            addr: requested,
             source,
         };
         let listening = listen::bind(self.addr, self.backlog).map_err(bind_error)?;
@@ -338,34 +516,18 @@ impl Gateway {
                  can spend the providers' keys (set LLM_SSE_TOKEN)"
             );
         }
-        let mut registry = Registry::default();
-        let metrics = metrics::Metrics::register(&mut registry);
-        let (phase, phase_rx) = watch::channel(Phase::Running);
-        let started_unix = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let shared = Arc::new(Shared {
-            upstream: self.upstream,
-            models: self.models,
-            started_unix,
-            config: Config {
-                keep_alive: self.keep_alive,
-                ..self.config
-            },
-            token: self.token,
-            cors,
-            metrics,
-            registry,
-            phase: phase_rx,
-        });
+        let grace = self.shutdown_grace;
+        let (shared, phase) = self.build()?;
+        let detached = shared.detached.subscribe();
         let (alive, alive_rx) = mpsc::channel(1);
         runtime.spawn(server::accept_loop(listening.listener, shared, alive));
         Ok(GatewayServer {
             addr,
             backlog,
-            grace: self.shutdown_grace,
+            grace,
             phase,
             alive: alive_rx,
+            detached,
         })
     }
 }
@@ -416,6 +578,8 @@ pub struct GatewayServer {
     phase: watch::Sender<Phase>,
     /// Closed when the accept loop and every connection task have ended.
     alive: mpsc::Receiver<()>,
+    /// How many resumable streams' tasks are running.
+    detached: watch::Receiver<usize>,
 }
 
 /// How a [`GatewayServer::shutdown`] went.
@@ -446,16 +610,24 @@ impl GatewayServer {
     /// moment to be sent, and closes every connection.
     pub async fn shutdown(mut self) -> Shutdown {
         self.phase.send_replace(Phase::Draining);
-        // `recv` returns `None` once every task holding a sender has ended.
-        if tokio::time::timeout(self.grace, self.alive.recv())
-            .await
-            .is_ok()
-        {
+        // `recv` returns `None` once every task holding a sender has ended; resumable streams
+        // whose readers left are waited for too.
+        let mut detached = self.detached.clone();
+        let everything = async {
+            self.alive.recv().await;
+            let _ = detached.wait_for(|n| *n == 0).await;
+        };
+        if tokio::time::timeout(self.grace, everything).await.is_ok() {
             self.phase.send_replace(Phase::Stopped);
             return Shutdown::Graceful;
         }
         self.phase.send_replace(Phase::Aborting);
-        let _ = tokio::time::timeout(ABORT_FLUSH, self.alive.recv()).await;
+        let mut detached = self.detached.clone();
+        let everything = async {
+            self.alive.recv().await;
+            let _ = detached.wait_for(|n| *n == 0).await;
+        };
+        let _ = tokio::time::timeout(ABORT_FLUSH, everything).await;
         self.phase.send_replace(Phase::Stopped);
         let _ = tokio::time::timeout(Duration::from_millis(100), self.alive.recv()).await;
         Shutdown::Aborted

@@ -12,11 +12,11 @@ use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use hyper::body::Incoming;
 use llm_sse_core::dialect::{self, Dialect, DialectError, ResponseMeta};
 use llm_sse_core::gateway::Ending;
 use llm_sse_core::gateway::{ErrorAnswer, ErrorType, STREAM_HEADERS};
 use llm_sse_core::request::ChatRequest;
+use llm_sse_core::resume::{self, Sequencer};
 use llm_sse_core::{AccumulateError, Accumulator, Encoding, Message, Provider};
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -24,6 +24,7 @@ use tracing::Instrument;
 use super::access::{Access, REQUEST_ID, request_id, unique_id};
 use super::body::GatewayBody;
 use super::cors::Cors;
+use super::resume::{OpenError, Pump, new_stream_id};
 use super::shared::Shared;
 use super::upstream::UpstreamStream;
 
@@ -79,6 +80,8 @@ enum Route {
     Dialect(Dialect),
     /// `GET /v1/models`.
     Models,
+    /// `GET /v1/streams/{stream id}`: resume a stream.
+    Resume,
 }
 
 impl Route {
@@ -89,6 +92,7 @@ impl Route {
             "/metrics" => Some(Route::Metrics),
             MODELS_PATH => Some(Route::Models),
             _ if path.starts_with(STREAM_PREFIX) => Some(Route::Stream),
+            _ if path.starts_with(resume::STREAMS_PREFIX) => Some(Route::Resume),
             _ => Dialect::ALL
                 .into_iter()
                 .find(|d| d.endpoint() == path)
@@ -99,6 +103,7 @@ impl Route {
     fn allow(self) -> &'static str {
         match self {
             Route::Stream | Route::Dialect(_) => "POST",
+            Route::Resume => "GET",
             _ => "GET, HEAD",
         }
     }
@@ -106,6 +111,7 @@ impl Route {
     fn allows(self, method: &Method) -> bool {
         match self {
             Route::Stream | Route::Dialect(_) => method == Method::POST,
+            Route::Resume => method == Method::GET,
             _ => method == Method::GET || method == Method::HEAD,
         }
     }
@@ -124,10 +130,24 @@ impl Route {
     }
 }
 
+/// What the gateway takes as a request body: hyper's own, or any other (axum's, when the
+/// gateway is mounted in an application).
+pub(crate) trait RequestBody:
+    http_body::Body<Data: Send, Error: Into<Box<dyn std::error::Error + Send + Sync>>> + Send + 'static
+{
+}
+
+impl<B> RequestBody for B where
+    B: http_body::Body<Data: Send, Error: Into<Box<dyn std::error::Error + Send + Sync>>>
+        + Send
+        + 'static
+{
+}
+
 /// Answers one request. Never fails: every problem is an answer.
-pub(super) async fn handle(
+pub(super) async fn handle<B: RequestBody>(
     shared: Arc<Shared>,
-    request: Request<Incoming>,
+    request: Request<B>,
 ) -> Result<Response<GatewayBody>, Infallible> {
     let started = Instant::now();
     let id = request_id(request.headers());
@@ -147,9 +167,9 @@ pub(super) async fn handle(
     Ok(response)
 }
 
-async fn route(
+async fn route<B: RequestBody>(
     shared: &Shared,
-    request: Request<Incoming>,
+    request: Request<B>,
     mut access: Access,
 ) -> Response<GatewayBody> {
     let path = request.uri().path();
@@ -181,10 +201,11 @@ async fn route(
         return error(
             &mut access,
             ErrorAnswer::not_found(format!(
-                "no route for {path:?}; see POST {STREAM_PREFIX}{{{}}}, POST {} and GET \
-                 {MODELS_PATH}",
+                "no route for {path:?}; see POST {STREAM_PREFIX}{{{}}}, POST {}, GET \
+                 {MODELS_PATH} and GET {}{{stream id}}",
                 providers.join("|"),
                 dialects.join(", POST "),
+                resume::STREAMS_PREFIX,
             )),
         );
     };
@@ -234,13 +255,17 @@ async fn route(
             whole(200, dialect::JSON_CONTENT_TYPE, body)
         }
         Route::Stream => stream(shared, request, access).await,
+        Route::Resume => resume_route(shared, request.into_parts().0, access).await,
         Route::Dialect(dialect) => dialect_route(shared, request, access, dialect).await,
     }
 }
 
 /// Reads a request body whole (at most [`MAX_REQUEST_BODY`] bytes, within the body read
 /// timeout).
-async fn read_body(shared: &Shared, request: Request<Incoming>) -> Result<Bytes, ErrorAnswer> {
+async fn read_body<B: RequestBody>(
+    shared: &Shared,
+    request: Request<B>,
+) -> Result<Bytes, ErrorAnswer> {
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
@@ -267,14 +292,19 @@ async fn read_body(shared: &Shared, request: Request<Incoming>) -> Result<Bytes,
 }
 
 /// `POST /v1/chat/stream/{provider}`.
-async fn stream(
+async fn stream<B: RequestBody>(
     shared: &Shared,
-    request: Request<Incoming>,
+    request: Request<B>,
     mut access: Access,
 ) -> Response<GatewayBody> {
     let Some(provider) = access.provider else {
         return error(&mut access, ErrorAnswer::not_found("no provider"));
     };
+    let resumable = request
+        .headers()
+        .get(resume::RESUMABLE_HEADER)
+        .and_then(|value| resume::resumable_requested(value.as_bytes()))
+        .unwrap_or(shared.resumable);
     let bytes = match read_body(shared, request).await {
         Ok(bytes) => bytes,
         Err(answer) => return error(&mut access, answer),
@@ -297,6 +327,9 @@ async fn stream(
         }
     };
     access.stream_started(upstreamed.retries);
+    if resumable {
+        return resumable_stream(shared, provider, upstreamed.chunks, access).await;
+    }
     let body = GatewayBody::stream(
         provider,
         upstreamed.chunks,
@@ -306,6 +339,109 @@ async fn stream(
         access,
     );
     event_stream(body)
+}
+
+/// A resumable stream: a task of its own reads the upstream to its end into the store, and
+/// the client is the stream's first reader.
+async fn resumable_stream(
+    shared: &Shared,
+    provider: Provider,
+    upstream: Pin<Box<dyn UpstreamStream>>,
+    access: Access,
+) -> Response<GatewayBody> {
+    let id = new_stream_id();
+    // A fresh id is always a stream id.
+    let Ok(sequencer) = Sequencer::new(&id, Encoding::frames()) else {
+        unreachable!("a new stream id is 32 hex digits")
+    };
+    let backend = std::sync::Arc::clone(&shared.store.backend);
+    let log = backend.create(&id, provider, &shared.detached).await;
+    let first_reader = GatewayBody::resume(
+        super::resume::Source::Local {
+            log: std::sync::Arc::clone(&log),
+            after: 0,
+        },
+        shared.config.keep_alive,
+        shared.abort(),
+        None,
+    );
+    Pump {
+        store: backend,
+        log,
+        upstream,
+        sequencer,
+        abort: shared.abort(),
+        access,
+    }
+    .spawn(&shared.detached);
+    let mut response = event_stream(first_reader);
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(resume::STREAM_ID_HEADER), value);
+    }
+    response
+}
+
+/// `GET /v1/streams/{stream id}` with `Last-Event-ID: <stream id>:<seq>` or `?after=<seq>`:
+/// the stream's events after `seq`, then live until its end.
+async fn resume_route(
+    shared: &Shared,
+    request: http::request::Parts,
+    mut access: Access,
+) -> Response<GatewayBody> {
+    let path = request.uri.path();
+    let id = path
+        .strip_prefix(resume::STREAMS_PREFIX)
+        .unwrap_or_default();
+    if !resume::is_stream_id(id) {
+        return error(&mut access, ErrorAnswer::stream_not_found(id));
+    }
+    let after = match request.headers.get("last-event-id") {
+        Some(value) => resume::parse_last_event_id(value.as_bytes(), id),
+        None => resume::parse_after(request.uri.query()),
+    };
+    let after = match after {
+        Ok(after) => after,
+        Err(e) => {
+            let answer = ErrorAnswer::new(400, ErrorType::InvalidRequest, e.to_string());
+            return error(&mut access, answer);
+        }
+    };
+    let source = match shared.store.backend.open(id, after).await {
+        Ok(source) => source,
+        Err(OpenError::NotFound) => return error(&mut access, ErrorAnswer::stream_not_found(id)),
+        Err(OpenError::Beyond { have }) => {
+            let answer = ErrorAnswer::new(
+                400,
+                ErrorType::InvalidRequest,
+                format!("stream {id:?} has {have} events so far: cannot resume after {after}"),
+            );
+            return error(&mut access, answer);
+        }
+        Err(OpenError::Unavailable(reason)) => {
+            tracing::warn!(target: "llm_sse::gateway", %reason, "the stream store cannot be reached");
+            return error(&mut access, ErrorAnswer::store_unavailable(&reason));
+        }
+    };
+    access.provider = Some(match &source {
+        super::resume::Source::Local { log, .. } => log.provider,
+        super::resume::Source::Remote { provider, .. } => *provider,
+    });
+    access.answered(200, None);
+    let body = GatewayBody::resume(
+        source,
+        shared.config.keep_alive,
+        shared.abort(),
+        Some(access),
+    );
+    let mut response = event_stream(body);
+    if let Ok(value) = HeaderValue::from_str(id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(resume::STREAM_ID_HEADER), value);
+    }
+    response
 }
 
 /// A `200` streaming answer with the stream headers.
@@ -323,9 +459,9 @@ fn event_stream(body: GatewayBody) -> Response<GatewayBody> {
 /// `POST /v1/chat/completions` (OpenAI) or `POST /v1/messages` (Anthropic): the request in
 /// the client's dialect, the model resolved to a provider, the same upstream as the stream
 /// route, and the answer in the client's dialect, streamed or whole.
-async fn dialect_route(
+async fn dialect_route<B: RequestBody>(
     shared: &Shared,
-    request: Request<Incoming>,
+    request: Request<B>,
     mut access: Access,
     dialect: Dialect,
 ) -> Response<GatewayBody> {

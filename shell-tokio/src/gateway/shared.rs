@@ -12,6 +12,7 @@ use super::auth::Token;
 use super::body::Abort;
 use super::cors::Cors;
 use super::metrics::Metrics;
+use super::resume::{Detached, ResumeStore};
 use super::upstream::Upstream;
 
 /// Where the server is in its life.
@@ -49,6 +50,12 @@ pub(super) struct Shared {
     pub(super) metrics: Metrics,
     pub(super) registry: Registry,
     pub(super) phase: watch::Receiver<Phase>,
+    /// Where resumable streams are kept.
+    pub(super) store: ResumeStore,
+    /// Whether a stream is resumable when its request does not say.
+    pub(super) resumable: bool,
+    /// The tasks that own resumable streams' upstreams.
+    pub(super) detached: Detached,
 }
 
 impl Shared {
