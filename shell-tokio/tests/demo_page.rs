@@ -1,5 +1,7 @@
 //! The demo page (`GET /`) in a real headless Chromium, against `llm-sse serve --mock`: the page
-//! streams a recording token by token and ends up showing its whole text and finish reason.
+//! streams a recording token by token and ends up showing its whole text and finish reason; and
+//! reloaded mid-stream, it resumes the stream it was reading (the stream id kept in
+//! `sessionStorage`), so the whole answer appears once and the provider is asked once.
 //!
 //! Chromium is driven through the DevTools protocol (a few JSON messages over a WebSocket), and
 //! a screenshot of the finished page is kept as a test artifact in
@@ -13,6 +15,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -44,18 +47,37 @@ impl Drop for Killed {
     }
 }
 
-/// `llm-sse serve --mock` on a free loopback port: the process and its base URL.
-fn start_gateway() -> (Killed, String) {
+/// `llm-sse serve --mock ...args` on a free loopback port: the process, its base URL, and its log
+/// (JSON lines, also copied to standard error).
+fn start_gateway(args: &[&str]) -> (Killed, String, Arc<Mutex<Vec<String>>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_llm-sse"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--mock"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--mock",
+            "--log-format",
+            "json",
+        ])
+        .args(args)
         .env_remove("LLM_SSE_TOKEN")
+        .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start llm-sse serve");
     let stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
     let child = Killed(child);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("{line}");
+            kept.lock().expect("log").push(line);
+        }
+    });
     // The first line of standard output names the address.
     let mut line = String::new();
     BufReader::new(stdout)
@@ -69,7 +91,23 @@ fn start_gateway() -> (Killed, String) {
                 .ok()
         })
         .unwrap_or_else(|| panic!("no address in {line:?}"));
-    (child, format!("http://{addr}"))
+    (child, format!("http://{addr}"), log)
+}
+
+/// How many requests the gateway has logged with `method` on a path starting with `prefix`.
+fn logged(log: &Mutex<Vec<String>>, method: &str, prefix: &str) -> usize {
+    log.lock()
+        .expect("log")
+        .iter()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|entry| {
+            entry["message"] == "request"
+                && entry["method"] == method
+                && entry["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with(prefix))
+        })
+        .count()
 }
 
 /// Headless Chromium with the DevTools protocol on a free port, showing `url`.
@@ -203,6 +241,32 @@ impl Page {
         );
         result["result"]["value"].clone()
     }
+
+    /// The value of an expression, or `None` while the page has no document to evaluate it in
+    /// (during a reload) or the expression threw.
+    fn try_eval(&mut self, expression: &str) -> Option<Value> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let params = json!({"expression": expression, "returnByValue": true});
+        let message = json!({"id": id, "method": "Runtime.evaluate", "params": params});
+        self.socket
+            .send(tungstenite::Message::text(message.to_string()))
+            .expect("send");
+        loop {
+            let reply = self.socket.read().expect("devtools reply");
+            let tungstenite::Message::Text(text) = reply else {
+                continue;
+            };
+            let value: Value = serde_json::from_str(text.as_str()).expect("JSON");
+            if value["id"] == id {
+                let result = &value["result"];
+                if value.get("error").is_some() || result.get("exceptionDetails").is_some() {
+                    return None;
+                }
+                return Some(result["result"]["value"].clone());
+            }
+        }
+    }
 }
 
 /// The text and finish reason of `recording` as the page should show them.
@@ -228,17 +292,36 @@ fn expected(recording: &str) -> (String, String) {
     (text, finish)
 }
 
-#[test]
-fn the_demo_page_streams_a_recording_to_its_end_in_chromium() {
-    let Some(binary) = chromium() else {
+/// Chromium, or `None` (with a message) outside CI when there is none.
+fn chromium_for_test() -> Option<PathBuf> {
+    let binary = chromium();
+    if binary.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI must have Chromium (.ci/run installs Debian's chromium)"
         );
         eprintln!("SKIPPED: no Chromium (install Debian's chromium or set CHROMIUM)");
+    }
+    binary
+}
+
+/// The bundled Anthropic text recording (what `--mock` serves the page) as the page shows it.
+fn expected_text_recording() -> (String, String) {
+    let golden = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/anthropic/text.frames"),
+    )
+    .expect("golden frames");
+    let (text, finish) = expected(&golden);
+    assert!(!text.is_empty() && finish == "stop");
+    (text, finish)
+}
+
+#[test]
+fn the_demo_page_streams_a_recording_to_its_end_in_chromium() {
+    let Some(binary) = chromium_for_test() else {
         return;
     };
-    let (_gateway, base) = start_gateway();
+    let (_gateway, base, _log) = start_gateway(&[]);
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-artifacts");
     std::fs::create_dir_all(&artifacts).expect("artifacts directory");
     let profile = tempdir("demo-page-profile");
@@ -247,12 +330,7 @@ fn the_demo_page_streams_a_recording_to_its_end_in_chromium() {
     let mut page = Page::attach(port);
 
     // The mock mode serves the bundled Anthropic text recording.
-    let golden = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/anthropic/text.frames"),
-    )
-    .expect("golden frames");
-    let (text, finish) = expected(&golden);
-    assert!(!text.is_empty() && finish == "stop");
+    let (text, finish) = expected_text_recording();
 
     // Tokens arrive one by one: at some point the answer is partial.
     let deadline = Instant::now() + PAGE_TIMEOUT;
@@ -296,6 +374,81 @@ fn the_demo_page_streams_a_recording_to_its_end_in_chromium() {
     let png = base64_decode(shot["data"].as_str().expect("screenshot data"));
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
     std::fs::write(artifacts.join("demo-page-anthropic.png"), png).expect("write the screenshot");
+    let _ = std::fs::remove_dir_all(&profile);
+}
+
+#[test]
+fn the_demo_page_resumes_its_stream_after_a_reload_mid_stream_in_chromium() {
+    let Some(binary) = chromium_for_test() else {
+        return;
+    };
+    // Paced slowly enough (about 2 s for the recording) to reload in the middle.
+    let (_gateway, base, log) = start_gateway(&["--mock-delay-ms", "100"]);
+    let profile = tempdir("demo-page-reload-profile");
+    let url = format!("{base}/?provider=anthropic&prompt=What%20is%20SSE%3F&autostart=1");
+    let (_chromium, port) = start_chromium(&binary, &profile, &url);
+    let mut page = Page::attach(port);
+    let (text, finish) = expected_text_recording();
+    const SAVED: &str = "sessionStorage.getItem('llm-sse-demo-stream')";
+    const ANSWER: &str = "document.getElementById('answer').textContent";
+
+    // Mid-stream: part of the answer shown, and the stream id kept for a reload.
+    let deadline = Instant::now() + PAGE_TIMEOUT;
+    loop {
+        let answer = page.eval(ANSWER);
+        let answer = answer.as_str().unwrap_or_default();
+        let saved = page.eval(SAVED);
+        if !answer.is_empty() && answer.len() < text.len() && saved.is_string() {
+            break;
+        }
+        assert!(
+            page.eval("document.body.dataset.state || ''") != "done",
+            "the stream ended before the page kept a stream id to resume (saved: {saved}): \
+             are the gateway's streams resumable (llm-sse-resumable: true)?"
+        );
+        assert!(Instant::now() < deadline, "no partial answer: {answer:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    page.call("Page.reload", json!({}));
+
+    // The reloaded page resumes the same stream: the answer only ever grows from the start of
+    // the recording's text, and ends as exactly that text.
+    let deadline = Instant::now() + PAGE_TIMEOUT;
+    loop {
+        let resumed = page.try_eval("document.body.dataset.resumed || ''");
+        if resumed == Some(json!("reload")) {
+            if let Some(answer) = page.try_eval(ANSWER) {
+                let answer = answer.as_str().unwrap_or_default().to_owned();
+                assert!(text.starts_with(&answer), "not the answer once: {answer:?}");
+            }
+            if page.try_eval("document.body.dataset.state || ''") == Some(json!("done")) {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the reloaded page did not finish resuming"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(page.eval(ANSWER).as_str(), Some(text.as_str()));
+    assert_eq!(page.eval("document.body.dataset.finish"), json!(finish));
+    assert_eq!(
+        page.eval("document.getElementById('error').textContent"),
+        json!("")
+    );
+    assert_eq!(
+        page.eval(SAVED),
+        Value::Null,
+        "the finished stream is forgotten"
+    );
+    // One generation: the reloaded page did not send the prompt again.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while logged(&log, "POST", "/v1/chat/stream/") == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(logged(&log, "POST", "/v1/chat/stream/"), 1);
+    assert!(logged(&log, "GET", "/v1/streams/") >= 1);
     let _ = std::fs::remove_dir_all(&profile);
 }
 

@@ -162,9 +162,10 @@ async fn a_token_is_required_when_set() {
     assert_eq!(whole(send(server.addr(), request).await).await.0, 200);
     assert_eq!(get(&server, "/metrics", &auth).await.0, 200);
     assert_eq!(get(&server, "/nowhere", &auth).await.0, 404);
-    // The health check and the page are open.
+    // The health check, the page and its module are open.
     assert_eq!(get(&server, "/healthz", &[]).await.0, 200);
     assert_eq!(get(&server, "/", &[]).await.0, 200);
+    assert_eq!(get(&server, "/llm-sse.js", &[]).await.0, 200);
 }
 
 #[tokio::test]
@@ -304,7 +305,14 @@ async fn health_and_page() {
     let (status, headers, body) = get(&server, "/", &[]).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
-    assert!(body.contains("/v1/chat/stream/"), "{body}");
+    assert!(body.contains(r#"from "./llm-sse.js""#), "{body}");
+    // The frontend reader the page imports (tests/frontend tests it with Node).
+    let (status, headers, module) = get(&server, "/llm-sse.js", &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(headers["cache-control"], "public, max-age=600");
+    assert!(module.contains("v1/chat/stream/"), "{module}");
+    assert!(module.contains("export function stream("), "{module}");
     let request = http::Request::head(format!("http://{}/healthz", server.addr()))
         .header("host", "gw")
         .body(Default::default())

@@ -66,6 +66,9 @@ fn index_html() -> &'static str {
     })
 }
 
+/// The frontend reader served at `GET /llm-sse.js` (an ES module the page imports).
+const FRONTEND_MODULE: &str = include_str!("llm-sse.js");
+
 /// The model list of the dialect endpoints.
 const MODELS_PATH: &str = "/v1/models";
 
@@ -73,6 +76,8 @@ const MODELS_PATH: &str = "/v1/models";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
     Index,
+    /// `GET /llm-sse.js`.
+    Module,
     Health,
     Metrics,
     Stream,
@@ -88,6 +93,7 @@ impl Route {
     fn of(path: &str) -> Option<Route> {
         match path {
             "/" => Some(Route::Index),
+            "/llm-sse.js" => Some(Route::Module),
             "/healthz" => Some(Route::Health),
             "/metrics" => Some(Route::Metrics),
             MODELS_PATH => Some(Route::Models),
@@ -116,9 +122,10 @@ impl Route {
         }
     }
 
-    /// Whether the gateway's token is required (the health check and the page are open).
+    /// Whether the gateway's token is required (the health check, the page and its module are
+    /// open).
     fn needs_token(self) -> bool {
-        !matches!(self, Route::Index | Route::Health)
+        !matches!(self, Route::Index | Route::Module | Route::Health)
     }
 
     /// The dialect whose error shape the route answers in (`None`: the gateway's own).
@@ -232,6 +239,15 @@ async fn route<B: RequestBody>(
         Route::Index => {
             access.answered(200, None);
             whole(200, "text/html; charset=utf-8", index_html())
+        }
+        Route::Module => {
+            access.answered(200, None);
+            let mut response = whole(200, "text/javascript; charset=utf-8", FRONTEND_MODULE);
+            response.headers_mut().insert(
+                http::header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=600"),
+            );
+            response
         }
         Route::Health => {
             access.answered(200, None);
