@@ -7,7 +7,9 @@
 //! when one is configured, TLS for `https`), sends the request, sleeps between attempts, and
 //! reads the body into the normalizer, with the timeouts of [`Settings`].
 
+mod body;
 mod connect;
+mod direct;
 mod stream;
 
 use std::error::Error as StdError;
@@ -19,7 +21,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
 use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use llm_sse_core::Provider;
@@ -31,6 +32,7 @@ use llm_sse_core::request::{ChatMessage, ChatRequest, ValidRequest};
 
 pub use stream::ChunkStream;
 
+use body::ResponseBody;
 use connect::{Connector, describe};
 use stream::First;
 
@@ -68,6 +70,8 @@ pub struct Client {
 struct Inner {
     settings: Settings,
     http: PooledClient<Connector, Full<Bytes>>,
+    /// Plain-HTTP/1.1 connections without a proxy, each driven by its response's reader.
+    direct: Arc<direct::Pool>,
 }
 
 impl fmt::Debug for Client {
@@ -126,10 +130,12 @@ impl ClientBuilder {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build(connector);
+        let direct = Arc::new(direct::Pool::new(self.settings.connect_timeout));
         Client {
             inner: Arc::new(Inner {
                 settings: self.settings,
                 http,
+                direct,
             }),
         }
     }
@@ -205,10 +211,10 @@ impl Client {
         let settings = &self.inner.settings;
         let mut call = Call::new(settings, request)?;
         loop {
-            let sending = self.inner.http.request(call.http_request().map(Full::new));
+            let sending = self.inner.send(call.http_request());
             let attempt = match tokio::time::timeout(settings.response_timeout, sending).await {
                 Err(_) => call.response_timed_out(settings.response_timeout, random()),
-                Ok(Err(e)) => call.no_response(cause(&e), random()),
+                Ok(Err(message)) => call.no_response(message, random()),
                 Ok(Ok(response)) => {
                     let (head, body) = response.into_parts();
                     let headers = head.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes()));
@@ -266,6 +272,28 @@ impl Client {
     }
 }
 
+impl Inner {
+    /// Sends `request`: on a connection of its own, driven by the response's reader, for a
+    /// plain `http://` URL without a proxy; on the pooled client's for anything else (TLS,
+    /// HTTP/2, proxies). The error says what failed.
+    async fn send(&self, request: http::Request<Bytes>) -> Result<http::Response<ResponseBody>, String> {
+        let uri = request.uri();
+        let direct = uri.scheme_str() == Some("http")
+            && uri
+                .host()
+                .is_some_and(|host| self.settings.proxies.proxy_for("http", host).is_none());
+        if direct {
+            let response = self.direct.send(request).await?;
+            Ok(response.map(|(body, conn)| ResponseBody::direct(body, conn)))
+        } else {
+            match self.http.request(request.map(Full::new)).await {
+                Ok(response) => Ok(response.map(ResponseBody::pooled)),
+                Err(e) => Err(cause(&e)),
+            }
+        }
+    }
+}
+
 /// What a failed send says: the transport's error and its sources, the cause of a failed
 /// connection first.
 fn cause(e: &hyper_util::client::legacy::Error) -> String {
@@ -278,7 +306,7 @@ fn cause(e: &hyper_util::client::legacy::Error) -> String {
 
 /// The first [`MAX_ERROR_BODY`] bytes of an error answer's body, read within `limit`; what
 /// arrived is kept when the body fails or takes too long.
-async fn read_error_body(mut body: Incoming, limit: Duration) -> Vec<u8> {
+async fn read_error_body(mut body: ResponseBody, limit: Duration) -> Vec<u8> {
     let mut out = Vec::new();
     let reading = async {
         while out.len() < MAX_ERROR_BODY {
