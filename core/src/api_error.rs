@@ -126,8 +126,29 @@ impl ApiError {
                     status: &self.error_type,
                 },
             }),
+            // The type goes in the `x-amzn-ErrorType` header ([`ApiError::aws_error_type`]).
+            ErrorShape::Aws => serde_json::to_string(&AwsBody {
+                message: &self.message,
+            }),
         };
         json.unwrap_or_default()
+    }
+
+    /// The error type AWS sends in the `x-amzn-ErrorType` header of a failed answer (its value
+    /// is `Type` or `Type:http://...`): `Some` for a provider whose error shape is AWS's and a
+    /// header that names a type.
+    ///
+    /// ```
+    /// use llm_sse_core::{ApiError, Provider};
+    ///
+    /// let header = "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/";
+    /// assert_eq!(ApiError::aws_error_type(Provider::Bedrock, header), Some("ThrottlingException"));
+    /// assert_eq!(ApiError::aws_error_type(Provider::Anthropic, header), None);
+    /// ```
+    pub fn aws_error_type(provider: Provider, header: &str) -> Option<&str> {
+        (provider.spec().error_shape == ErrorShape::Aws)
+            .then(|| aws_type(header))
+            .flatten()
     }
 
     /// Reads a provider's answer to a failed request (`status`, `body`) back into an error.
@@ -202,6 +223,11 @@ struct OpenAiError<'a> {
     r#type: &'a str,
     param: Option<&'a str>,
     code: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct AwsBody<'a> {
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -284,7 +310,7 @@ fn read_json(provider: Provider, value: &Value, error: &mut ApiError) {
             };
             let error_type = match provider.spec().error_shape {
                 ErrorShape::Google => string("status").or_else(|| string("type")),
-                ErrorShape::Anthropic | ErrorShape::OpenAi => {
+                ErrorShape::Anthropic | ErrorShape::OpenAi | ErrorShape::Aws => {
                     string("type").or_else(|| string("status"))
                 }
             };
@@ -308,11 +334,30 @@ fn read_json(provider: Provider, value: &Value, error: &mut ApiError) {
             error.message = bounded(message, ApiError::MAX_MESSAGE_LEN);
         }
         _ => {
-            if let Some(Value::String(message)) = top.get("message") {
+            // `message` (AWS's JSON protocols and some compatible servers), or `Message`.
+            let message = ["message", "Message"]
+                .iter()
+                .find_map(|key| top.get(*key).and_then(Value::as_str));
+            if let Some(message) = message.filter(|m| !m.is_empty()) {
                 error.message = bounded(message, ApiError::MAX_MESSAGE_LEN);
+            }
+            // AWS's JSON protocols may also name the error in the body: `__type`, optionally
+            // namespaced (`com.amazon.coral.service#ThrottlingException`).
+            if let Some(ty) = top.get("__type").and_then(Value::as_str) {
+                if let Some(ty) = aws_type(ty) {
+                    error.error_type = bounded(ty, ApiError::MAX_MESSAGE_LEN);
+                }
             }
         }
     }
+}
+
+/// The error type of an AWS `x-amzn-ErrorType` header value or `__type` field: the part after a
+/// `#` namespace and before a `:` URL (`ThrottlingException:http://internal.amazon.com/coral/`).
+fn aws_type(value: &str) -> Option<&str> {
+    let value = value.rsplit_once('#').map_or(value, |(_, ty)| ty);
+    let ty = value.split_once(':').map_or(value, |(ty, _)| ty).trim();
+    (!ty.is_empty()).then_some(ty)
 }
 
 /// `s` cut to at most `max` bytes at a character boundary, with `…` appended when cut.

@@ -37,11 +37,23 @@ pub enum Provider {
     OpenAi,
     /// Google Gemini `streamGenerateContent?alt=sse`.
     Gemini,
+    /// Claude on Amazon Bedrock (`InvokeModelWithResponseStream`): Anthropic's Messages API,
+    /// signed with AWS Signature Version 4, streamed as AWS event-stream messages.
+    Bedrock,
+    /// Claude on Google Vertex AI (`streamRawPredict`): Anthropic's Messages API with a Google
+    /// OAuth2 access token.
+    Vertex,
 }
 
 impl Provider {
     /// Every provider, in a stable order (the order of the table).
-    pub const ALL: [Provider; 3] = [Provider::Anthropic, Provider::OpenAi, Provider::Gemini];
+    pub const ALL: [Provider; 5] = [
+        Provider::Anthropic,
+        Provider::OpenAi,
+        Provider::Gemini,
+        Provider::Bedrock,
+        Provider::Vertex,
+    ];
 
     /// This provider's row of the table.
     pub const fn spec(self) -> &'static ProviderSpec {
@@ -49,6 +61,8 @@ impl Provider {
             Provider::Anthropic => &ANTHROPIC,
             Provider::OpenAi => &OPENAI,
             Provider::Gemini => &GEMINI,
+            Provider::Bedrock => &BEDROCK,
+            Provider::Vertex => &VERTEX,
         }
     }
 
@@ -58,7 +72,15 @@ impl Provider {
             Provider::Anthropic => 0,
             Provider::OpenAi => 1,
             Provider::Gemini => 2,
+            Provider::Bedrock => 3,
+            Provider::Vertex => 4,
         }
+    }
+
+    /// The API whose request bodies and stream events this provider speaks (Bedrock and Vertex
+    /// speak Anthropic's).
+    pub const fn api(self) -> Api {
+        self.spec().api
     }
 
     /// The provider's name as it appears on the wire and on the command line: `anthropic`,
@@ -148,6 +170,10 @@ pub struct ProviderSpec {
     pub provider: Provider,
     /// The wire and command-line name (`anthropic`).
     pub name: &'static str,
+    /// The API whose request body and stream events the provider speaks.
+    pub api: Api,
+    /// How its stream is framed on the wire.
+    pub framing: Framing,
     /// The name as people write it (`Anthropic`).
     pub display_name: &'static str,
     /// The environment variables holding the API key, in order of preference.
@@ -184,22 +210,55 @@ pub struct ProviderSpec {
     pub raw_finish_reasons: &'static [(FinishReason, &'static str)],
 }
 
-/// How a provider's API key is sent.
+/// An API: the shape of request bodies and of stream events. Several providers may speak one
+/// (Anthropic's Messages API is spoken by Anthropic, Amazon Bedrock and Google Vertex AI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Api {
+    /// Anthropic Messages.
+    Anthropic,
+    /// OpenAI Chat Completions.
+    OpenAi,
+    /// Gemini `generateContent`.
+    Gemini,
+}
+
+/// How a provider frames its stream on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Framing {
+    /// Server-sent events (`text/event-stream`).
+    Sse,
+    /// AWS event-stream messages (`application/vnd.amazon.eventstream`), each carrying one
+    /// event of the API as Bedrock wraps it.
+    BedrockEventStream,
+}
+
+/// How a provider's credentials are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Auth {
-    /// In this header, as it is (`x-api-key: <key>`).
+    /// An API key in this header, as it is (`x-api-key: <key>`).
     Header(&'static str),
-    /// As `Authorization: Bearer <key>`.
+    /// An API key as `Authorization: Bearer <key>`.
     Bearer,
+    /// AWS Signature Version 4 for this service name, with the AWS credentials of the
+    /// environment (`aws` module).
+    AwsSigV4 {
+        /// The signing name (`bedrock`).
+        service: &'static str,
+    },
+    /// A Google OAuth2 access token as `Authorization: Bearer <token>`, from Google's
+    /// application-default credentials (`google` module).
+    GoogleOAuth,
 }
 
 impl Auth {
-    /// The header that carries the key.
+    /// The header that carries the credential.
     pub const fn header(self) -> &'static str {
         match self {
             Auth::Header(name) => name,
-            Auth::Bearer => "authorization",
+            Auth::Bearer | Auth::AwsSigV4 { .. } | Auth::GoogleOAuth => "authorization",
         }
     }
 
@@ -215,10 +274,11 @@ impl Auth {
     pub fn key_in(self, value: &[u8]) -> Option<&[u8]> {
         match self {
             Auth::Header(_) => Some(value),
-            Auth::Bearer => {
+            Auth::Bearer | Auth::GoogleOAuth => {
                 let (scheme, key) = value.split_at_checked(7)?;
                 scheme.eq_ignore_ascii_case(b"bearer ").then_some(key)
             }
+            Auth::AwsSigV4 { .. } => None,
         }
     }
 }
@@ -240,6 +300,15 @@ pub enum Endpoint {
         /// The path (and query) after it.
         suffix: &'static str,
     },
+    /// The model name as one path segment between `prefix` and `suffix`, every byte outside
+    /// `A-Z a-z 0-9 - . _ ~` percent-encoded (Bedrock's model ids hold `:`, ARNs `/`):
+    /// `/model/` `anthropic.claude-sonnet-4-5-20250929-v1%3A0` `/invoke-with-response-stream`.
+    EncodedModel {
+        /// The path before the model.
+        prefix: &'static str,
+        /// The path after it.
+        suffix: &'static str,
+    },
 }
 
 impl Endpoint {
@@ -247,7 +316,7 @@ impl Endpoint {
     pub fn matches(self, path: &str) -> bool {
         match self {
             Endpoint::Fixed(fixed) => path == fixed,
-            Endpoint::Model { prefix, suffix, .. } => {
+            Endpoint::Model { prefix, suffix, .. } | Endpoint::EncodedModel { prefix, suffix } => {
                 let suffix = suffix.split_once('?').map_or(suffix, |(path, _)| path);
                 path.len() > prefix.len() + suffix.len()
                     && path.starts_with(prefix)
@@ -267,6 +336,9 @@ pub enum ErrorShape {
     OpenAi,
     /// `{"error":{"code":429,"message":"...","status":"RESOURCE_EXHAUSTED"}}`
     Google,
+    /// AWS's: `{"message":"..."}`, the error type in the `x-amzn-ErrorType` header
+    /// (`ThrottlingException:http://internal.amazon.com/...`).
+    Aws,
 }
 
 impl ProviderSpec {
@@ -322,6 +394,8 @@ const ANY: RangeInclusive<u16> = 0..=u16::MAX;
 const ANTHROPIC: ProviderSpec = ProviderSpec {
     provider: Provider::Anthropic,
     name: "anthropic",
+    api: Api::Anthropic,
+    framing: Framing::Sse,
     display_name: "Anthropic",
     api_key_env: &["ANTHROPIC_API_KEY"],
     base_url_env: "ANTHROPIC_BASE_URL",
@@ -381,6 +455,8 @@ const ANTHROPIC: ProviderSpec = ProviderSpec {
 const OPENAI: ProviderSpec = ProviderSpec {
     provider: Provider::OpenAi,
     name: "openai",
+    api: Api::OpenAi,
+    framing: Framing::Sse,
     display_name: "OpenAI",
     api_key_env: &["OPENAI_API_KEY"],
     base_url_env: "OPENAI_BASE_URL",
@@ -439,6 +515,8 @@ const OPENAI: ProviderSpec = ProviderSpec {
 const GEMINI: ProviderSpec = ProviderSpec {
     provider: Provider::Gemini,
     name: "gemini",
+    api: Api::Gemini,
+    framing: Framing::Sse,
     display_name: "Gemini",
     api_key_env: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
     base_url_env: "GEMINI_BASE_URL",
@@ -502,6 +580,89 @@ const GEMINI: ProviderSpec = ProviderSpec {
         (FinishReason::PauseTurn, "OTHER"),
         (FinishReason::Other, "OTHER"),
     ],
+};
+
+/// Claude on Amazon Bedrock, `InvokeModelWithResponseStream`:
+/// <https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html>.
+/// The key, region and endpoint come from the AWS environment (`aws` module), not from the
+/// variables of an API key: `api_key_env` is empty and the base URL is the region's endpoint.
+const BEDROCK: ProviderSpec = ProviderSpec {
+    provider: Provider::Bedrock,
+    name: "bedrock",
+    api: Api::Anthropic,
+    framing: Framing::BedrockEventStream,
+    display_name: "Amazon Bedrock",
+    api_key_env: &[],
+    base_url_env: "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+    default_base_url: "https://bedrock-runtime.us-east-1.amazonaws.com",
+    default_model: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    auth: Auth::AwsSigV4 { service: "bedrock" },
+    fixed_headers: &[("accept", "application/vnd.amazon.eventstream")],
+    endpoint: Endpoint::EncodedModel {
+        prefix: "/model/",
+        suffix: "/invoke-with-response-stream",
+    },
+    stream_content_type: "application/vnd.amazon.eventstream",
+    error_shape: ErrorShape::Aws,
+    // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html#API_runtime_InvokeModelWithResponseStream_Errors
+    error_types: &[
+        (400..=400, "ValidationException"),
+        (403..=403, "AccessDeniedException"),
+        (404..=404, "ResourceNotFoundException"),
+        (408..=408, "ModelTimeoutException"),
+        (424..=424, "ModelErrorException"),
+        (429..=429, "ThrottlingException"),
+        (429..=429, "ModelNotReadyException"),
+        (429..=429, "ServiceQuotaExceededException"),
+        (500..=500, "InternalServerException"),
+        (503..=503, "ServiceUnavailableException"),
+        (400..=499, "ValidationException"),
+        (ANY, "InternalServerException"),
+    ],
+    error_messages: &[
+        (403, "You don't have access to the model with the specified model ID."),
+        (429, "Too many requests, please wait before trying again."),
+        (503, "Bedrock is unable to process your request."),
+    ],
+    error_codes: &[],
+    finish_reasons: ANTHROPIC.finish_reasons,
+    raw_finish_reasons: ANTHROPIC.raw_finish_reasons,
+};
+
+/// Claude on Google Vertex AI, `streamRawPredict`:
+/// <https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude>. The base URL
+/// holds the project and the location (`https://{region}-aiplatform.googleapis.com/v1/projects/
+/// {project}/locations/{region}`, from `ANTHROPIC_VERTEX_PROJECT_ID` and `CLOUD_ML_REGION`); the
+/// token comes from Google's application-default credentials (`google` module).
+const VERTEX: ProviderSpec = ProviderSpec {
+    provider: Provider::Vertex,
+    name: "vertex",
+    api: Api::Anthropic,
+    framing: Framing::Sse,
+    display_name: "Vertex AI",
+    api_key_env: &[],
+    base_url_env: "ANTHROPIC_VERTEX_BASE_URL",
+    default_base_url: "https://aiplatform.googleapis.com/v1",
+    default_model: "claude-sonnet-4-5@20250929",
+    auth: Auth::GoogleOAuth,
+    fixed_headers: &[],
+    endpoint: Endpoint::Model {
+        prefix: "/publishers/anthropic/models/",
+        resource: "",
+        suffix: ":streamRawPredict",
+    },
+    stream_content_type: "text/event-stream",
+    error_shape: ErrorShape::Google,
+    error_types: GEMINI.error_types,
+    error_messages: &[
+        (401, "Request had invalid authentication credentials."),
+        (403, "Permission denied on resource project."),
+        (429, "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model."),
+        (529, "Overloaded"),
+    ],
+    error_codes: &[],
+    finish_reasons: ANTHROPIC.finish_reasons,
+    raw_finish_reasons: ANTHROPIC.raw_finish_reasons,
 };
 
 #[cfg(test)]
@@ -589,7 +750,7 @@ mod tests {
     fn unknown_provider_lists_the_names() {
         assert_eq!(
             UnknownProvider.to_string(),
-            "unknown provider (expected anthropic, openai or gemini)"
+            "unknown provider (expected anthropic, openai, gemini, bedrock or vertex)"
         );
     }
 

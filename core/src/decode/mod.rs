@@ -28,6 +28,7 @@ use crate::chunk::{
     ToolCallStart, Usage,
 };
 use crate::dialect::tool_call_id;
+use crate::provider::Api;
 use crate::sse::{EndOfInput, Event};
 
 /// Decodes one provider's stream of parsed server-sent events into [`StreamChunk`]s.
@@ -135,10 +136,10 @@ impl Rules {
 impl Decoder {
     /// A decoder for `provider` at the start of a stream.
     pub fn new(provider: Provider) -> Self {
-        let rules = match provider {
-            Provider::Anthropic => Rules::Anthropic(anthropic::Anthropic::default()),
-            Provider::OpenAi => Rules::OpenAi(openai::OpenAi::default()),
-            Provider::Gemini => Rules::Gemini(gemini::Gemini::default()),
+        let rules = match provider.api() {
+            Api::Anthropic => Rules::Anthropic(anthropic::Anthropic::default()),
+            Api::OpenAi => Rules::OpenAi(openai::OpenAi::default()),
+            Api::Gemini => Rules::Gemini(gemini::Gemini::default()),
         };
         Decoder {
             rules,

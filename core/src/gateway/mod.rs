@@ -214,7 +214,9 @@ impl ErrorAnswer {
         let name = provider.display_name();
         match error {
             ProviderError::Auth(auth) => match &auth.reason {
-                AuthFailure::MissingKey | AuthFailure::MalformedKey => {
+                AuthFailure::MissingKey
+                | AuthFailure::MalformedKey
+                | AuthFailure::MissingCredentials(_) => {
                     ErrorAnswer::new(503, "provider_not_configured", format!("{auth}"))
                 }
                 AuthFailure::Rejected(_) => {
