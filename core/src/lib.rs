@@ -23,6 +23,7 @@
 //! | [`Decoder`] | parsed [`sse::Event`]s in, [`StreamChunk`]s out, for any [`Provider`] |
 //! | [`sse::Parser`], [`sse::Event`], [`sse::Limits`], [`sse::ParseError`], [`sse::EndOfInput`] | the WHATWG server-sent events parser, its bounds and its end-of-input report |
 //! | [`sse::Writer`] | writes events as server-sent events |
+//! | [`eventstream::Decoder`], [`eventstream::Message`], [`eventstream::encode`], [`eventstream::bedrock`] | the AWS event-stream encoding (`application/vnd.amazon.eventstream`, Amazon Bedrock's streaming responses): decoder, bounds ([`eventstream::Limits`]), errors, encoder, and Bedrock's chunk and exception framing |
 //! | [`StreamChunk`] | one normalized item: [`Token`](StreamChunk::Token), [`Reasoning`](StreamChunk::Reasoning), [`ToolCallStart`], [`ToolCallArguments`], ..., and the terminal [`Done`](StreamChunk::Done)([`Finish`]) |
 //! | [`Finish`] | how the stream ended: `outcome` ([`FinishReason`] or [`StreamError`]), id, model, [`Usage`] |
 //! | [`frame::encode`] | a chunk as the wire frame of the normalized contract |
@@ -113,6 +114,7 @@ mod chunk;
 pub mod client;
 mod decode;
 pub mod dialect;
+pub mod eventstream;
 pub mod frame;
 pub mod gateway;
 #[cfg(feature = "google-auth")]

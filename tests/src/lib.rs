@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod bedrock;
 pub mod corpus;
 
 use llm_sse_core::{Normalizer, Provider, StreamChunk};

@@ -1,0 +1,499 @@
+//! Amazon Bedrock's `InvokeModelWithResponseStream` framing, on top of the event-stream
+//! messages: what each message means ([`classify`]), and how Bedrock frames an Anthropic
+//! Messages stream ([`encode_chunk`], [`encode_exception`]), for mock servers and tests.
+//!
+//! A response body (HTTP 200, `Content-Type: application/vnd.amazon.eventstream`) is a sequence
+//! of messages of three kinds, told apart by their `:message-type` header (the member names are
+//! those of the `ResponseStream` union of the Bedrock Runtime service model):
+//!
+//! - `event`, with `:event-type` `chunk` and `:content-type` `application/json`: the payload is
+//!   `{"bytes":"<base64>","p":"abcd…"}`, where `bytes` holds one Anthropic Messages stream event
+//!   (the JSON that the Anthropic API sends as an SSE `data` line: `{"type":"message_start",…}`)
+//!   and `p` is padding Bedrock adds so that message sizes do not reveal token lengths. The last
+//!   event (`message_stop`) carries Bedrock's own counts as a member of the event JSON itself:
+//!   `{"type":"message_stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":25,
+//!   "outputTokenCount":12,"invocationLatency":1032,"firstByteLatency":318}}`
+//!   ([`InvocationMetrics`]).
+//! - `exception`, with `:exception-type` one of [`EXCEPTION_TYPES`] (`throttlingException`,
+//!   `modelStreamErrorException`...) and a JSON payload `{"message":"..."}`
+//!   (`modelStreamErrorException` may add `originalStatusCode` and `originalMessage`, the
+//!   model's own error).
+//! - `error` (an error the service model does not describe), with `:error-code` and
+//!   `:error-message` headers and no payload to speak of.
+//!
+//! Bedrock sends the headers of events and exceptions in the order `:event-type` (or
+//! `:exception-type`), `:content-type`, `:message-type`, as recorded responses show; the
+//! encoders here do the same.
+//!
+//! ```
+//! use llm_sse_core::eventstream::bedrock::{self, InvocationMetrics, ResponseEvent};
+//! use llm_sse_core::eventstream::Decoder;
+//!
+//! // What a mock Bedrock sends for the last two events of an Anthropic stream.
+//! let mut wire = Vec::new();
+//! bedrock::encode_chunk(r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":12}}"#, None, &mut wire)?;
+//! let metrics = InvocationMetrics {
+//!     input_token_count: Some(25),
+//!     output_token_count: Some(12),
+//!     ..InvocationMetrics::default()
+//! };
+//! bedrock::encode_chunk(r#"{"type":"message_stop"}"#, Some(&metrics), &mut wire)?;
+//!
+//! // What a client makes of it.
+//! let mut decoder = Decoder::new();
+//! decoder.feed(&wire);
+//! let mut events = Vec::new();
+//! while let Some(message) = decoder.next_message()? {
+//!     events.push(bedrock::classify(&message)?);
+//! }
+//! let ResponseEvent::Chunk { event_json, metrics: got } = &events[1] else { panic!() };
+//! assert_eq!(
+//!     event_json,
+//!     br#"{"type":"message_stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":25,"outputTokenCount":12}}"#
+//! );
+//! assert_eq!(got.as_ref(), Some(&metrics));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use alloc::borrow::Cow;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::{EncodeError, Header, HeaderValue, Message, encode};
+
+/// The `:event-type` of the events that carry model output.
+pub const CHUNK: &str = "chunk";
+
+/// The `:exception-type`s of `InvokeModelWithResponseStream` (the error members of its
+/// `ResponseStream` union, in the order of the service model).
+pub const EXCEPTION_TYPES: [&str; 6] = [
+    "internalServerException",
+    "modelStreamErrorException",
+    "validationException",
+    "throttlingException",
+    "modelTimeoutException",
+    "serviceUnavailableException",
+];
+
+/// The member of a chunk's event JSON that carries [`InvocationMetrics`].
+pub const METRICS_MEMBER: &str = "amazon-bedrock-invocationMetrics";
+
+/// Bedrock's `p` padding is a prefix of this.
+const PADDING: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/// Standard base64, with or without its `=` padding (Bedrock pads; being lenient costs
+/// nothing).
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// The counts Bedrock adds to the last event of a stream, as the member
+/// `amazon-bedrock-invocationMetrics` of the event's JSON. Each is present exactly when Bedrock
+/// sent it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvocationMetrics {
+    /// `inputTokenCount`: prompt tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_token_count: Option<u64>,
+    /// `outputTokenCount`: generated tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_token_count: Option<u64>,
+    /// `invocationLatency`: milliseconds from the request to the last token.
+    #[serde(rename = "invocationLatency", skip_serializing_if = "Option::is_none")]
+    pub invocation_latency_ms: Option<u64>,
+    /// `firstByteLatency`: milliseconds from the request to the first token.
+    #[serde(rename = "firstByteLatency", skip_serializing_if = "Option::is_none")]
+    pub first_byte_latency_ms: Option<u64>,
+    /// `cacheReadInputTokenCount`: prompt tokens read from the prompt cache.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_read_input_token_count: Option<u64>,
+    /// `cacheWriteInputTokenCount`: prompt tokens written to the prompt cache.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_write_input_token_count: Option<u64>,
+}
+
+/// What one message of a Bedrock response stream means (from [`classify`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseEvent {
+    /// Model output: one Anthropic Messages stream event.
+    Chunk {
+        /// The event's JSON, base64-decoded from the payload's `bytes`, exactly as sent
+        /// (including the metrics member, when there is one; it is not checked to be JSON).
+        event_json: Vec<u8>,
+        /// Bedrock's counts, when the event carries them (the last event of a stream).
+        metrics: Option<InvocationMetrics>,
+    },
+    /// A modeled error (`:message-type` `exception`): the stream ends with it.
+    Exception {
+        /// The `:exception-type`, such as `throttlingException` (see [`EXCEPTION_TYPES`]).
+        exception_type: String,
+        /// The payload's `message` (empty when it has none).
+        message: String,
+        /// `originalStatusCode` (`modelStreamErrorException`): the model's own HTTP status.
+        original_status_code: Option<u16>,
+        /// `originalMessage` (`modelStreamErrorException`): the model's own error message.
+        original_message: Option<String>,
+    },
+    /// An unmodeled error (`:message-type` `error`): the stream ends with it.
+    Error {
+        /// The `:error-code` header.
+        code: String,
+        /// The `:error-message` header (empty when absent).
+        message: String,
+    },
+    /// An event of another `:event-type` than `chunk` (none is defined today; a client should
+    /// skip it).
+    Other {
+        /// Its `:event-type`.
+        event_type: String,
+    },
+}
+
+/// Why a message could not be read as part of a Bedrock response stream.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ClassifyError {
+    /// A required header is absent: `:message-type`, then `:event-type`, `:exception-type` or
+    /// `:error-code` as the message type requires.
+    MissingHeader {
+        /// The header's name.
+        name: &'static str,
+    },
+    /// A header that must be a string has a value of another type.
+    NotAString {
+        /// The header's name.
+        name: &'static str,
+        /// The value's type, as the specification names it (`integer`, `byte_array`...).
+        found: &'static str,
+    },
+    /// `:message-type` is not `event`, `exception` or `error`.
+    UnknownMessageType(String),
+    /// A payload is not the JSON object it must be.
+    InvalidJson {
+        /// Whose: `chunk` or `exception` (the `:event-type` or `:message-type`).
+        what: &'static str,
+        /// serde_json's description, with line and column.
+        error: String,
+    },
+    /// A chunk's payload has no `bytes` member.
+    MissingBytes,
+    /// A chunk's `bytes` is not base64.
+    InvalidBase64 {
+        /// The base64 decoder's description.
+        error: String,
+    },
+    /// A chunk's event JSON has an `amazon-bedrock-invocationMetrics` member that is not an
+    /// object of counts.
+    InvalidMetrics {
+        /// serde_json's description.
+        error: String,
+    },
+}
+
+impl fmt::Display for ClassifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClassifyError::MissingHeader { name } => {
+                write!(f, "Bedrock stream message without a {name} header")
+            }
+            ClassifyError::NotAString { name, found } => write!(
+                f,
+                "Bedrock stream message whose {name} header is a {found}, not a string"
+            ),
+            ClassifyError::UnknownMessageType(ty) => write!(
+                f,
+                "Bedrock stream message of unknown :message-type {ty:?} (event, exception or error expected)"
+            ),
+            ClassifyError::InvalidJson { what, error } => {
+                write!(f, "Bedrock {what} payload is not a JSON object: {error}")
+            }
+            ClassifyError::MissingBytes => {
+                f.write_str("Bedrock chunk payload without a \"bytes\" member")
+            }
+            ClassifyError::InvalidBase64 { error } => {
+                write!(f, "Bedrock chunk \"bytes\" is not base64: {error}")
+            }
+            ClassifyError::InvalidMetrics { error } => write!(
+                f,
+                "Bedrock chunk with a malformed \"{METRICS_MEMBER}\" member: {error}"
+            ),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ClassifyError {}
+
+/// A chunk's payload (`PayloadPart`); `p` and anything else is ignored.
+#[derive(Deserialize)]
+struct PayloadPart<'a> {
+    #[serde(borrow)]
+    bytes: Option<Cow<'a, str>>,
+}
+
+/// An exception's payload.
+#[derive(Deserialize)]
+struct ExceptionPayload<'a> {
+    #[serde(borrow, alias = "Message")]
+    message: Option<Cow<'a, str>>,
+    #[serde(rename = "originalStatusCode")]
+    original_status_code: Option<u16>,
+    #[serde(borrow, rename = "originalMessage")]
+    original_message: Option<Cow<'a, str>>,
+}
+
+/// Where the metrics are in an event.
+#[derive(Deserialize)]
+struct EventMetrics<'a> {
+    #[serde(borrow, rename = "amazon-bedrock-invocationMetrics")]
+    metrics: Option<&'a RawValue>,
+}
+
+/// Reads a decoded message as part of a Bedrock `InvokeModelWithResponseStream` response.
+///
+/// A chunk's event JSON is base64-decoded but otherwise passed on as it is: a decoder for
+/// Anthropic events checks it. Only when it contains `amazon-bedrock-invocationMetrics` is it
+/// parsed here, for the metrics (an event that is not JSON at all yields no metrics, and no
+/// error here).
+pub fn classify(message: &Message<'_>) -> Result<ResponseEvent, ClassifyError> {
+    match required_string(message, ":message-type")? {
+        "event" => {
+            let event_type = required_string(message, ":event-type")?;
+            if event_type != CHUNK {
+                return Ok(ResponseEvent::Other {
+                    event_type: event_type.into(),
+                });
+            }
+            let part: PayloadPart<'_> = serde_json::from_slice(message.payload()).map_err(|e| {
+                ClassifyError::InvalidJson {
+                    what: "chunk",
+                    error: e.to_string(),
+                }
+            })?;
+            let bytes = part.bytes.ok_or(ClassifyError::MissingBytes)?;
+            let event_json =
+                BASE64
+                    .decode(bytes.as_bytes())
+                    .map_err(|e| ClassifyError::InvalidBase64 {
+                        error: e.to_string(),
+                    })?;
+            let metrics = metrics_of(&event_json)?;
+            Ok(ResponseEvent::Chunk {
+                event_json,
+                metrics,
+            })
+        }
+        "exception" => {
+            let exception_type = required_string(message, ":exception-type")?;
+            let payload = message.payload();
+            let parsed = if payload.iter().all(u8::is_ascii_whitespace) {
+                None
+            } else {
+                Some(
+                    serde_json::from_slice::<ExceptionPayload<'_>>(payload).map_err(|e| {
+                        ClassifyError::InvalidJson {
+                            what: "exception",
+                            error: e.to_string(),
+                        }
+                    })?,
+                )
+            };
+            let (message, original_status_code, original_message) = match parsed {
+                Some(p) => (
+                    p.message.map(Cow::into_owned).unwrap_or_default(),
+                    p.original_status_code,
+                    p.original_message.map(Cow::into_owned),
+                ),
+                None => (String::new(), None, None),
+            };
+            Ok(ResponseEvent::Exception {
+                exception_type: exception_type.into(),
+                message,
+                original_status_code,
+                original_message,
+            })
+        }
+        "error" => Ok(ResponseEvent::Error {
+            code: required_string(message, ":error-code")?.into(),
+            message: optional_string(message, ":error-message")?
+                .unwrap_or_default()
+                .into(),
+        }),
+        other => Err(ClassifyError::UnknownMessageType(other.into())),
+    }
+}
+
+/// The metrics member of a chunk's event, when it has one.
+fn metrics_of(event_json: &[u8]) -> Result<Option<InvocationMetrics>, ClassifyError> {
+    // Most events do not mention the member: no need to parse them here.
+    if memchr::memmem::find(event_json, METRICS_MEMBER.as_bytes()).is_none() {
+        return Ok(None);
+    }
+    let Ok(EventMetrics { metrics: Some(raw) }) = serde_json::from_slice(event_json) else {
+        // Not JSON (the event's decoder reports that), or the name was only mentioned.
+        return Ok(None);
+    };
+    serde_json::from_str(raw.get())
+        .map(Some)
+        .map_err(|e| ClassifyError::InvalidMetrics {
+            error: e.to_string(),
+        })
+}
+
+fn optional_string<'a>(
+    message: &Message<'a>,
+    name: &'static str,
+) -> Result<Option<&'a str>, ClassifyError> {
+    match message.header(name) {
+        None => Ok(None),
+        Some(HeaderValue::String(s)) => Ok(Some(s)),
+        Some(other) => Err(ClassifyError::NotAString {
+            name,
+            found: other.type_name(),
+        }),
+    }
+}
+
+fn required_string<'a>(
+    message: &Message<'a>,
+    name: &'static str,
+) -> Result<&'a str, ClassifyError> {
+    optional_string(message, name)?.ok_or(ClassifyError::MissingHeader { name })
+}
+
+/// Appends the Bedrock message that carries one Anthropic Messages stream event (its JSON, as
+/// the Anthropic API sends it in an SSE `data` line) to `out`; returns the number of bytes
+/// appended.
+///
+/// With `metrics`, they are added as the last member of the event's JSON object
+/// (`amazon-bedrock-invocationMetrics`, only the counts that are `Some`), as Bedrock does on the
+/// `message_stop` event; the event must then be a JSON object
+/// ([`EncodeError::EventNotAnObject`] otherwise). Without, the event's bytes are carried as
+/// they are, even when they are not JSON (for mocks that replay a broken stream).
+///
+/// The headers are `:event-type` `chunk`, `:content-type` `application/json`, `:message-type`
+/// `event`, in that order, and the payload is `{"bytes":"<base64>","p":"<padding>"}`. The
+/// padding's length varies with the event's, deterministically (Bedrock's varies at random).
+pub fn encode_chunk(
+    event_json: &str,
+    metrics: Option<&InvocationMetrics>,
+    out: &mut Vec<u8>,
+) -> Result<usize, EncodeError> {
+    let with_metrics;
+    let event = match metrics {
+        None => event_json,
+        Some(metrics) => {
+            with_metrics = add_metrics(event_json, metrics)?;
+            &with_metrics
+        }
+    };
+    let mut payload = Vec::with_capacity(event.len() * 4 / 3 + 96);
+    payload.extend_from_slice(b"{\"bytes\":\"");
+    let start = payload.len();
+    payload.resize(
+        start + base64::encoded_len(event.len(), true).unwrap_or(0),
+        0,
+    );
+    let written = BASE64
+        .encode_slice(event.as_bytes(), &mut payload[start..])
+        .unwrap_or(0);
+    payload.truncate(start + written);
+    payload.extend_from_slice(b"\",\"p\":\"");
+    let padding = 1 + event.len() % PADDING.len();
+    payload.extend_from_slice(&PADDING.as_bytes()[..padding]);
+    payload.extend_from_slice(b"\"}");
+    encode(
+        &[
+            Header::new(":event-type", HeaderValue::String(CHUNK)),
+            Header::new(":content-type", HeaderValue::String("application/json")),
+            Header::new(":message-type", HeaderValue::String("event")),
+        ],
+        &payload,
+        out,
+    )
+}
+
+/// `event_json` with `"amazon-bedrock-invocationMetrics":{...}` as its last member.
+fn add_metrics(event_json: &str, metrics: &InvocationMetrics) -> Result<String, EncodeError> {
+    let trimmed = event_json.trim_end_matches([' ', '\t', '\n', '\r']);
+    let is_object = trimmed.trim_start().starts_with('{')
+        && trimmed.ends_with('}')
+        && serde_json::from_str::<serde::de::IgnoredAny>(trimmed).is_ok();
+    if !is_object {
+        return Err(EncodeError::EventNotAnObject);
+    }
+    let body = &trimmed[..trimmed.len() - 1];
+    let empty = body
+        .trim_start()
+        .strip_prefix('{')
+        .is_some_and(|inside| inside.trim().is_empty());
+    let metrics_json = serde_json::to_string(metrics).unwrap_or_default();
+    let mut out =
+        String::with_capacity(trimmed.len() + METRICS_MEMBER.len() + metrics_json.len() + 8);
+    out.push_str(body.trim_end_matches([' ', '\t', '\n', '\r']));
+    if !empty {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(METRICS_MEMBER);
+    out.push_str("\":");
+    out.push_str(&metrics_json);
+    out.push('}');
+    Ok(out)
+}
+
+/// Appends the Bedrock message for an exception (`:message-type` `exception`) to `out`;
+/// returns the number of bytes appended.
+///
+/// The headers are `:exception-type`, `:content-type` `application/json`, `:message-type`
+/// `exception`, in that order, and the payload is `{"message":"..."}`.
+pub fn encode_exception(
+    exception_type: &str,
+    message: &str,
+    out: &mut Vec<u8>,
+) -> Result<usize, EncodeError> {
+    let mut payload = Vec::with_capacity(message.len() + 16);
+    payload.extend_from_slice(b"{\"message\":");
+    payload.extend_from_slice(
+        serde_json::to_string(message)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    payload.push(b'}');
+    encode(
+        &[
+            Header::new(":exception-type", HeaderValue::String(exception_type)),
+            Header::new(":content-type", HeaderValue::String("application/json")),
+            Header::new(":message-type", HeaderValue::String("exception")),
+        ],
+        &payload,
+        out,
+    )
+}
+
+/// Appends an unmodeled error message (`:message-type` `error`) to `out`; returns the number of
+/// bytes appended.
+///
+/// The headers are `:error-code`, `:error-message`, `:message-type` `error` (the order of
+/// Bedrock's other messages: no recording of this rare kind was at hand), and the payload is
+/// empty.
+pub fn encode_error(code: &str, message: &str, out: &mut Vec<u8>) -> Result<usize, EncodeError> {
+    encode(
+        &[
+            Header::new(":error-code", HeaderValue::String(code)),
+            Header::new(":error-message", HeaderValue::String(message)),
+            Header::new(":message-type", HeaderValue::String("error")),
+        ],
+        &[],
+        out,
+    )
+}
