@@ -134,6 +134,14 @@ impl Rules {
 }
 
 impl Decoder {
+    /// Usage the platform reported beside the provider's events (Bedrock's invocation
+    /// metrics): kept when the stream itself reports none.
+    pub(crate) fn usage_fallback(&mut self, usage: Usage) {
+        if self.out.usage.is_none() {
+            self.out.usage = Some(usage);
+        }
+    }
+
     /// A decoder for `provider` at the start of a stream.
     pub fn new(provider: Provider) -> Self {
         let rules = match provider.api() {
