@@ -644,7 +644,9 @@ mod tests {
                 r#"{"object":"list","data":["#,
                 r#"{"id":"anthropic/claude-sonnet-4-5","object":"model","created":0,"owned_by":"anthropic"},"#,
                 r#"{"id":"openai/gpt-4.1-mini","object":"model","created":0,"owned_by":"openai"},"#,
-                r#"{"id":"gemini/gemini-2.5-flash","object":"model","created":0,"owned_by":"gemini"}]}"#
+                r#"{"id":"gemini/gemini-2.5-flash","object":"model","created":0,"owned_by":"gemini"},"#,
+                r#"{"id":"bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0","object":"model","created":0,"owned_by":"bedrock"},"#,
+                r#"{"id":"vertex/claude-sonnet-4-5@20250929","object":"model","created":0,"owned_by":"vertex"}]}"#
             )
         );
     }
