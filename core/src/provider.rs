@@ -620,7 +620,10 @@ const BEDROCK: ProviderSpec = ProviderSpec {
         (ANY, "InternalServerException"),
     ],
     error_messages: &[
-        (403, "You don't have access to the model with the specified model ID."),
+        (
+            403,
+            "You don't have access to the model with the specified model ID.",
+        ),
         (429, "Too many requests, please wait before trying again."),
         (503, "Bedrock is unable to process your request."),
     ],
@@ -657,7 +660,10 @@ const VERTEX: ProviderSpec = ProviderSpec {
     error_messages: &[
         (401, "Request had invalid authentication credentials."),
         (403, "Permission denied on resource project."),
-        (429, "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model."),
+        (
+            429,
+            "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model.",
+        ),
         (529, "Overloaded"),
     ],
     error_codes: &[],

@@ -66,7 +66,9 @@ fn text(chunks: &[StreamChunk]) -> String {
 
 #[test]
 fn a_stream_of_chunks_is_the_anthropic_stream() {
-    let chunks = normalize(&stream(&[START, BLOCK, HELLO, WORLD, BLOCK_STOP, DELTA, STOP]));
+    let chunks = normalize(&stream(&[
+        START, BLOCK, HELLO, WORLD, BLOCK_STOP, DELTA, STOP,
+    ]));
     assert_eq!(text(&chunks), "Hello world");
     let finish = finish(&chunks);
     assert_eq!(finish.provider, Provider::Bedrock);

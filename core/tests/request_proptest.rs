@@ -307,8 +307,7 @@ fn valid_request(provider: Provider) -> impl Strategy<Value = ChatRequest> {
                     _ => 5,
                 });
                 let has_calls = r.messages.iter().any(|m| m.role == Role::Tool);
-                if with_tools || choice.is_some() || (has_calls && anthropic)
-                {
+                if with_tools || choice.is_some() || (has_calls && anthropic) {
                     r.tools = TOOLS
                         .iter()
                         .map(|n| {

@@ -324,7 +324,10 @@ impl Call {
 
     /// The AWS signature headers of the request sent at `now` (`None` for a provider that is
     /// not signed).
-    fn signature(&self, now: u64) -> Option<Result<crate::aws::sigv4::Signed, crate::aws::sigv4::SignError>> {
+    fn signature(
+        &self,
+        now: u64,
+    ) -> Option<Result<crate::aws::sigv4::Signed, crate::aws::sigv4::SignError>> {
         let Credential::Aws {
             credentials,
             region,
@@ -335,21 +338,19 @@ impl Call {
         };
         let prepared = &self.prepared;
         let signer = crate::aws::sigv4::Signer::new(credentials, region, service);
-        let signed = crate::aws::sigv4::SignableRequest::from_url(
-            prepared.method.as_str(),
-            &prepared.url,
-        )
-        .map(|request| {
-            request
-                .headers(
-                    prepared
-                        .headers
-                        .iter()
-                        .filter(|(name, _)| !crate::aws::sigv4::is_unsigned_header(name)),
-                )
-                .payload(&prepared.body)
-        })
-        .and_then(|request| signer.sign(&request, now));
+        let signed =
+            crate::aws::sigv4::SignableRequest::from_url(prepared.method.as_str(), &prepared.url)
+                .map(|request| {
+                    request
+                        .headers(
+                            prepared
+                                .headers
+                                .iter()
+                                .filter(|(name, _)| !crate::aws::sigv4::is_unsigned_header(name)),
+                        )
+                        .payload(&prepared.body)
+                })
+                .and_then(|request| signer.sign(&request, now));
         Some(signed)
     }
 
@@ -376,7 +377,11 @@ impl Call {
                 ("authorization", format!("Bearer {}", token.expose()))
             }
         };
-        if !header.1.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)) {
+        if !header
+            .1
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+        {
             return Err(malformed);
         }
         self.prepared.headers.insert(header.0, header.1.as_str());
@@ -530,11 +535,20 @@ impl Call {
                 call: self,
             });
         }
+        // AWS names the error in a header (`x-amzn-ErrorType`), not in the body.
+        let mut error_type = None;
+        let headers = headers.into_iter().inspect(|(name, value)| {
+            if name.as_ref().eq_ignore_ascii_case("x-amzn-errortype") {
+                let value = String::from_utf8_lossy(value.as_ref());
+                error_type = ApiError::aws_error_type(self.provider, &value).map(String::from);
+            }
+        });
         let hints = RetryHints::from_headers(headers, now_unix_secs);
         Head::ErrorBody(ErrorBody {
             call: self,
             status,
             hints,
+            error_type,
         })
     }
 
@@ -606,6 +620,8 @@ pub struct ErrorBody {
     call: Call,
     status: u16,
     hints: RetryHints,
+    /// The error type the head named (AWS's `x-amzn-ErrorType`).
+    error_type: Option<String>,
 }
 
 impl ErrorBody {
@@ -623,6 +639,7 @@ impl ErrorBody {
             call,
             status,
             hints,
+            error_type,
         } = self;
         // A Google access token may have been revoked, or the clock be off: fetch a new one
         // and try once more (Google's libraries do the same).
@@ -635,6 +652,9 @@ impl ErrorBody {
         call.retry_or(&failure, random, |call| {
             let body = body.get(..MAX_ERROR_BODY).unwrap_or(body);
             let mut error = ApiError::parse(call.provider, status, body);
+            if let Some(error_type) = error_type {
+                error.error_type = error_type;
+            }
             error.message = call.redact(core::mem::take(&mut error.message));
             ProviderError::from_status(call.provider, error, hints)
         })

@@ -244,11 +244,7 @@ impl Settings {
         lookup: &impl Fn(&str) -> Option<String>,
         read_file: &impl Fn(&str) -> Option<String>,
     ) {
-        self.cloud.aws = Some(AwsConfig::from_lookup(
-            &BEDROCK_RUNTIME,
-            lookup,
-            read_file,
-        ));
+        self.cloud.aws = Some(AwsConfig::from_lookup(&BEDROCK_RUNTIME, lookup, read_file));
         #[cfg(feature = "google-auth")]
         {
             self.cloud.google = Some(crate::google::Credentials::from_lookup(lookup, read_file));
@@ -285,7 +281,11 @@ impl Settings {
     /// These settings with Vertex AI's Google Cloud `project` and `region` (location, such as
     /// `us-east5` or `global`).
     #[must_use]
-    pub fn with_vertex(mut self, project: impl Into<String>, region: impl Into<String>) -> Settings {
+    pub fn with_vertex(
+        mut self,
+        project: impl Into<String>,
+        region: impl Into<String>,
+    ) -> Settings {
         self.cloud.vertex_project = Some(project.into());
         self.cloud.vertex_region = Some(region.into());
         self.update_vertex_base();

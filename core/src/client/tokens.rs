@@ -119,7 +119,9 @@ impl TokenFetch {
             builder = builder.header(name, value);
         }
         builder
-            .body(bytes::Bytes::copy_from_slice(self.request.body().as_bytes()))
+            .body(bytes::Bytes::copy_from_slice(
+                self.request.body().as_bytes(),
+            ))
             .map_err(|_| invalid())
     }
 }

@@ -203,14 +203,10 @@ fn block(
             ("signature", signature.as_str().into()),
         ]),
         Part::Thinking { .. } => return None,
-        Part::RedactedThinking { data, provider }
-            if from_provider(*provider, to) =>
-        {
-            object([
-                ("type", "redacted_thinking".into()),
-                ("data", data.as_str().into()),
-            ])
-        }
+        Part::RedactedThinking { data, provider } if from_provider(*provider, to) => object([
+            ("type", "redacted_thinking".into()),
+            ("data", data.as_str().into()),
+        ]),
         Part::RedactedThinking { .. } => return None,
     })
 }

@@ -119,8 +119,14 @@ pub fn check(provider: Provider, http: &HttpRequest) -> Result<(), String> {
                     && http.path.ends_with("/invoke-with-response-stream"),
                 "path",
             )?;
-            expect(body.get("model").is_none() && body.get("stream").is_none(), "model, stream")?;
-            expect(body["anthropic_version"] == "bedrock-2023-05-31", "anthropic_version")?;
+            expect(
+                body.get("model").is_none() && body.get("stream").is_none(),
+                "model, stream",
+            )?;
+            expect(
+                body["anthropic_version"] == "bedrock-2023-05-31",
+                "anthropic_version",
+            )?;
             check_anthropic(&as_anthropic(body))
         }
         Provider::Vertex => {
@@ -129,8 +135,14 @@ pub fn check(provider: Provider, http: &HttpRequest) -> Result<(), String> {
                     && http.path.ends_with(":streamRawPredict"),
                 "path",
             )?;
-            expect(body.get("model").is_none() && body["stream"] == true, "model, stream")?;
-            expect(body["anthropic_version"] == "vertex-2023-10-16", "anthropic_version")?;
+            expect(
+                body.get("model").is_none() && body["stream"] == true,
+                "model, stream",
+            )?;
+            expect(
+                body["anthropic_version"] == "vertex-2023-10-16",
+                "anthropic_version",
+            )?;
             check_anthropic(&as_anthropic(body))
         }
         _ => Err("unknown provider".into()),
