@@ -203,6 +203,12 @@ fn run(chunks: &[&[u8]], limits: Limits) -> Outcome {
             match decoder.next_message() {
                 Ok(Some(m)) => {
                     assert!(m.encoded_len() <= limits.max_message_len);
+                    // A lookup finds the first header of that name, and nothing else.
+                    for h in m.headers() {
+                        let first = m.headers().find(|f| f.name == h.name).map(|f| f.value);
+                        assert_eq!(m.header(h.name), first);
+                    }
+                    assert_eq!(m.header("\u{0}absent"), None);
                     messages.push((
                         m.headers()
                             .map(|h| (h.name.to_string(), Value::from(h.value)))

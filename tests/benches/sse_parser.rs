@@ -311,6 +311,7 @@ fn main() {
     if std::env::var("SSE_BENCH_SUMMARY").as_deref() != Ok("0") {
         summary(&corpora, &combos);
     }
+    eventstream::compare();
 }
 
 /// Quadratic behaviour can also hide in the length of one line (rescanning or re-copying a
@@ -415,6 +416,142 @@ fn summary(corpora: &[Corpus], combos: &[Combo]) {
                     }
                     None => println!("| {} | {kname} | {pname} | — | — | {note} |", c.name),
                 }
+            }
+        }
+    }
+}
+
+/// Amazon Bedrock's framing (the AWS event-stream decoder) beside the SSE parser, on the same
+/// Anthropic events: the `anthropic` corpus (200,000 `content_block_delta` events) re-framed as
+/// a Bedrock stream with `llm_sse_tests::bedrock::reframe_anthropic`, fed whole and in 16 KiB,
+/// 1 KiB and 64-byte chunks. Prints a Markdown table of MB/s (of each one's own input: the
+/// Bedrock stream is about twice the bytes, base64 and framing) and events/s, the median of a
+/// few timed runs. `SSE_BENCH_EVENTSTREAM=0` skips it.
+mod eventstream {
+    use std::hint::black_box;
+    use std::time::{Duration, Instant};
+
+    use llm_sse_core::eventstream::Decoder;
+    use llm_sse_core::eventstream::bedrock::{self, ResponseEvent};
+    use llm_sse_core::sse::{Parsed, Parser};
+    use llm_sse_tests::{bedrock::reframe_anthropic, corpus};
+
+    const EVENTS: usize = 200_000;
+
+    /// The SSE parser on the SSE corpus: (events, data bytes).
+    fn sse(bytes: &[u8], chunk: usize) -> (usize, usize) {
+        let mut parser = Parser::new();
+        let (mut events, mut data) = (0, 0);
+        for piece in bytes.chunks(chunk) {
+            parser.feed(piece);
+            while let Some(item) = parser.next_event().expect("within limits") {
+                if let Parsed::Event(event) = item {
+                    events += 1;
+                    data += black_box(event.data).len();
+                }
+            }
+        }
+        assert!(parser.finish().is_clean());
+        (events, data)
+    }
+
+    /// The event-stream decoder alone (framing, both checksums, headers): (messages, payload
+    /// bytes).
+    fn decode(bytes: &[u8], chunk: usize) -> (usize, usize) {
+        let mut decoder = Decoder::new();
+        let (mut messages, mut payload) = (0, 0);
+        for piece in bytes.chunks(chunk) {
+            decoder.feed(piece);
+            while let Some(message) = decoder.next_message().expect("well-framed") {
+                messages += 1;
+                payload += black_box(message.payload()).len();
+            }
+        }
+        assert!(decoder.finish().is_clean());
+        (messages, payload)
+    }
+
+    /// The decoder and Bedrock's classification (the payload's JSON, base64-decoding the
+    /// event): what a Bedrock client does before its Anthropic decoder. (events, event bytes).
+    fn decode_and_classify(bytes: &[u8], chunk: usize) -> (usize, usize) {
+        let mut decoder = Decoder::new();
+        let (mut events, mut data) = (0, 0);
+        for piece in bytes.chunks(chunk) {
+            decoder.feed(piece);
+            while let Some(message) = decoder.next_message().expect("well-framed") {
+                if let ResponseEvent::Chunk { event_json, .. } =
+                    bedrock::classify(&message).expect("Bedrock's framing")
+                {
+                    events += 1;
+                    data += black_box(event_json).len();
+                }
+            }
+        }
+        assert!(decoder.finish().is_clean());
+        (events, data)
+    }
+
+    fn median(mut f: impl FnMut()) -> Duration {
+        let mut times: Vec<Duration> = (0..7)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[3]
+    }
+
+    pub(super) fn compare() {
+        if std::env::var("SSE_BENCH_EVENTSTREAM").as_deref() == Ok("0") {
+            return;
+        }
+        let sse_bytes = corpus::anthropic_deltas(EVENTS);
+        let wire = reframe_anthropic(&sse_bytes);
+        // The same events either way.
+        let (events, data) = sse(&sse_bytes, sse_bytes.len());
+        assert_eq!(
+            (events, data),
+            (EVENTS, decode_and_classify(&wire, wire.len()).1)
+        );
+        assert_eq!(decode_and_classify(&wire, wire.len()).0, EVENTS);
+        assert_eq!(decode(&wire, wire.len()).0, EVENTS);
+        eprintln!(
+            "\nevent stream: {EVENTS} Anthropic events, {} bytes as SSE, {} bytes as a Bedrock stream",
+            sse_bytes.len(),
+            wire.len()
+        );
+        println!("\n| chunk | what | input | MB/s | events/s |");
+        println!("|---|---|---|---:|---:|");
+        type Runner = fn(&[u8], usize) -> (usize, usize);
+        let runners: [(&str, &str, &[u8], Runner); 3] = [
+            ("SSE parser", "SSE", &sse_bytes, sse),
+            ("eventstream decoder", "Bedrock", &wire, decode),
+            (
+                "eventstream decoder + bedrock::classify",
+                "Bedrock",
+                &wire,
+                decode_and_classify,
+            ),
+        ];
+        for (kname, chunk) in [
+            ("whole", None),
+            ("16KiB", Some(16 * 1024)),
+            ("1KiB", Some(1024)),
+            ("64B", Some(64)),
+        ] {
+            for (what, input, bytes, runner) in runners {
+                let len = chunk.unwrap_or(bytes.len());
+                let t = median(|| {
+                    black_box(runner(black_box(bytes), len));
+                })
+                .as_secs_f64();
+                println!(
+                    "| {kname} | {what} | {input} | {:.0} | {:.0} |",
+                    bytes.len() as f64 / t / 1e6,
+                    EVENTS as f64 / t
+                );
             }
         }
     }

@@ -273,19 +273,7 @@ pub fn classify(message: &Message<'_>) -> Result<ResponseEvent, ClassifyError> {
                     event_type: event_type.into(),
                 });
             }
-            let part: PayloadPart<'_> = serde_json::from_slice(message.payload()).map_err(|e| {
-                ClassifyError::InvalidJson {
-                    what: "chunk",
-                    error: e.to_string(),
-                }
-            })?;
-            let bytes = part.bytes.ok_or(ClassifyError::MissingBytes)?;
-            let event_json =
-                BASE64
-                    .decode(bytes.as_bytes())
-                    .map_err(|e| ClassifyError::InvalidBase64 {
-                        error: e.to_string(),
-                    })?;
+            let event_json = chunk_event(message.payload())?;
             let metrics = metrics_of(&event_json)?;
             Ok(ResponseEvent::Chunk {
                 event_json,
@@ -332,10 +320,56 @@ pub fn classify(message: &Message<'_>) -> Result<ResponseEvent, ClassifyError> {
     }
 }
 
+/// The event a chunk's payload carries, base64-decoded.
+fn chunk_event(payload: &[u8]) -> Result<Vec<u8>, ClassifyError> {
+    // The fast path. When the string decodes, it is all base64 letters, which JSON reads as
+    // they are: serde_json would have found the same bytes.
+    if let Some(Ok(event)) = bedrock_shaped_bytes(payload).map(|bytes| BASE64.decode(bytes)) {
+        return Ok(event);
+    }
+    let part: PayloadPart<'_> =
+        serde_json::from_slice(payload).map_err(|e| ClassifyError::InvalidJson {
+            what: "chunk",
+            error: e.to_string(),
+        })?;
+    BASE64
+        .decode(part.bytes.ok_or(ClassifyError::MissingBytes)?.as_bytes())
+        .map_err(|e| ClassifyError::InvalidBase64 {
+            error: e.to_string(),
+        })
+}
+
+/// The `bytes` string of a payload of exactly the shape Bedrock sends, `{"bytes":"…"}` or
+/// `{"bytes":"…","p":"<letters and digits>"}`, when it has no escape. Anything else, and any
+/// string that then does not decode, goes through serde_json, which reads these shapes the same
+/// way and describes what is wrong.
+fn bedrock_shaped_bytes(payload: &[u8]) -> Option<&[u8]> {
+    let rest = payload.strip_prefix(b"{\"bytes\":\"")?;
+    let end = memchr::memchr2(b'"', b'\\', rest)?;
+    if rest[end] != b'"' {
+        return None;
+    }
+    let (bytes, tail) = (&rest[..end], &rest[end + 1..]);
+    let padding = |tail: &[u8]| {
+        tail.strip_prefix(b",\"p\":\"")
+            .and_then(|p| p.strip_suffix(b"\"}"))
+            .is_some_and(|p| p.iter().all(u8::is_ascii_alphanumeric))
+    };
+    (tail == b"}" || padding(tail)).then_some(bytes)
+}
+
+/// True when `event` contains the metrics member's name (found from its first `-`, with
+/// `memchr`: no searcher to build per event).
+fn mentions_metrics(event: &[u8]) -> bool {
+    const FIRST_DASH: usize = 6; // amazon-
+    memchr::memchr_iter(b'-', event)
+        .any(|i| i >= FIRST_DASH && event[i - FIRST_DASH..].starts_with(METRICS_MEMBER.as_bytes()))
+}
+
 /// The metrics member of a chunk's event, when it has one.
 fn metrics_of(event_json: &[u8]) -> Result<Option<InvocationMetrics>, ClassifyError> {
     // Most events do not mention the member: no need to parse them here.
-    if memchr::memmem::find(event_json, METRICS_MEMBER.as_bytes()).is_none() {
+    if !mentions_metrics(event_json) {
         return Ok(None);
     }
     let Ok(EventMetrics { metrics: Some(raw) }) = serde_json::from_slice(event_json) else {
@@ -496,4 +530,81 @@ pub fn encode_error(code: &str, message: &str, out: &mut Vec<u8>) -> Result<usiz
         &[],
         out,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The serde_json path alone.
+    fn slow(payload: &[u8]) -> Result<Vec<u8>, ClassifyError> {
+        let part: PayloadPart<'_> =
+            serde_json::from_slice(payload).map_err(|e| ClassifyError::InvalidJson {
+                what: "chunk",
+                error: e.to_string(),
+            })?;
+        BASE64
+            .decode(part.bytes.ok_or(ClassifyError::MissingBytes)?.as_bytes())
+            .map_err(|e| ClassifyError::InvalidBase64 {
+                error: e.to_string(),
+            })
+    }
+
+    #[test]
+    fn the_fast_path_reads_payloads_as_serde_json_does() {
+        let payloads: [&[u8]; 16] = [
+            br#"{"bytes":"eyJhIjoxfQ=="}"#,
+            br#"{"bytes":"eyJhIjoxfQ==","p":"abcdefghijklmnopqrstuvwxyzABCDEFGHIJK"}"#,
+            br#"{"bytes":"eyJhIjoxfQ==","p":""}"#,
+            br#"{"bytes":"","p":"a"}"#,
+            br#"{"bytes":"not base64!","p":"a"}"#,
+            br#"{"bytes":"eyJhIjoxfQ\u003d\u003d","p":"a"}"#,
+            br#"{"bytes":"eyJhIjox\/Q==","p":"a"}"#,
+            b"{\"bytes\":\"eyJh\tIjoxfQ==\",\"p\":\"a\"}",
+            br#"{"bytes":"eyJhIjoxfQ==","p":"a-b"}"#,
+            br#"{"bytes":"eyJhIjoxfQ==","p":"a"} "#,
+            br#"{"bytes":"eyJhIjoxfQ==","p":"a"}}"#,
+            br#"{"bytes":"eyJhIjoxfQ==" }"#,
+            br#"{"p":"a","bytes":"eyJhIjoxfQ=="}"#,
+            br#"{"bytes":"eyJhIjoxfQ==","p":"a","bytes":"e30="}"#,
+            br#"{"bytes":"eyJhIjoxfQ==","#,
+            br#"{"bytes":"#,
+        ];
+        for payload in payloads {
+            assert_eq!(
+                chunk_event(payload),
+                slow(payload),
+                "{}",
+                String::from_utf8_lossy(payload)
+            );
+        }
+        // The shapes Bedrock sends take the fast path.
+        assert!(bedrock_shaped_bytes(payloads[0]).is_some());
+        assert!(bedrock_shaped_bytes(payloads[1]).is_some());
+        assert!(bedrock_shaped_bytes(payloads[5]).is_none());
+        assert!(
+            bedrock_shaped_bytes(payloads[7]).is_some(),
+            "then falls back: a tab"
+        );
+    }
+
+    #[test]
+    fn the_metrics_name_is_found_anywhere() {
+        for (event, found) in [
+            (&br#"{"amazon-bedrock-invocationMetrics":{}}"#[..], true),
+            (br#"{"a":"-","amazon-bedrock-invocationMetrics":1}"#, true),
+            (b"amazon-bedrock-invocationMetrics", true),
+            (b"mazon-bedrock-invocationMetrics", false),
+            (b"amazon-bedrock-invocationMetric", false),
+            (b"-amazon-bedrock", false),
+            (b"", false),
+        ] {
+            assert_eq!(
+                mentions_metrics(event),
+                found,
+                "{}",
+                String::from_utf8_lossy(event)
+            );
+        }
+    }
 }

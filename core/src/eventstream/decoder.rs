@@ -336,7 +336,6 @@ impl Decoder {
 
     /// Returns the next complete message, `Ok(None)` when more input is needed, or the error
     /// that stopped the decoder (again and again: errors are sticky).
-    #[allow(clippy::should_implement_trait)]
     pub fn next_message(&mut self) -> Result<Option<Message<'_>>, DecodeError> {
         if let Some(err) = &self.error {
             return Err(err.clone());

@@ -6,17 +6,17 @@
 //! checksums (the polynomial of zlib and gzip), all integers big-endian:
 //!
 //! ```text
-//!  0               4               8              12
-//! ┌───────────────┬───────────────┬───────────────┬─────────────────┬─────────────────┬───────────────┐
-//! │ total length  │ headers length│  prelude CRC  │     headers     │     payload     │  message CRC  │
-//! │  u32, bytes   │  u32, bytes   │ of bytes 0..8 │ (headers length)│    (the rest)   │ of all before │
-//! └───────────────┴───────────────┴───────────────┴─────────────────┴─────────────────┴───────────────┘
-//!  └──────────────── prelude (12 bytes) ────────┘                                       (4 bytes)
+//! 0                4                8               12
+//! ┌────────────────┬────────────────┬───────────────┬──────────────────┬────────────┬───────────────┐
+//! │  total length  │ headers length │  prelude CRC  │     headers      │  payload   │  message CRC  │
+//! │   u32, bytes   │   u32, bytes   │ of bytes 0..8 │ (headers length) │ (the rest) │ of all before │
+//! └────────────────┴────────────────┴───────────────┴──────────────────┴────────────┴───────────────┘
+//! └────────────── prelude (12 bytes) ───────────────┘                                  (4 bytes)
 //!
 //! one header:
 //! ┌──────────┬──────────────────┬────────────┬──────────────────────────────────────────┐
-//! │ name len │ name (UTF-8,     │ value type │ value (by type: none, 1, 2, 4, 8 or 16   │
-//! │   u8     │  name len bytes) │    u8      │ bytes, or a u16 length and that many)    │
+//! │ name len │       name       │ value type │   value: none, 1, 2, 4, 8 or 16 bytes,   │
+//! │    u8    │ UTF-8, name len  │     u8     │   or a u16 length and that many bytes    │
 //! └──────────┴──────────────────┴────────────┴──────────────────────────────────────────┘
 //! ```
 //!
@@ -258,7 +258,17 @@ impl<'a> Message<'a> {
     /// The specification forbids a name to appear twice; when it does anyway, later ones are
     /// only seen by [`headers`](Message::headers).
     pub fn header(&self, name: &str) -> Option<HeaderValue<'a>> {
-        self.headers().find(|h| h.name == name).map(|h| h.value)
+        // Names are compared as bytes, and only the value found is decoded.
+        let block = self.headers;
+        let mut pos = 0;
+        while pos < block.len() {
+            let name_len = usize::from(block[pos]);
+            if block.get(pos + 1..pos + 1 + name_len) == Some(name.as_bytes()) {
+                return read_header(block, &mut pos).ok().map(|h| h.value);
+            }
+            pos += header_len_at(block, pos)?;
+        }
+        None
     }
 
     /// The value of the string header `name` (`None` when it is absent or not a string).
@@ -421,6 +431,27 @@ fn read_header<'a>(block: &'a [u8], pos: &mut usize) -> Result<Header<'a>, Heade
     };
     *pos += 1 + name_len + 1 + value_len;
     Ok(Header { name, value })
+}
+
+/// The length of the header that starts at `block[pos]`, in a block [`read_header`] validated
+/// (`None`, never reached, otherwise): how [`Message::header`] skips the headers it does not look
+/// for.
+fn header_len_at(block: &[u8], pos: usize) -> Option<usize> {
+    let name_len = usize::from(*block.get(pos)?);
+    let type_at = pos + 1 + name_len;
+    let value_len = match *block.get(type_at)? {
+        code::TRUE | code::FALSE => 0,
+        code::BYTE => 1,
+        code::SHORT => 2,
+        code::INTEGER => 4,
+        code::LONG | code::TIMESTAMP => 8,
+        code::UUID => 16,
+        code::BYTE_ARRAY | code::STRING => {
+            2 + usize::from(u16::from_be_bytes(take(block.get(type_at + 1..)?).ok()?))
+        }
+        _ => return None,
+    };
+    Some(1 + name_len + 1 + value_len)
 }
 
 /// The first `N` bytes of `bytes`.
