@@ -1015,6 +1015,10 @@ pub fn dialect_request(dialect: crate::dialect::Dialect, data: &[u8]) {
                         }
                     }
                 }
+                if provider == Provider::Anthropic && dialect == crate::dialect::Dialect::Anthropic
+                {
+                    check_cache_controls(data, &http.body);
+                }
             }
             Err(error) => {
                 match error.kind {
@@ -1038,6 +1042,33 @@ pub fn dialect_request(dialect: crate::dialect::Dialect, data: &[u8]) {
             }
         }
     }
+}
+
+/// An Anthropic request decoded and built for Anthropic keeps every `cache_control` where it
+/// was (the ones inside tool inputs and schemas are data, copied as they are), and the
+/// top-level one adds at most one, on the last block.
+fn check_cache_controls(client_body: &[u8], built: &serde_json::Value) {
+    use serde_json::Value;
+    fn count(value: &Value) -> usize {
+        match value {
+            Value::Object(o) => o
+                .iter()
+                .map(|(k, v)| usize::from(k == "cache_control" && !v.is_null()) + count(v))
+                .sum(),
+            Value::Array(a) => a.iter().map(count).sum(),
+            _ => 0,
+        }
+    }
+    let Ok(client) = serde_json::from_slice::<Value>(client_body) else {
+        return;
+    };
+    let top = usize::from(client.get("cache_control").is_some_and(|c| !c.is_null()));
+    let (asked, sent) = (count(&client) - top, count(built));
+    assert!(
+        sent >= asked && sent <= asked + top,
+        "{asked} cache_control asked (and {top} at the top), {sent} sent: {built}"
+    );
+    assert!(built.get("cache_control").is_none());
 }
 
 /// A request error: status `400`, the dialect's body shape, a message that starts with the

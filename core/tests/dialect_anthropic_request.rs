@@ -4,8 +4,8 @@
 use llm_sse_core::Provider;
 use llm_sse_core::dialect::{Dialect, DialectRequest, ErrorKind, anthropic};
 use llm_sse_core::request::{
-    ChatMessage, ChatRequest, Content, Part, Reasoning, ReasoningEffort, Role, Tool, ToolChoice,
-    build,
+    CacheControl, CacheTtl, ChatMessage, ChatRequest, Content, Part, Reasoning, ReasoningEffort,
+    Role, Tool, ToolChoice, build,
 };
 use serde_json::{Value, json};
 
@@ -319,22 +319,12 @@ fn wrong_values_name_their_field() {
 
 #[test]
 fn unsupported_fields_and_values_name_the_field() {
-    let cache = json!({"type": "ephemeral"});
     let cases = [
-        (with(json!({"cache_control": cache})), "cache_control"),
         (with(json!({"container": "c"})), "container"),
         (with(json!({"mcp_servers": []})), "mcp_servers"),
         (
             with(json!({"context_management": {}})),
             "context_management",
-        ),
-        (
-            with(json!({"system": [{"type": "text", "text": "s", "cache_control": cache}]})),
-            "system[0].cache_control",
-        ),
-        (
-            user_blocks(json!([{"type": "text", "text": "x", "cache_control": cache}])),
-            "messages[0].content[0].cache_control",
         ),
         (
             user_blocks(
@@ -349,24 +339,12 @@ fn unsupported_fields_and_values_name_the_field() {
             "messages[0].content[0].source.type",
         ),
         (
-            user_blocks(
-                json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}, "cache_control": cache}]),
-            ),
-            "messages[0].content[0].cache_control",
-        ),
-        (
             user_blocks(json!([{"type": "document", "source": {}}])),
             "messages[0].content[0].type",
         ),
         (
             user_blocks(json!([{"type": "search_result", "source": "s"}])),
             "messages[0].content[0].type",
-        ),
-        (
-            user_blocks(
-                json!([{"type": "tool_result", "tool_use_id": "t", "content": "r", "cache_control": cache}]),
-            ),
-            "messages[0].content[0].cache_control",
         ),
         (
             user_blocks(
@@ -388,7 +366,13 @@ fn unsupported_fields_and_values_name_the_field() {
         ),
         (
             assistant_blocks(
-                json!([{"type": "tool_use", "id": "a", "name": "f", "input": {}, "cache_control": cache}]),
+                json!([{"type": "thinking", "thinking": "t", "signature": "s", "cache_control": {"type": "ephemeral"}}]),
+            ),
+            "messages[1].content[0].cache_control",
+        ),
+        (
+            assistant_blocks(
+                json!([{"type": "redacted_thinking", "data": "d", "cache_control": {"type": "ephemeral"}}]),
             ),
             "messages[1].content[0].cache_control",
         ),
@@ -397,10 +381,6 @@ fn unsupported_fields_and_values_name_the_field() {
                 json!({"tools": [{"type": "web_search_20250305", "name": "web_search", "max_uses": 3}]}),
             ),
             "tools[0].type",
-        ),
-        (
-            with(json!({"tools": [{"name": "f", "input_schema": {}, "cache_control": cache}]})),
-            "tools[0].cache_control",
         ),
         (
             with(json!({"output_config": {"format": {"type": "json_schema"}}})),
@@ -761,4 +741,246 @@ fn a_decoded_request_builds_like_the_native_one() {
             "top_k": 5
         })
     );
+}
+
+#[test]
+fn cache_control_becomes_breakpoints_where_anthropic_takes_it() {
+    let hour = json!({"type": "ephemeral", "ttl": "1h"});
+    let five = json!({"type": "ephemeral", "ttl": "5m"});
+    let plain = json!({"type": "ephemeral"});
+    let image = |cache: &Value| json!({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}, "cache_control": cache});
+    let r = decode(json!({
+        "model": "m",
+        "cache_control": plain,
+        "system": [{"type": "text", "text": "s0"}, {"type": "text", "text": "s1", "cache_control": hour}],
+        "tools": [{"name": "f", "input_schema": {"type": "object"}, "cache_control": hour}],
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "a", "cache_control": five}, image(&plain)]},
+            {"role": "assistant", "content": [
+                {"type": "text", "text": "b", "cache_control": null},
+                {"type": "tool_use", "id": "t", "name": "f", "input": {}, "cache_control": plain}
+            ]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "t", "cache_control": five,
+                 "content": [{"type": "text", "text": "r", "cache_control": plain}, image(&hour)]}
+            ]}
+        ]
+    }));
+    let default = CacheControl::new();
+    let hour = CacheControl::new().with_ttl(CacheTtl::OneHour);
+    let five = CacheControl::new().with_ttl(CacheTtl::FiveMinutes);
+    let expected = ChatRequest::new(
+        "m",
+        vec![
+            ChatMessage::system(vec![Part::text("s0"), Part::text("s1").with_cache(hour)]),
+            ChatMessage::user(vec![
+                Part::text("a").with_cache(five),
+                Part::image("image/png", "AA==").with_cache(default),
+            ]),
+            ChatMessage::assistant(vec![
+                Part::text("b"),
+                Part::tool_call(Some("t".into()), "f", json!({})).with_cache(default),
+            ]),
+            ChatMessage::new(
+                Role::Tool,
+                vec![
+                    Part::tool_result(
+                        "t",
+                        vec![
+                            Part::text("r").with_cache(default),
+                            Part::image("image/png", "AA==").with_cache(hour),
+                        ],
+                    )
+                    .with_cache(five),
+                ],
+            ),
+        ],
+    )
+    .with_tools(vec![
+        Tool::new("f", "", json!({"type": "object"})).with_cache(hour),
+    ])
+    .with_cache(default);
+    let mut expected = expected;
+    expected.tools[0].description = None;
+    assert_eq!(r.chat, expected);
+}
+
+#[test]
+fn a_request_with_breakpoints_builds_them_back_for_anthropic_and_ignores_them_elsewhere() {
+    let body = json!({
+        "model": "anthropic/claude-sonnet-4-5", "max_tokens": 1024,
+        "system": [{"type": "text", "text": "A long contract.", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+        "tools": [{"name": "f", "input_schema": {"type": "object"}, "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "Clause 7?", "cache_control": {"type": "ephemeral"}}]},
+            {"role": "assistant", "content": "Termination."},
+            {"role": "user", "content": [
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}},
+                {"type": "text", "text": "And this?"}
+            ]}
+        ],
+        "cache_control": {"type": "ephemeral", "ttl": "5m"}
+    });
+    let r = decode(body);
+    let chat = r
+        .for_provider(Provider::Anthropic, "claude-sonnet-4-5")
+        .unwrap();
+    let built = build(Provider::Anthropic, &chat, None).unwrap().body;
+    assert_eq!(
+        built,
+        json!({
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 1024,
+            "system": [{"type": "text", "text": "A long contract.", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+            "tools": [{"name": "f", "input_schema": {"type": "object"}, "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+            "messages": [
+                {"role": "user", "content": [{"type": "text", "text": "Clause 7?", "cache_control": {"type": "ephemeral"}}]},
+                {"role": "assistant", "content": [{"type": "text", "text": "Termination."}]},
+                {"role": "user", "content": [
+                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}},
+                    // The top-level breakpoint lands on the last block, as Anthropic would put it.
+                    {"type": "text", "text": "And this?", "cache_control": {"type": "ephemeral", "ttl": "5m"}}
+                ]}
+            ],
+            "stream": true
+        })
+    );
+    // OpenAI and Gemini cache by themselves: the same request goes without breakpoints.
+    for provider in [Provider::OpenAi, Provider::Gemini] {
+        let chat = r.for_provider(provider, "m").unwrap();
+        let built = build(provider, &chat, None).unwrap().body;
+        assert!(!built.to_string().contains("cache"), "{provider}: {built}");
+    }
+}
+
+#[test]
+fn malformed_cache_control_names_its_field() {
+    let text =
+        |cache: Value| user_blocks(json!([{"type": "text", "text": "x", "cache_control": cache}]));
+    let cases = [
+        (
+            text(json!({"type": "persistent"})),
+            ErrorKind::InvalidValue,
+            "messages[0].content[0].cache_control.type",
+        ),
+        (
+            text(json!({"type": "ephemeral", "ttl": "2h"})),
+            ErrorKind::InvalidValue,
+            "messages[0].content[0].cache_control.ttl",
+        ),
+        (
+            text(json!({"type": "ephemeral", "ttl": 300})),
+            ErrorKind::InvalidValue,
+            "messages[0].content[0].cache_control.ttl",
+        ),
+        (
+            text(json!({"ttl": "1h"})),
+            ErrorKind::MissingField,
+            "messages[0].content[0].cache_control.type",
+        ),
+        (
+            text(json!({"type": "ephemeral", "scope": "global"})),
+            ErrorKind::UnknownField,
+            "messages[0].content[0].cache_control.scope",
+        ),
+        (
+            text(json!("ephemeral")),
+            ErrorKind::InvalidValue,
+            "messages[0].content[0].cache_control",
+        ),
+        (
+            with(json!({"cache_control": {"type": "ephemeral", "ttl": "1d"}})),
+            ErrorKind::InvalidValue,
+            "cache_control.ttl",
+        ),
+        (
+            with(
+                json!({"system": [{"type": "text", "text": "s", "cache_control": {"type": "x"}}]}),
+            ),
+            ErrorKind::InvalidValue,
+            "system[0].cache_control.type",
+        ),
+        (
+            with(json!({"tools": [{"name": "f", "input_schema": {}, "cache_control": {}}]})),
+            ErrorKind::MissingField,
+            "tools[0].cache_control.type",
+        ),
+        (
+            user_blocks(
+                json!([{"type": "tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": "r", "cache_control": {"type": "ephemeral", "ttl": "5 minutes"}}]}]),
+            ),
+            ErrorKind::InvalidValue,
+            "messages[0].content[0].content[0].cache_control.ttl",
+        ),
+    ];
+    for (body, kind, param) in cases {
+        let (got_kind, got, message) = refused(body.clone());
+        assert_eq!((got_kind, got.as_str()), (kind, param), "{body}");
+        assert!(message.starts_with(&format!("{param}: ")), "{message}");
+    }
+}
+
+#[test]
+fn breakpoints_anthropic_would_refuse_name_the_client_s_field() {
+    let explain = |body: Value| {
+        let e = decode(body)
+            .for_provider(Provider::Anthropic, "m")
+            .unwrap_err();
+        assert_eq!((e.status, e.kind), (400, ErrorKind::InvalidRequest));
+        (e.param.unwrap_or_default(), e.message)
+    };
+    let c = json!({"type": "ephemeral"});
+    let text = |t: &str| json!({"type": "text", "text": t, "cache_control": c});
+    // Five breakpoints: the fifth, in the order tools, system, messages, is refused.
+    let body = with(json!({
+        "system": [text("s")],
+        "tools": [{"name": "f", "input_schema": {}, "cache_control": c}],
+        "messages": [{"role": "user", "content": [text("a"), text("b"), text("c")]}]
+    }));
+    assert_eq!(
+        explain(body.clone()),
+        (
+            "messages[0].content[2]".into(),
+            "messages[0].content[2]: cache: one cache breakpoint too many: anthropic takes at \
+             most 4 per request"
+                .into()
+        )
+    );
+    // Other providers ignore breakpoints, so they refuse none.
+    decode(body).for_provider(Provider::OpenAi, "m").unwrap();
+    // A 1h breakpoint after a 5m one: the system prompt comes after the tools.
+    let body = with(json!({
+        "system": [{"type": "text", "text": "s", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+        "tools": [{"name": "f", "input_schema": {}, "cache_control": c}]
+    }));
+    let (param, message) = explain(body);
+    assert_eq!(param, "system[0]");
+    assert!(
+        message.starts_with("system[0]: cache: a 1h cache breakpoint after a 5m one"),
+        "{message}"
+    );
+    // The top-level breakpoint: a fifth one, or one that disagrees with the last block's own.
+    let body = with(json!({
+        "cache_control": c,
+        "messages": [{"role": "user", "content": [text("a"), text("b"), text("c"), text("d"), {"type": "text", "text": "e"}]}]
+    }));
+    let (param, message) = explain(body);
+    assert_eq!(param, "cache_control");
+    assert!(
+        message.starts_with("cache_control: one cache breakpoint too many"),
+        "{message}"
+    );
+    let body = with(json!({
+        "cache_control": {"type": "ephemeral", "ttl": "1h"},
+        "messages": [{"role": "user", "content": [text("a")]}]
+    }));
+    let (param, message) = explain(body);
+    assert_eq!(param, "cache_control");
+    assert!(message.contains("another lifetime (5m)"), "{message}");
+    // The same lifetime on the last block: the top-level breakpoint adds nothing.
+    let body = with(json!({
+        "cache_control": {"type": "ephemeral", "ttl": "5m"},
+        "messages": [{"role": "user", "content": [text("a"), text("b"), text("c"), text("d")]}]
+    }));
+    decode(body).for_provider(Provider::Anthropic, "m").unwrap();
 }

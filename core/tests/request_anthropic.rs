@@ -5,7 +5,8 @@ mod request_support;
 
 use llm_sse_core::Provider;
 use llm_sse_core::request::{
-    ChatMessage, ChatRequest, Part, Reasoning, ReasoningEffort, Tool, ToolChoice, build,
+    CacheControl, CacheProblem, CacheTtl, ChatMessage, ChatRequest, Part, Reasoning,
+    ReasoningEffort, RequestError, Role, Tool, ToolChoice, build,
 };
 use request_support::{TEST_KEY, check, final_message, golden};
 use serde_json::json;
@@ -152,6 +153,7 @@ fn tool_results_go_first_in_a_user_turn_with_errors_flagged() {
                         name: None,
                         content: vec![Part::text("upstream timeout")].into(),
                         is_error: true,
+                        cache: None,
                     },
                 ],
             ),
@@ -381,4 +383,161 @@ fn provider_options_merge_last() {
     assert_eq!(http.body["top_k"], 40);
     assert_eq!(http.body["max_tokens"], 256);
     assert_eq!(http.body.get("temperature"), None);
+}
+
+/// A contract kept in the cache for an hour (the tools and the system prompt), the tool result
+/// for five minutes, and the conversation up to its last block by the request's own breakpoint.
+fn cached_conversation() -> ChatRequest {
+    let hour = CacheControl::new().with_ttl(CacheTtl::OneHour);
+    ChatRequest::new(
+        "claude-sonnet-4-5",
+        vec![
+            ChatMessage::system("You answer questions about the contract below."),
+            ChatMessage::system(
+                "<contract>1. Parties ... 7. Termination: 30 days' notice ...</contract>",
+            )
+            .with_cache(hour),
+            ChatMessage::user("When can either party terminate?"),
+            ChatMessage::assistant(vec![
+                Part::text("Let me check today's date."),
+                Part::tool_call(
+                    Some("toolu_01".into()),
+                    "get_time",
+                    json!({"timezone": "Europe/Paris"}),
+                ),
+            ]),
+            ChatMessage::new(
+                Role::Tool,
+                vec![
+                    Part::tool_result("toolu_01", "2026-03-02T10:00:00+01:00")
+                        .with_cache(CacheControl::new()),
+                ],
+            ),
+            ChatMessage::user(vec![
+                Part::image("image/png", "iVBORw0KGgo="),
+                Part::text("Is this notice, dated today, in time?"),
+            ]),
+        ],
+    )
+    .with_tools(vec![weather_tool(), time_tool().with_cache(hour)])
+    .with_cache(CacheControl::new().with_ttl(CacheTtl::FiveMinutes))
+    .with_max_tokens(1024)
+}
+
+#[test]
+fn cache_breakpoints_become_cache_control_where_asked() {
+    let request = cached_conversation();
+    let http = build(P, &request, Some(TEST_KEY)).unwrap();
+    check(P, &http).unwrap();
+    golden(P, "prompt_cache", &http);
+    let b = &http.body;
+    let hour = json!({"type": "ephemeral", "ttl": "1h"});
+    assert_eq!(b["tools"][0].get("cache_control"), None);
+    assert_eq!(b["tools"][1]["cache_control"], hour);
+    assert_eq!(b["system"][0].get("cache_control"), None);
+    assert_eq!(b["system"][1]["cache_control"], hour);
+    // The tool result (after the tool_use turn) and, by the request's own breakpoint, the last
+    // block of the last turn.
+    let last_turn = b["messages"][2]["content"].as_array().unwrap();
+    assert_eq!(last_turn[0]["type"], "tool_result");
+    assert_eq!(last_turn[0]["cache_control"], json!({"type": "ephemeral"}));
+    assert_eq!(last_turn[1].get("cache_control"), None);
+    assert_eq!(
+        last_turn[2]["cache_control"],
+        json!({"type": "ephemeral", "ttl": "5m"})
+    );
+    // Exactly those four.
+    assert_eq!(
+        http.body_bytes()
+            .windows(13)
+            .filter(|w| w == b"cache_control")
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn cache_breakpoints_inside_tool_results_and_on_every_block_kind() {
+    let c = CacheControl::new();
+    let request = ChatRequest::new(
+        "claude-sonnet-4-5",
+        vec![
+            ChatMessage::user(vec![Part::image("image/png", "QUJD").with_cache(c)]),
+            ChatMessage::assistant(vec![
+                Part::tool_call(Some("t".into()), "get_time", json!({})).with_cache(c),
+            ]),
+            ChatMessage::new(
+                Role::Tool,
+                vec![Part::tool_result(
+                    "t",
+                    vec![
+                        Part::text("10:00").with_cache(c),
+                        Part::image("image/png", "QUJD").with_cache(c),
+                    ],
+                )],
+            ),
+        ],
+    )
+    .with_tools(vec![time_tool()]);
+    let http = build(P, &request, None).unwrap();
+    check(P, &http).unwrap();
+    let b = &http.body;
+    let control = json!({"type": "ephemeral"});
+    assert_eq!(b["messages"][0]["content"][0]["cache_control"], control);
+    assert_eq!(b["messages"][1]["content"][0]["cache_control"], control);
+    let result = &b["messages"][2]["content"][0];
+    assert_eq!(result.get("cache_control"), None);
+    assert_eq!(result["content"][0]["cache_control"], control);
+    assert_eq!(result["content"][1]["cache_control"], control);
+    // The request's own breakpoint goes on the last block, the tool result itself (not the
+    // image inside it): a fifth one.
+    assert_eq!(
+        build(P, &request.clone().with_cache(c), None),
+        Err(RequestError::InvalidCache {
+            problem: CacheProblem::TooManyBreakpoints {
+                provider: P,
+                max: 4
+            }
+        })
+    );
+}
+
+#[test]
+fn the_request_s_breakpoint_skips_reasoning_and_takes_a_string_message() {
+    // A string message is one text block: it takes the breakpoint.
+    let request = ChatRequest::new("claude-sonnet-4-5", vec![ChatMessage::user("Hi")])
+        .with_cache(CacheControl::new());
+    let http = build(P, &request, None).unwrap();
+    check(P, &http).unwrap();
+    assert_eq!(
+        http.body["messages"][0]["content"][0]["cache_control"],
+        json!({"type": "ephemeral"})
+    );
+    // An assistant prefill ending in reasoning: the breakpoint goes on the block before it.
+    let request = ChatRequest::new(
+        "claude-sonnet-4-5",
+        vec![
+            ChatMessage::user("Hi"),
+            ChatMessage::assistant(vec![
+                Part::text("Hello"),
+                Part::Thinking {
+                    thinking: "t".into(),
+                    signature: Some("c2ln".into()),
+                    provider: None,
+                },
+            ]),
+        ],
+    )
+    .with_cache(CacheControl::new());
+    let http = build(P, &request, None).unwrap();
+    let turn = &http.body["messages"][1]["content"];
+    assert_eq!(turn[0]["cache_control"], json!({"type": "ephemeral"}));
+    assert_eq!(turn[1].get("cache_control"), None);
+    // Part::with_cache leaves reasoning parts as they are.
+    let thinking = Part::Thinking {
+        thinking: "t".into(),
+        signature: None,
+        provider: None,
+    };
+    assert_eq!(thinking.clone().with_cache(CacheControl::new()), thinking);
 }

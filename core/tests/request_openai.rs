@@ -7,7 +7,9 @@ use llm_sse_core::Provider;
 use llm_sse_core::request::{
     ChatMessage, ChatRequest, Part, Reasoning, ReasoningEffort, Role, Tool, ToolChoice, build,
 };
-use request_support::{TEST_KEY, check, final_message, golden, without_tool_call_ids};
+use request_support::{
+    TEST_KEY, check, final_message, golden, with_breakpoints_everywhere, without_tool_call_ids,
+};
 use serde_json::json;
 
 const P: Provider = Provider::OpenAi;
@@ -307,4 +309,37 @@ fn provider_options_can_rename_max_tokens_for_older_servers() {
         http.url("http://localhost:11434/v1"),
         "http://localhost:11434/v1/chat/completions"
     );
+}
+
+/// OpenAI caches prompts automatically: the breakpoints, however many, change nothing in the body.
+#[test]
+fn cache_breakpoints_are_ignored_as_openai_caches_by_itself() {
+    let plain = ChatRequest::new(
+        "gpt-4.1-mini",
+        vec![
+            ChatMessage::system("Long instructions."),
+            ChatMessage::user(vec![Part::text("Look:"), Part::image("image/png", "QUJD")]),
+            ChatMessage::assistant(vec![
+                Part::text("Checking."),
+                Part::tool_call(
+                    Some("call_1".into()),
+                    "get_weather",
+                    json!({"location": "Paris"}),
+                ),
+            ]),
+            ChatMessage::new(
+                Role::Tool,
+                vec![Part::tool_result("call_1", vec![Part::text("18 °C")])],
+            ),
+            ChatMessage::user("Thanks."),
+        ],
+    )
+    .with_tools(vec![weather_tool()]);
+    let cached = with_breakpoints_everywhere(plain.clone());
+    assert_ne!(cached, plain);
+    let http = build(P, &cached, Some(TEST_KEY)).unwrap();
+    check(P, &http).unwrap();
+    assert_eq!(http.body, build(P, &plain, Some(TEST_KEY)).unwrap().body);
+    // Anthropic would refuse this many.
+    assert!(build(Provider::Anthropic, &cached, None).is_err());
 }

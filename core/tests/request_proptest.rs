@@ -6,14 +6,18 @@
 //! - any request at all (random roles, parts, ids, parameters; or a valid request changed by a
 //!   few mutations) either fails validation with a typed error or builds a body those rules
 //!   accept; nothing panics;
+//! - prompt-cache breakpoints (up to Anthropic's 4, in lifetime order, on tools, system and
+//!   conversation parts and on the request) only add `cache_control` to the Anthropic body, where
+//!   asked, and change nothing in the OpenAI and Gemini bodies; random breakpoints are refused
+//!   exactly when the Anthropic checker would refuse the body;
 //! - the JSON form of any generated request parses back to the same request.
 
 mod request_support;
 
 use llm_sse_core::Provider;
 use llm_sse_core::request::{
-    ChatMessage, ChatRequest, Content, Part, Reasoning, ReasoningEffort, Role, Tool, ToolChoice,
-    build,
+    CacheControl, CacheTtl, ChatMessage, ChatRequest, Content, Part, Reasoning, ReasoningEffort,
+    Role, Tool, ToolChoice, build,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -226,6 +230,7 @@ fn conversation(leading_system: Option<String>, exchanges: &[Exchange]) -> Vec<C
                     name: Some(TOOLS[c.tool].to_owned()),
                     content: format!("result {}", c.arg).into(),
                     is_error: c.is_error,
+                    cache: None,
                 }
             })
             .collect();
@@ -266,6 +271,240 @@ fn tool_choice() -> impl Strategy<Value = Option<ToolChoice>> {
     ]
 }
 
+/// Where a cache breakpoint can go, in the order of the prompt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Site {
+    Tool(usize),
+    Part(usize, usize),
+}
+
+/// Every place of `r` that takes a breakpoint, in the order of the prompt: the tools, the parts
+/// of the system messages, the other messages' parts other than reasoning (a string content is
+/// part 0). The last one is the last block, where the request's own breakpoint goes.
+fn cache_sites(r: &ChatRequest) -> Vec<Site> {
+    let mut sites: Vec<Site> = (0..r.tools.len()).map(Site::Tool).collect();
+    for system in [true, false] {
+        for (i, m) in r.messages.iter().enumerate() {
+            if (m.role == Role::System) != system {
+                continue;
+            }
+            for (j, part) in m.content.parts().iter().enumerate() {
+                if !matches!(part, Part::Thinking { .. } | Part::RedactedThinking { .. }) {
+                    sites.push(Site::Part(i, j));
+                }
+            }
+        }
+    }
+    sites
+}
+
+/// Sets the breakpoint at `site` (a string content becomes one text part).
+fn set_cache(r: &mut ChatRequest, site: Site, cache: CacheControl) {
+    match site {
+        Site::Tool(t) => r.tools[t].cache = Some(cache),
+        Site::Part(i, j) => {
+            let mut parts = r.messages[i].content.parts().into_owned();
+            parts[j] = parts[j].clone().with_cache(cache);
+            r.messages[i].content = Content::Parts(parts);
+        }
+    }
+}
+
+/// `r` without any breakpoint (the content's shape kept).
+fn without_caches(mut r: ChatRequest) -> ChatRequest {
+    fn strip(part: &mut Part) {
+        match part {
+            Part::Text { cache, .. } | Part::Image { cache, .. } | Part::ToolCall { cache, .. } => {
+                *cache = None;
+            }
+            Part::ToolResult { cache, content, .. } => {
+                *cache = None;
+                if let Content::Parts(inner) = content {
+                    inner.iter_mut().for_each(strip);
+                }
+            }
+            _ => {}
+        }
+    }
+    for m in &mut r.messages {
+        if let Content::Parts(parts) = &mut m.content {
+            parts.iter_mut().for_each(strip);
+        }
+    }
+    for t in &mut r.tools {
+        t.cache = None;
+    }
+    r.cache = None;
+    r
+}
+
+/// `value` without any `cache_control` key.
+fn without_cache_control(mut value: serde_json::Value) -> serde_json::Value {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                o.remove("cache_control");
+                o.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut value);
+    value
+}
+
+/// Breakpoints to place: seeds of up to 4 sites, how many of them (first in the prompt) live an
+/// hour, whether the rest say `5m` or nothing, and whether the request has its own.
+#[derive(Debug, Clone)]
+struct CachePlan {
+    sites: Vec<u64>,
+    hours: usize,
+    explicit_five: bool,
+    request: bool,
+}
+
+fn cache_plan() -> impl Strategy<Value = CachePlan> {
+    (
+        prop::collection::vec(any::<u64>(), 0..5),
+        0usize..5,
+        any::<bool>(),
+        prop::bool::weighted(0.3),
+    )
+        .prop_map(|(sites, hours, explicit_five, request)| CachePlan {
+            sites,
+            hours,
+            explicit_five,
+            request,
+        })
+}
+
+/// `r` with the breakpoints of `plan`, valid for Anthropic: at most 4 with the request's own,
+/// the 1h ones first; the request's own (5 minutes) never on a last block with a 1h one.
+fn with_cache_plan(mut r: ChatRequest, plan: &CachePlan) -> ChatRequest {
+    let sites = cache_sites(&r);
+    if sites.is_empty() {
+        return r;
+    }
+    let last = sites.len() - 1;
+    let mut picked: Vec<usize> = plan
+        .sites
+        .iter()
+        .map(|&seed| (seed % sites.len() as u64) as usize)
+        .collect();
+    picked.sort_unstable();
+    picked.dedup();
+    // The request's own breakpoint counts unless the last block has one.
+    if plan.request && !picked.contains(&last) {
+        picked.truncate(3);
+    }
+    let mut hours = plan.hours.min(picked.len());
+    if plan.request && picked.last() == Some(&last) {
+        hours = hours.min(picked.len() - 1);
+    }
+    let five = if plan.explicit_five {
+        CacheControl::new().with_ttl(CacheTtl::FiveMinutes)
+    } else {
+        CacheControl::new()
+    };
+    for (n, &k) in picked.iter().enumerate() {
+        let cache = if n < hours {
+            CacheControl::new().with_ttl(CacheTtl::OneHour)
+        } else {
+            five
+        };
+        set_cache(&mut r, sites[k], cache);
+    }
+    if plan.request {
+        r.cache = Some(CacheControl::new());
+    }
+    r
+}
+
+/// The number of breakpoints Anthropic gets for `r` (valid): its own, and the request's unless
+/// the last block has one.
+fn expected_breakpoints(r: &ChatRequest) -> usize {
+    let sites = cache_sites(r);
+    let cache_at = |site: Site| match site {
+        Site::Tool(t) => r.tools[t].cache,
+        Site::Part(i, j) => r.messages[i].content.parts()[j].cache(),
+    };
+    let inner: usize = r
+        .messages
+        .iter()
+        .flat_map(|m| m.content.parts().into_owned())
+        .map(|p| match p {
+            Part::ToolResult {
+                content: Content::Parts(inner),
+                ..
+            } => inner.iter().filter(|q| q.cache().is_some()).count(),
+            _ => 0,
+        })
+        .sum();
+    let own = sites.iter().filter(|&&s| cache_at(s).is_some()).count() + inner;
+    let last_has_one = sites.last().is_some_and(|&s| cache_at(s).is_some());
+    own + usize::from(r.cache.is_some() && !last_has_one)
+}
+
+/// A naive oracle of Anthropic's rules for the breakpoints of `r`: list every lifetime in the
+/// order of the prompt (a tool result's content before the result), the request's own on the
+/// last block unless that block has one (then the two must agree); at most 4, never longer than
+/// an earlier one.
+fn anthropic_accepts_breakpoints(r: &ChatRequest) -> bool {
+    let sites = cache_sites(r);
+    let ttl = |c: CacheControl| c.ttl.unwrap_or(CacheTtl::FiveMinutes);
+    let mut ttls = Vec::new();
+    for &site in &sites {
+        match site {
+            Site::Tool(t) => ttls.extend(r.tools[t].cache.map(ttl)),
+            Site::Part(i, j) => {
+                let part = r.messages[i].content.parts()[j].clone();
+                if let Part::ToolResult {
+                    content: Content::Parts(inner),
+                    ..
+                } = &part
+                {
+                    ttls.extend(inner.iter().filter_map(Part::cache).map(ttl));
+                }
+                ttls.extend(part.cache().map(ttl));
+            }
+        }
+    }
+    if let (Some(own), Some(&Site::Part(i, j))) = (r.cache, sites.last()) {
+        match r.messages[i].content.parts()[j].cache() {
+            None => ttls.push(ttl(own)),
+            Some(last) if ttl(last) == ttl(own) => {}
+            Some(_) => return false,
+        }
+    }
+    ttls.len() <= 4 && ttls.windows(2).all(|w| w[0] >= w[1])
+}
+
+/// A request valid for Anthropic, with breakpoints of any lifetime put anywhere, often too many.
+fn request_with_random_breakpoints() -> impl Strategy<Value = ChatRequest> {
+    (
+        valid_request(Provider::Anthropic),
+        prop::collection::vec((any::<u64>(), 0u8..3), 0..7),
+        prop::option::of(0u8..3),
+    )
+        .prop_map(|(mut r, marks, own)| {
+            let control = |k: u8| match k {
+                0 => CacheControl::new(),
+                1 => CacheControl::new().with_ttl(CacheTtl::FiveMinutes),
+                _ => CacheControl::new().with_ttl(CacheTtl::OneHour),
+            };
+            let sites = cache_sites(&r);
+            for (seed, k) in marks {
+                let site = sites[(seed % sites.len() as u64) as usize];
+                set_cache(&mut r, site, control(k));
+            }
+            if let Some(k) = own {
+                r.cache = Some(control(k));
+            }
+            r
+        })
+}
+
 /// A request that is valid for `provider`.
 fn valid_request(provider: Provider) -> impl Strategy<Value = ChatRequest> {
     (
@@ -281,6 +520,7 @@ fn valid_request(provider: Provider) -> impl Strategy<Value = ChatRequest> {
         tool_choice(),
         reasoning(),
         prop::option::of(1u32..100),
+        cache_plan(),
     )
         .prop_map(
             move |(
@@ -294,6 +534,7 @@ fn valid_request(provider: Provider) -> impl Strategy<Value = ChatRequest> {
                 choice,
                 reasoning,
                 option,
+                cache,
             )| {
                 let messages = conversation(lead, &exchanges);
                 let mut r = ChatRequest::new("model-1", messages);
@@ -346,7 +587,7 @@ fn valid_request(provider: Provider) -> impl Strategy<Value = ChatRequest> {
                     llm_sse_core::provider::Api::OpenAi => json!({"seed": n}),
                     _ => json!({"generationConfig": {"topK": n}}),
                 });
-                r
+                with_cache_plan(r, &cache)
             },
         )
 }
@@ -365,34 +606,44 @@ fn wild_request() -> impl Strategy<Value = ChatRequest> {
         6 => prop::sample::select(vec!["get_weather", "get_time"]),
         1 => prop::sample::select(vec!["", "9x", "bad name"]),
     ];
-    let text_part =
-        prop_oneof![1 => Just(String::new()), 19 => text()].prop_map(|t| Part::Text { text: t });
+    let text_part = (
+        prop_oneof![1 => Just(String::new()), 19 => text()],
+        wild_cache(),
+    )
+        .prop_map(|(t, c)| cached(Part::text(t), c));
     let image = (
         prop_oneof![8 => Just("image/png"), 1 => Just("text/plain"), 1 => Just("image/")],
         prop_oneof![9 => base64(), 1 => Just("%%".to_owned())],
+        wild_cache(),
     )
-        .prop_map(|(m, d)| Part::image(m, d));
+        .prop_map(|(m, d, c)| cached(Part::image(m, d), c));
     let call = (
         id.clone(),
         name.clone(),
         prop_oneof![8 => Just(json!({})), 1 => Just(json!([1])), 1 => Just(json!({"a": null}))],
+        wild_cache(),
     )
-        .prop_map(|(id, n, args)| Part::tool_call(id.map(Into::into), n, args));
+        .prop_map(|(id, n, args, c)| cached(Part::tool_call(id.map(Into::into), n, args), c));
     let result = (
         id,
         prop::option::of(name.clone()),
         prop_oneof![
             4 => Just(Content::from("r")),
             1 => Just(Content::from("")),
-            1 => Just(Content::from(vec![Part::text("t"), Part::image("image/png", "QUJD")])),
+            1 => (wild_cache(), wild_cache()).prop_map(|(a, b)| Content::from(vec![
+                cached(Part::text("t"), a),
+                cached(Part::image("image/png", "QUJD"), b),
+            ])),
         ],
         any::<bool>(),
+        wild_cache(),
     )
-        .prop_map(|(id, n, content, is_error)| Part::ToolResult {
+        .prop_map(|(id, n, content, is_error, cache)| Part::ToolResult {
             call_id: id.map(Into::into),
             name: n.map(Into::into),
             content,
             is_error,
+            cache,
         });
     let thinking = (
         prop_oneof![Just(String::new()), text()],
@@ -444,8 +695,13 @@ fn wild_request() -> impl Strategy<Value = ChatRequest> {
         (
             name,
             prop_oneof![9 => Just(json!({"type": "object"})), 1 => Just(json!(1))],
+            wild_cache(),
         )
-            .prop_map(|(n, p)| Tool::new(n, "d", p)),
+            .prop_map(|(n, p, c)| {
+                let mut tool = Tool::new(n, "d", p);
+                tool.cache = c;
+                tool
+            }),
         0..3,
     );
     let rarely = |p: f64| prop::option::weighted(p, -1.0f64..3.0);
@@ -460,9 +716,10 @@ fn wild_request() -> impl Strategy<Value = ChatRequest> {
         tool_choice(),
         prop_oneof![4 => Just(None), 1 => Just(Some(Reasoning::default())), 2 => reasoning(), 1 => (0u32..3000).prop_map(|b| Some(Reasoning::budget(b)))],
         prop_oneof![6 => Just(None), 1 => Just(Some(json!({"k": 1}))), 1 => Just(Some(json!([1]))), 1 => Just(Some(json!({"stream": null})))],
+        wild_cache(),
     )
         .prop_map(
-            |(model, messages, max_tokens, temperature, top_p, stop, tools, tool_choice, reasoning, options)| {
+            |(model, messages, max_tokens, temperature, top_p, stop, tools, tool_choice, reasoning, options, cache)| {
                 let mut r = ChatRequest::new(model, messages);
                 r.max_tokens = max_tokens;
                 r.temperature = temperature;
@@ -472,9 +729,30 @@ fn wild_request() -> impl Strategy<Value = ChatRequest> {
                 r.tool_choice = tool_choice;
                 r.reasoning = reasoning;
                 r.provider_options = options;
+                r.cache = cache;
                 r
             },
         )
+}
+
+/// Now and then a cache breakpoint, of any lifetime.
+fn wild_cache() -> impl Strategy<Value = Option<CacheControl>> + Clone {
+    prop::option::weighted(
+        0.25,
+        prop_oneof![
+            Just(CacheControl::new()),
+            Just(CacheControl::new().with_ttl(CacheTtl::FiveMinutes)),
+            Just(CacheControl::new().with_ttl(CacheTtl::OneHour)),
+        ],
+    )
+}
+
+/// `part` with the breakpoint `cache`, if any.
+fn cached(part: Part, cache: Option<CacheControl>) -> Part {
+    match cache {
+        Some(cache) => part.with_cache(cache),
+        None => part,
+    }
 }
 
 /// A change to a valid request, which may or may not keep it valid.
@@ -607,6 +885,11 @@ proptest! {
             .map_err(|e| TestCaseError::fail(format!("{e}: {r:#?}")))?;
         request_support::check(Provider::Anthropic, &http)
             .map_err(|e| TestCaseError::fail(format!("{e}\n{}", request_support::render(&http))))?;
+        // The breakpoints only add `cache_control`, one per breakpoint asked for.
+        let count = http.body.to_string().matches("\"cache_control\"").count();
+        prop_assert_eq!(count, expected_breakpoints(&r), "{}", request_support::render(&http));
+        let plain = build(Provider::Anthropic, &without_caches(r.clone()), None).unwrap();
+        prop_assert_eq!(without_cache_control(http.body), plain.body);
     }
 
     #[test]
@@ -615,6 +898,9 @@ proptest! {
             .map_err(|e| TestCaseError::fail(format!("{e}: {r:#?}")))?;
         request_support::check(Provider::OpenAi, &http)
             .map_err(|e| TestCaseError::fail(format!("{e}\n{}", request_support::render(&http))))?;
+        // OpenAI caches prompts by itself: breakpoints change nothing.
+        let plain = build(Provider::OpenAi, &without_caches(r.clone()), None).unwrap();
+        prop_assert_eq!(http.body, plain.body);
     }
 
     #[test]
@@ -623,6 +909,9 @@ proptest! {
             .map_err(|e| TestCaseError::fail(format!("{e}: {r:#?}")))?;
         request_support::check(Provider::Gemini, &http)
             .map_err(|e| TestCaseError::fail(format!("{e}\n{}", request_support::render(&http))))?;
+        // Gemini's implicit caching likewise.
+        let plain = build(Provider::Gemini, &without_caches(r.clone()), None).unwrap();
+        prop_assert_eq!(http.body, plain.body);
     }
 
     #[test]
@@ -636,6 +925,25 @@ proptest! {
     fn mutated_requests_are_refused_or_build_acceptable_bodies(r in mutated_request()) {
         for provider in Provider::ALL {
             check_built(provider, &r)?;
+        }
+    }
+
+    #[test]
+    fn breakpoints_are_refused_exactly_when_anthropic_s_rules_are_broken(r in request_with_random_breakpoints()) {
+        let built = build(Provider::Anthropic, &r, None);
+        prop_assert_eq!(built.is_ok(), anthropic_accepts_breakpoints(&r), "{:?}", built.as_ref().err());
+        match built {
+            Ok(http) => request_support::check(Provider::Anthropic, &http)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{}", request_support::render(&http))))?,
+            Err(e) => prop_assert!(
+                e.to_string().contains("cache: "),
+                "refused for another reason: {e}"
+            ),
+        }
+        // The others ignore breakpoints.
+        for provider in [Provider::OpenAi, Provider::Gemini] {
+            let plain = build(provider, &without_caches(r.clone()), None).map(|h| h.body);
+            prop_assert_eq!(build(provider, &r, None).map(|h| h.body), plain);
         }
     }
 
@@ -665,6 +973,27 @@ fn the_mutated_generator_reaches_both_outcomes() {
     assert!(
         built >= 600 && refused >= 600,
         "{built} built, {refused} refused"
+    );
+}
+
+#[test]
+fn the_random_breakpoints_reach_both_outcomes() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = request_with_random_breakpoints();
+    let (mut four, mut refused) = (0, 0);
+    for _ in 0..500 {
+        let r = strategy.new_tree(&mut runner).unwrap().current();
+        match build(Provider::Anthropic, &r, None) {
+            Ok(http) if http.body.to_string().matches("cache_control").count() == 4 => four += 1,
+            Ok(_) => {}
+            Err(_) => refused += 1,
+        }
+    }
+    assert!(
+        four >= 20 && refused >= 100,
+        "{four} with 4 breakpoints, {refused} refused"
     );
 }
 

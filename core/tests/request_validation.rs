@@ -3,8 +3,8 @@
 
 use llm_sse_core::Provider;
 use llm_sse_core::request::{
-    ChatMessage, ChatRequest, Content, Part, PartProblem, Reasoning, ReasoningEffort, RequestError,
-    Role, Tool, ToolChoice, ToolProblem, build,
+    CacheControl, CacheProblem, CacheTtl, ChatMessage, ChatRequest, Content, Part, PartProblem,
+    Reasoning, ReasoningEffort, RequestError, Role, Tool, ToolChoice, ToolProblem, build,
 };
 use serde_json::json;
 
@@ -30,6 +30,7 @@ fn result(call_id: Option<&str>, name: Option<&str>) -> Part {
         name: name.map(Into::into),
         content: "ok".into(),
         is_error: false,
+        cache: None,
     }
 }
 
@@ -718,7 +719,7 @@ fn json_errors_name_the_field() {
         (
             r#"{"model":"m","messages":[{"role":"user","content":"x"}],"n":2}"#,
             "unknown field `n`, expected one of `model`, `messages`, `max_tokens`, \
-             `temperature`, `top_p`, `stop`, `tools`, `tool_choice`, `reasoning`, \
+             `temperature`, `top_p`, `stop`, `tools`, `tool_choice`, `reasoning`, `cache`, \
              `provider_options`",
         ),
         (
@@ -726,8 +727,20 @@ fn json_errors_name_the_field() {
             "unknown field `name`, expected `role` or `content`",
         ),
         (
-            r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a","cache":1}]}]}"#,
-            "unknown field `cache`, expected `text`",
+            r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a","cache_control":{}}]}]}"#,
+            "unknown field `cache_control`, expected `text` or `cache`",
+        ),
+        (
+            r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a","cache":{"type":"ephemeral"}}]}]}"#,
+            "unknown field `type`, expected `ttl`",
+        ),
+        (
+            r#"{"model":"m","messages":[{"role":"user","content":"x"}],"cache":{"ttl":"2h"}}"#,
+            "unknown variant `2h`, expected `5m` or `1h`",
+        ),
+        (
+            r#"{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"name":"f","cache":true}]}"#,
+            "invalid type: boolean `true`, expected struct CacheControl",
         ),
         (
             r#"{"model":"m","messages":[{"role":"user","content":[{"type":"video","url":"x"}]}]}"#,
@@ -776,9 +789,10 @@ fn the_documented_json_shape_parses_and_round_trips() {
       "model": "claude-sonnet-4-5",
       "messages": [
         {"role": "system", "content": "You are terse."},
+        {"role": "system", "content": [{"type": "text", "text": "<a long document>", "cache": {"ttl": "1h"}}]},
         {"role": "user", "content": [
           {"type": "text", "text": "What is in this picture, and what is the weather there?"},
-          {"type": "image", "media_type": "image/png", "data": "iVBORw0KGgo="}
+          {"type": "image", "media_type": "image/png", "data": "iVBORw0KGgo=", "cache": {}}
         ]},
         {"role": "assistant", "content": [
           {"type": "thinking", "thinking": "The user wants...", "signature": "EqQBCg", "provider": "anthropic"},
@@ -795,9 +809,11 @@ fn the_documented_json_shape_parses_and_round_trips() {
       "top_p": 0.9,
       "stop": "\n\nHuman:",
       "tools": [{"name": "get_weather", "description": "Current weather for a city",
-                 "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}],
+                 "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+                 "cache": {"ttl": "1h"}}],
       "tool_choice": {"tool": "get_weather"},
       "reasoning": {"effort": "medium", "budget_tokens": 2048},
+      "cache": {"ttl": "5m"},
       "provider_options": {"top_k": 40}
     }"#;
     let request = ChatRequest::from_json(json.as_bytes()).unwrap();
@@ -806,8 +822,22 @@ fn the_documented_json_shape_parses_and_round_trips() {
         request.tool_choice,
         Some(ToolChoice::Tool("get_weather".into()))
     );
+    let hour = CacheControl::new().with_ttl(CacheTtl::OneHour);
     assert_eq!(
-        request.messages[2].content,
+        request.messages[1],
+        ChatMessage::system("<a long document>").with_cache(hour)
+    );
+    assert_eq!(
+        request.messages[2].content.parts()[1],
+        Part::image("image/png", "iVBORw0KGgo=").with_cache(CacheControl::new())
+    );
+    assert_eq!(request.tools[0].cache, Some(hour));
+    assert_eq!(
+        request.cache,
+        Some(CacheControl::new().with_ttl(CacheTtl::FiveMinutes))
+    );
+    assert_eq!(
+        request.messages[3].content,
         Content::Parts(vec![
             Part::Thinking {
                 thinking: "The user wants...".into(),
@@ -865,4 +895,205 @@ fn the_seed_shape_maps_onto_a_request() {
     let gateway = br#"{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}],"model":"gpt-4o","temperature":0.7}"#;
     assert_eq!(ChatRequest::from_json(gateway).unwrap(), r);
     r.validate(Provider::OpenAi).unwrap();
+}
+
+/// Anthropic's rules for cache breakpoints: at most 4, and no longer lifetime after a shorter
+/// one, in the order of the prompt (tools, system, messages). OpenAI and Gemini ignore them.
+#[test]
+fn cache_breakpoints_follow_anthropic_s_rules() {
+    let five = CacheControl::new();
+    let hour = CacheControl::new().with_ttl(CacheTtl::OneHour);
+    let a = Provider::Anthropic;
+    let text = |t: &str, c: CacheControl| Part::text(t).with_cache(c);
+
+    // Five breakpoints on parts: the fifth is refused.
+    let r = request(vec![
+        ChatMessage::user(vec![text("a", five), text("b", five)]),
+        ChatMessage::assistant(vec![text("c", five), text("d", five)]),
+        ChatMessage::user(vec![text("e", five)]),
+    ]);
+    let (e, m) = err(a, &r);
+    let too_many = CacheProblem::TooManyBreakpoints {
+        provider: a,
+        max: 4,
+    };
+    assert_eq!(
+        e,
+        RequestError::InvalidPart {
+            message: 2,
+            part: 0,
+            problem: PartProblem::Cache(too_many)
+        }
+    );
+    assert_eq!(
+        m,
+        "messages[2].content[0]: cache: one cache breakpoint too many: anthropic takes at most \
+         4 per request"
+    );
+    for p in [Provider::OpenAi, Provider::Gemini] {
+        assert!(build(p, &r, None).is_ok());
+    }
+    // Tools come first: the breakpoint after the fourth tool's is the one over.
+    let tools: Vec<Tool> = (0..4)
+        .map(|i| tool(&format!("t{i}")).with_cache(five))
+        .collect();
+    let r2 = request(vec![ChatMessage::user(vec![text("a", five)])]).with_tools(tools.clone());
+    let (e, m) = err(a, &r2);
+    assert_eq!(
+        e,
+        RequestError::InvalidPart {
+            message: 0,
+            part: 0,
+            problem: PartProblem::Cache(too_many)
+        }
+    );
+    assert!(m.starts_with("messages[0].content[0]: cache: "), "{m}");
+    let mut five_tools = tools;
+    five_tools.push(tool("t4").with_cache(five));
+    let (e, m) = err(a, &request(vec![user("Hi")]).with_tools(five_tools));
+    assert_eq!(
+        e,
+        RequestError::InvalidTool {
+            tool: 4,
+            problem: ToolProblem::Cache(too_many)
+        }
+    );
+    assert!(
+        m.starts_with("tools[4]: cache: one cache breakpoint too many"),
+        "{m}"
+    );
+
+    // A 1h breakpoint after a 5m one. System messages count before the conversation wherever
+    // they are, and tools before them.
+    let (e, m) = err(
+        a,
+        &request(vec![
+            ChatMessage::user(vec![text("a", five)]),
+            ChatMessage::assistant(vec![text("b", hour)]),
+        ]),
+    );
+    let after_shorter = CacheProblem::TtlAfterShorter {
+        provider: a,
+        ttl: CacheTtl::OneHour,
+        earlier: CacheTtl::FiveMinutes,
+    };
+    assert_eq!(
+        e,
+        RequestError::InvalidPart {
+            message: 1,
+            part: 0,
+            problem: PartProblem::Cache(after_shorter)
+        }
+    );
+    assert_eq!(
+        m,
+        "messages[1].content[0]: cache: a 1h cache breakpoint after a 5m one: anthropic \
+         requires longer lifetimes first (in the order tools, system, messages)"
+    );
+    let system_later = request(vec![
+        ChatMessage::user(vec![text("a", five)]),
+        ChatMessage::system("s").with_cache(hour),
+    ]);
+    assert!(build(a, &system_later, None).is_ok());
+    let (e, _) = err(
+        a,
+        &system_later
+            .clone()
+            .with_tools(vec![tool("f").with_cache(five)]),
+    );
+    assert_eq!(
+        e,
+        RequestError::InvalidPart {
+            message: 1,
+            part: 0,
+            problem: PartProblem::Cache(after_shorter)
+        }
+    );
+    // Inside a tool result, its content comes before the result itself.
+    let answered = |inner: CacheControl, outer: CacheControl| {
+        request(vec![
+            user("Hi"),
+            ChatMessage::assistant(vec![call(Some("c1"), "f")]),
+            tool_message(vec![
+                Part::tool_result("c1", vec![text("out", inner)]).with_cache(outer),
+            ]),
+        ])
+        .with_tools(vec![tool("f")])
+    };
+    assert!(build(a, &answered(hour, five), None).is_ok());
+    let (e, _) = err(a, &answered(five, hour));
+    assert_eq!(
+        e,
+        RequestError::InvalidPart {
+            message: 2,
+            part: 0,
+            problem: PartProblem::Cache(after_shorter)
+        }
+    );
+
+    // The request's own breakpoint, on the last block: a fifth one, a longer one, or one that
+    // disagrees with the last block's own lifetime.
+    let four = request(vec![
+        ChatMessage::user(vec![text("a", five), text("b", five), text("c", five)]),
+        ChatMessage::assistant("ok"),
+        ChatMessage::user(vec![text("d", five), Part::text("e")]),
+    ]);
+    let (e, m) = err(a, &four.clone().with_cache(five));
+    assert_eq!(e, RequestError::InvalidCache { problem: too_many });
+    assert!(m.starts_with("cache: one cache breakpoint too many"), "{m}");
+    let (e, m) = err(
+        a,
+        &request(vec![ChatMessage::user(vec![
+            text("a", five),
+            Part::text("b"),
+        ])])
+        .with_cache(hour),
+    );
+    assert_eq!(
+        e,
+        RequestError::InvalidCache {
+            problem: after_shorter
+        }
+    );
+    assert!(
+        m.starts_with("cache: a 1h cache breakpoint after a 5m one"),
+        "{m}"
+    );
+    let (e, m) = err(
+        a,
+        &request(vec![ChatMessage::user(vec![text("a", five)])]).with_cache(hour),
+    );
+    assert_eq!(
+        e,
+        RequestError::InvalidCache {
+            problem: CacheProblem::ConflictsWithLastBlock {
+                provider: a,
+                ttl: CacheTtl::FiveMinutes
+            }
+        }
+    );
+    assert_eq!(
+        m,
+        "cache: the last block has its own cache breakpoint with another lifetime (5m), which \
+         anthropic refuses"
+    );
+    // The same lifetime as the last block's own: nothing more (a fifth would be refused).
+    let mut same = four.clone();
+    same.messages[2] = ChatMessage::user(vec![text("d", five), text("e", five)]);
+    same.messages[0] = ChatMessage::user(vec![text("a", five), text("b", five), Part::text("c")]);
+    let http = build(
+        a,
+        &same.with_cache(CacheControl::new().with_ttl(CacheTtl::FiveMinutes)),
+        None,
+    )
+    .unwrap();
+    assert_eq!(http.body.to_string().matches("cache_control").count(), 4);
+    // Refused by Anthropic only.
+    let over = four
+        .with_cache(hour)
+        .with_tools(vec![tool("f").with_cache(five)]);
+    assert!(build(a, &over, None).is_err());
+    for p in [Provider::OpenAi, Provider::Gemini] {
+        assert!(build(p, &over, None).is_ok());
+    }
 }

@@ -95,5 +95,5 @@ struct ReadmeDoctests;
 
 pub use client::{
     AnthropicStreamAdapter, ChunkStream, Client, ClientBuilder, GeminiStreamAdapter,
-    OpenAiStreamAdapter,
+    OpenAiStreamAdapter, settings_from_env,
 };

@@ -13,7 +13,9 @@ mod mock_support;
 use std::path::PathBuf;
 
 use client_support::{TEST_KEY, client, collect, model, terminal_error};
-use llm_sse_tokio::core::request::{Reasoning, ReasoningEffort, Tool, ToolChoice, build};
+use llm_sse_tokio::core::request::{
+    CacheControl, CacheTtl, Reasoning, ReasoningEffort, Tool, ToolChoice, build,
+};
 use llm_sse_tokio::core::{Accumulator, Message};
 use llm_sse_tokio::mock::{MockProvider, RecordedRequest};
 use llm_sse_tokio::{
@@ -189,6 +191,67 @@ async fn openai_requests() {
 async fn gemini_requests() {
     tools_and_tool_results(Provider::Gemini).await;
     thinking_round_trip(Provider::Gemini).await;
+}
+
+/// Prompt caching end to end: a request whose system prompt is cached for an hour and whose
+/// conversation is cached up to its last block (the request's own breakpoint) goes out with
+/// `cache_control` exactly there; the recorded answer read the system prompt from the cache and
+/// wrote the rest, and its terminal chunk reports both counts.
+#[tokio::test]
+async fn prompt_cache_breakpoints_go_out_and_cache_usage_comes_back() {
+    let provider = Provider::Anthropic;
+    let contract =
+        "<contract>... 7. Termination: either party, with 30 days' written notice ...</contract>";
+    let request = ChatRequest::new(
+        model(provider),
+        vec![
+            ChatMessage::system("You answer questions about the contract below."),
+            ChatMessage::system(contract)
+                .with_cache(CacheControl::new().with_ttl(CacheTtl::OneHour)),
+            ChatMessage::user("Can I terminate with a notice dated today?"),
+        ],
+    )
+    .with_cache(CacheControl::new())
+    .with_max_tokens(1024);
+    let server = MockProvider::new(provider, fixture(provider, "prompt_cache"))
+        .require_api_key(TEST_KEY)
+        .start()
+        .await
+        .unwrap();
+    let mut stream = within(client(&server).stream(provider, request.clone()))
+        .await
+        .unwrap();
+    let chunks = collect(&mut stream).await;
+
+    let received = server.requests().remove(0);
+    golden(provider, "prompt_cache", &received);
+    let built = build(provider, &request, Some(TEST_KEY)).unwrap();
+    assert_eq!(received.body, built.body_bytes());
+    let body = received.json().unwrap();
+    assert_eq!(
+        body["system"],
+        json!([
+            {"type": "text", "text": "You answer questions about the contract below."},
+            {"type": "text", "text": contract, "cache_control": {"type": "ephemeral", "ttl": "1h"}}
+        ])
+    );
+    assert_eq!(
+        body["messages"],
+        json!([{"role": "user", "content": [
+            {"type": "text", "text": "Can I terminate with a notice dated today?", "cache_control": {"type": "ephemeral"}}
+        ]}])
+    );
+    let text = String::from_utf8_lossy(&received.body).into_owned();
+    assert_eq!(text.matches("cache_control").count(), 2, "{text}");
+
+    let Some(StreamChunk::Done(finish)) = chunks.last() else {
+        panic!("{chunks:?}")
+    };
+    assert!(finish.is_success(), "{finish:?}");
+    let usage = finish.usage.as_ref().expect("usage");
+    assert_eq!((usage.input_tokens, usage.output_tokens), (3, 29));
+    assert_eq!(usage.cache_read_input_tokens, Some(1800));
+    assert_eq!(usage.cache_creation_input_tokens, Some(248));
 }
 
 /// The seed's call, `stream_chat(messages, model, temperature)`, through each adapter.

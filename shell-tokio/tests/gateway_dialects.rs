@@ -1068,3 +1068,69 @@ async fn a_tool_result_reaches_each_provider_in_its_form() {
         }
     }
 }
+
+/// Prompt caching through `POST /v1/messages`: the client's `cache_control` reaches an
+/// Anthropic model where it was written (the top-level one on the last block), the answer's
+/// usage reports the cache reads and writes; OpenAI and Gemini models get the request without
+/// it (they cache by themselves); a malformed one is a 400 naming it.
+#[tokio::test]
+async fn cache_control_through_the_messages_endpoint() {
+    let turn = r#"{"model":"MODEL","max_tokens":256,"stream":true,
+        "system":[{"type":"text","text":"A long contract.","cache_control":{"type":"ephemeral","ttl":"1h"}}],
+        "messages":[{"role":"user","content":"Is a notice dated today in time?"}],
+        "cache_control":{"type":"ephemeral"}}"#;
+    for provider in Provider::ALL {
+        let recording = match provider {
+            Provider::Anthropic => "prompt_cache",
+            _ => "text",
+        };
+        let mock = MockProvider::new(provider, fixture(provider, recording))
+            .start()
+            .await
+            .unwrap();
+        let server = start(Gateway::new(ViaMock::new(&mock, Some("sk-test")))).await;
+        let model = format!("{provider}/{}", provider.default_model());
+        let (status, _, answer) =
+            call(&server, MESSAGES, &[], &turn.replace("MODEL", &model)).await;
+        assert_eq!(status, 200, "{provider}: {answer}");
+        let sent = mock.requests()[0].json().unwrap();
+        if provider == Provider::Anthropic {
+            assert_eq!(
+                sent["system"],
+                serde_json::json!([{"type": "text", "text": "A long contract.", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]),
+                "{sent}"
+            );
+            assert_eq!(
+                sent["messages"],
+                serde_json::json!([{"role": "user", "content": [{"type": "text", "text": "Is a notice dated today in time?", "cache_control": {"type": "ephemeral"}}]}]),
+                "{sent}"
+            );
+            assert!(
+                answer.contains(r#""usage":{"input_tokens":3,"cache_creation_input_tokens":248,"cache_read_input_tokens":1800,"output_tokens":29}"#),
+                "{answer}"
+            );
+        } else {
+            assert!(!sent.to_string().contains("cache"), "{provider}: {sent}");
+        }
+    }
+
+    let mock = MockProvider::new(Provider::Anthropic, fixture(Provider::Anthropic, "text"))
+        .start()
+        .await
+        .unwrap();
+    let server = start(Gateway::new(ViaMock::new(&mock, Some("sk-test")))).await;
+    let bad = r#","cache_control":{"type":"ephemeral","ttl":"1d"}"#;
+    let (status, _, answer) = call(
+        &server,
+        MESSAGES,
+        &[],
+        &body(MESSAGES, "anthropic/claude-sonnet-4-5", bad),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer.contains(r#""message":"cache_control.ttl: "#),
+        "{answer}"
+    );
+    assert!(mock.requests().is_empty());
+}

@@ -39,12 +39,17 @@
 //! | `tool_choice` (`auto`, `any`, `none`, `tool` + `name`) | `tool_choice` (`any` → `required`) |
 //! | `thinking` `enabled` + `budget_tokens` / `disabled` / `adaptive` (+ `output_config.effort` `low`, `medium`, `high`) | `reasoning`: the budget / a budget of 0 / the effort (`high` when not given) |
 //! | `stream` | [`DialectRequest::stream`] |
+//! | `cache_control` (`{"type": "ephemeral"}`, optional `ttl` `5m` or `1h`) on `system` text blocks, on user and assistant `text`, `image`, `tool_use` and `tool_result` blocks (and the text and image blocks inside a `tool_result`), on `tools` | the part's or tool's `cache` |
+//! | `cache_control` at the top (automatic caching) | the request's `cache`: a breakpoint on the last block that can take one, the block Anthropic would pick |
 //! | `top_k`, `metadata`, `service_tier`, `tool_choice.disable_parallel_tool_use: true` | passed through to Anthropic ([`PASSTHROUGH`]) |
 //!
-//! Everything else is a `400` naming the field: unknown fields, `cache_control` (prompt caching
-//! hints have no place in a provider-neutral request), citations, documents, image URLs and
-//! files, server tools and their blocks, `output_config.format`, `container`, `mcp_servers`.
-//! A `thinking` block's empty `signature` means none.
+//! Everything else is a `400` naming the field: unknown fields, a `cache_control` of another
+//! `type` or `ttl`, or on a thinking block (Anthropic refuses it there too), citations,
+//! documents, image URLs and files, server tools and their blocks, `output_config.format`,
+//! `container`, `mcp_servers`. A `thinking` block's empty `signature` means none. Cache
+//! breakpoints reach Anthropic as `cache_control` (validation checks its limit of 4 and that a
+//! `1h` one does not follow a `5m` one); OpenAI and Gemini models ignore them, as they cache
+//! prompts by themselves.
 
 use alloc::borrow::ToOwned;
 use alloc::collections::BTreeMap;
@@ -59,7 +64,8 @@ use crate::chunk::{
     Finish, FinishReason, Provider, StreamChunk, StreamError, StreamErrorKind, Usage,
 };
 use crate::request::{
-    ChatMessage, ChatRequest, Content, Part, Reasoning, ReasoningEffort, Role, Tool, ToolChoice,
+    CacheControl, CacheTtl, ChatMessage, ChatRequest, Content, Part, Reasoning, ReasoningEffort,
+    Role, Tool, ToolChoice,
 };
 
 use super::error::AnthropicErrorObject;
@@ -627,15 +633,10 @@ const TOP_LEVEL: &[&str] = &[
     "tool_choice",
     "thinking",
     "output_config",
+    "cache_control",
 ];
 
-const CACHE_CONTROL: (&str, &str) = (
-    "cache_control",
-    "prompt caching hints are not supported (a provider-neutral request has no place for them)",
-);
-
 const UNSUPPORTED_TOP_LEVEL: &[(&str, &str)] = &[
-    CACHE_CONTROL,
     ("container", "code execution containers are not supported"),
     ("mcp_servers", "MCP servers are not supported"),
     ("context_management", "context management is not supported"),
@@ -689,9 +690,9 @@ const UNSUPPORTED_BLOCKS: &[&str] = &[
 /// assert!(request.stream);
 ///
 /// let error = anthropic::decode_request(br#"{"model":"m","messages":[{"role":"user",
-///     "content":[{"type":"text","text":"Hi","cache_control":{"type":"ephemeral"}}]}]}"#).unwrap_err();
-/// assert_eq!(error.kind, ErrorKind::Unsupported);
-/// assert_eq!(error.param.as_deref(), Some("messages[0].content[0].cache_control"));
+///     "content":[{"type":"text","text":"Hi","cache_control":{"type":"ephemeral","ttl":"1d"}}]}]}"#).unwrap_err();
+/// assert_eq!(error.kind, ErrorKind::InvalidValue);
+/// assert_eq!(error.param.as_deref(), Some("messages[0].content[0].cache_control.ttl"));
 /// # Ok::<(), llm_sse_core::dialect::DialectError>(())
 /// ```
 pub fn decode_request(body: &[u8]) -> Result<DialectRequest, DialectError> {
@@ -754,6 +755,7 @@ fn decode(body: &[u8]) -> Read<DialectRequest> {
         }
     }
     chat.reasoning = read_reasoning(&top)?;
+    chat.cache = read_cache(&top)?;
 
     Ok(DialectRequest {
         dialect: Dialect::Anthropic,
@@ -918,19 +920,20 @@ fn read_block(value: &Value, path: &str, role: Role) -> Read<(Role, Part)> {
         (Role::User, "image") => read_image(&block)?,
         (Role::User, "tool_result") => return Ok((Role::Tool, read_tool_result(&block)?)),
         (Role::Assistant, "tool_use") => {
-            block.only(&["type", "id", "name", "input"], &[CACHE_CONTROL])?;
+            block.only(&["type", "id", "name", "input", "cache_control"], &[])?;
             let input = match block.get("input") {
                 Some(input) => input.clone(),
                 None => Value::Object(Map::new()),
             };
-            Part::tool_call(
+            let call = Part::tool_call(
                 Some(block.required_string("id")?.into()),
                 block.required_string("name")?,
                 input,
-            )
+            );
+            with_cache(call, read_cache(&block)?)
         }
         (Role::Assistant, "thinking") => {
-            block.only(&["type", "thinking", "signature"], &[])?;
+            block.only(&["type", "thinking", "signature"], &[NO_CACHE_ON_THINKING])?;
             Part::Thinking {
                 thinking: block.required_string("thinking")?.into(),
                 signature: block
@@ -941,7 +944,7 @@ fn read_block(value: &Value, path: &str, role: Role) -> Read<(Role, Part)> {
             }
         }
         (Role::Assistant, "redacted_thinking") => {
-            block.only(&["type", "data"], &[])?;
+            block.only(&["type", "data"], &[NO_CACHE_ON_THINKING])?;
             Part::RedactedThinking {
                 data: block.required_string("data")?.into(),
                 provider: None,
@@ -966,15 +969,62 @@ fn read_block(value: &Value, path: &str, role: Role) -> Read<(Role, Part)> {
 /// A `text` block.
 fn read_text(block: &Obj<'_, '_>) -> Read<Part> {
     block.only(
-        &["type", "text"],
-        &[CACHE_CONTROL, ("citations", "citations are not supported")],
+        &["type", "text", "cache_control"],
+        &[("citations", "citations are not supported")],
     )?;
-    Ok(Part::text(block.required_string("text")?))
+    let text = Part::text(block.required_string("text")?);
+    Ok(with_cache(text, read_cache(block)?))
+}
+
+/// Thinking blocks take no `cache_control`.
+const NO_CACHE_ON_THINKING: (&str, &str) = (
+    "cache_control",
+    "thinking blocks cannot take a cache breakpoint (put it on a later block)",
+);
+
+/// The `cache_control` of `obj`: `{"type": "ephemeral"}`, with an optional `ttl` of `5m` or
+/// `1h`.
+fn read_cache(obj: &Obj<'_, '_>) -> Read<Option<CacheControl>> {
+    let Some(value) = obj.get("cache_control") else {
+        return Ok(None);
+    };
+    let path = obj.path_of("cache_control");
+    let control = Obj::of(value, &path)?;
+    control.only(&["type", "ttl"], &[])?;
+    match control.required_string("type")? {
+        "ephemeral" => {}
+        other => {
+            return Err(Refusal::invalid(
+                &control.path_of("type"),
+                format_args!("{other:?} is not a cache type (expected ephemeral)"),
+            ));
+        }
+    }
+    let cache = CacheControl::new();
+    Ok(Some(match control.string("ttl")? {
+        None => cache,
+        Some("5m") => cache.with_ttl(CacheTtl::FiveMinutes),
+        Some("1h") => cache.with_ttl(CacheTtl::OneHour),
+        Some(other) => {
+            return Err(Refusal::invalid(
+                &control.path_of("ttl"),
+                format_args!("{other:?} is not a cache lifetime (expected 5m or 1h)"),
+            ));
+        }
+    }))
+}
+
+/// `part` with the breakpoint `cache`, if any.
+fn with_cache(part: Part, cache: Option<CacheControl>) -> Part {
+    match cache {
+        Some(cache) => part.with_cache(cache),
+        None => part,
+    }
 }
 
 /// An `image` block with a `base64` source.
 fn read_image(block: &Obj<'_, '_>) -> Read<Part> {
-    block.only(&["type", "source"], &[CACHE_CONTROL])?;
+    block.only(&["type", "source", "cache_control"], &[])?;
     let source_path = block.path_of("source");
     let source = Obj::of(block.required("source")?, &source_path)?;
     match source.required_string("type")? {
@@ -990,17 +1040,24 @@ fn read_image(block: &Obj<'_, '_>) -> Read<Part> {
         }
     }
     source.only(&["type", "media_type", "data"], &[])?;
-    Ok(Part::image(
+    let image = Part::image(
         source.required_string("media_type")?,
         source.required_string("data")?,
-    ))
+    );
+    Ok(with_cache(image, read_cache(block)?))
 }
 
 /// A `tool_result` block.
 fn read_tool_result(block: &Obj<'_, '_>) -> Read<Part> {
     block.only(
-        &["type", "tool_use_id", "content", "is_error"],
-        &[CACHE_CONTROL],
+        &[
+            "type",
+            "tool_use_id",
+            "content",
+            "is_error",
+            "cache_control",
+        ],
+        &[],
     )?;
     let call_id = block.required_string("tool_use_id")?;
     let content_path = block.path_of("content");
@@ -1041,6 +1098,7 @@ fn read_tool_result(block: &Obj<'_, '_>) -> Read<Part> {
         name: None,
         content,
         is_error: block.boolean("is_error")?.unwrap_or(false),
+        cache: read_cache(block)?,
     })
 }
 
@@ -1060,13 +1118,20 @@ fn read_tool(value: &Value, path: &str) -> Read<Tool> {
         }
     }
     tool.only(
-        &["type", "name", "description", "input_schema"],
-        &[CACHE_CONTROL],
+        &[
+            "type",
+            "name",
+            "description",
+            "input_schema",
+            "cache_control",
+        ],
+        &[],
     )?;
     Ok(Tool {
         name: tool.required_string("name")?.into(),
         description: tool.string("description")?.map(ToOwned::to_owned),
         parameters: tool.required("input_schema")?.clone(),
+        cache: read_cache(&tool)?,
     })
 }
 

@@ -437,6 +437,8 @@ impl DialectRequest {
             RequestError::ToolHistoryWithoutTools { .. } => "tools".into(),
             RequestError::EmptyModel | RequestError::InvalidModel { .. } => "model".into(),
             RequestError::NoMessages | RequestError::NoConversation => "messages".into(),
+            // Only the Anthropic dialect has a top-level breakpoint.
+            RequestError::InvalidCache { .. } => "cache_control".into(),
             // Not reachable from a decoded request (no JSON of ours, no key, no options of the
             // client's own): the message as it is.
             _ => {

@@ -862,6 +862,7 @@ impl Messages {
                     name: None,
                     content,
                     is_error: false,
+                    cache: None,
                 };
                 let parts = alloc::vec![join(&path, "tool_call_id")];
                 self.push(
@@ -1096,6 +1097,7 @@ fn read_tool(value: &Value, path: &str) -> Read<Tool> {
             Some(schema) => schema.clone(),
             None => super::empty_object_schema(),
         },
+        cache: None,
     })
 }
 

@@ -12,7 +12,8 @@ use crate::chunk::Provider;
 
 use super::validate::{Plan, anthropic_max_tokens};
 use super::{
-    ChatRequest, Content, Part, ReasoningEffort, Role, ToolChoice, call_id, from_provider, object,
+    CacheControl, ChatRequest, Content, Part, ReasoningEffort, Role, ToolChoice, call_id,
+    from_provider, object,
 };
 
 /// The JSON body for `provider` (streaming on), before `provider_options`.
@@ -23,7 +24,7 @@ pub(super) fn body(request: &ChatRequest, plan: &Plan, provider: Provider) -> Ma
         let parts = message.content.parts();
         if message.role == Role::System {
             system.extend(parts.iter().filter_map(|part| match part {
-                Part::Text { text } => Some(text_block(text)),
+                Part::Text { text, cache } => Some(text_block(text, *cache)),
                 _ => None,
             }));
             continue;
@@ -79,6 +80,9 @@ pub(super) fn body(request: &ChatRequest, plan: &Plan, provider: Provider) -> Ma
                 t.insert("description".into(), description.as_str().into());
             }
             t.insert("input_schema".into(), tool.parameters.clone());
+            if let Some(cache) = tool.cache {
+                t.insert("cache_control".into(), cache_control(cache));
+            }
             Value::Object(t)
         });
         body.insert("tools".into(), tools.collect::<Vec<_>>().into());
@@ -152,19 +156,26 @@ fn block(
     j: usize,
     part: &Part,
 ) -> Option<Value> {
+    let cache = plan.cache_of(request, i, j, part.cache());
     Some(match part {
-        Part::Text { text } => text_block(text),
-        Part::Image { media_type, data } => image_block(media_type, data),
+        Part::Text { text, .. } => text_block(text, cache),
+        Part::Image {
+            media_type, data, ..
+        } => image_block(media_type, data, cache),
         Part::ToolCall {
             id,
             name,
             arguments,
-        } => object([
-            ("type", "tool_use".into()),
-            ("id", tool_use_id(id.as_deref(), i, j).into()),
-            ("name", name.as_str().into()),
-            ("input", arguments.clone()),
-        ]),
+            ..
+        } => with_cache(
+            object([
+                ("type", "tool_use".into()),
+                ("id", tool_use_id(id.as_deref(), i, j).into()),
+                ("name", name.as_str().into()),
+                ("input", arguments.clone()),
+            ]),
+            cache,
+        ),
         Part::ToolResult {
             content, is_error, ..
         } => {
@@ -178,8 +189,12 @@ fn block(
                 Content::Parts(parts) => parts
                     .iter()
                     .filter_map(|part| match part {
-                        Part::Text { text } => Some(text_block(text)),
-                        Part::Image { media_type, data } => Some(image_block(media_type, data)),
+                        Part::Text { text, cache } => Some(text_block(text, *cache)),
+                        Part::Image {
+                            media_type,
+                            data,
+                            cache,
+                        } => Some(image_block(media_type, data, *cache)),
                         _ => None,
                     })
                     .collect::<Vec<_>>()
@@ -189,10 +204,10 @@ fn block(
             if *is_error {
                 block.insert("is_error".into(), true.into());
             }
-            Value::Object(block)
+            with_cache(Value::Object(block), cache)
         }
         // Anthropic rejects thinking blocks without a valid signature: unsigned reasoning and
-        // other providers' reasoning stay out.
+        // other providers' reasoning stay out. Thinking blocks take no cache breakpoint.
         Part::Thinking {
             thinking,
             signature: Some(signature),
@@ -211,17 +226,41 @@ fn block(
     })
 }
 
-fn text_block(text: &str) -> Value {
-    object([("type", "text".into()), ("text", text.into())])
+fn text_block(text: &str, cache: Option<CacheControl>) -> Value {
+    with_cache(
+        object([("type", "text".into()), ("text", text.into())]),
+        cache,
+    )
 }
 
-fn image_block(media_type: &str, data: &str) -> Value {
+fn image_block(media_type: &str, data: &str, cache: Option<CacheControl>) -> Value {
     let source = object([
         ("type", "base64".into()),
         ("media_type", media_type.into()),
         ("data", data.into()),
     ]);
-    object([("type", "image".into()), ("source", source)])
+    with_cache(
+        object([("type", "image".into()), ("source", source)]),
+        cache,
+    )
+}
+
+/// `block` with `cache_control` when `cache` is set.
+fn with_cache(mut block: Value, cache: Option<CacheControl>) -> Value {
+    if let (Value::Object(map), Some(cache)) = (&mut block, cache) {
+        map.insert("cache_control".into(), cache_control(cache));
+    }
+    block
+}
+
+/// `{"type": "ephemeral"}`, with `"ttl": "5m"` or `"1h"` when given.
+fn cache_control(cache: CacheControl) -> Value {
+    let mut control = Map::new();
+    control.insert("type".into(), "ephemeral".into());
+    if let Some(ttl) = cache.ttl {
+        control.insert("ttl".into(), ttl.as_str().into());
+    }
+    Value::Object(control)
 }
 
 /// A `tool_use` id: the call's own (made safe), else the derived `call_{i}_{j}`.

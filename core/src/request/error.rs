@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::chunk::Provider;
 
-use super::Role;
+use super::{CacheTtl, Role};
 
 /// Why a [`ChatRequest`](super::ChatRequest) was refused before any network call.
 ///
@@ -143,6 +143,16 @@ pub enum RequestError {
         /// What the provider allows while thinking.
         allowed: &'static str,
     },
+    /// The request's own `cache` breakpoint (the one on the last block) is one the provider
+    /// would refuse. Breakpoints of parts and tools are reported as [`InvalidPart`] and
+    /// [`InvalidTool`].
+    ///
+    /// [`InvalidPart`]: RequestError::InvalidPart
+    /// [`InvalidTool`]: RequestError::InvalidTool
+    InvalidCache {
+        /// What is wrong with it.
+        problem: CacheProblem,
+    },
     /// `provider_options` is not a JSON object.
     ProviderOptionsNotObject,
     /// The API key cannot be sent as a header value: it is empty or contains a character other
@@ -210,6 +220,9 @@ pub enum PartProblem {
         /// The call's name.
         name: String,
     },
+    /// The part's cache breakpoint (or, in a tool result, one of its content's) is one the
+    /// provider would refuse.
+    Cache(CacheProblem),
 }
 
 /// What is wrong with one tool definition (see [`RequestError::InvalidTool`]).
@@ -229,6 +242,45 @@ pub enum ToolProblem {
     },
     /// `parameters` is not a JSON object (a JSON Schema of an object).
     ParametersNotObject,
+    /// The tool's cache breakpoint is one the provider would refuse.
+    Cache(CacheProblem),
+}
+
+/// Why the provider would refuse a prompt-cache breakpoint
+/// ([`CacheControl`](super::CacheControl)). The rules are Anthropic's; providers that cache by
+/// themselves ignore breakpoints and refuse none.
+///
+/// Breakpoints count in the order of the prompt: the tools, then the system messages, then the
+/// other messages (in a tool result, its content's parts before the result itself), and the
+/// request's own `cache` last, on the last block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CacheProblem {
+    /// A breakpoint after the provider's maximum (Anthropic: 4 per request).
+    TooManyBreakpoints {
+        /// The provider.
+        provider: Provider,
+        /// How many breakpoints it takes.
+        max: usize,
+    },
+    /// A breakpoint whose lifetime is longer than an earlier one's: longer lifetimes must come
+    /// first (a `1h` breakpoint after a `5m` one).
+    TtlAfterShorter {
+        /// The provider.
+        provider: Provider,
+        /// This breakpoint's lifetime.
+        ttl: CacheTtl,
+        /// The shorter lifetime of an earlier breakpoint.
+        earlier: CacheTtl,
+    },
+    /// The request's own `cache` falls on the last block, which has a breakpoint of its own with
+    /// another lifetime (Anthropic refuses automatic caching there).
+    ConflictsWithLastBlock {
+        /// The provider.
+        provider: Provider,
+        /// The lifetime of the last block's own breakpoint.
+        ttl: CacheTtl,
+    },
 }
 
 impl fmt::Display for RequestError {
@@ -318,6 +370,7 @@ impl fmt::Display for RequestError {
                 f,
                 "{field}: anthropic allows only {allowed} while thinking (reasoning is set)"
             ),
+            RequestError::InvalidCache { problem } => write!(f, "cache: {problem}"),
             RequestError::ProviderOptionsNotObject => {
                 f.write_str("provider_options: must be a JSON object")
             }
@@ -376,6 +429,7 @@ impl fmt::Display for PartProblem {
                 }
                 f.write_str(" has no tool result in the tool messages that follow it")
             }
+            PartProblem::Cache(problem) => write!(f, "cache: {problem}"),
         }
     }
 }
@@ -394,6 +448,32 @@ impl fmt::Display for ToolProblem {
             ToolProblem::ParametersNotObject => {
                 f.write_str("parameters: must be a JSON Schema object")
             }
+            ToolProblem::Cache(problem) => write!(f, "cache: {problem}"),
+        }
+    }
+}
+
+impl fmt::Display for CacheProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CacheProblem::TooManyBreakpoints { provider, max } => write!(
+                f,
+                "one cache breakpoint too many: {provider} takes at most {max} per request"
+            ),
+            CacheProblem::TtlAfterShorter {
+                provider,
+                ttl,
+                earlier,
+            } => write!(
+                f,
+                "a {ttl} cache breakpoint after a {earlier} one: {provider} requires longer \
+                 lifetimes first (in the order tools, system, messages)"
+            ),
+            CacheProblem::ConflictsWithLastBlock { provider, ttl } => write!(
+                f,
+                "the last block has its own cache breakpoint with another lifetime ({ttl}), \
+                 which {provider} refuses"
+            ),
         }
     }
 }
@@ -406,3 +486,6 @@ impl std::error::Error for PartProblem {}
 
 #[cfg(feature = "std")]
 impl std::error::Error for ToolProblem {}
+
+#[cfg(feature = "std")]
+impl std::error::Error for CacheProblem {}

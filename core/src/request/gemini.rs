@@ -18,7 +18,7 @@ pub(super) fn body(request: &ChatRequest, plan: &Plan) -> Map<String, Value> {
         let parts = message.content.parts();
         if message.role == Role::System {
             system.extend(parts.iter().filter_map(|part| match part {
-                Part::Text { text } => Some(object([("text", text.as_str().into())])),
+                Part::Text { text, .. } => Some(object([("text", text.as_str().into())])),
                 _ => None,
             }));
             continue;
@@ -26,8 +26,10 @@ pub(super) fn body(request: &ChatRequest, plan: &Plan) -> Map<String, Value> {
         let mut out: Vec<Map<String, Value>> = Vec::with_capacity(parts.len());
         for (j, part) in parts.iter().enumerate() {
             match part {
-                Part::Text { text } => out.push(map([("text", text.as_str().into())])),
-                Part::Image { media_type, data } => out.push(map([(
+                Part::Text { text, .. } => out.push(map([("text", text.as_str().into())])),
+                Part::Image {
+                    media_type, data, ..
+                } => out.push(map([(
                     "inlineData",
                     object([
                         ("mimeType", media_type.as_str().into()),
@@ -38,6 +40,7 @@ pub(super) fn body(request: &ChatRequest, plan: &Plan) -> Map<String, Value> {
                     id,
                     name,
                     arguments,
+                    ..
                 } => {
                     let mut call = Map::new();
                     call.insert("name".into(), name.as_str().into());
@@ -194,7 +197,7 @@ fn text_of(content: &Content) -> String {
         Content::Parts(parts) => {
             let mut out = String::new();
             for part in parts {
-                if let Part::Text { text } = part {
+                if let Part::Text { text, .. } = part {
                     if !out.is_empty() {
                         out.push('\n');
                     }

@@ -86,9 +86,11 @@
 //!   "top_p": 0.9,
 //!   "stop": ["\n\nHuman:"],
 //!   "tools": [{"name": "get_weather", "description": "Current weather for a city",
-//!              "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}],
+//!              "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+//!              "cache": {"ttl": "1h"}}],
 //!   "tool_choice": "auto",
 //!   "reasoning": {"effort": "medium"},
+//!   "cache": {},
 //!   "provider_options": {"top_k": 40}
 //! }
 //! ```
@@ -101,9 +103,10 @@
 //! | `temperature` | number | sampling temperature | 0 to 1 | 0 to 2 | 0 to 2, `generationConfig.temperature` |
 //! | `top_p` | number, 0 to 1 | nucleus sampling | `top_p` | `top_p` | `generationConfig.topP` |
 //! | `stop` | string or array of strings | stop sequences | `stop_sequences` | `stop` (at most 4) | `generationConfig.stopSequences` (at most 5) |
-//! | `tools` | array of `{name, description?, parameters?}` | tools the model may call; `parameters` is a JSON Schema object (default: no properties); names are 1 to 64 of `A-Z a-z 0-9 _ -` | `tools[].input_schema` | `tools[].function.parameters` | `tools[0].functionDeclarations[].parametersJsonSchema` |
+//! | `tools` | array of `{name, description?, parameters?, cache?}` | tools the model may call; `parameters` is a JSON Schema object (default: no properties); names are 1 to 64 of `A-Z a-z 0-9 _ -`; `cache`: a cache breakpoint after the tool (below) | `tools[].input_schema`, `tools[].cache_control` | `tools[].function.parameters` (`cache` ignored) | `tools[0].functionDeclarations[].parametersJsonSchema` (`cache` ignored) |
 //! | `tool_choice` | `"auto"`, `"none"`, `"required"` or `{"tool": "name"}` | whether and which tools to call (needs `tools`) | `{"type": "auto" / "none" / "any" / "tool"}` | `"auto"` / `"none"` / `"required"` / `{"type":"function",...}` | `toolConfig.functionCallingConfig.mode` `AUTO` / `NONE` / `ANY` (+ `allowedFunctionNames`) |
 //! | `reasoning` | `{"effort"?: "none"/"minimal"/"low"/"medium"/"high", "budget_tokens"?: integer}` | how much to think (at least one field) | `budget_tokens`: `thinking {"type":"enabled","budget_tokens"}` (≥ 1024, below `max_tokens`); else `effort`: `thinking {"type":"adaptive"}` and `output_config.effort` (minimal → low); `none` or 0: `thinking {"type":"disabled"}` | `reasoning_effort`: `effort`, else from the budget (0 none, ≤ 1024 low, ≤ 8192 medium, above high) | `generationConfig.thinkingConfig`: `thinkingBudget` = `budget_tokens`, else from the effort (none 0, minimal 512, low 1024, medium 8192, high 24576), and `includeThoughts` when the budget is not 0 |
+//! | `cache` | `{}` or `{"ttl": "5m" / "1h"}` | a prompt-cache breakpoint on the last block of the conversation that can take one (automatic caching: the cached prefix moves forward as the conversation grows); parts and tools take their own (below) | `cache_control` `{"type": "ephemeral", "ttl"?}` on that block (where Anthropic's top-level `cache_control` would put it) | ignored: OpenAI caches prompts automatically | ignored: Gemini's implicit caching likewise |
 //! | `provider_options` | object | merged into the provider's body last, as a JSON Merge Patch (RFC 7386: objects merge, `null` removes a key), for anything else the provider takes | e.g. `{"top_k": 40}` | e.g. `{"max_tokens": 100, "max_completion_tokens": null}` for servers that only know `max_tokens` | e.g. `{"safetySettings": [...]}` |
 //!
 //! Content parts (`{"type": ..., ...}`), by role:
@@ -116,6 +119,21 @@
 //! | `tool_result` | `call_id`?, `name`?, `content` (string or text/image parts), `is_error`? | tool | `tool_result` (`tool_use_id`, `content`, `is_error`) in the user turn | a `tool` message (`tool_call_id`, text; no error flag) | `functionResponse {name, response: {"output" or "error": text}, id?}` in a user turn |
 //! | `thinking` | `thinking`, `signature`?, `provider`? | assistant | `thinking` block, only when signed | left out | a `thought` part with its `thoughtSignature`; a signature-only part puts its signature back on the part before it |
 //! | `redacted_thinking` | `data`, `provider`? | assistant | `redacted_thinking` block | left out | left out |
+//!
+//! **Prompt caching.** `cache` on a `text`, `image`, `tool_call` or `tool_result` part (also on
+//! the text and image parts inside a tool result's `content`), on a tool, or on the request
+//! itself, is a breakpoint: the provider may cache the prompt up to and including that block, and
+//! a later request that starts with the same blocks reads them from the cache, which the
+//! terminal chunk's usage reports (`cache_read_input_tokens`, and `cache_creation_input_tokens`
+//! for what was written). `{}` takes the provider's default lifetime (Anthropic: 5 minutes,
+//! refreshed by each read), `{"ttl": "1h"}` an hour; reasoning parts take none. A system prompt
+//! given as a string takes one as a text part, `[{"type": "text", "text": "...", "cache": {}}]`
+//! ([`ChatMessage::with_cache`] does this in Rust). Anthropic gets `cache_control` on each of
+//! these blocks; it counts the prompt as the tools, then the system prompt, then the messages,
+//! and refuses more than 4 breakpoints or a `1h` one after a `5m` one, which validation checks
+//! ([`CacheProblem`]). Prompts shorter than the model's minimum (about 1024 tokens) are simply
+//! not cached. OpenAI caches prompts automatically and Gemini's implicit caching likewise: their
+//! builders leave breakpoints out.
 //!
 //! **Tool results find their call** by `call_id`, or, when absent, by `name`: the first call of
 //! that name not answered yet, preferring calls without an id (Gemini calls may have none;
@@ -155,10 +173,11 @@ use serde_json::{Map, Value};
 use crate::chunk::Provider;
 use crate::provider::{Api, Auth, Endpoint};
 
-pub use error::{PartProblem, RequestError, ToolProblem};
+pub use error::{CacheProblem, PartProblem, RequestError, ToolProblem};
 pub use http::{Headers, HttpRequest, Method};
 pub use types::{
-    ChatMessage, ChatRequest, Content, Part, Reasoning, ReasoningEffort, Role, Tool, ToolChoice,
+    CacheControl, CacheTtl, ChatMessage, ChatRequest, Content, Part, Reasoning, ReasoningEffort,
+    Role, Tool, ToolChoice,
 };
 
 /// Validates `request` for `provider` and builds the HTTP request to send.

@@ -112,15 +112,17 @@ fn content(content: &Content) -> Value {
     match content {
         Content::Text(text) => text.as_str().into(),
         Content::Parts(parts) => match parts.as_slice() {
-            [Part::Text { text }] => text.as_str().into(),
+            [Part::Text { text, .. }] => text.as_str().into(),
             parts => parts
                 .iter()
                 .filter_map(|part| match part {
-                    Part::Text { text } => Some(object([
+                    Part::Text { text, .. } => Some(object([
                         ("type", "text".into()),
                         ("text", text.as_str().into()),
                     ])),
-                    Part::Image { media_type, data } => Some(object([
+                    Part::Image {
+                        media_type, data, ..
+                    } => Some(object([
                         ("type", "image_url".into()),
                         (
                             "image_url",
@@ -143,7 +145,7 @@ fn assistant(request: &ChatRequest, i: usize, content: &Content) -> Option<Value
     let mut calls = Vec::new();
     for (j, part) in content.parts().iter().enumerate() {
         match part {
-            Part::Text { text: t } => text.get_or_insert_with(String::new).push_str(t),
+            Part::Text { text: t, .. } => text.get_or_insert_with(String::new).push_str(t),
             Part::ToolCall {
                 name, arguments, ..
             } => {

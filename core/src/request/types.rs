@@ -72,6 +72,12 @@ pub struct ChatRequest {
     /// How much the model should reason before answering.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<Reasoning>,
+    /// A prompt-cache breakpoint on the last block of the conversation that can take one
+    /// (Anthropic's automatic caching: the cached prefix moves forward as the conversation
+    /// grows). Breakpoints of parts and tools are on them ([`Part::with_cache`],
+    /// [`Tool::with_cache`]). See [`CacheControl`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheControl>,
     /// A JSON object merged into the provider's body last, as an RFC 7386 JSON Merge Patch:
     /// objects merge key by key, any other value replaces, and `null` removes a key. For
     /// everything else the provider accepts (`top_k`, `metadata`, `safetySettings`, ...).
@@ -92,6 +98,7 @@ impl ChatRequest {
             tools: Vec::new(),
             tool_choice: None,
             reasoning: None,
+            cache: None,
             provider_options: None,
         }
     }
@@ -146,6 +153,13 @@ impl ChatRequest {
     /// Sets the reasoning setting.
     pub fn with_reasoning(mut self, reasoning: Reasoning) -> Self {
         self.reasoning = Some(reasoning);
+        self
+    }
+
+    /// Sets the request's own cache breakpoint: on the last block of the conversation that can
+    /// take one (see [`cache`](ChatRequest::cache)).
+    pub fn with_cache(mut self, cache: CacheControl) -> Self {
+        self.cache = Some(cache);
         self
     }
 
@@ -211,6 +225,30 @@ impl ChatMessage {
         Self::new(Role::Assistant, content)
     }
 
+    /// This message with a cache breakpoint on its last part that can take one (text becomes one
+    /// text part): the provider may cache the prompt up to the end of this message. A message
+    /// of only reasoning parts, which cannot take one, is returned unchanged.
+    ///
+    /// ```
+    /// use llm_sse_core::request::{CacheControl, CacheTtl, ChatMessage, Part};
+    ///
+    /// let system = ChatMessage::system("You answer questions about the attached contract: ...")
+    ///     .with_cache(CacheControl::new().with_ttl(CacheTtl::OneHour));
+    /// assert_eq!(system.content.parts()[0].cache(), Some(CacheControl::new().with_ttl(CacheTtl::OneHour)));
+    /// ```
+    pub fn with_cache(mut self, cache: CacheControl) -> Self {
+        if let Content::Text(text) = &mut self.content {
+            let text = core::mem::take(text);
+            self.content = Content::Parts(vec![Part::text(text)]);
+        }
+        if let Content::Parts(parts) = &mut self.content {
+            if let Some(part) = parts.iter_mut().rev().find(|p| p.takes_cache()) {
+                part.set_cache(Some(cache));
+            }
+        }
+        self
+    }
+
     /// A `tool` message answering `call` (a tool call of the accumulated [`Message`]) with
     /// `output`. It carries both the call's id and its name, so it matches the call on every
     /// provider, including Gemini calls that have no id.
@@ -248,7 +286,7 @@ impl From<Message> for ChatMessage {
             .content
             .into_iter()
             .map(|block| match block {
-                ContentBlock::Text(text) => Part::Text { text },
+                ContentBlock::Text(text) => Part::text(text),
                 ContentBlock::Thinking {
                     thinking,
                     signature,
@@ -261,11 +299,7 @@ impl From<Message> for ChatMessage {
                     data,
                     provider: Some(provider),
                 },
-                ContentBlock::ToolCall(call) => Part::ToolCall {
-                    id: call.id,
-                    name: call.name,
-                    arguments: call.arguments,
-                },
+                ContentBlock::ToolCall(call) => Part::tool_call(call.id, call.name, call.arguments),
             })
             .collect();
         ChatMessage::assistant(Content::Parts(parts))
@@ -327,7 +361,7 @@ impl Content {
     /// The content as parts (plain text is one text part).
     pub fn parts(&self) -> Cow<'_, [Part]> {
         match self {
-            Content::Text(text) => Cow::Owned(vec![Part::Text { text: text.clone() }]),
+            Content::Text(text) => Cow::Owned(vec![Part::text(text.as_str())]),
             Content::Parts(parts) => Cow::Borrowed(parts),
         }
     }
@@ -404,12 +438,15 @@ impl<'de> Visitor<'de> for ContentVisitor {
 ///
 /// | `type` | fields | in roles |
 /// |---|---|---|
-/// | `text` | `text` | all |
-/// | `image` | `media_type` (`image/png`, ...), `data` (standard base64) | user; inside a tool result (Anthropic only) |
-/// | `tool_call` | `id` (optional), `name`, `arguments` (a JSON object, default `{}`) | assistant |
-/// | `tool_result` | `call_id` (optional), `name` (optional), `content` (string or text/image parts), `is_error` (default `false`) | tool |
+/// | `text` | `text`, `cache` (optional) | all |
+/// | `image` | `media_type` (`image/png`, ...), `data` (standard base64), `cache` (optional) | user; inside a tool result (Anthropic only) |
+/// | `tool_call` | `id` (optional), `name`, `arguments` (a JSON object, default `{}`), `cache` (optional) | assistant |
+/// | `tool_result` | `call_id` (optional), `name` (optional), `content` (string or text/image parts), `is_error` (default `false`), `cache` (optional) | tool |
 /// | `thinking` | `thinking`, `signature` (optional), `provider` (optional) | assistant |
 /// | `redacted_thinking` | `data`, `provider` (optional) | assistant |
+///
+/// `cache` is a prompt-cache breakpoint after the part ([`CacheControl`]); reasoning parts
+/// cannot take one (Anthropic refuses `cache_control` on thinking blocks).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
@@ -418,6 +455,9 @@ pub enum Part {
     Text {
         /// The text (not empty).
         text: String,
+        /// A cache breakpoint after this part.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cache: Option<CacheControl>,
     },
     /// An image, inline.
     Image {
@@ -425,6 +465,9 @@ pub enum Part {
         media_type: String,
         /// Its bytes in standard base64.
         data: String,
+        /// A cache breakpoint after this part.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cache: Option<CacheControl>,
     },
     /// A tool call the assistant made.
     ToolCall {
@@ -438,6 +481,9 @@ pub enum Part {
         /// The arguments, a JSON object.
         #[serde(default = "empty_object")]
         arguments: Value,
+        /// A cache breakpoint after this part.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cache: Option<CacheControl>,
     },
     /// The result of running a tool.
     ToolResult {
@@ -454,6 +500,9 @@ pub enum Part {
         /// True when the tool failed.
         #[serde(default, skip_serializing_if = "is_false")]
         is_error: bool,
+        /// A cache breakpoint after this part (its content's parts may have their own).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cache: Option<CacheControl>,
     },
     /// Reasoning the assistant produced, with the signature that authenticates it.
     Thinking {
@@ -489,7 +538,10 @@ pub enum Part {
 impl Part {
     /// A text part.
     pub fn text(text: impl Into<String>) -> Self {
-        Part::Text { text: text.into() }
+        Part::Text {
+            text: text.into(),
+            cache: None,
+        }
     }
 
     /// An image part from its media type and standard base64 data.
@@ -497,6 +549,7 @@ impl Part {
         Part::Image {
             media_type: media_type.into(),
             data: data.into(),
+            cache: None,
         }
     }
 
@@ -506,6 +559,7 @@ impl Part {
             id,
             name: name.into(),
             arguments,
+            cache: None,
         }
     }
 
@@ -516,6 +570,7 @@ impl Part {
             name: None,
             content: content.into(),
             is_error: false,
+            cache: None,
         }
     }
 
@@ -526,6 +581,51 @@ impl Part {
             name: Some(call.name.clone()),
             content: content.into(),
             is_error,
+            cache: None,
+        }
+    }
+
+    /// This part with a cache breakpoint after it: the provider may cache the prompt up to and
+    /// including this part (see [`CacheControl`]). Reasoning parts cannot take one and are
+    /// returned unchanged.
+    ///
+    /// ```
+    /// use llm_sse_core::request::{CacheControl, ChatMessage, Part};
+    ///
+    /// let question = ChatMessage::user(vec![
+    ///     Part::text("<the whole manual>").with_cache(CacheControl::new()),
+    ///     Part::text("How do I reset the device?"),
+    /// ]);
+    /// # let _ = question;
+    /// ```
+    pub fn with_cache(mut self, cache: CacheControl) -> Self {
+        self.set_cache(Some(cache));
+        self
+    }
+
+    /// The part's cache breakpoint, if any.
+    pub fn cache(&self) -> Option<CacheControl> {
+        match self {
+            Part::Text { cache, .. }
+            | Part::Image { cache, .. }
+            | Part::ToolCall { cache, .. }
+            | Part::ToolResult { cache, .. } => *cache,
+            Part::Thinking { .. } | Part::RedactedThinking { .. } => None,
+        }
+    }
+
+    /// Whether the part can take a cache breakpoint (reasoning parts cannot).
+    pub(super) fn takes_cache(&self) -> bool {
+        !matches!(self, Part::Thinking { .. } | Part::RedactedThinking { .. })
+    }
+
+    fn set_cache(&mut self, value: Option<CacheControl>) {
+        match self {
+            Part::Text { cache, .. }
+            | Part::Image { cache, .. }
+            | Part::ToolCall { cache, .. }
+            | Part::ToolResult { cache, .. } => *cache = value,
+            Part::Thinking { .. } | Part::RedactedThinking { .. } => {}
         }
     }
 
@@ -545,7 +645,9 @@ impl Part {
 /// A tool the model may call.
 ///
 /// JSON: `{"name": "get_weather", "description": "...", "parameters": {JSON Schema}}`;
-/// `parameters` defaults to an object schema with no properties.
+/// `parameters` defaults to an object schema with no properties. `"cache": {...}` puts a cache
+/// breakpoint after it ([`CacheControl`]): tools come first in the prompt, so this caches the
+/// tool definitions up to this one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -558,6 +660,9 @@ pub struct Tool {
     /// The JSON Schema of its arguments (an object schema).
     #[serde(default = "empty_object_schema")]
     pub parameters: Value,
+    /// A cache breakpoint after this tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheControl>,
 }
 
 impl Tool {
@@ -567,7 +672,104 @@ impl Tool {
             name: name.into(),
             description: Some(description.into()),
             parameters,
+            cache: None,
         }
+    }
+
+    /// This tool with a cache breakpoint after it (see [`CacheControl`]).
+    pub fn with_cache(mut self, cache: CacheControl) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+}
+
+/// A prompt-cache breakpoint: the provider may cache the prompt up to and including the block
+/// it is on, so that later requests starting with the same blocks read them from the cache
+/// (cheaper and faster; the terminal chunk's [`Usage`](crate::Usage) reports the cache reads
+/// and writes).
+///
+/// JSON: `{}` (the provider's default lifetime: 5 minutes at Anthropic) or `{"ttl": "1h"}`, as
+/// `cache` on a part, a tool, or the request itself.
+///
+/// Anthropic is told where to cache (`cache_control`): the prompt is the tools, then the
+/// system prompt, then the messages, and a breakpoint caches everything before it. It takes at
+/// most 4 breakpoints per request, and a 1-hour breakpoint may not follow a 5-minute one
+/// (validation checks both). Prompts shorter than the model's minimum (about 1024 tokens) are
+/// not cached, without an error. OpenAI and Gemini cache prompts by themselves: they ignore
+/// breakpoints.
+///
+/// ```
+/// use llm_sse_core::Provider;
+/// use llm_sse_core::request::{build, CacheControl, CacheTtl, ChatMessage, ChatRequest};
+/// use serde_json::json;
+///
+/// let request = ChatRequest::new("claude-sonnet-4-5", vec![
+///     ChatMessage::system("<a long system prompt>")
+///         .with_cache(CacheControl::new().with_ttl(CacheTtl::OneHour)),
+///     ChatMessage::user("Hi"),
+/// ]);
+/// let http = build(Provider::Anthropic, &request, None)?;
+/// assert_eq!(http.body["system"][0]["cache_control"], json!({"type": "ephemeral", "ttl": "1h"}));
+///
+/// let json = r#"{"model": "claude-sonnet-4-5", "messages": [
+///     {"role": "system", "content": [{"type": "text", "text": "<a long system prompt>", "cache": {"ttl": "1h"}}]},
+///     {"role": "user", "content": "Hi"}]}"#;
+/// assert_eq!(ChatRequest::from_json(json.as_bytes())?, request);
+/// # Ok::<(), llm_sse_core::request::RequestError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CacheControl {
+    /// How long the cached prefix lives; `None` is the provider's default (Anthropic: 5
+    /// minutes, refreshed by every read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<CacheTtl>,
+}
+
+impl CacheControl {
+    /// A breakpoint with the provider's default lifetime.
+    pub const fn new() -> Self {
+        CacheControl { ttl: None }
+    }
+
+    /// This breakpoint with lifetime `ttl`.
+    pub const fn with_ttl(mut self, ttl: CacheTtl) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// The lifetime, the default being 5 minutes.
+    pub fn ttl_or_default(&self) -> CacheTtl {
+        self.ttl.unwrap_or(CacheTtl::FiveMinutes)
+    }
+}
+
+/// How long a cached prompt prefix lives. JSON: `"5m"` or `"1h"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum CacheTtl {
+    /// 5 minutes (the default).
+    #[serde(rename = "5m")]
+    FiveMinutes,
+    /// 1 hour (cache writes cost more).
+    #[serde(rename = "1h")]
+    OneHour,
+}
+
+impl CacheTtl {
+    /// The JSON name: `5m` or `1h`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CacheTtl::FiveMinutes => "5m",
+            CacheTtl::OneHour => "1h",
+        }
+    }
+}
+
+impl fmt::Display for CacheTtl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

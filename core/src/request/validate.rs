@@ -9,23 +9,42 @@ use crate::chunk::Provider;
 use crate::provider::Api;
 
 use super::{
-    ChatMessage, ChatRequest, Content, Part, PartProblem, RequestError, Role, ToolChoice,
-    ToolProblem, from_provider,
+    CacheControl, CacheProblem, CacheTtl, ChatMessage, ChatRequest, Content, Part, PartProblem,
+    RequestError, Role, ToolChoice, ToolProblem, from_provider,
 };
 
 /// The smallest Anthropic thinking budget.
 pub(super) const ANTHROPIC_MIN_BUDGET: u32 = 1024;
 /// Anthropic's `max_tokens` when the request sets none (plus the thinking budget, if any).
 pub(super) const ANTHROPIC_DEFAULT_MAX_TOKENS: u32 = 4096;
+/// The most cache breakpoints Anthropic takes in one request.
+pub(super) const ANTHROPIC_MAX_CACHE_BREAKPOINTS: usize = 4;
 
 /// What validation learned that the builders need.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(super) struct Plan {
     /// (message, part) of each tool result → (message, part) of the call it answers.
     links: BTreeMap<(usize, usize), (usize, usize)>,
+    /// (message, part) of the block that gets the request's own cache breakpoint, where the
+    /// provider is told where to cache and that block has none of its own.
+    request_cache: Option<(usize, usize)>,
 }
 
 impl Plan {
+    /// The cache breakpoint of the part at (`message`, `part`), whose own is `own`: that one,
+    /// or the request's own when it goes there.
+    pub(super) fn cache_of(
+        &self,
+        request: &ChatRequest,
+        message: usize,
+        part: usize,
+        own: Option<CacheControl>,
+    ) -> Option<CacheControl> {
+        own.or(request
+            .cache
+            .filter(|_| self.request_cache == Some((message, part))))
+    }
+
     /// The (message, part) of the call that the tool result at (`message`, `part`) answers.
     pub(super) fn call_of(&self, message: usize, part: usize) -> Option<(usize, usize)> {
         self.links.get(&(message, part)).copied()
@@ -66,10 +85,11 @@ pub(super) fn check(request: &ChatRequest, provider: Provider) -> Result<Plan, R
             model: request.model.clone(),
         });
     }
-    let plan = check_messages(request, provider)?;
+    let mut plan = check_messages(request, provider)?;
     check_parameters(request, provider)?;
     check_tools(request, provider)?;
     check_reasoning(request, provider)?;
+    plan.request_cache = check_cache(request, provider)?;
     if let Some(options) = &request.provider_options {
         if !options.is_object() {
             return Err(RequestError::ProviderOptionsNotObject);
@@ -284,13 +304,16 @@ fn allowed(role: Role, part: &Part) -> bool {
 /// The checks of one part on its own.
 fn check_part(part: &Part, provider: Provider) -> Result<(), PartProblem> {
     match part {
-        Part::Text { text } if text.is_empty() => Err(PartProblem::Empty),
+        Part::Text { text, .. } if text.is_empty() => Err(PartProblem::Empty),
         Part::Text { .. } => Ok(()),
-        Part::Image { media_type, data } => check_image(media_type, data),
+        Part::Image {
+            media_type, data, ..
+        } => check_image(media_type, data),
         Part::ToolCall {
             id,
             name,
             arguments,
+            ..
         } => {
             if name.is_empty() {
                 Err(PartProblem::EmptyToolName)
@@ -307,9 +330,13 @@ fn check_part(part: &Part, provider: Provider) -> Result<(), PartProblem> {
             Content::Parts(parts) => {
                 for part in parts {
                     match part {
-                        Part::Text { text } if text.is_empty() => return Err(PartProblem::Empty),
+                        Part::Text { text, .. } if text.is_empty() => {
+                            return Err(PartProblem::Empty);
+                        }
                         Part::Text { .. } => {}
-                        Part::Image { media_type, data } => {
+                        Part::Image {
+                            media_type, data, ..
+                        } => {
                             if provider.api() != Api::Anthropic {
                                 return Err(PartProblem::NotSupported {
                                     provider,
@@ -505,6 +532,154 @@ fn check_reasoning(request: &ChatRequest, provider: Provider) -> Result<(), Requ
         return conflict("top_p", "0.95 to 1");
     }
     Ok(())
+}
+
+/// Whether `provider` is told where to cache (Anthropic's `cache_control`). The others cache
+/// prompts by themselves: their builders leave breakpoints out, and nothing is checked. Every
+/// provider whose body is the Anthropic body (Claude on Bedrock and Vertex AI) belongs here:
+/// without it, the request's own breakpoint would not be placed and the others not checked.
+fn caches_explicitly(provider: Provider) -> bool {
+    provider.api() == Api::Anthropic
+}
+
+/// Checks the cache breakpoints against Anthropic's rules (at most 4; no longer lifetime after
+/// a shorter one, in the order of the prompt: tools, system, messages) and finds where the
+/// request's own breakpoint goes: the last block that can take one (what Anthropic's automatic
+/// caching does), unless that block has its own with the same lifetime.
+fn check_cache(
+    request: &ChatRequest,
+    provider: Provider,
+) -> Result<Option<(usize, usize)>, RequestError> {
+    if !caches_explicitly(provider) {
+        return Ok(None);
+    }
+    let mut request_cache = None;
+    if let Some(cache) = request.cache {
+        if let Some((i, j, own)) = last_cacheable(request) {
+            match own {
+                None => request_cache = Some((i, j)),
+                Some(own) if own.ttl_or_default() == cache.ttl_or_default() => {}
+                Some(own) => {
+                    let problem = CacheProblem::ConflictsWithLastBlock {
+                        provider,
+                        ttl: own.ttl_or_default(),
+                    };
+                    return Err(RequestError::InvalidCache { problem });
+                }
+            }
+        }
+    }
+
+    let mut tally = Tally {
+        provider,
+        count: 0,
+        shortest: None,
+    };
+    for (t, tool) in request.tools.iter().enumerate() {
+        if let Some(cache) = tool.cache {
+            tally
+                .add(cache)
+                .map_err(|problem| RequestError::InvalidTool {
+                    tool: t,
+                    problem: ToolProblem::Cache(problem),
+                })?;
+        }
+    }
+    let system = |m: &&ChatMessage| m.role == Role::System;
+    let in_prompt_order = request
+        .messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| system(m))
+        .chain(
+            request
+                .messages
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| !system(m)),
+        );
+    for (i, message) in in_prompt_order {
+        let Content::Parts(parts) = &message.content else {
+            continue;
+        };
+        for (j, part) in parts.iter().enumerate() {
+            let inner = match part {
+                Part::ToolResult {
+                    content: Content::Parts(inner),
+                    ..
+                } => inner.as_slice(),
+                _ => &[],
+            };
+            for cache in inner.iter().chain([part]).filter_map(Part::cache) {
+                tally
+                    .add(cache)
+                    .map_err(|problem| invalid(i, j, PartProblem::Cache(problem)))?;
+            }
+        }
+    }
+    if let (Some(cache), Some(_)) = (request.cache, request_cache) {
+        tally
+            .add(cache)
+            .map_err(|problem| RequestError::InvalidCache { problem })?;
+    }
+    Ok(request_cache)
+}
+
+/// The last block of the prompt that can take a cache breakpoint (message, part and its own
+/// breakpoint): the last part, other than reasoning, of the last message that is not a system
+/// message.
+fn last_cacheable(request: &ChatRequest) -> Option<(usize, usize, Option<CacheControl>)> {
+    request
+        .messages
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, m)| m.role != Role::System)
+        .find_map(|(i, message)| match &message.content {
+            Content::Text(_) => Some((i, 0, None)),
+            Content::Parts(parts) => parts
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, p)| p.takes_cache())
+                .map(|(j, p)| (i, j, p.cache())),
+        })
+}
+
+/// The cache breakpoints seen so far, in the order of the prompt.
+struct Tally {
+    provider: Provider,
+    count: usize,
+    /// The shortest lifetime so far.
+    shortest: Option<CacheTtl>,
+}
+
+impl Tally {
+    /// Counts one more breakpoint, which must not be over the maximum nor live longer than an
+    /// earlier one.
+    fn add(&mut self, cache: CacheControl) -> Result<(), CacheProblem> {
+        let provider = self.provider;
+        self.count += 1;
+        if self.count > ANTHROPIC_MAX_CACHE_BREAKPOINTS {
+            return Err(CacheProblem::TooManyBreakpoints {
+                provider,
+                max: ANTHROPIC_MAX_CACHE_BREAKPOINTS,
+            });
+        }
+        let ttl = cache.ttl_or_default();
+        match self.shortest {
+            Some(earlier) if ttl > earlier => {
+                return Err(CacheProblem::TtlAfterShorter {
+                    provider,
+                    ttl,
+                    earlier,
+                });
+            }
+            Some(earlier) => self.shortest = Some(earlier.min(ttl)),
+            None => self.shortest = Some(ttl),
+        }
+        Ok(())
+    }
 }
 
 /// A model name that can go into a URL path as is: segments of `A-Z a-z 0-9 . _ -` joined by

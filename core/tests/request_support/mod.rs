@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use llm_sse_core::request::HttpRequest;
+use llm_sse_core::request::{CacheControl, CacheTtl, ChatRequest, Content, HttpRequest, Part};
 use llm_sse_core::{Accumulator, Message, Normalizer, Provider};
 use serde_json::{Map, Value};
 
@@ -85,6 +85,47 @@ pub fn without_tool_call_ids(mut message: Message) -> Message {
         }
     }
     message
+}
+
+/// `request` with a cache breakpoint on everything that takes one: every tool, every part (the
+/// parts inside tool results too; string contents become a text part), and the request itself.
+/// Far more than Anthropic's 4: for the providers that ignore breakpoints.
+pub fn with_breakpoints_everywhere(mut request: ChatRequest) -> ChatRequest {
+    let hour = CacheControl::new().with_ttl(CacheTtl::OneHour);
+    fn mark(part: Part, cache: CacheControl) -> Part {
+        match part {
+            Part::ToolResult {
+                call_id,
+                name,
+                content: Content::Parts(inner),
+                is_error,
+                ..
+            } => Part::ToolResult {
+                call_id,
+                name,
+                content: inner
+                    .into_iter()
+                    .map(|p| p.with_cache(cache))
+                    .collect::<Vec<_>>()
+                    .into(),
+                is_error,
+                cache: Some(cache),
+            },
+            part => part.with_cache(cache),
+        }
+    }
+    for message in &mut request.messages {
+        let parts = message.content.parts().into_owned();
+        message.content = parts
+            .into_iter()
+            .map(|p| mark(p, hour))
+            .collect::<Vec<_>>()
+            .into();
+    }
+    for tool in &mut request.tools {
+        tool.cache = Some(hour);
+    }
+    request.with_cache(CacheControl::new())
 }
 
 /// Checks `http` against the rules of `provider`'s API.
@@ -227,8 +268,13 @@ fn is_base64(s: &str) -> bool {
 /// ids unique and `^[a-zA-Z0-9_-]+$`; `tool_result` only in user turns, before any other block,
 /// answering a `tool_use` of the assistant turn just before, and every `tool_use` answered in
 /// the next turn; thinking blocks signed); the sampling ranges; tools, tool choice and the
-/// thinking configuration.
+/// thinking configuration; `cache_control` (`{"type": "ephemeral", "ttl"?: "5m" | "1h"}`) only
+/// on tools, system blocks and text, image, `tool_use` and `tool_result` blocks (also inside a
+/// tool result), at most 4 of them, and no `1h` one after a `5m` one in the order tools, system,
+/// messages.
 pub fn check_anthropic(body: &Value) -> Result<(), String> {
+    // The lifetimes of the cache breakpoints: of the tools, the system blocks, the messages.
+    let mut caches: [Vec<String>; 3] = Default::default();
     let o = obj(body, "body")?;
     only_keys(
         o,
@@ -269,7 +315,8 @@ pub fn check_anthropic(body: &Value) -> Result<(), String> {
         expect(!blocks.is_empty(), "system: empty")?;
         for b in blocks {
             let b = obj(b, "system[]")?;
-            only_keys(b, &["type", "text"], "system[]")?;
+            only_keys(b, &["type", "text", "cache_control"], "system[]")?;
+            cache_control(b, &mut caches[1])?;
             expect(b["type"] == "text", "system[]: text blocks only")?;
             non_empty_str(&b["text"], "system[].text")?;
         }
@@ -302,12 +349,16 @@ pub fn check_anthropic(body: &Value) -> Result<(), String> {
             let ty = b["type"].as_str().unwrap_or_default();
             match (role, ty) {
                 (_, "text") => {
-                    only_keys(b, &["type", "text"], "text")?;
+                    only_keys(b, &["type", "text", "cache_control"], "text")?;
                     non_empty_str(&b["text"], "text")?;
                 }
                 ("user", "image") => check_anthropic_image(b)?,
                 ("assistant", "tool_use") => {
-                    only_keys(b, &["type", "id", "name", "input"], "tool_use")?;
+                    only_keys(
+                        b,
+                        &["type", "id", "name", "input", "cache_control"],
+                        "tool_use",
+                    )?;
                     let id = non_empty_str(&b["id"], "tool_use.id")?;
                     expect(is_anthropic_id(id), &format!("tool_use.id {id:?}"))?;
                     expect(ids.insert(id.to_owned()), &format!("duplicate id {id:?}"))?;
@@ -318,7 +369,13 @@ pub fn check_anthropic(body: &Value) -> Result<(), String> {
                 ("user", "tool_result") => {
                     only_keys(
                         b,
-                        &["type", "tool_use_id", "content", "is_error"],
+                        &[
+                            "type",
+                            "tool_use_id",
+                            "content",
+                            "is_error",
+                            "cache_control",
+                        ],
                         "tool_result",
                     )?;
                     expect(!other_seen, "tool_result blocks must come first")?;
@@ -335,11 +392,13 @@ pub fn check_anthropic(body: &Value) -> Result<(), String> {
                                 let c = obj(c, "tool_result.content[]")?;
                                 match c["type"].as_str() {
                                     Some("text") => {
+                                        only_keys(c, &["type", "text", "cache_control"], "text")?;
                                         non_empty_str(&c["text"], "text")?;
                                     }
                                     Some("image") => check_anthropic_image(c)?,
                                     _ => return Err("tool_result.content: text or image".into()),
                                 }
+                                cache_control(c, &mut caches[2])?;
                             }
                         }
                         other => return Err(format!("tool_result.content: {other}")),
@@ -359,6 +418,8 @@ pub fn check_anthropic(body: &Value) -> Result<(), String> {
                 }
                 _ => return Err(format!("a {ty:?} block in a {role} turn")),
             }
+            // Thinking blocks refused it above; a tool result's comes after its content's.
+            cache_control(b, &mut caches[2])?;
             if ty != "tool_result" {
                 other_seen = true;
             }
@@ -386,7 +447,12 @@ pub fn check_anthropic(body: &Value) -> Result<(), String> {
     if let Some(tools) = o.get("tools") {
         for t in arr(tools, "tools")? {
             let t = obj(t, "tool")?;
-            only_keys(t, &["name", "description", "input_schema"], "tool")?;
+            only_keys(
+                t,
+                &["name", "description", "input_schema", "cache_control"],
+                "tool",
+            )?;
+            cache_control(t, &mut caches[0])?;
             let name = non_empty_str(&t["name"], "tool.name")?;
             expect(names.insert(name.to_owned()), "duplicate tool name")?;
             expect(t["input_schema"].is_object(), "input_schema: object")?;
@@ -437,11 +503,41 @@ pub fn check_anthropic(body: &Value) -> Result<(), String> {
             "output_config.effort",
         )?;
     }
+    let caches = caches.concat();
+    expect(
+        caches.len() <= 4,
+        &format!("{} cache breakpoints, at most 4", caches.len()),
+    )?;
+    // "Cache entries with longer TTL must appear before shorter TTLs."
+    if let Some(i) = caches.iter().position(|ttl| ttl == "5m") {
+        expect(
+            caches[i..].iter().all(|ttl| ttl == "5m"),
+            &format!("a 1h cache breakpoint after a 5m one: {caches:?}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// The `cache_control` of block `b`, if any: `{"type": "ephemeral"}` with an optional `ttl` of
+/// `5m` (the default) or `1h`; its lifetime is added to `ttls`.
+fn cache_control(b: &Map<String, Value>, ttls: &mut Vec<String>) -> Result<(), String> {
+    let Some(control) = b.get("cache_control") else {
+        return Ok(());
+    };
+    let c = obj(control, "cache_control")?;
+    only_keys(c, &["type", "ttl"], "cache_control")?;
+    expect(c["type"] == "ephemeral", "cache_control.type: ephemeral")?;
+    let ttl = match c.get("ttl") {
+        None => "5m",
+        Some(ttl) => ttl.as_str().unwrap_or_default(),
+    };
+    expect(ttl == "5m" || ttl == "1h", "cache_control.ttl: 5m or 1h")?;
+    ttls.push(ttl.to_owned());
     Ok(())
 }
 
 fn check_anthropic_image(b: &Map<String, Value>) -> Result<(), String> {
-    only_keys(b, &["type", "source"], "image")?;
+    only_keys(b, &["type", "source", "cache_control"], "image")?;
     let s = obj(&b["source"], "image.source")?;
     only_keys(s, &["type", "media_type", "data"], "image.source")?;
     expect(s["type"] == "base64", "image.source.type: base64")?;

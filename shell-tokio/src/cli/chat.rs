@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use clap::Args;
 use llm_sse_core::request::{ChatMessage, ChatRequest};
 use llm_sse_core::{Finish, Provider, StreamChunk};
-use llm_sse_tokio::{Client, ProviderError, Settings};
+use llm_sse_tokio::{Client, ProviderError};
 
 use super::output::Output;
 use super::text::summary;
@@ -93,7 +93,7 @@ impl ChatArgs {
 }
 
 pub(super) fn run(args: &ChatArgs) -> Result<ExitCode, Failure> {
-    let settings = match Settings::from_lookup(|name| std::env::var(name).ok()) {
+    let settings = match llm_sse_tokio::settings_from_env() {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("llm-sse: error: {e}");
