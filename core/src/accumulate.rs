@@ -180,6 +180,14 @@ pub enum AccumulateError {
         /// What arrived (no metadata: that comes with the terminal chunk).
         partial: Box<PartialMessage>,
     },
+    /// The content reached more bytes than the limit of [`Accumulator::with_limit`]: the
+    /// chunk that went past it, and everything after, were not kept.
+    TooLarge {
+        /// The limit, in bytes of content ([`StreamChunk::content_len`]).
+        limit: usize,
+        /// What was kept (no metadata: that comes with the terminal chunk).
+        partial: Box<PartialMessage>,
+    },
     /// The stream ended normally, but a tool call is not usable.
     InvalidToolCall {
         /// The call, as streamed.
@@ -197,6 +205,7 @@ impl AccumulateError {
         match self {
             AccumulateError::Stream { partial, .. }
             | AccumulateError::Unfinished { partial }
+            | AccumulateError::TooLarge { partial, .. }
             | AccumulateError::InvalidToolCall { partial, .. } => partial,
         }
     }
@@ -206,6 +215,7 @@ impl AccumulateError {
         match self {
             AccumulateError::Stream { partial, .. }
             | AccumulateError::Unfinished { partial }
+            | AccumulateError::TooLarge { partial, .. }
             | AccumulateError::InvalidToolCall { partial, .. } => *partial,
         }
     }
@@ -219,6 +229,9 @@ impl fmt::Display for AccumulateError {
             }
             AccumulateError::Unfinished { .. } => {
                 f.write_str("stream ended without its terminal chunk")
+            }
+            AccumulateError::TooLarge { limit, .. } => {
+                write!(f, "the message is larger than {limit} bytes")
             }
             AccumulateError::InvalidToolCall { call, problem, .. } => {
                 write!(f, "tool call {}", call.index)?;
@@ -337,6 +350,12 @@ pub struct Accumulator {
     calls: BTreeMap<u32, usize>,
     open: Open,
     finish: Option<Box<Finish>>,
+    /// The most bytes of content kept ([`Accumulator::with_limit`]).
+    limit: Option<usize>,
+    /// The bytes of content kept so far.
+    size: usize,
+    /// A chunk went past the limit: nothing more is kept.
+    too_large: bool,
 }
 
 impl Accumulator {
@@ -345,15 +364,62 @@ impl Accumulator {
         Self::default()
     }
 
+    /// An empty accumulator that keeps at most `max_bytes` bytes of content (the
+    /// [`content_len`](StreamChunk::content_len) of the chunks: text, reasoning, signatures,
+    /// redacted data, tool-call ids, names and arguments), so memory stays bounded whatever
+    /// the stream. The chunk that would go past it ends accumulation
+    /// ([`is_closed`](Accumulator::is_closed)), and [`finish`](Accumulator::finish) is then
+    /// [`AccumulateError::TooLarge`].
+    ///
+    /// ```
+    /// use llm_sse_core::{AccumulateError, Accumulator, StreamChunk};
+    ///
+    /// let mut acc = Accumulator::with_limit(8);
+    /// assert!(acc.push(&StreamChunk::Token("Hello".into())));
+    /// assert!(!acc.push(&StreamChunk::Token(", world".into()))); // 12 bytes: over
+    /// assert!(acc.is_closed());
+    /// let Err(AccumulateError::TooLarge { limit, partial }) = acc.finish() else { panic!() };
+    /// assert_eq!((limit, partial.content.len()), (8, 1));
+    /// ```
+    pub fn with_limit(max_bytes: usize) -> Self {
+        Accumulator {
+            limit: Some(max_bytes),
+            ..Self::default()
+        }
+    }
+
     /// True once the terminal chunk has been pushed.
     pub fn is_done(&self) -> bool {
         self.finish.is_some()
     }
 
-    /// Folds in one chunk. Returns `false` (and changes nothing) when the terminal chunk was
-    /// already pushed.
+    /// True once no more chunks are used: the terminal chunk was pushed, or the content went
+    /// past the limit of [`with_limit`](Accumulator::with_limit). A caller reading a stream
+    /// stops here and calls [`finish`](Accumulator::finish).
+    pub fn is_closed(&self) -> bool {
+        self.finish.is_some() || self.too_large
+    }
+
+    /// Counts `chunk` against the limit; false when it goes past it (which closes the
+    /// accumulator) or the accumulator is closed.
+    fn admit(&mut self, chunk: &StreamChunk) -> bool {
+        if self.is_closed() {
+            return false;
+        }
+        let size = self.size.saturating_add(chunk.content_len());
+        if self.limit.is_some_and(|limit| size > limit) {
+            self.too_large = true;
+            return false;
+        }
+        self.size = size;
+        true
+    }
+
+    /// Folds in one chunk. Returns `false` (and keeps nothing of it) when the accumulator is
+    /// closed ([`is_closed`](Accumulator::is_closed): the terminal chunk was already pushed),
+    /// or when the chunk would take the content past the limit, which closes it.
     pub fn push(&mut self, chunk: &StreamChunk) -> bool {
-        if self.finish.is_some() {
+        if !self.admit(chunk) {
             return false;
         }
         match chunk {
@@ -377,7 +443,7 @@ impl Accumulator {
     /// Like [`push`](Accumulator::push), taking the chunk by value (moves its strings instead of
     /// copying them where a new block starts).
     pub fn push_owned(&mut self, chunk: StreamChunk) -> bool {
-        if self.finish.is_some() {
+        if !self.admit(&chunk) {
             return false;
         }
         match chunk {
@@ -507,6 +573,8 @@ impl Accumulator {
     ///   `tool_use` block that streamed no JSON keeps its empty input). A call without a
     ///   provider id is complete: its [`ToolCall::id`] is the one the stream derived, or `None`.
     /// - [`AccumulateError::Stream`]: the stream ended with an error.
+    /// - [`AccumulateError::TooLarge`]: the content went past the limit of
+    ///   [`with_limit`](Accumulator::with_limit) (whatever came after).
     /// - [`AccumulateError::Unfinished`]: no terminal chunk was pushed.
     /// - [`AccumulateError::InvalidToolCall`]: the first tool call, in content order, that no
     ///   start named or whose arguments do not parse (for example cut off by the output token
@@ -514,17 +582,15 @@ impl Accumulator {
     ///
     /// Every error carries the [`PartialMessage`], in which no tool call is parsed.
     pub fn finish(self) -> Result<Message, AccumulateError> {
+        if let (true, Some(limit)) = (self.too_large, self.limit) {
+            return Err(AccumulateError::TooLarge {
+                limit,
+                partial: Box::new(PartialMessage::unended(self.content)),
+            });
+        }
         let Some(fin) = self.finish else {
             return Err(AccumulateError::Unfinished {
-                partial: Box::new(PartialMessage {
-                    provider: None,
-                    id: None,
-                    model: None,
-                    finish_reason: None,
-                    provider_finish_reason: None,
-                    usage: None,
-                    content: self.content,
-                }),
+                partial: Box::new(PartialMessage::unended(self.content)),
             });
         };
         let fin = *fin;
@@ -644,6 +710,19 @@ impl Message {
 }
 
 impl PartialMessage {
+    /// The partial message of a stream whose terminal chunk was not pushed: no metadata.
+    fn unended(content: Vec<PartialBlock>) -> Self {
+        PartialMessage {
+            provider: None,
+            id: None,
+            model: None,
+            finish_reason: None,
+            provider_finish_reason: None,
+            usage: None,
+            content,
+        }
+    }
+
     /// The partial message of a stream that did end: metadata from its terminal chunk.
     fn ended(fin: Finish, content: Vec<PartialBlock>) -> Box<Self> {
         Box::new(PartialMessage {

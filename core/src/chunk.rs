@@ -282,4 +282,33 @@ impl StreamChunk {
             StreamChunk::BlockBreak => false,
         }
     }
+
+    /// The bytes of content this chunk adds to a folded message: its text, reasoning,
+    /// signature or redacted data, a tool call's id, name and arguments, an arguments
+    /// fragment; `0` for a block break and the terminal chunk (whose metadata is bounded by
+    /// the decoders). What [`Accumulator::with_limit`](crate::Accumulator::with_limit) counts.
+    ///
+    /// ```
+    /// use llm_sse_core::{StreamChunk, ToolCallStart};
+    ///
+    /// assert_eq!(StreamChunk::Token("Hi".into()).content_len(), 2);
+    /// let start = ToolCallStart { index: 0, id: Some("t1".into()), name: "f".into(), arguments: "{}".into() };
+    /// assert_eq!(StreamChunk::ToolCallStart(start).content_len(), 5);
+    /// ```
+    pub fn content_len(&self) -> usize {
+        match self {
+            StreamChunk::Token(text)
+            | StreamChunk::Reasoning(text)
+            | StreamChunk::ReasoningSignature(text)
+            | StreamChunk::RedactedReasoning(text) => text.len(),
+            StreamChunk::ToolCallStart(call) => call
+                .id
+                .as_ref()
+                .map_or(0, String::len)
+                .saturating_add(call.name.len())
+                .saturating_add(call.arguments.len()),
+            StreamChunk::ToolCallArguments(args) => args.fragment.len(),
+            StreamChunk::BlockBreak | StreamChunk::Done(_) => 0,
+        }
+    }
 }

@@ -27,15 +27,17 @@
 //! | [`StreamChunk`] | one normalized item: [`Token`](StreamChunk::Token), [`Reasoning`](StreamChunk::Reasoning), [`ToolCallStart`], [`ToolCallArguments`], ..., and the terminal [`Done`](StreamChunk::Done)([`Finish`]) |
 //! | [`Finish`] | how the stream ended: `outcome` ([`FinishReason`] or [`StreamError`]), id, model, [`Usage`] |
 //! | [`frame::encode`] | a chunk as the wire frame of the normalized contract |
-//! | [`Accumulator`] | folds chunks into the final [`Message`] (text, thinking with signatures, parsed [`ToolCall`]s), or an [`AccumulateError`] with the [`PartialMessage`] |
+//! | [`Encoding`] | one way of writing a chunk stream, chosen at run time: the frames, JSON lines, or a client's dialect ([`dialect::Dialect::encoder`]) |
+//! | [`Accumulator`] | folds chunks into the final [`Message`] (text, thinking with signatures, parsed [`ToolCall`]s), or an [`AccumulateError`] with the [`PartialMessage`]; [`Accumulator::with_limit`] bounds its memory |
 //! | [`request::ChatRequest`], [`request::build`] | one provider-neutral request (messages, tools, images, reasoning, `provider_options`), validated and built into each provider's HTTP request; [`request::ChatMessage::from`] a final [`Message`] is the next turn |
 //! | [`retry::RetryPolicy`] | when to retry a failed attempt and how long to wait, as the official SDKs do |
 //! | [`client::Settings`], [`client::Call`], [`client::ProviderError`] | what both shells' clients share: keys and timeouts from the environment, one call's attempts, the errors before a stream starts |
 //! | [`ApiError`] | a provider's error body, built and parsed in its own shape |
-//! | [`gateway::ErrorAnswer`] | the gateway's answer (status, error type, `Retry-After`) to a failure before a stream starts |
+//! | [`gateway::ErrorAnswer`], [`gateway::ErrorType`], [`gateway::Ending`] | the gateway's one answer (status, error type, `Retry-After`) to each failure before a stream starts, on every route and in both dialects; how it ends a stream itself |
+//! | [`provider::ProviderSpec`] | every fact about a provider that is not its stream protocol or request body: names, variables, URLs, auth, endpoint, error and finish-reason tables ([`Provider::spec`]) |
 //! | [`gateway::Models`], [`gateway::ModelAlias`] | which provider and model a dialect request's `model` names (`provider/model` or an alias), and the model list |
 //! | [`aws::AwsConfig`], [`aws::sigv4::Signer`] | AWS credentials, region and endpoint found as the AWS CLI finds them (environment, `~/.aws/credentials`, `~/.aws/config`), and Signature Version 4 request signing, for Claude on Amazon Bedrock |
-//! | [`dialect::openai`], [`dialect::anthropic`] | the clients' dialects: their request bodies decoded into a [`request::ChatRequest`], any provider's chunks re-encoded as their streams and bodies, errors in their shape ([`dialect::DialectError`]) |
+//! | [`dialect::Dialect`], [`dialect::openai`], [`dialect::anthropic`] | the clients' dialects: their request bodies decoded into a [`request::ChatRequest`] ([`dialect::Dialect::decode_request`]), any provider's chunks re-encoded as their streams ([`dialect::Dialect::encoder`]) and bodies ([`dialect::Dialect::non_streaming_body`]), errors in their shape ([`dialect::DialectError`]) |
 #![cfg_attr(
     feature = "google-auth",
     doc = "| [`google::Credentials`], [`google::TokenSource`] | Google application default credentials (`CLOUDSDK_AUTH_ACCESS_TOKEN`, `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's file), and OAuth2 access tokens for Vertex AI fetched and cached (feature `google-auth`) |"
@@ -114,6 +116,7 @@ mod chunk;
 pub mod client;
 mod decode;
 pub mod dialect;
+mod encoding;
 pub mod eventstream;
 pub mod frame;
 pub mod gateway;
@@ -138,4 +141,5 @@ pub use chunk::{
     ToolCallStart, UnknownProvider, Usage,
 };
 pub use decode::Decoder;
+pub use encoding::Encoding;
 pub use normalize::Normalizer;

@@ -184,8 +184,17 @@ pub struct ProviderSpec {
     pub default_base_url: &'static str,
     /// The model named when none is given.
     pub default_model: &'static str,
+    /// How the provider's own model names start (`claude-`): a model named so, without a
+    /// provider, is this provider's ([`infer_provider`](crate::gateway::infer_provider)). No
+    /// two providers share a prefix, nor does one start another provider's.
+    pub model_prefixes: &'static [&'static str],
     /// How the API key is sent.
     pub auth: Auth,
+    /// A query parameter the provider also takes the key in (Gemini's `key`), besides
+    /// [`auth`](ProviderSpec::auth); the clients never send it there (a URL ends up in logs).
+    pub key_query: Option<&'static str>,
+    /// What the provider answers (`401`) to a request that presents no key.
+    pub missing_key_message: &'static str,
     /// Headers every request carries besides the key and `content-type` (API versions).
     pub fixed_headers: &'static [(&'static str, &'static str)],
     /// The streaming endpoint's path (and query), appended to the base URL.
@@ -309,19 +318,103 @@ pub enum Endpoint {
         /// The path after it.
         suffix: &'static str,
     },
+    /// The model name between `prefix` and `suffix`, under a project and a location that the
+    /// base URL holds (`{api base}/projects/{project}/locations/{region}`: Vertex AI's
+    /// `/publishers/anthropic/models/` `claude-sonnet-4-5@20250929` `:streamRawPredict`).
+    LocatedModel {
+        /// The path before the model (after the location).
+        prefix: &'static str,
+        /// The path after it.
+        suffix: &'static str,
+    },
 }
 
 impl Endpoint {
-    /// Whether `path` (without the query) is this endpoint, for any model.
+    /// Whether `path` (without the query) is this endpoint, for any model: for a
+    /// [`Model`](Endpoint::Model) endpoint, one resource name `collection/name` (neither empty
+    /// nor holding a `/`) between its prefix and its suffix.
+    ///
+    /// ```
+    /// use llm_sse_core::Provider;
+    ///
+    /// let gemini = Provider::Gemini.spec().endpoint;
+    /// assert!(gemini.matches("/v1beta/models/gemini-2.5-flash:streamGenerateContent"));
+    /// assert!(gemini.matches("/v1beta/tunedModels/mine:streamGenerateContent"));
+    /// assert!(!gemini.matches("/v1beta/models/a/b:streamGenerateContent"));
+    /// assert!(!gemini.matches("/v1beta/models/m:generateContent"));
+    /// ```
     pub fn matches(self, path: &str) -> bool {
         match self {
-            Endpoint::Fixed(fixed) => path == fixed,
-            Endpoint::Model { prefix, suffix, .. } | Endpoint::EncodedModel { prefix, suffix } => {
-                let suffix = suffix.split_once('?').map_or(suffix, |(path, _)| path);
-                path.len() > prefix.len() + suffix.len()
-                    && path.starts_with(prefix)
-                    && path.ends_with(suffix)
+            Endpoint::Fixed(fixed) => path == self.path_of(fixed),
+            Endpoint::Model { prefix, suffix, .. } => {
+                let Some(name) = path
+                    .strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_suffix(self.path_of(suffix)))
+                else {
+                    return false;
+                };
+                name.split_once('/').is_some_and(|(collection, id)| {
+                    !collection.is_empty() && !id.is_empty() && !id.contains('/')
+                })
             }
+            Endpoint::EncodedModel { prefix, suffix } => path
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_suffix(self.path_of(suffix)))
+                .is_some_and(|name| !name.is_empty() && !name.contains('/')),
+            Endpoint::LocatedModel { prefix, suffix } => {
+                // `/projects/{project}/locations/{region}`, then the model.
+                let mut parts = path.splitn(6, '/');
+                let located = parts.next() == Some("")
+                    && parts.next() == Some("projects")
+                    && parts.next().is_some_and(|p| !p.is_empty())
+                    && parts.next() == Some("locations")
+                    && parts.next().is_some_and(|r| !r.is_empty());
+                let rest = parts.next().map(|rest| path.len() - rest.len() - 1);
+                located
+                    && rest.is_some_and(|at| {
+                        path[at..]
+                            .strip_prefix(prefix)
+                            .and_then(|rest| rest.strip_suffix(self.path_of(suffix)))
+                            .is_some_and(|name| !name.is_empty() && !name.contains('/'))
+                    })
+            }
+        }
+    }
+
+    /// The query the endpoint's URL carries (Gemini's `alt=sse`: the server-sent-events form
+    /// of the answer), without the `?`; `None` when it has none.
+    pub fn query(self) -> Option<&'static str> {
+        let tail = match self {
+            Endpoint::Fixed(fixed) => fixed,
+            Endpoint::Model { suffix, .. }
+            | Endpoint::EncodedModel { suffix, .. }
+            | Endpoint::LocatedModel { suffix, .. } => suffix,
+        };
+        tail.split_once('?').map(|(_, query)| query)
+    }
+
+    /// `part` without its query.
+    fn path_of(self, part: &'static str) -> &'static str {
+        part.split_once('?').map_or(part, |(path, _)| path)
+    }
+}
+
+/// The endpoint as a person writes it: the path, `{model}` where the model's name goes, and
+/// the query (`/v1beta/models/{model}:streamGenerateContent?alt=sse`).
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Fixed(fixed) => f.write_str(fixed),
+            Endpoint::Model {
+                prefix,
+                resource,
+                suffix,
+            } => write!(f, "{prefix}{resource}/{{model}}{suffix}"),
+            Endpoint::EncodedModel { prefix, suffix } => write!(f, "{prefix}{{model}}{suffix}"),
+            Endpoint::LocatedModel { prefix, suffix } => write!(
+                f,
+                "/projects/{{project}}/locations/{{region}}{prefix}{{model}}{suffix}"
+            ),
         }
     }
 }
@@ -342,6 +435,35 @@ pub enum ErrorShape {
 }
 
 impl ProviderSpec {
+    /// The path of [`default_base_url`](ProviderSpec::default_base_url) (`/v1` for OpenAI,
+    /// whose base URLs include the version; empty for the others): what comes between a
+    /// server's address and the [`endpoint`](ProviderSpec::endpoint) on the provider's own
+    /// servers, and on a mock of them.
+    ///
+    /// ```
+    /// use llm_sse_core::Provider;
+    ///
+    /// assert_eq!(Provider::OpenAi.spec().base_path(), "/v1");
+    /// assert_eq!(Provider::Anthropic.spec().base_path(), "");
+    /// ```
+    pub fn base_path(&self) -> &'static str {
+        let url = self.default_base_url;
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        match after_scheme.find('/') {
+            Some(slash) => after_scheme[slash..].trim_end_matches('/'),
+            None => "",
+        }
+    }
+
+    /// The provider's usual error message for `status` (what its own servers say), when the
+    /// table has one.
+    pub fn error_message(&self, status: u16) -> Option<&'static str> {
+        self.error_messages
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map(|(_, message)| *message)
+    }
+
     /// The provider's error type for `status` (its first row that holds the status).
     pub fn error_type(&self, status: u16) -> &'static str {
         self.error_types
@@ -401,7 +523,10 @@ const ANTHROPIC: ProviderSpec = ProviderSpec {
     base_url_env: "ANTHROPIC_BASE_URL",
     default_base_url: "https://api.anthropic.com",
     default_model: "claude-sonnet-4-5",
+    model_prefixes: &["claude-"],
     auth: Auth::Header("x-api-key"),
+    key_query: None,
+    missing_key_message: "x-api-key header is required",
     fixed_headers: &[("anthropic-version", "2023-06-01")],
     endpoint: Endpoint::Fixed("/v1/messages"),
     stream_content_type: "text/event-stream",
@@ -462,7 +587,11 @@ const OPENAI: ProviderSpec = ProviderSpec {
     base_url_env: "OPENAI_BASE_URL",
     default_base_url: "https://api.openai.com/v1",
     default_model: "gpt-4.1-mini",
+    model_prefixes: &["gpt-", "o1", "o3", "o4", "chatgpt-"],
     auth: Auth::Bearer,
+    key_query: None,
+    missing_key_message: "You didn't provide an API key. Provide it in an Authorization header \
+         using Bearer auth (Authorization: Bearer YOUR_KEY).",
     fixed_headers: &[],
     endpoint: Endpoint::Fixed("/chat/completions"),
     stream_content_type: "text/event-stream",
@@ -522,7 +651,10 @@ const GEMINI: ProviderSpec = ProviderSpec {
     base_url_env: "GEMINI_BASE_URL",
     default_base_url: "https://generativelanguage.googleapis.com",
     default_model: "gemini-2.5-flash",
+    model_prefixes: &["gemini-"],
     auth: Auth::Header("x-goog-api-key"),
+    key_query: Some("key"),
+    missing_key_message: "Method doesn't allow unregistered callers. Please use an API key.",
     fixed_headers: &[],
     endpoint: Endpoint::Model {
         prefix: "/v1beta/",
@@ -596,7 +728,17 @@ const BEDROCK: ProviderSpec = ProviderSpec {
     base_url_env: "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
     default_base_url: "https://bedrock-runtime.us-east-1.amazonaws.com",
     default_model: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    // Bedrock's model ids, and its cross-region inference profiles (`us.`, `eu.`, ...).
+    model_prefixes: &[
+        "anthropic.",
+        "us.anthropic.",
+        "eu.anthropic.",
+        "apac.anthropic.",
+        "global.anthropic.",
+    ],
     auth: Auth::AwsSigV4 { service: "bedrock" },
+    key_query: None,
+    missing_key_message: "Missing Authentication Token",
     fixed_headers: &[("accept", "application/vnd.amazon.eventstream")],
     endpoint: Endpoint::EncodedModel {
         prefix: "/model/",
@@ -647,11 +789,16 @@ const VERTEX: ProviderSpec = ProviderSpec {
     base_url_env: "ANTHROPIC_VERTEX_BASE_URL",
     default_base_url: "https://aiplatform.googleapis.com/v1",
     default_model: "claude-sonnet-4-5@20250929",
+    // Vertex's Claude names are Anthropic's (`claude-sonnet-4-5@20250929`): a bare name goes to
+    // Anthropic; `vertex/` or an alias names Vertex.
+    model_prefixes: &[],
     auth: Auth::GoogleOAuth,
+    key_query: None,
+    missing_key_message: "Request is missing required authentication credential. Expected OAuth 2 \
+                          access token, login cookie or other valid authentication credential.",
     fixed_headers: &[],
-    endpoint: Endpoint::Model {
+    endpoint: Endpoint::LocatedModel {
         prefix: "/publishers/anthropic/models/",
-        resource: "",
         suffix: ":streamRawPredict",
     },
     stream_content_type: "text/event-stream",
@@ -753,6 +900,28 @@ mod tests {
     }
 
     #[test]
+    fn model_prefixes_are_unambiguous_and_name_the_default_models() {
+        for provider in Provider::ALL {
+            let spec = provider.spec();
+            assert!(
+                spec.model_prefixes.is_empty()
+                    || spec
+                        .model_prefixes
+                        .iter()
+                        .any(|p| spec.default_model.starts_with(p)),
+                "{provider}"
+            );
+            for other in Provider::ALL.into_iter().filter(|&o| o != provider) {
+                for a in spec.model_prefixes {
+                    for b in other.spec().model_prefixes {
+                        assert!(!a.starts_with(b) && !b.starts_with(a), "{a} {b}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn unknown_provider_lists_the_names() {
         assert_eq!(
             UnknownProvider.to_string(),
@@ -764,8 +933,46 @@ mod tests {
     fn model_endpoints_match_any_model() {
         let endpoint = Provider::Gemini.spec().endpoint;
         assert!(endpoint.matches("/v1beta/models/gemini-2.5-flash:streamGenerateContent"));
-        assert!(!endpoint.matches("/v1beta/:streamGenerateContent"));
-        assert!(!endpoint.matches("/v1/messages"));
+        for path in [
+            "/v1beta/:streamGenerateContent",
+            "/v1beta/models/:streamGenerateContent",
+            "/v1beta/models:streamGenerateContent",
+            "/v1beta//m:streamGenerateContent",
+            "/v1beta/models/a/b:streamGenerateContent",
+            "/v1beta/models/m:streamGenerateContent?alt=sse",
+            "/v1beta/models/m:generateContent",
+            "/v1/messages",
+        ] {
+            assert!(!endpoint.matches(path), "{path}");
+        }
         assert!(Provider::Anthropic.spec().endpoint.matches("/v1/messages"));
+        assert!(!Provider::Anthropic.spec().endpoint.matches("/v1/messages/"));
+        assert!(
+            !Provider::OpenAi
+                .spec()
+                .endpoint
+                .matches("/v1/chat/completions")
+        );
+    }
+
+    #[test]
+    fn endpoints_as_written_with_their_base_paths() {
+        let written: Vec<String> = Provider::ALL
+            .iter()
+            .map(|p| format!("{}{}", p.spec().base_path(), p.spec().endpoint))
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "/v1/messages",
+                "/v1/chat/completions",
+                "/v1beta/models/{model}:streamGenerateContent?alt=sse",
+            ]
+        );
+        let queries: Vec<_> = Provider::ALL
+            .iter()
+            .map(|p| p.spec().endpoint.query())
+            .collect();
+        assert_eq!(queries, [None, None, Some("alt=sse")]);
     }
 }

@@ -788,3 +788,83 @@ fn stream_errors_expose_their_source() {
     let err = fold(&[token("x")]).unwrap_err();
     assert!(err.source().is_none());
 }
+
+/// A stream with every kind of content, and the bytes each chunk counts against a limit.
+fn sized_stream() -> Vec<(StreamChunk, usize)> {
+    vec![
+        (reasoning("Think"), 5),
+        (signature("sig"), 3),
+        (redacted("xyz"), 3),
+        (StreamChunk::BlockBreak, 0),
+        (token("Hello"), 5),
+        (call_start(0, "t1", "get", "{"), 6),
+        (call_args(0, "}"), 1),
+        (done(Provider::Anthropic, FinishReason::ToolCalls, None), 0),
+    ]
+}
+
+#[test]
+fn content_len_counts_every_variant() {
+    for (chunk, len) in sized_stream() {
+        assert_eq!(chunk.content_len(), len, "{chunk:?}");
+    }
+}
+
+#[test]
+fn a_limit_at_least_the_content_changes_nothing() {
+    let chunks: Vec<_> = sized_stream().into_iter().map(|(c, _)| c).collect();
+    let total: usize = sized_stream().iter().map(|(_, n)| n).sum();
+    let mut unlimited = Accumulator::new();
+    unlimited.extend(&chunks);
+    let expected = unlimited.finish();
+    for limit in [total, total + 1, usize::MAX] {
+        let mut acc = Accumulator::with_limit(limit);
+        for chunk in &chunks {
+            assert!(acc.push(chunk));
+        }
+        assert!(acc.is_closed() && acc.is_done());
+        assert_eq!(acc.finish(), expected, "{limit}");
+    }
+}
+
+#[test]
+fn the_chunk_past_the_limit_closes_the_accumulator() {
+    let chunks: Vec<_> = sized_stream().into_iter().map(|(c, _)| c).collect();
+    let total: usize = sized_stream().iter().map(|(_, n)| n).sum();
+    for limit in 0..total {
+        for owned in [false, true] {
+            let mut acc = Accumulator::with_limit(limit);
+            let mut kept = 0;
+            let mut refused = None;
+            for (i, chunk) in chunks.iter().enumerate() {
+                let pushed = if owned {
+                    acc.push_owned(chunk.clone())
+                } else {
+                    acc.push(chunk)
+                };
+                match (pushed, refused) {
+                    (true, None) => kept += chunk.content_len(),
+                    (false, None) => refused = Some(i),
+                    (true, Some(_)) => panic!("{limit}: a chunk after the limit was kept"),
+                    (false, Some(_)) => {}
+                }
+            }
+            assert!(kept <= limit, "{limit}");
+            let refused = refused.unwrap();
+            assert!(kept + chunks[refused].content_len() > limit, "{limit}");
+            assert!(acc.is_closed() && !acc.is_done(), "{limit}");
+            let Err(AccumulateError::TooLarge { limit: l, partial }) = acc.finish() else {
+                panic!("{limit}: not TooLarge");
+            };
+            assert_eq!(l, limit);
+            // What was kept is the fold of the chunks before the refused one.
+            let mut before = Accumulator::new();
+            before.extend(&chunks[..refused]);
+            let Err(e) = before.finish() else {
+                panic!("unfinished")
+            };
+            assert_eq!(partial.content, e.partial().content, "{limit}");
+            assert_eq!(partial.provider, None);
+        }
+    }
+}

@@ -710,7 +710,8 @@ fn non_streaming_bodies_of_an_empty_answer() {
 
 #[test]
 fn non_streaming_errors() {
-    // A failed stream: the status its error stands for, in each dialect's shape.
+    // A failed stream: the gateway's answer to the status its error stands for (`overloaded_error`,
+    // 529: 503), in each dialect's shape.
     let result = folded(&[
         token("Hi"),
         failed(
@@ -719,7 +720,7 @@ fn non_streaming_errors() {
         ),
     ]);
     let e = anthropic::non_streaming_body(&meta(), &result).unwrap_err();
-    assert_eq!((e.status, e.kind), (529, ErrorKind::Stream));
+    assert_eq!((e.status, e.kind), (503, ErrorKind::Stream));
     assert_eq!(
         String::from_utf8(e.to_body()).unwrap(),
         r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#

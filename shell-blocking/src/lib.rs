@@ -54,7 +54,7 @@ pub use llm_sse_core as core;
 #[doc(no_inline)]
 pub use llm_sse_core::sse::{EndOfInput, OwnedEvent};
 #[doc(no_inline)]
-pub use llm_sse_core::{Normalizer, StreamChunk};
+pub use llm_sse_core::{Normalizer, Provider, StreamChunk};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -73,11 +73,23 @@
 //! - API keys never appear in `Debug`, `Display`, errors or logs; their header values are
 //!   marked sensitive for hyper.
 
+//!
+//! # Crate features
+//!
+//! - `cli` (default): the `llm-sse` command; turns on `gateway` and `mock`.
+//! - `gateway`: [`gateway`], the streaming gateway (hyper's server, `tracing`, Prometheus
+//!   metrics); turns on `mock`, whose [`Pacing`](mock::Pacing) its `--mock` upstream uses.
+//! - `mock`: [`mock`], the fault-injecting mock provider.
+//!
+//! With `default-features = false` the crate is the client alone: hyper's client, rustls and
+//! tokio, and none of the command's or the servers' dependencies.
+
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub use llm_sse_core as core;
 
+#[cfg(feature = "gateway")]
 pub mod gateway;
 pub use llm_sse_core::client::{
     AuthFailure, InvalidProxy, ProviderAuthError, ProviderError, Proxies, Settings, SettingsError,
@@ -85,15 +97,17 @@ pub use llm_sse_core::client::{
 pub use llm_sse_core::request::{ChatMessage, ChatRequest};
 pub use llm_sse_core::{Provider, StreamChunk};
 
+mod adapters;
 mod client;
+#[cfg(feature = "mock")]
+mod listen;
+#[cfg(feature = "mock")]
 pub mod mock;
 
 /// This crate's README (its crates.io page): its examples are doctests.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "cli"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use client::{
-    AnthropicStreamAdapter, ChunkStream, Client, ClientBuilder, GeminiStreamAdapter,
-    OpenAiStreamAdapter, settings_from_env,
-};
+pub use adapters::{AnthropicStreamAdapter, GeminiStreamAdapter, OpenAiStreamAdapter};
+pub use client::{ChunkStream, Client, ClientBuilder, settings_from_env};

@@ -240,9 +240,13 @@ fn sigterm_ends_open_streams_after_the_grace_and_exits_0() {
     assert!(status.success());
     tcp.read_to_end(&mut seen).unwrap();
     let body = dechunk(&String::from_utf8(seen).unwrap());
+    // The terminal frame keeps what arrived: the id, model and usage of the first event.
     assert!(
         body.ends_with(concat!(
-            "\"finish_reason\":\"error\",\"error\":{\"type\":\"connection_error\",",
+            "\"provider\":\"gemini\",\"id\":\"Xc18aP2kHZ3Wz7IPkp_u2QM\",",
+            "\"model\":\"gemini-2.5-flash\",\"finish_reason\":\"error\",",
+            "\"usage\":{\"input_tokens\":9,\"output_tokens\":0},",
+            "\"error\":{\"type\":\"connection_error\",",
             "\"message\":\"the gateway shut down before the stream ended\"}}\n\ndata: [DONE]\n\n"
         )),
         "{body}"

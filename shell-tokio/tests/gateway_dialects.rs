@@ -229,7 +229,7 @@ impl Upstream for Recorder {
                 llm_sse_tokio::core::StreamChunk::Token("ok".into()),
                 done(provider, Ok(llm_sse_tokio::core::FinishReason::Stop)),
             ];
-            Ok(Upstreamed::new(Box::pin(Chunks(chunks.into()))))
+            Ok(Upstreamed::new(Chunks(chunks.into())))
         })
     }
 }
@@ -243,6 +243,15 @@ impl futures_core::Stream for Chunks {
         _: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Self::Item>> {
         std::task::Poll::Ready(self.0.pop_front())
+    }
+}
+
+impl llm_sse_tokio::gateway::UpstreamStream for Chunks {
+    fn abort(mut self: std::pin::Pin<&mut Self>, error: llm_sse_tokio::core::StreamError) {
+        // Everything is here: the terminal chunk ends with the error.
+        if let Some(llm_sse_tokio::core::StreamChunk::Done(finish)) = self.0.back_mut() {
+            finish.outcome = Err(error);
+        }
     }
 }
 
@@ -542,18 +551,20 @@ async fn errors_before_the_stream_in_each_dialects_shape() {
         answer,
         r#"{"type":"error","error":{"type":"rate_limit_error","message":"OpenAI requests: Rate limit reached"}}"#
     );
+    // An overloaded provider: 503, as on the native route (the table in
+    // `llm_sse_core::gateway`), with the provider's own error for a client of its API.
     let overloaded =
         || ProviderError::Unavailable(ApiError::new(Provider::Anthropic, 529, "Overloaded"));
     let (status, _, answer) =
         upstream_failure(MESSAGES, "anthropic/claude-sonnet-4-5", overloaded()).await;
-    assert_eq!(status, 529);
+    assert_eq!(status, 503);
     assert_eq!(
         answer,
         r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#
     );
     let (status, _, answer) =
         upstream_failure(COMPLETIONS, "anthropic/claude-sonnet-4-5", overloaded()).await;
-    assert_eq!(status, 529);
+    assert_eq!(status, 503);
     assert_eq!(
         answer,
         r#"{"error":{"message":"Anthropic overloaded_error: Overloaded","type":"server_error","param":null,"code":null}}"#
@@ -711,7 +722,7 @@ async fn a_provider_error_mid_stream_through_the_real_client() {
             Provider::Anthropic,
             "error_mid_stream",
             "overloaded_error",
-            529,
+            503,
         ),
         (Provider::OpenAi, "error_event", "rate_limit_exceeded", 429),
         (Provider::Gemini, "error", "UNAVAILABLE", 503),
@@ -760,9 +771,13 @@ async fn a_provider_error_mid_stream_through_the_real_client() {
             "{name}: {last}"
         );
         assert!(last.contains(error_type), "{name}: {last}");
-        // Not streamed: the status the error stands for.
-        let (status_code, _, _) = call(&server, MESSAGES, &[], &body(MESSAGES, &model, "")).await;
+        // Not streamed: the gateway's answer to the status the error stands for (a 429 with
+        // `Retry-After`).
+        let (status_code, headers, _) =
+            call(&server, MESSAGES, &[], &body(MESSAGES, &model, "")).await;
         assert_eq!(status_code, status, "{name}");
+        let retry_after = headers.get("retry-after").map(|v| v.to_str().unwrap());
+        assert_eq!(retry_after, (status == 429).then_some("1"), "{name}");
     }
 
     // A connection cut in the middle: the client's connection_error, in the dialect's form.

@@ -64,6 +64,8 @@ async fn one_json_log_line_per_request_without_secrets() {
     streams_and_errors(&lines).await;
     lines.clear();
     a_failed_stream(&lines).await;
+    lines.clear();
+    a_non_streaming_answer_ended_by_the_shutdown(&lines).await;
 }
 
 async fn streams_and_errors(lines: &Lines) {
@@ -176,4 +178,50 @@ async fn a_failed_stream(lines: &Lines) {
     assert_eq!(line["finish_reason"], "error");
     assert_eq!(line["error_type"], "overloaded_error");
     assert_eq!(line["output_tokens"], 7);
+}
+
+/// A non-streaming dialect request still folding its stream when the shutdown's grace runs out
+/// is ended through its upstream: the log has the usage that arrived.
+async fn a_non_streaming_answer_ended_by_the_shutdown(lines: &Lines) {
+    let recording = fixture(Provider::Anthropic, "text");
+    let marker = b"\"text\":\"Server-sent events\"}}\n\n";
+    let cut = recording
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .unwrap()
+        + marker.len();
+    let mock = MockProvider::new(Provider::Anthropic, recording)
+        .stall_after(cut)
+        .start()
+        .await
+        .unwrap();
+    let server = start(
+        Gateway::new(ViaMock::new(&mock, Some("sk-test")))
+            .shutdown_grace(Duration::from_millis(200)),
+    )
+    .await;
+    let body = r#"{"model":"anthropic/claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"Hi"}]}"#;
+    let request = post(server.addr(), "/v1/messages", &[], body);
+    let answer = tokio::spawn(send(server.addr(), request));
+    mock.wait_for_requests(1).await;
+    // Let the first bytes reach the gateway, so that its upstream stream has started.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.shutdown().await;
+    let (status, _, body) = whole(within(answer).await.unwrap()).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body.contains("the gateway shut down before the stream ended"),
+        "{body}"
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let line = lines
+        .json()
+        .into_iter()
+        .find(|line| line["message"] == "request")
+        .unwrap();
+    assert_eq!(line["path"], "/v1/messages");
+    assert_eq!(line["finish_reason"], "error");
+    assert_eq!(line["error_type"], "connection_error");
+    assert_eq!(line["input_tokens"], 25);
+    assert_eq!(line["output_tokens"], 1);
 }

@@ -6,9 +6,13 @@ mod mock_support;
 
 use std::time::Duration;
 
+use std::num::NonZeroUsize;
+
 use gateway_support::*;
-use llm_sse_tokio::core::Provider;
-use llm_sse_tokio::gateway::{Gateway, Shutdown};
+use llm_sse_tokio::core::gateway::Ending;
+use llm_sse_tokio::core::{Normalizer, Provider};
+use llm_sse_tokio::gateway::{Gateway, GatewayServer, Recordings, ReplayUpstream, Shutdown};
+use llm_sse_tokio::mock::{MockProvider, Pacing};
 use mock_support::*;
 use tokio::time::Instant;
 
@@ -140,4 +144,116 @@ async fn idle_connections_close_and_http2_clients_are_told_to_go_away() {
     drop(body);
     probe.wait_dropped().await;
     assert_eq!(within(shutdown).await.unwrap(), Shutdown::Graceful);
+}
+
+/// The bytes of `tests/fixtures/anthropic/text.sse` up to the end of its first text delta
+/// (after `message_start`, which says the id, the model and the input tokens).
+fn through_the_first_token(recording: &[u8]) -> usize {
+    let marker = b"\"text\":\"Server-sent events\"}}\n\n";
+    let at = recording
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .unwrap();
+    at + marker.len()
+}
+
+/// What the core makes of `bytes` of `provider`'s stream ended by the gateway's shutdown: the
+/// frames a stream cut there must end with.
+fn frames_ended_by_the_shutdown(provider: Provider, bytes: &[u8]) -> String {
+    let mut normalizer = Normalizer::new(provider);
+    normalizer.feed(bytes);
+    normalizer.fail(Ending::ShutDown.error());
+    let mut out = Vec::new();
+    normalizer.write_frames(&mut out);
+    String::from_utf8(out).unwrap()
+}
+
+/// The terminal frame of the cut `text.sse`: the id, model and usage of its `message_start`.
+const KEPT: &str = concat!(
+    r#""id":"msg_01XFDUDYJgAACzvnptvVoYEL","model":"claude-sonnet-4-5","finish_reason":"error","#,
+    r#""usage":{"input_tokens":25,"output_tokens":1},"#,
+    r#""error":{"type":"connection_error","message":"the gateway shut down before the stream ended"}}"#,
+);
+
+/// Reads a stream route's frames until the first token, shuts the server down, and returns
+/// every frame.
+async fn frames_across_a_shutdown(server: GatewayServer, path: &str, body: &str) -> String {
+    let addr = server.addr();
+    let mut client = h1(addr).await;
+    let request = post(addr, path, &[], body);
+    let mut response = within(client.send_request(request))
+        .await
+        .unwrap()
+        .into_body();
+    let mut got = String::new();
+    while !got.contains("Server-sent events") {
+        got.push_str(&next_data(&mut response).await.unwrap());
+    }
+    let shutdown = tokio::spawn(server.shutdown());
+    while let Some(data) = next_data(&mut response).await {
+        got.push_str(&data);
+    }
+    assert_eq!(within(shutdown).await.unwrap(), Shutdown::Aborted);
+    got
+}
+
+#[tokio::test]
+async fn the_shutdown_ends_a_client_stream_keeping_what_arrived() {
+    let recording = fixture(Provider::Anthropic, "text");
+    let cut = through_the_first_token(&recording);
+    let mock = MockProvider::new(Provider::Anthropic, recording.clone())
+        .stall_after(cut)
+        .start()
+        .await
+        .unwrap();
+    let gateway = Gateway::new(ViaMock::new(&mock, Some("sk-test")))
+        .shutdown_grace(Duration::from_millis(200));
+    let got = frames_across_a_shutdown(
+        start(gateway).await,
+        &stream_path(Provider::Anthropic),
+        &chat("claude-sonnet-4-5"),
+    )
+    .await;
+    assert_eq!(
+        got,
+        frames_ended_by_the_shutdown(Provider::Anthropic, &recording[..cut])
+    );
+    assert!(got.contains(KEPT), "{got}");
+    assert!(got.ends_with("data: [DONE]\n\n"));
+}
+
+#[tokio::test]
+async fn the_shutdown_ends_a_replayed_stream_keeping_what_arrived() {
+    let recording = fixture(Provider::Anthropic, "text");
+    let cut = through_the_first_token(&recording);
+    // The first piece is the recording through its first token; the next comes after a minute.
+    let pacing = Pacing::bytes(NonZeroUsize::new(cut).unwrap()).delay(Duration::from_secs(60));
+    let gateway = || {
+        let upstream = ReplayUpstream::new(Recordings::bundled()).pacing(pacing);
+        Gateway::new(upstream).shutdown_grace(Duration::from_millis(200))
+    };
+
+    // The stream route: the frames the core makes of the bytes that arrived.
+    let got = frames_across_a_shutdown(
+        start(gateway()).await,
+        &stream_path(Provider::Anthropic),
+        &chat("text"),
+    )
+    .await;
+    assert_eq!(
+        got,
+        frames_ended_by_the_shutdown(Provider::Anthropic, &recording[..cut])
+    );
+    assert!(got.contains(KEPT), "{got}");
+
+    // The OpenAI endpoint, streamed with usage: the error chunk carries the usage.
+    let body = r#"{"model":"anthropic/text","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hi"}]}"#;
+    let got = frames_across_a_shutdown(start(gateway()).await, "/v1/chat/completions", body).await;
+    let events: Vec<&str> = got.split_terminator("\n\n").collect();
+    assert_eq!(events.last(), Some(&"data: [DONE]"), "{got}");
+    let error: serde_json::Value =
+        serde_json::from_str(events[events.len() - 2].strip_prefix("data: ").unwrap()).unwrap();
+    assert_eq!(error["error"]["type"], "connection_error", "{got}");
+    assert_eq!(error["usage"]["prompt_tokens"], 25, "{got}");
+    assert_eq!(error["usage"]["completion_tokens"], 1, "{got}");
 }

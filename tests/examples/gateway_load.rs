@@ -3,21 +3,28 @@
 //!
 //! ```text
 //! cargo build --release -p llm-sse-tokio --bin llm-sse
-//! cargo run --release -p llm-sse-tests --example gateway-load -- [--streams 1000] [--tokens 1000] [--pace-ms 20] [--gateway target/release/llm-sse]
+//! cargo run --release -p llm-sse-tests --example gateway-load -- [--streams 1000] [--tokens 1000] [--pace-ms 20] [--gateway target/release/llm-sse] [--gateway-arg ARG]...
 //! ```
 //!
 //! One process plays the provider and the clients: a mock Anthropic Messages server that
 //! streams `--tokens` text deltas per request, one every `--pace-ms`, each carrying its sequence
 //! number and the time it was sent (this process's monotonic clock), and `--streams` clients
-//! started at once. The gateway runs as its own process (`llm-sse serve`, pointed at the mock by
-//! `ANTHROPIC_BASE_URL`), so its CPU time and memory are its own.
+//! started at once (a burst of new connections). The gateway runs as its own process
+//! (`llm-sse serve`, pointed at the mock by `ANTHROPIC_BASE_URL`, with any `--gateway-arg`s),
+//! so its CPU time and memory are its own.
 //!
-//! Two runs, back to back: the clients read the mock directly (the floor: what the mock and the
-//! clients cost on their own), then through the gateway. Every client checks that it received
-//! exactly its tokens, in order, and one terminal frame. Reported: per-frame latency p50 / p99
-//! (mock send → client receive) for both runs; the gateway's peak RSS and memory per open
-//! stream (its resident memory with every stream open, less before); and the gateway's CPU time
-//! per 1,000 tokens. Exits 1 when a token was lost or reordered.
+//! Three runs, back to back: the clients read the mock directly (the floor: what the mock and
+//! the clients cost on their own), then through a plain TCP relay (a child process copying
+//! bytes both ways: the floor of any proxy), then through the gateway. The mock and the relay
+//! listen with a backlog of [`BACKLOG`], so that neither drops the burst. Every client checks
+//! that it received exactly its tokens, in order, and one terminal frame. Reported per path:
+//! time to first token (from the client's `connect` to its first token: the burst's cost),
+//! per-frame latency p50 / p99 (mock send → client receive) and what the path adds to the
+//! floor's, and the kernel's listen-overflow count during the run (`TcpExtListenOverflows`:
+//! handshakes dropped because an accept queue was full, each one costing its client a 1 s SYN
+//! timeout); per process (relay, gateway): CPU time per 1,000 tokens and the gateway's ratio to
+//! the relay's, peak RSS and memory per open stream (resident memory with every stream open,
+//! less before). Exits 1 when a token was lost or reordered.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -33,7 +40,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Frame, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::time::{Instant, Interval};
 
 /// The run's parameters.
@@ -43,6 +50,8 @@ struct Options {
     tokens: usize,
     pace: Duration,
     gateway: String,
+    /// More arguments for `llm-sse serve`.
+    gateway_args: Vec<String>,
     /// Run as the plain TCP relay to this address (the child process of the relay run).
     relay_to: Option<SocketAddr>,
 }
@@ -53,6 +62,7 @@ fn options() -> Options {
         tokens: 1000,
         pace: Duration::from_millis(20),
         gateway: String::from("target/release/llm-sse"),
+        gateway_args: Vec::new(),
         relay_to: None,
     };
     let mut args = std::env::args().skip(1);
@@ -69,6 +79,7 @@ fn options() -> Options {
                     Duration::from_millis(value().parse().unwrap_or_else(|_| usage("--pace-ms MS")))
             }
             "--gateway" => o.gateway = value(),
+            "--gateway-arg" => o.gateway_args.push(value()),
             "--relay-to" => {
                 o.relay_to = Some(value().parse().unwrap_or_else(|_| usage("--relay-to ADDR")))
             }
@@ -87,7 +98,7 @@ fn usage(problem: &str) -> ! {
         eprintln!("gateway-load: error: {problem}");
     }
     eprintln!(
-        "usage: gateway-load [--streams 1000] [--tokens 1000] [--pace-ms 20] [--gateway PATH-TO-llm-sse]"
+        "usage: gateway-load [--streams 1000] [--tokens 1000] [--pace-ms 20] [--gateway PATH-TO-llm-sse] [--gateway-arg ARG]..."
     );
     std::process::exit(2);
 }
@@ -157,10 +168,22 @@ impl Body for PacedStream {
     }
 }
 
+/// The listen backlog of the mock and the relay: a burst of `--streams` connections must not
+/// be dropped by the harness itself.
+const BACKLOG: u32 = 4096;
+
+/// A listener on a free loopback port with a backlog of [`BACKLOG`] (`TcpListener::bind` uses
+/// 128).
+fn listen() -> TcpListener {
+    let socket = TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind 127.0.0.1:0");
+    socket.listen(BACKLOG).expect("listen")
+}
+
 async fn start_mock(epoch: Instant, options: &Options) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind the mock");
+    let listener = listen();
     let addr = listener.local_addr().expect("mock address");
     let (tokens, pace) = (options.tokens, options.pace);
     tokio::spawn(async move {
@@ -204,6 +227,8 @@ async fn start_mock(epoch: Instant, options: &Options) -> SocketAddr {
 /// What one client saw.
 #[derive(Debug, Default)]
 struct Received {
+    /// From the start of `connect` to the first token, in microseconds.
+    first_token_us: Option<u32>,
     /// Latency of each token frame, in microseconds.
     latencies_us: Vec<u32>,
     /// The tokens in order (sequence numbers), and whether every one was there once.
@@ -236,6 +261,14 @@ fn take_stamps(text: &str, epoch: Instant, next: &mut usize, got: &mut Received)
     }
 }
 
+/// Records the time to the first token, once.
+fn first_token(got: &mut Received, started: Instant) {
+    if got.first_token_us.is_none() {
+        let micros = started.elapsed().as_micros();
+        got.first_token_us = Some(u32::try_from(micros).unwrap_or(u32::MAX));
+    }
+}
+
 /// Sends one streaming request and reads the response, frame by frame.
 async fn client(
     addr: SocketAddr,
@@ -248,6 +281,7 @@ async fn client(
         in_order: true,
         ..Received::default()
     };
+    let started = Instant::now();
     let result: Result<(), String> = async {
         let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
         let _ = stream.set_nodelay(true);
@@ -297,9 +331,11 @@ async fn client(
                             }
                         } else if let Some(token) = value["token"].as_str() {
                             take_stamps(token, epoch, &mut next, &mut got);
+                            first_token(&mut got, started);
                         }
                     } else if let Some(text) = value["delta"]["text"].as_str() {
                         take_stamps(text, epoch, &mut next, &mut got);
+                        first_token(&mut got, started);
                     } else if value["type"] == "message_stop" {
                         got.terminal_frames += 1;
                     }
@@ -350,9 +386,27 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
 }
 
-/// Checks every client's tokens; returns the sorted latencies and the number of failures.
-fn summarize(name: &str, results: &[Received], options: &Options) -> (Vec<u32>, usize) {
+/// What one run measured.
+struct Summary {
+    /// Every frame's latency (µs), sorted.
+    latencies: Vec<u32>,
+    /// Every stream's time to first token (µs), sorted.
+    first_tokens: Vec<u32>,
+    /// Streams with a token lost or reordered, or an error.
+    failures: usize,
+    /// How many handshakes the kernel dropped for a full accept queue during the run.
+    listen_overflows: u64,
+}
+
+/// Checks every client's tokens and gathers the latencies.
+fn summarize(
+    name: &str,
+    results: &[Received],
+    options: &Options,
+    listen_overflows: u64,
+) -> Summary {
     let mut all = Vec::with_capacity(options.streams * options.tokens);
+    let mut first_tokens = Vec::with_capacity(results.len());
     let mut failures = 0;
     for (i, r) in results.iter().enumerate() {
         let ok =
@@ -367,9 +421,46 @@ fn summarize(name: &str, results: &[Received], options: &Options) -> (Vec<u32>, 
             }
         }
         all.extend_from_slice(&r.latencies_us);
+        first_tokens.extend(r.first_token_us);
     }
     all.sort_unstable();
-    (all, failures)
+    first_tokens.sort_unstable();
+    Summary {
+        latencies: all,
+        first_tokens,
+        failures,
+        listen_overflows,
+    }
+}
+
+/// The kernel's count of handshakes dropped because a listener's accept queue was full
+/// (`TcpExtListenOverflows`, for this network namespace), when it can be read.
+fn listen_overflows() -> Option<u64> {
+    let netstat = std::fs::read_to_string("/proc/net/netstat").ok()?;
+    let mut lines = netstat.lines().filter(|l| l.starts_with("TcpExt:"));
+    let (names, values) = (lines.next()?, lines.next()?);
+    let index = names
+        .split_whitespace()
+        .position(|n| n == "ListenOverflows")?;
+    values.split_whitespace().nth(index)?.parse().ok()
+}
+
+/// Runs the clients against `addr` and summarizes, counting listen overflows around the run.
+async fn measure(
+    name: &str,
+    addr: SocketAddr,
+    path: &'static str,
+    through_gateway: bool,
+    epoch: Instant,
+    options: &Options,
+) -> Summary {
+    let before = listen_overflows();
+    let results = run(addr, path, through_gateway, epoch, options).await;
+    let overflows = match (before, listen_overflows()) {
+        (Some(before), Some(after)) => after.saturating_sub(before),
+        _ => 0,
+    };
+    summarize(name, &results, options, overflows)
 }
 
 // ---- The gateway process ----
@@ -390,6 +481,7 @@ fn start_gateway(options: &Options, mock: SocketAddr) -> Gateway {
     use std::io::BufRead;
     let mut child = Command::new(&options.gateway)
         .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
+        .args(&options.gateway_args)
         .env("ANTHROPIC_BASE_URL", format!("http://{mock}"))
         .env("ANTHROPIC_API_KEY", "load-test")
         .env("RUST_LOG", "warn")
@@ -414,6 +506,73 @@ fn start_gateway(options: &Options, mock: SocketAddr) -> Gateway {
         .find_map(|w| w.trim_start_matches("http://").parse::<SocketAddr>().ok())
         .unwrap_or_else(|| usage(&format!("no address in the gateway's first line {line:?}")));
     Gateway { child, addr }
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The latency tables: time to first token, frame latency and what each path adds.
+fn report(options: &Options, floor: &Summary, relayed: &Summary, through: &Summary) {
+    let ms = |sorted: &[u32], p: f64| percentile(sorted, p);
+    let max = |sorted: &[u32]| sorted.last().map_or(f64::NAN, |&m| f64::from(m) / 1000.0);
+    println!(
+        "{} streams started at once × {} tokens, one every {} ms",
+        options.streams,
+        options.tokens,
+        options.pace.as_millis()
+    );
+    println!();
+    println!(
+        "| path | time to first token p50 / p99 / max | frame latency p50 / p99 | added p50 / p99 | listen overflows | lost/reordered streams |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (name, run) in [
+        ("clients ← mock (floor)", floor),
+        ("clients ← TCP relay ← mock", relayed),
+        ("clients ← gateway ← mock", through),
+    ] {
+        println!(
+            "| {name} | {:.1} / {:.1} / {:.1} ms | {:.2} / {:.2} ms | {:+.2} / {:+.2} ms | {} | {} |",
+            ms(&run.first_tokens, 50.0),
+            ms(&run.first_tokens, 99.0),
+            max(&run.first_tokens),
+            ms(&run.latencies, 50.0),
+            ms(&run.latencies, 99.0),
+            ms(&run.latencies, 50.0) - ms(&floor.latencies, 50.0),
+            ms(&run.latencies, 99.0) - ms(&floor.latencies, 99.0),
+            run.listen_overflows,
+            run.failures
+        );
+    }
+}
+
+/// What a process used during a run.
+struct Usage {
+    cpu_ms: f64,
+    cpu_ms_per_1000_tokens: f64,
+    rss_before: u64,
+    peak_rss: u64,
+    /// Peak resident memory less the memory before, per stream.
+    per_stream: u64,
+}
+
+impl Usage {
+    fn between(
+        before: (Duration, u64, u64),
+        after: (Duration, u64, u64),
+        tokens: usize,
+        streams: usize,
+    ) -> Usage {
+        let cpu_ms = after.0.saturating_sub(before.0).as_secs_f64() * 1000.0;
+        // VmHWM: the most resident memory the process ever had, reached with every stream open.
+        let (rss_before, peak_rss) = (before.1, after.2);
+        Usage {
+            cpu_ms,
+            cpu_ms_per_1000_tokens: cpu_ms / tokens as f64 * 1000.0,
+            rss_before,
+            peak_rss,
+            per_stream: peak_rss.saturating_sub(rss_before) / streams.max(1) as u64,
+        }
+    }
 }
 
 /// (user + system CPU time, resident memory now, peak resident memory) of `pid`, from /proc.
@@ -446,9 +605,7 @@ fn process_stats(pid: u32) -> (Duration, u64, u64) {
 /// `upstream`, printing its address first. It is the floor of any proxy: one read and one
 /// write per token, as the gateway has, with no HTTP, JSON or SSE work at all.
 async fn relay(upstream: SocketAddr) {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind the relay");
+    let listener = listen();
     println!("{}", listener.local_addr().expect("relay address"));
     loop {
         let Ok((mut client, _)) = listener.accept().await else {
@@ -505,71 +662,50 @@ fn main() {
         );
 
         // The floor: the clients read the mock directly.
-        let direct = run(mock, "/v1/messages", false, epoch, &options).await;
-        let (floor, floor_failures) = summarize("direct", &direct, &options);
+        let floor = measure("direct", mock, "/v1/messages", false, epoch, &options).await;
 
         // Through a plain TCP relay (the floor of any proxy's CPU: one read and one write per
         // token).
         let relay = start_relay(mock);
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let (relay_cpu_before, _, _) = process_stats(relay.child.id());
-        let relayed = run(relay.addr, "/v1/messages", false, epoch, &options).await;
-        let (relay_cpu_after, _, _) = process_stats(relay.child.id());
+        let relay_before = process_stats(relay.child.id());
+        let relayed = measure("relay", relay.addr, "/v1/messages", false, epoch, &options).await;
+        let relay_after = process_stats(relay.child.id());
         drop(relay);
-        let (relayed, relay_failures) = summarize("relay", &relayed, &options);
 
         // Through the gateway.
         let gateway = start_gateway(&options, mock);
         tokio::time::sleep(Duration::from_millis(200)).await;
         let pid = gateway.child.id();
-        let (cpu_before, rss_before, _) = process_stats(pid);
-        let via = run(gateway.addr, "/v1/chat/stream/anthropic", true, epoch, &options).await;
-        // VmHWM: the most resident memory the gateway ever had, reached with every stream open.
-        let (cpu_after, _, peak_rss) = process_stats(pid);
-        let (through, via_failures) = summarize("gateway", &via, &options);
+        let gateway_before = process_stats(pid);
+        let path = "/v1/chat/stream/anthropic";
+        let through = measure("gateway", gateway.addr, path, true, epoch, &options).await;
+        let gateway_after = process_stats(pid);
+        drop(gateway);
 
-        let tokens = (options.streams * options.tokens) as f64;
-        let cpu_ms = (cpu_after - cpu_before).as_secs_f64() * 1000.0;
-        let per_stream = peak_rss.saturating_sub(rss_before) / options.streams as u64;
-        println!("| run | frames | p50 latency | p99 latency | lost/reordered streams |");
-        println!("|---|---|---|---|---|");
-        println!(
-            "| clients ← mock (floor) | {} | {:.2} ms | {:.2} ms | {floor_failures} |",
-            floor.len(),
-            percentile(&floor, 50.0),
-            percentile(&floor, 99.0)
-        );
-        println!(
-            "| clients ← TCP relay ← mock | {} | {:.2} ms | {:.2} ms | {relay_failures} |",
-            relayed.len(),
-            percentile(&relayed, 50.0),
-            percentile(&relayed, 99.0)
-        );
-        println!(
-            "| clients ← gateway ← mock | {} | {:.2} ms | {:.2} ms | {via_failures} |",
-            through.len(),
-            percentile(&through, 50.0),
-            percentile(&through, 99.0)
-        );
+        report(&options, &floor, &relayed, &through);
+        let tokens = options.streams * options.tokens;
+        let relay = Usage::between(relay_before, relay_after, tokens, options.streams);
+        let gateway = Usage::between(gateway_before, gateway_after, tokens, options.streams);
+        println!();
+        println!("| process | CPU | per 1,000 tokens | peak RSS | RSS before | per open stream |");
+        println!("|---|---|---|---|---|---|");
+        for (name, usage) in [("TCP relay", &relay), ("gateway", &gateway)] {
+            println!(
+                "| {name} | {:.0} ms | {:.2} ms | {:.1} MiB | {:.1} MiB | {:.1} KiB |",
+                usage.cpu_ms,
+                usage.cpu_ms_per_1000_tokens,
+                usage.peak_rss as f64 / MIB,
+                usage.rss_before as f64 / MIB,
+                usage.per_stream as f64 / 1024.0
+            );
+        }
         println!();
         println!(
-            "gateway: p99 {:+.2} ms over the floor; peak RSS {:.1} MiB ({:.1} MiB before the streams), \
-             {:.1} KiB per open stream; CPU {:.0} ms for {} tokens = {:.2} ms per 1,000 tokens",
-            percentile(&through, 99.0) - percentile(&floor, 99.0),
-            peak_rss as f64 / (1024.0 * 1024.0),
-            rss_before as f64 / (1024.0 * 1024.0),
-            per_stream as f64 / 1024.0,
-            cpu_ms,
-            tokens,
-            cpu_ms / tokens * 1000.0
+            "gateway CPU per token / TCP relay CPU per token: {:.2}",
+            gateway.cpu_ms / relay.cpu_ms
         );
-        let relay_ms = (relay_cpu_after - relay_cpu_before).as_secs_f64() * 1000.0;
-        println!(
-            "plain TCP relay (no HTTP, JSON or SSE work): CPU {:.0} ms = {:.2} ms per 1,000 tokens",
-            relay_ms,
-            relay_ms / tokens * 1000.0
-        );
-        floor_failures + relay_failures + via_failures
+        floor.failures + relayed.failures + through.failures
     });
     std::process::exit(i32::from(failed > 0));
 }

@@ -138,7 +138,7 @@ class AnthropicSDK(unittest.TestCase):
                 serve = stack(self, provider, ERROR[provider])
                 with self.assertRaises(anthropic.APIStatusError) as raised:
                     client(serve).messages.create(model=model(provider), max_tokens=1024, messages=MESSAGES)
-                expected = {"anthropic": 529, "openai": 429, "gemini": 503}[provider]
+                expected = {"anthropic": 503, "openai": 429, "gemini": 503}[provider]
                 self.assertEqual(raised.exception.status_code, expected)
                 if expected == 429:
                     self.assertIsInstance(raised.exception, anthropic.RateLimitError)

@@ -12,8 +12,11 @@ use serde::Serialize;
 use crate::accumulate::AccumulateError;
 use crate::api_error::ApiError;
 use crate::chunk::{Provider, StreamError, StreamErrorKind};
-use crate::client::{AuthFailure, ProviderError};
-use crate::gateway::{ErrorAnswer, UnknownModel};
+use crate::client::ProviderError;
+use crate::gateway::{
+    ErrorAnswer, ErrorType, FALLBACK_RETRY_AFTER, UnknownModel, retry_after_secs, upstream_answer,
+};
+use crate::provider::status_of_error_type;
 use crate::request::RequestError;
 
 use super::{Dialect, write_json};
@@ -29,7 +32,9 @@ use super::{Dialect, write_json};
 /// Made by the request decoders and [`DialectRequest`](super::DialectRequest) (`400`), and for
 /// what fails before a stream starts by [`from_provider_error`](DialectError::from_provider_error)
 /// and, for a non-streaming answer, [`from_stream_error`](DialectError::from_stream_error).
-/// Its message never contains an API key.
+/// Its status (and `Retry-After`) is the gateway's one answer to the failure, the table in
+/// [`crate::gateway`]; only the body's shape is the dialect's. Its message never contains an
+/// API key.
 ///
 /// ```
 /// use llm_sse_core::dialect::{anthropic, ErrorKind};
@@ -60,9 +65,14 @@ pub struct DialectError {
     pub param: Option<String>,
     /// OpenAI's `code`, when the provider gave one (`context_length_exceeded`).
     pub code: Option<String>,
-    /// How long the client should wait before retrying (a `retry-after` header's value), when
-    /// the provider said.
+    /// How long the client should wait before retrying (a `Retry-After` header's value): with
+    /// every `429`, the provider's wait or
+    /// [`FALLBACK_RETRY_AFTER`](crate::gateway::FALLBACK_RETRY_AFTER).
     pub retry_after: Option<Duration>,
+    /// The failure as the gateway's own answers name it (the table in [`crate::gateway`]):
+    /// what a gateway's log and metrics record. `None` for a stream that failed after it
+    /// started, whose error type is the stream error's (counted with its terminal chunk).
+    pub gateway_error: Option<ErrorType>,
 }
 
 /// What kind of failure a [`DialectError`] reports.
@@ -115,6 +125,7 @@ impl DialectError {
             param: (!param.is_empty()).then_some(param),
             code: None,
             retry_after: None,
+            gateway_error: Some(ErrorType::InvalidRequest),
         }
     }
 
@@ -156,6 +167,7 @@ impl DialectError {
             param: Some("model".into()),
             code: (dialect == Dialect::OpenAi).then(|| "model_not_found".into()),
             retry_after: None,
+            gateway_error: Some(ErrorType::UnknownModel),
         }
     }
 
@@ -182,71 +194,75 @@ impl DialectError {
             code: (dialect == Dialect::OpenAi && answer.status == 401)
                 .then(|| "invalid_api_key".into()),
             retry_after: answer.retry_after,
+            gateway_error: Some(answer.error_type),
         }
     }
 
-    /// What a failed call of `upstream` (before its stream started) answers in `dialect`.
-    ///
-    /// | failure | status |
-    /// |---|---|
-    /// | [`InvalidRequest`](ProviderError::InvalidRequest) | `400` |
-    /// | [`Rejected`](ProviderError::Rejected), [`RateLimited`](ProviderError::RateLimited), [`Unavailable`](ProviderError::Unavailable) | the provider's status (`400`, `404`, `429` with [`retry_after`](DialectError::retry_after), `503`, `529`, ...) |
-    /// | [`Auth`](ProviderError::Auth): the gateway has no usable key | `503` (as on the native route) |
-    /// | [`Auth`](ProviderError::Auth): the provider refused the gateway's key | `502` (the client's own credentials are not in question) |
-    /// | [`Connection`](ProviderError::Connection), [`NotEventStream`](ProviderError::NotEventStream) | `502` |
-    /// | [`InvalidBaseUrl`](ProviderError::InvalidBaseUrl) | `503` |
+    /// What a failed call of `upstream` (before its stream started) answers in `dialect`: the
+    /// status and `Retry-After` of the gateway's own answer
+    /// ([`ErrorAnswer::from_provider_error`], the table in [`crate::gateway`]: `400` for an
+    /// invalid request, the provider's `400`, `404`, `413` or `422`, `429` with `Retry-After`,
+    /// `502` for another refusal or a refused key, a lost connection or an answer that is not
+    /// an event stream, `503` when the provider is overloaded or failing or the gateway cannot
+    /// call it).
     ///
     /// When `upstream` is the dialect's own provider, its error type, code and message are
     /// passed on unchanged; otherwise the type is the dialect's for the status and the message
     /// names the provider.
+    ///
+    /// ```
+    /// use llm_sse_core::client::ProviderError;
+    /// use llm_sse_core::dialect::{Dialect, DialectError};
+    /// use llm_sse_core::{ApiError, Provider};
+    ///
+    /// let overloaded = ProviderError::Unavailable(ApiError::new(Provider::Anthropic, 529, "Overloaded"));
+    /// let error = DialectError::from_provider_error(Dialect::Anthropic, Provider::Anthropic, &overloaded);
+    /// assert_eq!((error.status, error.error_type.as_str()), (503, "overloaded_error"));
+    /// ```
     pub fn from_provider_error(
         dialect: Dialect,
         upstream: Provider,
         error: &ProviderError,
     ) -> DialectError {
-        match error {
+        let answer = ErrorAnswer::from_provider_error(upstream, error);
+        let mut out = match error {
             ProviderError::InvalidRequest(e) => DialectError::from_request_error(dialect, e),
-            ProviderError::Rejected(api) | ProviderError::Unavailable(api) => {
-                from_api_error(dialect, upstream, api, api.status)
+            ProviderError::Rejected(api)
+            | ProviderError::Unavailable(api)
+            | ProviderError::RateLimited { error: api, .. } => {
+                from_api_error(dialect, upstream, api, answer.status)
             }
-            ProviderError::RateLimited { error, retry_after } => {
-                let mut out = from_api_error(dialect, upstream, error, 429);
-                out.retry_after = *retry_after;
-                out
-            }
-            // A provider the gateway cannot call (no key, an unusable base URL) is `503`, as on
-            // the native route; one that refused the gateway's key is `502`.
-            ProviderError::Auth(auth) => {
-                let status = match auth.reason {
-                    AuthFailure::Rejected(_) => 502,
-                    _ => 503,
-                };
-                upstream_error(dialect, status, auth.to_string())
-            }
+            ProviderError::Auth(auth) => upstream_error(dialect, answer.status, auth.to_string()),
             ProviderError::Connection { .. } | ProviderError::NotEventStream { .. } => {
-                upstream_error(dialect, 502, error.to_string())
+                upstream_error(dialect, answer.status, error.to_string())
             }
-            _ => upstream_error(
-                dialect,
-                503,
-                crate::gateway::ErrorAnswer::from_provider_error(upstream, error).message,
-            ),
-        }
+            ProviderError::InvalidBaseUrl { .. } => {
+                upstream_error(dialect, answer.status, answer.message)
+            }
+        };
+        out.retry_after = answer.retry_after;
+        out.gateway_error = Some(answer.error_type);
+        out
     }
 
     /// What a stream that failed after it started (`error`, from a stream of `upstream`)
     /// answers in `dialect` when the response is not streamed: `502` for a broken stream
     /// (`incomplete_stream`, `invalid_event`, `connection_error`), `504` for `idle_timeout`, and
-    /// for the provider's own error the status its type stands for (`overloaded_error` `529`,
-    /// `rate_limit_error` `429`, `RESOURCE_EXHAUSTED` `429`, `UNAVAILABLE` `503`, ...; `502`
-    /// when unknown).
+    /// for the provider's own error the gateway's answer ([`upstream_answer`]) to the status its
+    /// type stands for ([`status_of_error_type`](crate::provider::status_of_error_type)):
+    /// `overloaded_error` (`529`) and `UNAVAILABLE` `503`, `rate_limit_error` and
+    /// `RESOURCE_EXHAUSTED` `429` (with `Retry-After`), `invalid_request_error` `400`, ...;
+    /// `502` for a type no provider table lists.
     pub fn from_stream_error(
         dialect: Dialect,
         upstream: Option<Provider>,
         error: &StreamError,
     ) -> DialectError {
         let status = match &error.kind {
-            StreamErrorKind::Provider(ty) => status_of_error_type(ty),
+            StreamErrorKind::Provider(ty) => status_of_error_type(ty).map_or(502, |status| {
+                let (status, _) = upstream_answer(status);
+                status
+            }),
             StreamErrorKind::IdleTimeout => 504,
             _ => 502,
         };
@@ -271,18 +287,33 @@ impl DialectError {
             message,
             param: None,
             code: None,
-            retry_after: None,
+            retry_after: (status == 429).then_some(FALLBACK_RETRY_AFTER),
+            gateway_error: None,
         }
     }
 
     /// What a non-streaming answer gives for a stream that folded into no message: a failed
     /// stream as [`from_stream_error`](DialectError::from_stream_error); a tool call whose
-    /// arguments are not JSON `502` (the provider's output is unusable); a stream that never
+    /// arguments are not JSON, or an answer larger than the accumulator's limit, `502` (the
+    /// provider's output is unusable; `upstream_invalid_response`); a stream that never
     /// reached its terminal chunk `500` (the caller stopped early).
     pub fn from_accumulate_error(dialect: Dialect, error: &AccumulateError) -> DialectError {
         match error {
             AccumulateError::Stream { error, partial } => {
                 DialectError::from_stream_error(dialect, partial.provider, error)
+            }
+            AccumulateError::TooLarge { limit, .. } => {
+                let mut e = upstream_error(
+                    dialect,
+                    502,
+                    format!(
+                        "the answer is larger than the {limit} bytes the gateway keeps for a \
+                         non-streaming response; ask for it with \"stream\": true"
+                    ),
+                );
+                e.kind = ErrorKind::Stream;
+                e.gateway_error = Some(ErrorType::UpstreamInvalidResponse);
+                e
             }
             AccumulateError::Unfinished { .. } => {
                 let mut e = DialectError::from_stream_error(
@@ -295,33 +326,35 @@ impl DialectError {
                 );
                 e.status = 500;
                 e.error_type = default_type(dialect, 500).into();
+                e.gateway_error = Some(ErrorType::UpstreamInvalidResponse);
                 e
             }
-            other => DialectError::from_stream_error(
-                dialect,
-                None,
-                &StreamError::new(StreamErrorKind::InvalidEvent, other.to_string()),
-            ),
+            other => {
+                let mut e = DialectError::from_stream_error(
+                    dialect,
+                    None,
+                    &StreamError::new(StreamErrorKind::InvalidEvent, other.to_string()),
+                );
+                e.gateway_error = Some(ErrorType::UpstreamInvalidResponse);
+                e
+            }
         }
     }
 
     /// [`retry_after`](DialectError::retry_after) in whole seconds for a `Retry-After` header,
-    /// rounded up (at least 1), when there is one.
+    /// rounded up (at least 1), when there is one ([`retry_after_secs`]).
     ///
     /// ```
     /// use core::time::Duration;
     /// use llm_sse_core::dialect::{Dialect, DialectError};
-    /// use llm_sse_core::gateway::ErrorAnswer;
+    /// use llm_sse_core::gateway::{ErrorAnswer, ErrorType};
     ///
-    /// let mut answer = ErrorAnswer::new(429, "rate_limited", "slow down");
+    /// let mut answer = ErrorAnswer::new(429, ErrorType::RateLimited, "slow down");
     /// answer.retry_after = Some(Duration::from_millis(1500));
     /// assert_eq!(DialectError::from_answer(Dialect::OpenAi, &answer).retry_after_secs(), Some(2));
     /// ```
     pub fn retry_after_secs(&self) -> Option<u64> {
-        self.retry_after.map(|wait| {
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            secs.max(1)
-        })
+        self.retry_after.map(retry_after_secs)
     }
 
     /// The error body in the dialect's shape (see the type's docs), as compact JSON.
@@ -374,6 +407,8 @@ pub(super) fn default_type(dialect: Dialect, status: u16) -> &'static str {
     ApiError::default_type(dialect.provider(), status)
 }
 
+/// An upstream failure in the dialect's type for `status` (the caller sets `retry_after` and
+/// `gateway_error`).
 fn upstream_error(dialect: Dialect, status: u16, message: String) -> DialectError {
     DialectError {
         dialect,
@@ -384,6 +419,7 @@ fn upstream_error(dialect: Dialect, status: u16, message: String) -> DialectErro
         param: None,
         code: None,
         retry_after: None,
+        gateway_error: None,
     }
 }
 
@@ -403,6 +439,7 @@ fn from_api_error(
             param: None,
             code: api.code.clone(),
             retry_after: None,
+            gateway_error: None,
         };
     }
     let message = format!(
@@ -412,12 +449,6 @@ fn from_api_error(
         api.message
     );
     upstream_error(dialect, status, message)
-}
-
-/// The HTTP status a provider's error type stands for (in the provider table); `502` for a
-/// type no provider lists.
-fn status_of_error_type(ty: &str) -> u16 {
-    crate::provider::status_of_error_type(ty).unwrap_or(502)
 }
 
 #[derive(Serialize)]
@@ -454,7 +485,7 @@ pub(super) struct AnthropicErrorObject<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::ProviderAuthError;
+    use crate::client::{AuthFailure, ProviderAuthError};
 
     fn body(e: &DialectError) -> String {
         String::from_utf8(e.to_body()).unwrap()
@@ -486,22 +517,28 @@ mod tests {
     }
 
     #[test]
-    fn provider_errors_keep_the_status_and_the_native_type() {
+    fn provider_errors_take_the_gateways_status_and_keep_the_native_type() {
         let overloaded = ApiError::new(Provider::Anthropic, 529, "Overloaded");
         let pe = ProviderError::Unavailable(overloaded);
         let same = DialectError::from_provider_error(Dialect::Anthropic, Provider::Anthropic, &pe);
         assert_eq!(
             (same.status, same.error_type.as_str()),
-            (529, "overloaded_error")
+            (503, "overloaded_error")
         );
         assert_eq!(same.message, "Overloaded");
+        assert_eq!(same.gateway_error, Some(ErrorType::UpstreamUnavailable));
         let other = DialectError::from_provider_error(Dialect::OpenAi, Provider::Anthropic, &pe);
         assert_eq!(
             (other.status, other.error_type.as_str()),
-            (529, "server_error")
+            (503, "server_error")
         );
         assert_eq!(other.message, "Anthropic overloaded_error: Overloaded");
         assert_eq!(other.kind, ErrorKind::Upstream);
+
+        let billing = ProviderError::Rejected(ApiError::new(Provider::Anthropic, 402, "No credit"));
+        let e =
+            DialectError::from_provider_error(Dialect::Anthropic, Provider::Anthropic, &billing);
+        assert_eq!((e.status, e.error_type.as_str()), (502, "billing_error"));
 
         let limited = ProviderError::RateLimited {
             error: ApiError::new(Provider::OpenAi, 429, "slow down"),
@@ -514,6 +551,65 @@ mod tests {
         let e = DialectError::from_provider_error(Dialect::Anthropic, Provider::OpenAi, &limited);
         assert_eq!((e.status, e.error_type.as_str()), (429, "rate_limit_error"));
         assert_eq!(e.code, None);
+        // Without the provider's wait, the gateway's fallback, as on the native route.
+        let limited = ProviderError::RateLimited {
+            error: ApiError::new(Provider::OpenAi, 429, "slow down"),
+            retry_after: None,
+        };
+        let e = DialectError::from_provider_error(Dialect::Anthropic, Provider::OpenAi, &limited);
+        assert_eq!(e.retry_after_secs(), Some(1));
+    }
+
+    /// Every failure, for every upstream and dialect, has the native route's status,
+    /// `Retry-After` and gateway error type.
+    #[test]
+    fn provider_errors_are_answered_as_on_the_native_route() {
+        let mut errors = Vec::new();
+        for provider in Provider::ALL {
+            for status in [
+                400, 401, 402, 403, 404, 409, 413, 422, 429, 500, 503, 529, 599,
+            ] {
+                let hints = crate::retry::RetryHints::default();
+                let api = ApiError::for_status(provider, status);
+                errors.push((provider, ProviderError::from_status(provider, api, hints)));
+            }
+            let auth = |reason| ProviderError::Auth(ProviderAuthError { provider, reason });
+            errors.push((provider, auth(AuthFailure::MissingKey)));
+            errors.push((provider, auth(AuthFailure::MalformedKey)));
+            errors.push((
+                provider,
+                ProviderError::InvalidRequest(crate::request::RequestError::NoMessages),
+            ));
+            errors.push((
+                provider,
+                ProviderError::Connection {
+                    message: "reset".into(),
+                },
+            ));
+            errors.push((
+                provider,
+                ProviderError::NotEventStream {
+                    status: 200,
+                    content_type: None,
+                },
+            ));
+            errors.push((
+                provider,
+                ProviderError::InvalidBaseUrl {
+                    url: "x".into(),
+                    reason: "bad".into(),
+                },
+            ));
+        }
+        for (upstream, error) in &errors {
+            let answer = ErrorAnswer::from_provider_error(*upstream, error);
+            for dialect in Dialect::ALL {
+                let e = DialectError::from_provider_error(dialect, *upstream, error);
+                assert_eq!(e.status, answer.status, "{dialect} {upstream} {error:?}");
+                assert_eq!(e.retry_after, answer.retry_after, "{error:?}");
+                assert_eq!(e.gateway_error, Some(answer.error_type), "{error:?}");
+            }
+        }
     }
 
     #[test]
@@ -580,11 +676,37 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_over_the_limit() {
+        let mut acc = crate::Accumulator::with_limit(3);
+        acc.push(&crate::StreamChunk::Token("Hello".into()));
+        let e = DialectError::from_accumulate_error(Dialect::OpenAi, &acc.finish().unwrap_err());
+        assert_eq!(
+            (e.status, e.gateway_error),
+            (502, Some(ErrorType::UpstreamInvalidResponse))
+        );
+        assert_eq!(
+            body(&e),
+            r#"{"error":{"message":"the answer is larger than the 3 bytes the gateway keeps for a non-streaming response; ask for it with \"stream\": true","type":"server_error","param":null,"code":null}}"#
+        );
+    }
+
+    #[test]
     fn stream_errors_map_their_type_to_a_status() {
         let cases = [
-            (StreamErrorKind::Provider("overloaded_error".into()), 529),
+            (StreamErrorKind::Provider("overloaded_error".into()), 503),
+            (StreamErrorKind::Provider("api_error".into()), 503),
+            (StreamErrorKind::Provider("rate_limit_error".into()), 429),
             (StreamErrorKind::Provider("RESOURCE_EXHAUSTED".into()), 429),
             (StreamErrorKind::Provider("UNAVAILABLE".into()), 503),
+            (
+                StreamErrorKind::Provider("invalid_request_error".into()),
+                400,
+            ),
+            (StreamErrorKind::Provider("billing_error".into()), 502),
+            (
+                StreamErrorKind::Provider("authentication_error".into()),
+                502,
+            ),
             (StreamErrorKind::Provider("something_new".into()), 502),
             (StreamErrorKind::IncompleteStream, 502),
             (StreamErrorKind::InvalidEvent, 502),
@@ -596,6 +718,8 @@ mod tests {
             let e = DialectError::from_stream_error(Dialect::Anthropic, None, &error);
             assert_eq!(e.status, status, "{error}");
             assert_eq!(e.kind, ErrorKind::Stream);
+            assert_eq!(e.gateway_error, None);
+            assert_eq!(e.retry_after_secs().is_some(), status == 429, "{error}");
         }
         let error = StreamError::new(StreamErrorKind::Provider("overloaded_error".into()), "O");
         let same =

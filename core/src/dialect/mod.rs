@@ -4,10 +4,10 @@
 //! A gateway endpoint in either dialect is glue around this module:
 //!
 //! ```text
-//! request body ──► openai::decode_request / anthropic::decode_request ──► DialectRequest
-//!                      DialectRequest::for_provider(provider, model) ──► ChatRequest ──► client::Call
-//! provider body ──► Normalizer ──► StreamChunk ──► openai::Encoder / anthropic::Encoder ──► SSE bytes
-//!                                             └──► Accumulator ──► non_streaming_body ──► JSON
+//! request body ──► Dialect::decode_request ──► DialectRequest
+//!                      DialectRequest::for_provider(provider, model) ──► ValidRequest ──► client::Call
+//! provider body ──► Normalizer ──► StreamChunk ──► Dialect::encoder (an Encoding) ──► SSE bytes
+//!                                             └──► Accumulator ──► Dialect::non_streaming_body ──► JSON
 //! any failure before the stream starts ──► DialectError ──► status + to_body()
 //! ```
 //!
@@ -140,7 +140,9 @@ use core::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::accumulate::{AccumulateError, Message};
 use crate::chunk::{Provider, Usage};
+use crate::encoding::Encoding;
 use crate::request::{ChatRequest, RequestError, ValidRequest};
 
 pub use error::{DialectError, ErrorKind};
@@ -203,6 +205,54 @@ impl Dialect {
         match self {
             Dialect::OpenAi => format!("chatcmpl-{unique}"),
             Dialect::Anthropic => format!("msg_{unique}"),
+        }
+    }
+
+    /// Decodes a request body written in this dialect: [`openai::decode_request`] or
+    /// [`anthropic::decode_request`].
+    ///
+    /// # Errors
+    ///
+    /// A `400` [`DialectError`] naming the field, in this dialect's shape.
+    ///
+    /// ```
+    /// use llm_sse_core::dialect::Dialect;
+    ///
+    /// let body = br#"{"model":"m","max_tokens":10,"messages":[{"role":"user","content":"Hi"}]}"#;
+    /// let request = Dialect::Anthropic.decode_request(body)?;
+    /// assert_eq!((request.model.as_str(), request.stream), ("m", false));
+    /// # Ok::<(), llm_sse_core::dialect::DialectError>(())
+    /// ```
+    pub fn decode_request(self, body: &[u8]) -> Result<DialectRequest, DialectError> {
+        match self {
+            Dialect::OpenAi => openai::decode_request(body),
+            Dialect::Anthropic => anthropic::decode_request(body),
+        }
+    }
+
+    /// The [`Encoding`] that writes one response's stream in this dialect
+    /// ([`openai::Encoder`] or [`anthropic::Encoder`]); `include_usage` is OpenAI's
+    /// `stream_options.include_usage` ([`DialectRequest::include_usage`]; Anthropic's events
+    /// always carry usage).
+    pub fn encoder(self, meta: ResponseMeta, include_usage: bool) -> Encoding {
+        Encoding::dialect(self, meta, include_usage)
+    }
+
+    /// The non-streaming response body of a folded stream in this dialect
+    /// ([`openai::non_streaming_body`] or [`anthropic::non_streaming_body`]), or the error to
+    /// answer instead.
+    ///
+    /// # Errors
+    ///
+    /// [`DialectError::from_accumulate_error`] when the stream folded into no message.
+    pub fn non_streaming_body(
+        self,
+        meta: &ResponseMeta,
+        result: &Result<Message, AccumulateError>,
+    ) -> Result<Vec<u8>, DialectError> {
+        match self {
+            Dialect::OpenAi => openai::non_streaming_body(meta, result),
+            Dialect::Anthropic => anthropic::non_streaming_body(meta, result),
         }
     }
 }

@@ -64,7 +64,8 @@ pub fn split_model(model: &str) -> Option<(Provider, &str)> {
 
 /// The provider whose models are named like `model`, for a name without `/`: `claude-*` →
 /// Anthropic; `gpt-*`, `o1*`, `o3*`, `o4*`, `chatgpt-*` → OpenAI; `gemini-*` → Gemini
-/// (prefixes compared exactly, lower case). `None` for any other name, and for every name with
+/// (each provider's [`model_prefixes`](crate::provider::ProviderSpec::model_prefixes),
+/// compared exactly, lower case). `None` for any other name, and for every name with
 /// a `/` (which names its provider, as [`split_model`] reads it).
 ///
 /// ```
@@ -79,22 +80,13 @@ pub fn split_model(model: &str) -> Option<(Provider, &str)> {
 /// assert_eq!(infer_provider("gpt-4o/x"), None);
 /// ```
 pub fn infer_provider(model: &str) -> Option<Provider> {
-    const PREFIXES: [(&str, Provider); 7] = [
-        ("claude-", Provider::Anthropic),
-        ("gpt-", Provider::OpenAi),
-        ("o1", Provider::OpenAi),
-        ("o3", Provider::OpenAi),
-        ("o4", Provider::OpenAi),
-        ("chatgpt-", Provider::OpenAi),
-        ("gemini-", Provider::Gemini),
-    ];
     if model.contains('/') {
         return None;
     }
-    PREFIXES
-        .iter()
-        .find(|(prefix, _)| model.starts_with(prefix))
-        .map(|&(_, provider)| provider)
+    Provider::ALL.into_iter().find(|provider| {
+        let prefixes = provider.spec().model_prefixes;
+        prefixes.iter().any(|prefix| model.starts_with(prefix))
+    })
 }
 
 /// A model alias: requests naming [`name`](ModelAlias::name) go to

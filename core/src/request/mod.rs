@@ -334,12 +334,9 @@ fn endpoint_path(endpoint: Endpoint, model: &str) -> String {
             prefix,
             resource,
             suffix,
-        } if resource.is_empty() => format!("{prefix}{model}{suffix}"),
-        Endpoint::Model {
-            prefix,
-            resource,
-            suffix,
         } => format!("{prefix}{resource}/{model}{suffix}"),
+        // The project and the location are in the base URL.
+        Endpoint::LocatedModel { prefix, suffix } => format!("{prefix}{model}{suffix}"),
         Endpoint::EncodedModel { prefix, suffix } => {
             let mut path = String::from(prefix);
             percent_encode_segment(model, &mut path);

@@ -4,7 +4,8 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use super::{Failure, InputArgs};
+use super::args::InputArgs;
+use super::failure::Failure;
 
 /// How many bytes one read asks for when no chunk size is given.
 const READ_SIZE: usize = 64 * 1024;
@@ -40,11 +41,6 @@ impl Input {
             exact,
             pending_error: None,
         })
-    }
-
-    /// The size of the pieces [`next_piece`](Input::next_piece) returns at most.
-    pub(super) fn piece_size(&self) -> usize {
-        self.buf.len()
     }
 
     /// The next piece of input; `Ok(None)` at the end.

@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use clap::Args;
 use llm_sse_core::Provider;
-use llm_sse_tokio::mock::{MockProvider, MockServer};
+use llm_sse_tokio::mock::{DEFAULT_BACKLOG, MockProvider, MockServer};
 
-use super::{Failure, parse_provider};
+use super::args::parse_provider;
+use super::failure::Failure;
 
 #[derive(Debug, Args)]
 pub(super) struct MockArgs {
@@ -27,6 +28,12 @@ pub(super) struct MockArgs {
     /// The address to listen on (port 0: any free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     addr: SocketAddr,
+    /// How many connections the kernel may queue before the mock accepts them (the listen
+    /// backlog), so that a burst of clients is not dropped. Linux caps it at
+    /// net.core.somaxconn, with a warning.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BACKLOG,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    backlog: u32,
     /// Pause between two writes of the body, in milliseconds.
     #[arg(long, value_name = "D", default_value_t = 0)]
     delay_ms: u64,
@@ -62,6 +69,7 @@ impl MockArgs {
     fn mock(&self, recording: Vec<u8>) -> MockProvider {
         let mut mock = MockProvider::new(self.provider, recording)
             .addr(self.addr)
+            .backlog(self.backlog)
             .delay(Duration::from_millis(self.delay_ms));
         if let Some(n) = self.chunk_size {
             mock = mock.chunk_size(size(n));
@@ -97,10 +105,10 @@ pub(super) fn run(args: &MockArgs) -> Result<ExitCode, Failure> {
             return Ok(ExitCode::from(2));
         }
     };
-    runtime.block_on(serve(args.mock(recording)))
+    runtime.block_on(serve(args.mock(recording), args.backlog))
 }
 
-async fn serve(mock: MockProvider) -> Result<ExitCode, Failure> {
+async fn serve(mock: MockProvider, backlog: u32) -> Result<ExitCode, Failure> {
     let server = match mock.start().await {
         Ok(server) => server,
         Err(e) => {
@@ -108,6 +116,14 @@ async fn serve(mock: MockProvider) -> Result<ExitCode, Failure> {
             return Ok(ExitCode::from(2));
         }
     };
+    if server.backlog() < backlog {
+        eprintln!(
+            "llm-sse: warning: the kernel caps the listen backlog at {} (net.core.somaxconn), \
+             not {backlog}: a larger burst of new connections may wait for the clients' SYN \
+             timeout (1 s)",
+            server.backlog()
+        );
+    }
     let interrupted = interrupted();
     {
         let mut out = io::stdout().lock();

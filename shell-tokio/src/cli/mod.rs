@@ -9,7 +9,9 @@
 //! Every error message on standard error starts with `llm-sse: error: `, usage errors included
 //! (clap's own messages are prefixed, keeping their context and usage line).
 
+mod args;
 mod chat;
+mod failure;
 mod input;
 mod mock;
 mod output;
@@ -19,13 +21,14 @@ mod serve;
 mod text;
 
 use std::io;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use llm_sse_core::Provider;
-use llm_sse_core::sse::Limits;
+use clap::{Parser, Subcommand};
+
+use failure::Failure;
+use parse::ParseArgs;
+use replay::ReplayArgs;
 
 /// Parse server-sent events and normalize LLM provider streams.
 #[derive(Debug, Parser)]
@@ -77,126 +80,6 @@ enum Command {
     /// ended normally, 1 when the provider refused the call or the stream ended in error, 2 on
     /// usage errors.
     Chat(chat::ChatArgs),
-}
-
-/// The largest `--chunk-size`: the command holds one chunk in memory at a time.
-const MAX_CHUNK_SIZE: u64 = 16 * 1024 * 1024;
-
-/// Options shared by both subcommands.
-#[derive(Debug, Args)]
-struct InputArgs {
-    /// Feed the input to the parser in chunks of exactly N bytes, N from 1 to 16 MiB.
-    ///
-    /// The last chunk may be shorter. Without this option the input is fed as it is read. N is
-    /// at most 16777216 (16 MiB): the command holds one chunk in memory.
-    #[arg(long, value_name = "N", value_parser = parse_chunk_size)]
-    chunk_size: Option<u64>,
-    /// Largest event data accepted, in bytes (default 16 MiB).
-    ///
-    /// An event's data as dispatched (its data values joined with LF, in UTF-8) may be at most
-    /// BYTES bytes, and BYTES is at least 1; lines may be up to 1 KiB longer. A larger event or
-    /// line is an error (exit 1), not unbounded buffering.
-    #[arg(long, value_name = "BYTES", value_parser = parse_max_event_size)]
-    max_event_size: Option<u64>,
-    /// The input file; standard input when absent or `-`.
-    #[arg(value_name = "FILE")]
-    file: Option<PathBuf>,
-}
-
-/// Parses a `--chunk-size` value, with a message a person can act on.
-fn parse_chunk_size(value: &str) -> Result<u64, String> {
-    match parse_byte_count(value)? {
-        0 => Err("must be at least 1".into()),
-        n if n > MAX_CHUNK_SIZE => Err(format!("must be at most {MAX_CHUNK_SIZE} (16 MiB)")),
-        n => Ok(n),
-    }
-}
-
-/// Parses a `--max-event-size` value, with a message a person can act on.
-fn parse_max_event_size(value: &str) -> Result<u64, String> {
-    match parse_byte_count(value)? {
-        0 => Err("must be at least 1".into()),
-        n => Ok(n),
-    }
-}
-
-/// A number of bytes: decimal digits only.
-fn parse_byte_count(value: &str) -> Result<u64, String> {
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("expected a number of bytes (decimal digits only)".into());
-    }
-    value
-        .parse()
-        .map_err(|_| format!("must be at most {}", u64::MAX))
-}
-
-impl InputArgs {
-    fn limits(&self) -> Limits {
-        match self.max_event_size {
-            Some(n) => Limits::with_max_event_size(usize::try_from(n).unwrap_or(usize::MAX)),
-            None => Limits::DEFAULT,
-        }
-    }
-
-    fn chunk_size(&self) -> Option<usize> {
-        self.chunk_size
-            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-    }
-}
-
-#[derive(Debug, Args)]
-struct ParseArgs {
-    #[command(flatten)]
-    input: InputArgs,
-}
-
-#[derive(Debug, Args)]
-struct ReplayArgs {
-    /// The provider whose streaming format the input is in: anthropic, openai or gemini.
-    #[arg(long, value_name = "PROVIDER", value_parser = parse_provider)]
-    provider: Provider,
-    /// What to print.
-    #[arg(long, value_enum, default_value_t = Format::Frames)]
-    format: Format,
-    #[command(flatten)]
-    input: InputArgs,
-}
-
-/// `--provider`: the core's own names (`anthropic`, `openai`, `gemini`).
-fn parse_provider(name: &str) -> Result<Provider, String> {
-    name.parse::<Provider>().map_err(|e| e.to_string())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    /// The exact normalized SSE frames the gateway sends.
-    Frames,
-    /// One chunk as compact JSON per line (including chunks that have no frame).
-    Jsonl,
-    /// The answer text as it streams; reasoning and tool calls marked; summary on stderr.
-    Text,
-    /// The stream an OpenAI Chat Completions client gets from the gateway (usage included).
-    #[value(name = "openai")]
-    OpenAi,
-    /// The stream an Anthropic Messages client gets from the gateway.
-    Anthropic,
-}
-
-/// Why a subcommand stopped early.
-#[derive(Debug)]
-enum Failure {
-    /// The input file could not be opened.
-    Open(PathBuf, io::Error),
-    /// Reading the input failed.
-    Read(io::Error),
-    /// Writing standard output failed.
-    Write(io::Error),
-}
-
-impl From<output::WriteError> for Failure {
-    fn from(e: output::WriteError) -> Self {
-        Failure::Write(e.0)
-    }
 }
 
 /// The whole command: parses the arguments, runs the subcommand and returns the exit code.

@@ -2,11 +2,20 @@
 
 use std::process::ExitCode;
 
+use clap::Args;
 use llm_sse_core::sse::{EndOfInput, Event, ParseError, Parsed, Parser};
 
+use super::args::InputArgs;
+use super::failure::Failure;
 use super::input::Input;
 use super::output::{Output, WriteError};
-use super::{Failure, ParseArgs};
+
+/// `llm-sse parse`'s options.
+#[derive(Debug, Args)]
+pub(super) struct ParseArgs {
+    #[command(flatten)]
+    input: InputArgs,
+}
 
 pub(super) fn run(args: &ParseArgs) -> Result<ExitCode, Failure> {
     let mut input = Input::open(&args.input)?;

@@ -14,11 +14,13 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use llm_sse_core::client::Settings;
 use llm_sse_core::gateway::{AliasError, ModelAlias, Models, TOKEN_ENV};
-use llm_sse_tokio::gateway::{Gateway, Recordings, ReplayUpstream, Shutdown, Upstream};
+use llm_sse_tokio::gateway::{
+    DEFAULT_BACKLOG, Gateway, Recordings, ReplayUpstream, Shutdown, Upstream,
+};
 use llm_sse_tokio::mock::Pacing;
 use tracing_subscriber::EnvFilter;
 
-use super::Failure;
+use super::failure::Failure;
 use super::mock::interrupted;
 
 #[derive(Debug, Args)]
@@ -26,6 +28,12 @@ pub(super) struct ServeArgs {
     /// The address to listen on. Beyond loopback, set LLM_SSE_TOKEN.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// How many connections the kernel may queue before the gateway accepts them (the listen
+    /// backlog), so that a burst of new clients is not dropped. Linux caps it at
+    /// net.core.somaxconn; the gateway warns when it does.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BACKLOG,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    backlog: u32,
     /// Serve recorded streams instead of calling providers (no key needed).
     ///
     /// Without a value: the recordings built in (text, a tool call and reasoning per
@@ -104,6 +112,7 @@ pub(super) fn run(args: &ServeArgs) -> Result<ExitCode, Failure> {
     let mut gateway = Gateway::with_upstream(upstream)
         .models(models)
         .addr(args.addr)
+        .backlog(args.backlog)
         .keep_alive(args.keep_alive)
         .shutdown_grace(args.shutdown_grace);
     if let Ok(token) = std::env::var(TOKEN_ENV) {

@@ -1,4 +1,5 @@
-//! The provider clients: [`Client`] and the per-provider adapters, over hyper.
+//! The provider client, [`Client`], over hyper (the per-provider adapters, in
+//! `crate::adapters`, are a `Client` with the provider fixed).
 //!
 //! The core decides everything a call means ([`Call`]: which request, which answers to retry
 //! and how long to wait, what an error answer says; [`Normalizer`](llm_sse_core::Normalizer):
@@ -6,7 +7,6 @@
 //! when one is configured, TLS for `https`), sends the request, sleeps between attempts, and
 //! reads the body into the normalizer, with the timeouts of [`Settings`].
 
-mod adapters;
 mod connect;
 mod stream;
 
@@ -30,7 +30,6 @@ use llm_sse_core::client::{
 use llm_sse_core::google::SystemRandom;
 use llm_sse_core::request::{ChatMessage, ChatRequest, ValidRequest};
 
-pub use adapters::{AnthropicStreamAdapter, GeminiStreamAdapter, OpenAiStreamAdapter};
 pub use stream::ChunkStream;
 
 use connect::{Connector, describe};

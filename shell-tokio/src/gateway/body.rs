@@ -10,13 +10,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use llm_sse_core::dialect::{anthropic, openai};
-use llm_sse_core::gateway::KEEP_ALIVE;
-use llm_sse_core::{Finish, Provider, StreamChunk, StreamError, StreamErrorKind, frame};
+use llm_sse_core::gateway::Ending;
+use llm_sse_core::{Encoding, Provider, StreamChunk};
 use tokio::time::{Instant, Sleep};
 
 use super::access::Access;
-use super::upstream::ChunkStream;
+use super::upstream::UpstreamStream;
 
 /// What ends an open stream from outside: resolves when the gateway's shutdown grace has run
 /// out.
@@ -52,7 +51,7 @@ impl GatewayBody {
     /// owns the upstream: dropping it (the client went away) drops the upstream request.
     pub(super) fn stream(
         provider: Provider,
-        upstream: ChunkStream,
+        upstream: Pin<Box<dyn UpstreamStream>>,
         encoding: Encoding,
         keep_alive: Duration,
         abort: Abort,
@@ -67,6 +66,7 @@ impl GatewayBody {
                 last_frame: Instant::now(),
                 quiet: Box::pin(tokio::time::sleep(keep_alive)),
                 abort,
+                aborted: false,
                 done: false,
                 access,
             })),
@@ -83,56 +83,11 @@ impl std::fmt::Debug for GatewayBody {
     }
 }
 
-/// How a stream's chunks are written.
-pub(super) enum Encoding {
-    /// The normalized frames (`POST /v1/chat/stream/{provider}`).
-    Frames,
-    /// OpenAI `chat.completion.chunk`s (`POST /v1/chat/completions`).
-    OpenAi(Box<openai::Encoder>),
-    /// Anthropic Messages events (`POST /v1/messages`).
-    Anthropic(Box<anthropic::Encoder>),
-}
-
-impl Encoding {
-    /// Appends what `chunk` becomes (possibly nothing).
-    fn push(&mut self, chunk: &StreamChunk, out: &mut Vec<u8>) {
-        match self {
-            Encoding::Frames => frame::encode(chunk, out),
-            Encoding::OpenAi(encoder) => encoder.push(chunk, out),
-            Encoding::Anthropic(encoder) => encoder.push(chunk, out),
-        };
-    }
-
-    /// What keeps a quiet stream open: a `: keep-alive` comment, OpenAI's `: ping` comment,
-    /// Anthropic's `ping` event.
-    fn keepalive(&self) -> Bytes {
-        let mut out = Vec::new();
-        match self {
-            Encoding::Frames => return Bytes::from_static(KEEP_ALIVE),
-            Encoding::OpenAi(encoder) => encoder.keepalive(&mut out),
-            Encoding::Anthropic(encoder) => encoder.keepalive(&mut out),
-        }
-        Bytes::from(out)
-    }
-}
-
-/// The terminal chunk of a stream the gateway ends itself.
-pub(super) fn failure(provider: Provider, kind: StreamErrorKind, message: &str) -> StreamChunk {
-    StreamChunk::Done(Box::new(Finish {
-        provider,
-        id: None,
-        model: None,
-        outcome: Err(StreamError::new(kind, message)),
-        provider_finish_reason: None,
-        usage: None,
-    }))
-}
-
 struct FrameStream {
     provider: Provider,
     encoding: Encoding,
     /// `None` once the terminal chunk was pulled: the upstream is dropped at once.
-    upstream: Option<ChunkStream>,
+    upstream: Option<Pin<Box<dyn UpstreamStream>>>,
     keep_alive: Duration,
     /// When the last frame (or keep-alive comment) was sent.
     last_frame: Instant,
@@ -140,6 +95,9 @@ struct FrameStream {
     /// lazily, only when it fires, so a frame costs no timer update.
     quiet: Pin<Box<Sleep>>,
     abort: Abort,
+    /// The shutdown ended the upstream (through [`UpstreamStream::abort`]): its terminal chunk
+    /// is next, and `abort` has completed (it must not be polled again).
+    aborted: bool,
     /// The terminal frame was sent.
     done: bool,
     access: Access,
@@ -176,11 +134,19 @@ impl FrameStream {
                     return Poll::Ready(Some(Bytes::from(bytes)));
                 }
                 Poll::Ready(None) => {
-                    let chunk = failure(
-                        self.provider,
-                        StreamErrorKind::IncompleteStream,
-                        "the upstream stream ended without a terminal chunk",
-                    );
+                    // The upstream broke its contract (or ignored the abort): the gateway writes
+                    // the terminal frame itself.
+                    let ending = if self.aborted {
+                        Ending::ShutDown
+                    } else {
+                        Ending::UpstreamEnded
+                    };
+                    let chunk = ending.terminal(self.provider);
+                    return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
+                }
+                Poll::Pending if self.aborted => {
+                    // An upstream that does not end when aborted is not waited for.
+                    let chunk = Ending::ShutDown.terminal(self.provider);
                     return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
                 }
                 // Waiting for the upstream: the moment to look at the shutdown deadline and the
@@ -188,12 +154,11 @@ impl FrameStream {
                 // pieces, so neither costs anything per frame).
                 Poll::Pending => {
                     if self.abort.as_mut().poll(cx).is_ready() {
-                        let chunk = failure(
-                            self.provider,
-                            StreamErrorKind::ConnectionError,
-                            "the gateway shut down before the stream ended",
-                        );
-                        return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
+                        // Ended through the upstream, so that its terminal chunk keeps the id,
+                        // model, usage and finish reason that arrived.
+                        self.aborted = true;
+                        upstream.as_mut().abort(Ending::ShutDown.error());
+                        continue;
                     }
                     return self.poll_keep_alive(cx);
                 }
@@ -213,7 +178,9 @@ impl FrameStream {
             if now >= due {
                 self.last_frame = now;
                 self.quiet.as_mut().reset(now + self.keep_alive);
-                return Poll::Ready(Some(self.encoding.keepalive()));
+                let mut out = Vec::new();
+                self.encoding.keepalive(&mut out);
+                return Poll::Ready(Some(Bytes::from(out)));
             }
             // Frames went out since the timer was set: wait for the new deadline.
             self.quiet.as_mut().reset(due);

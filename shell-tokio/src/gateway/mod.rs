@@ -62,7 +62,8 @@
 //! a non-streaming one is folded by the core's accumulator into the dialect's body (at most
 //! [`MAX_NON_STREAMING_ANSWER`] bytes of answer). The response's id is new (the request ids'
 //! generator), `created` the current time, and the model the name the client asked for. Every
-//! error is in the dialect's shape and status
+//! error has the status and `Retry-After` of the stream route's answer (the table of
+//! [`ErrorAnswer`](crate::core::gateway::ErrorAnswer)) in the dialect's shape
 //! ([`DialectError`](crate::core::dialect::DialectError)); the token is accepted in either
 //! SDK's header.
 //!
@@ -89,12 +90,34 @@
 //! `/v1/...` and `/metrics` need `Authorization: Bearer <token>` or `x-api-key: <token>`
 //! (compared in constant time) or get `401`.
 //!
+//! # Bursts
+//!
+//! A thousand clients may connect in the same millisecond (a page load, a batch job, clients
+//! reconnecting after a restart). The kernel completes their handshakes and queues them until
+//! the gateway accepts them; the queue's length is the listen backlog,
+//! [`backlog`](Gateway::backlog) ([`DEFAULT_BACKLOG`], 4096; `llm-sse serve --backlog N`). A
+//! connection that finds the queue full is dropped, and its client tries again only after its
+//! SYN timeout (1 s, then 2 s, 4 s): with the backlog of 128 that `TcpListener::bind` uses, a
+//! burst of 1,000 streams had a p99 time to first token of 1.4 s. Linux caps the backlog at
+//! `net.core.somaxconn` (4096 by default since Linux 5.4, 128 before): the gateway logs a
+//! warning when the cap applies, [`GatewayServer::backlog`] says what it got, and
+//! `sysctl -w net.core.somaxconn=N` raises the cap. `nstat -az TcpExtListenOverflows` counts
+//! the connections dropped this way; `ss -ltn` shows a listener's backlog as its `Send-Q`.
+//!
+//! The accept loop takes every connection that is ready on each wakeup (outside Tokio's
+//! cooperative budget, up to 1,024 before it yields), sets `TCP_NODELAY` and hands each one to
+//! a task of its own at once: a burst leaves the queue in one pass, not one connection per trip
+//! through the scheduler behind the open streams.
+//!
 //! # Shutdown
 //!
 //! [`GatewayServer::shutdown`] stops accepting, lets open streams finish for
 //! [`shutdown_grace`](Gateway::shutdown_grace) (30 s), then ends the rest with an error
 //! terminal frame (`connection_error`, "the gateway shut down before the stream ended") and
-//! `data: [DONE]`. Dropping the [`GatewayServer`] stops everything at once.
+//! `data: [DONE]`. The gateway ends them through their upstream
+//! ([`UpstreamStream::abort`]), so the terminal frame keeps the id, model, usage and provider
+//! finish reason that arrived (a non-streaming answer's log line keeps the usage). Dropping
+//! the [`GatewayServer`] stops everything at once.
 //!
 //! # Logs and metrics
 //!
@@ -120,6 +143,7 @@ mod metrics;
 mod replay;
 mod routes;
 mod server;
+mod shared;
 mod upstream;
 
 use std::fmt;
@@ -130,24 +154,18 @@ use std::time::Duration;
 
 use llm_sse_core::gateway::Models;
 use prometheus_client::registry::Registry;
-use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+pub use crate::listen::DEFAULT_BACKLOG;
 pub use body::GatewayBody;
 pub use replay::{Recordings, RecordingsError, ReplayUpstream};
-pub use upstream::{ChunkStream, OpenFuture, Upstream, Upstreamed};
+pub use routes::{MAX_NON_STREAMING_ANSWER, MAX_REQUEST_BODY};
+pub use upstream::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 
+use crate::listen;
 use auth::Token;
 use cors::Cors;
-use server::{Config, Phase, Shared};
-
-/// The largest request body accepted; a larger one is answered `413`.
-pub const MAX_REQUEST_BODY: usize = 1 << 20;
-
-/// The most text (bytes of answer, reasoning and tool calls) the gateway folds into one
-/// non-streaming dialect response; a larger answer is refused with `502`, so memory per
-/// request stays bounded (a streamed answer has no such limit).
-pub const MAX_NON_STREAMING_ANSWER: usize = 16 << 20;
+use shared::{Config, Phase, Shared};
 
 /// How long aborted streams get to send their error terminal frame before the connections are
 /// dropped.
@@ -161,6 +179,7 @@ pub struct Gateway {
     upstream: Arc<dyn Upstream>,
     models: Models,
     addr: SocketAddr,
+    backlog: u32,
     token: Option<Token>,
     cors_origins: Vec<String>,
     keep_alive: Duration,
@@ -172,6 +191,7 @@ impl fmt::Debug for Gateway {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gateway")
             .field("addr", &self.addr)
+            .field("backlog", &self.backlog)
             .field("models", &self.models)
             .field("token", &self.token)
             .field("cors_origins", &self.cors_origins)
@@ -194,6 +214,7 @@ impl Gateway {
             upstream,
             models: Models::new(),
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            backlog: DEFAULT_BACKLOG,
             token: None,
             cors_origins: Vec::new(),
             keep_alive: Duration::from_secs(15),
@@ -212,6 +233,16 @@ impl Gateway {
     #[must_use]
     pub fn addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
+        self
+    }
+
+    /// How many connections the kernel may hold for the gateway before it accepts them (the
+    /// listen backlog; default [`DEFAULT_BACKLOG`], at least 1). Linux caps it at
+    /// `net.core.somaxconn` ([`GatewayServer::backlog`] says what it got, and the gateway logs a
+    /// warning when the cap applies): see [Bursts](self#bursts).
+    #[must_use]
+    pub fn backlog(mut self, backlog: u32) -> Self {
+        self.backlog = backlog;
         self
     }
 
@@ -286,8 +317,19 @@ impl Gateway {
             addr: self.addr,
             source,
         };
-        let listener = TcpListener::bind(self.addr).await.map_err(bind_error)?;
-        let addr = listener.local_addr().map_err(bind_error)?;
+        let listening = listen::bind(self.addr, self.backlog).map_err(bind_error)?;
+        let addr = listening.listener.local_addr().map_err(bind_error)?;
+        if listening.capped() {
+            tracing::warn!(
+                target: "llm_sse::gateway",
+                requested = listening.requested,
+                backlog = listening.backlog,
+                "the kernel caps the listen backlog (net.core.somaxconn): a burst of more new \
+                 connections than this may wait for the clients' SYN timeout (1 s); raise it \
+                 with `sysctl -w net.core.somaxconn=N`"
+            );
+        }
+        let backlog = listening.backlog;
         if self.token.is_none() && !addr.ip().is_loopback() {
             tracing::warn!(
                 target: "llm_sse::gateway",
@@ -317,9 +359,10 @@ impl Gateway {
             phase: phase_rx,
         });
         let (alive, alive_rx) = mpsc::channel(1);
-        runtime.spawn(server::accept_loop(listener, shared, alive));
+        runtime.spawn(server::accept_loop(listening.listener, shared, alive));
         Ok(GatewayServer {
             addr,
+            backlog,
             grace: self.shutdown_grace,
             phase,
             alive: alive_rx,
@@ -368,6 +411,7 @@ impl std::error::Error for GatewayError {
 #[derive(Debug)]
 pub struct GatewayServer {
     addr: SocketAddr,
+    backlog: u32,
     grace: Duration,
     phase: watch::Sender<Phase>,
     /// Closed when the accept loop and every connection task have ended.
@@ -388,6 +432,12 @@ impl GatewayServer {
     /// The address it listens on, such as `127.0.0.1:41234`.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The listen backlog in effect: what [`Gateway::backlog`] asked for, capped by the
+    /// kernel's `net.core.somaxconn` on Linux.
+    pub fn backlog(&self) -> u32 {
+        self.backlog
     }
 
     /// Stops gracefully: stops accepting connections and requests (idle connections close,

@@ -12,60 +12,15 @@ use futures_core::Stream;
 use http_body::Body;
 use llm_sse_core::client::ProviderError;
 use llm_sse_core::request::ValidRequest;
-use llm_sse_core::{ApiError, Normalizer, Provider, StreamChunk};
+use llm_sse_core::{ApiError, Normalizer, Provider, StreamChunk, StreamError};
 
-use super::upstream::{OpenFuture, Upstream, Upstreamed};
+use super::upstream::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 use crate::mock::{PacedBody, Pacing};
 
 /// The recordings built into the binary: `shell-tokio/recordings/<provider>/<name>.sse`, copies
-/// of the repository's fixtures of the same names.
-const BUNDLED: [(Provider, &str, &[u8]); 9] = [
-    (
-        Provider::Anthropic,
-        "text",
-        include_bytes!("../../recordings/anthropic/text.sse"),
-    ),
-    (
-        Provider::Anthropic,
-        "thinking",
-        include_bytes!("../../recordings/anthropic/thinking.sse"),
-    ),
-    (
-        Provider::Anthropic,
-        "tool_use",
-        include_bytes!("../../recordings/anthropic/tool_use.sse"),
-    ),
-    (
-        Provider::OpenAi,
-        "text",
-        include_bytes!("../../recordings/openai/text.sse"),
-    ),
-    (
-        Provider::OpenAi,
-        "parallel_tool_calls",
-        include_bytes!("../../recordings/openai/parallel_tool_calls.sse"),
-    ),
-    (
-        Provider::OpenAi,
-        "reasoning_content",
-        include_bytes!("../../recordings/openai/reasoning_content.sse"),
-    ),
-    (
-        Provider::Gemini,
-        "text",
-        include_bytes!("../../recordings/gemini/text.sse"),
-    ),
-    (
-        Provider::Gemini,
-        "function_call",
-        include_bytes!("../../recordings/gemini/function_call.sse"),
-    ),
-    (
-        Provider::Gemini,
-        "thoughts",
-        include_bytes!("../../recordings/gemini/thoughts.sse"),
-    ),
-];
+/// of the repository's fixtures of the same names, as (provider name, name, bytes), listed by
+/// the build script.
+const BUNDLED: &[(&str, &str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
 
 /// The recording served when the request's `model` names none.
 const DEFAULT_NAME: &str = "text";
@@ -77,15 +32,24 @@ const DEFAULT_NAME: &str = "text";
 /// recordings answers `404 upstream_rejected`.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Recordings {
-    /// Per provider (in [`Provider::ALL`] order), sorted by name.
-    by_provider: [Vec<(String, Bytes)>; 3],
+    /// Per provider (at [`Provider::index`]), sorted by name.
+    by_provider: [Vec<(String, Bytes)>; Provider::ALL.len()],
 }
 
-fn slot(provider: Provider) -> usize {
-    Provider::ALL
-        .iter()
-        .position(|&p| p == provider)
-        .unwrap_or(0)
+/// The providers' names as a person lists them: `anthropic, openai or gemini`.
+fn provider_names() -> String {
+    let mut names = String::new();
+    for (i, provider) in Provider::ALL.iter().enumerate() {
+        if i > 0 {
+            names.push_str(if i + 1 == Provider::ALL.len() {
+                " or "
+            } else {
+                ", "
+            });
+        }
+        names.push_str(provider.as_str());
+    }
+    names
 }
 
 impl Recordings {
@@ -94,8 +58,11 @@ impl Recordings {
     /// reasoning (Anthropic `thinking`, OpenAI `reasoning_content`, Gemini `thoughts`).
     pub fn bundled() -> Self {
         let mut recordings = Recordings::default();
-        for (provider, name, bytes) in BUNDLED {
-            recordings.insert(provider, name, Bytes::from_static(bytes));
+        for &(provider, name, bytes) in BUNDLED {
+            // The directories are named after providers (a test says so).
+            if let Ok(provider) = provider.parse::<Provider>() {
+                recordings.insert(provider, name, Bytes::from_static(bytes));
+            }
         }
         recordings
     }
@@ -103,7 +70,8 @@ impl Recordings {
     /// Recordings from `path`:
     ///
     /// - a directory: `PATH/<provider>/<name>.sse` for each provider directory present
-    ///   (`anthropic`, `openai`, `gemini`), the layout of the repository's `tests/fixtures`;
+    ///   (`anthropic`, `openai`, `gemini`: [`Provider::as_str`]), the layout of the repository's
+    ///   `tests/fixtures`;
     /// - a file: `.../<provider>/<name>.sse`, served for the provider its directory names, to
     ///   every request of that provider.
     ///
@@ -130,11 +98,10 @@ impl Recordings {
                 }
             }
             if recordings.is_empty() {
-                return Err(error(
-                    "no recordings: expected <provider>/<name>.sse files (provider: anthropic, \
-                     openai or gemini)"
-                        .into(),
-                ));
+                return Err(error(format!(
+                    "no recordings: expected <provider>/<name>.sse files (provider: {})",
+                    provider_names()
+                )));
             }
         } else {
             let provider = path
@@ -143,11 +110,10 @@ impl Recordings {
                 .and_then(|dir| dir.to_str())
                 .and_then(|dir| dir.parse::<Provider>().ok())
                 .ok_or_else(|| {
-                    error(
-                        "a recording file must be in a directory named after its provider \
-                         (anthropic, openai or gemini)"
-                            .into(),
-                    )
+                    error(format!(
+                        "a recording file must be in a directory named after its provider ({})",
+                        provider_names()
+                    ))
                 })?;
             let bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
             recordings.insert(provider, &name_of(path), Bytes::from(bytes));
@@ -167,7 +133,7 @@ impl Recordings {
     }
 
     fn insert(&mut self, provider: Provider, name: &str, bytes: Bytes) {
-        let list = &mut self.by_provider[slot(provider)];
+        let list = &mut self.by_provider[provider.index()];
         match list.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
             Ok(i) => list[i].1 = bytes,
             Err(i) => list.insert(i, (name.to_owned(), bytes)),
@@ -181,14 +147,14 @@ impl Recordings {
 
     /// The names of `provider`'s recordings, sorted.
     pub fn names(&self, provider: Provider) -> impl Iterator<Item = &str> {
-        self.by_provider[slot(provider)]
+        self.by_provider[provider.index()]
             .iter()
             .map(|(name, _)| name.as_str())
     }
 
     /// The recording that answers a request of `provider` for `model` (see [`Recordings`]).
     pub fn pick(&self, provider: Provider, model: &str) -> Option<(&str, &Bytes)> {
-        let list = &self.by_provider[slot(provider)];
+        let list = &self.by_provider[provider.index()];
         let by_name = |name: &str| list.iter().find(|(n, _)| n == name);
         by_name(model)
             .or_else(|| by_name(DEFAULT_NAME))
@@ -288,10 +254,10 @@ impl Upstream for ReplayUpstream {
                         ))
                     })?;
             let body = PacedBody::new(recording.clone(), self.pacing);
-            Ok(Upstreamed::new(Box::pin(Replay {
-                body,
+            Ok(Upstreamed::new(Replay {
+                body: Some(body),
                 normalizer: Normalizer::new(provider),
-            })))
+            }))
         })
     }
 }
@@ -299,8 +265,17 @@ impl Upstream for ReplayUpstream {
 /// A paced recording fed to a normalizer: each piece is fed when the previous chunks have been
 /// pulled, so nothing is read ahead.
 struct Replay {
-    body: PacedBody,
+    /// `None` once aborted.
+    body: Option<PacedBody>,
     normalizer: Normalizer,
+}
+
+impl UpstreamStream for Replay {
+    fn abort(self: Pin<&mut Self>, error: StreamError) {
+        let this = self.get_mut();
+        this.body = None;
+        this.normalizer.fail(error);
+    }
 }
 
 impl Stream for Replay {
@@ -316,7 +291,12 @@ impl Stream for Replay {
                 // The terminal chunk was pulled (or, which cannot happen, never comes).
                 return Poll::Ready(None);
             }
-            match ready!(Pin::new(&mut this.body).poll_frame(cx)) {
+            let Some(body) = this.body.as_mut() else {
+                // Aborted: the normalizer has its end (this cannot be reached).
+                this.normalizer.finish();
+                continue;
+            };
+            match ready!(Pin::new(body).poll_frame(cx)) {
                 Some(Ok(frame)) => {
                     if let Ok(piece) = frame.into_data() {
                         this.normalizer.feed(&piece);
@@ -347,6 +327,18 @@ mod tests {
             r.names(Provider::OpenAi).collect::<Vec<_>>(),
             ["a", "b", "text"]
         );
+    }
+
+    #[test]
+    fn every_bundled_recording_is_a_providers() {
+        assert!(!BUNDLED.is_empty());
+        for (provider, name, bytes) in BUNDLED {
+            assert!(
+                provider.parse::<Provider>().is_ok(),
+                "recordings/{provider}"
+            );
+            assert!(!bytes.is_empty(), "recordings/{provider}/{name}.sse");
+        }
     }
 
     #[test]

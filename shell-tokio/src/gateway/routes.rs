@@ -2,7 +2,10 @@
 //! routes (`POST /v1/chat/completions`, `POST /v1/messages`, `GET /v1/models`).
 
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::Poll;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -10,27 +13,57 @@ use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENT
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use llm_sse_core::dialect::{
-    self, Dialect, DialectError, DialectRequest, ErrorKind, ResponseMeta, anthropic, openai,
-};
-use llm_sse_core::gateway::{ErrorAnswer, STREAM_HEADERS};
+use llm_sse_core::dialect::{self, Dialect, DialectError, ResponseMeta};
+use llm_sse_core::gateway::Ending;
+use llm_sse_core::gateway::{ErrorAnswer, ErrorType, STREAM_HEADERS};
 use llm_sse_core::request::ChatRequest;
-use llm_sse_core::{AccumulateError, Accumulator, Message, Provider, StreamChunk, StreamErrorKind};
+use llm_sse_core::{AccumulateError, Accumulator, Encoding, Message, Provider};
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::access::{Access, REQUEST_ID, request_id, unique_id};
-use super::body::{Encoding, GatewayBody, failure};
+use super::body::GatewayBody;
 use super::cors::Cors;
-use super::server::Shared;
-use super::upstream::ChunkStream;
-use super::{MAX_NON_STREAMING_ANSWER, MAX_REQUEST_BODY};
+use super::shared::Shared;
+use super::upstream::UpstreamStream;
+
+/// The largest request body accepted; a larger one is answered `413`.
+pub const MAX_REQUEST_BODY: usize = 1 << 20;
+
+/// The most text (bytes of answer, reasoning and tool calls) the gateway folds into one
+/// non-streaming dialect response; a larger answer is refused with `502`, so memory per
+/// request stays bounded (a streamed answer has no such limit).
+pub const MAX_NON_STREAMING_ANSWER: usize = 16 << 20;
 
 /// The stream route's prefix: `POST /v1/chat/stream/{provider}`.
 pub(super) const STREAM_PREFIX: &str = "/v1/chat/stream/";
 
-/// The page served at `GET /`.
-const INDEX_HTML: &str = include_str!("index.html");
+/// The page served at `GET /`, with `{{PROVIDER_OPTIONS}}` and `{{DEFAULT_MODELS}}` where the
+/// providers go ([`index_html`]).
+const INDEX_TEMPLATE: &str = include_str!("index.html");
+
+/// The page served at `GET /`: its provider menu and default models from the provider table.
+fn index_html() -> &'static str {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    PAGE.get_or_init(|| {
+        let mut options = String::new();
+        let mut models = serde_json::Map::new();
+        for provider in Provider::ALL {
+            options.push_str(&format!(
+                "      <option value=\"{}\">{}</option>\n",
+                provider.as_str(),
+                provider.display_name()
+            ));
+            models.insert(provider.as_str().into(), provider.default_model().into());
+        }
+        INDEX_TEMPLATE
+            .replace("{{PROVIDER_OPTIONS}}\n", &options)
+            .replace(
+                "{{DEFAULT_MODELS}}",
+                &serde_json::Value::Object(models).to_string(),
+            )
+    })
+}
 
 /// The model list of the dialect endpoints.
 const MODELS_PATH: &str = "/v1/models";
@@ -143,11 +176,15 @@ async fn route(
         }
     }
     let Some(route) = route else {
+        let providers: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
+        let dialects: Vec<&str> = Dialect::ALL.iter().map(|d| d.endpoint()).collect();
         return error(
             &mut access,
             ErrorAnswer::not_found(format!(
-                "no route for {path:?}; see POST {STREAM_PREFIX}{{anthropic|openai|gemini}}, \
-                 POST /v1/chat/completions, POST /v1/messages and GET {MODELS_PATH}"
+                "no route for {path:?}; see POST {STREAM_PREFIX}{{{}}}, POST {} and GET \
+                 {MODELS_PATH}",
+                providers.join("|"),
+                dialects.join(", POST "),
             )),
         );
     };
@@ -173,7 +210,7 @@ async fn route(
     match route {
         Route::Index => {
             access.answered(200, None);
-            whole(200, "text/html; charset=utf-8", INDEX_HTML)
+            whole(200, "text/html; charset=utf-8", index_html())
         }
         Route::Health => {
             access.answered(200, None);
@@ -225,11 +262,7 @@ async fn read_body(shared: &Shared, request: Request<Incoming>) -> Result<Bytes,
             Err(ErrorAnswer::request_too_large(MAX_REQUEST_BODY))
         }
         // The client went away in the middle of its request: nobody reads the answer.
-        Ok(Err(_)) => Err(ErrorAnswer::new(
-            400,
-            "invalid_request",
-            "the request body was cut short",
-        )),
+        Ok(Err(_)) => Err(ErrorAnswer::body_cut_short()),
     }
 }
 
@@ -267,7 +300,7 @@ async fn stream(
     let body = GatewayBody::stream(
         provider,
         upstreamed.chunks,
-        Encoding::Frames,
+        Encoding::frames(),
         shared.config.keep_alive,
         shared.abort(),
         access,
@@ -300,32 +333,29 @@ async fn dialect_route(
         Ok(bytes) => bytes,
         Err(answer) => return refuse(&mut access, Some(dialect), answer),
     };
-    let decoded = match decode(dialect, &bytes) {
+    let decoded = match dialect.decode_request(&bytes) {
         Ok(decoded) => decoded,
-        Err(e) => return dialect_error(&mut access, Some(log_type(&e)), &e),
+        Err(e) => return dialect_error(&mut access, &e),
     };
     access.model = Some(decoded.model.clone());
     let (provider, model) = match shared.models.resolve(&decoded.model) {
         Ok(resolved) => resolved,
         Err(e) => {
-            let e = DialectError::unknown_model(dialect, &e);
-            return dialect_error(&mut access, Some(log_type(&e)), &e);
+            return dialect_error(&mut access, &DialectError::unknown_model(dialect, &e));
         }
     };
     access.provider = Some(provider);
     access.model = Some(model.to_owned());
     let chat = match decoded.for_provider(provider, model) {
         Ok(chat) => chat,
-        Err(e) => return dialect_error(&mut access, Some(log_type(&e)), &e),
+        Err(e) => return dialect_error(&mut access, &e),
     };
     let upstreamed = match shared.upstream.open(chat).await {
         Ok(upstreamed) => upstreamed,
         Err(e) => {
             tracing::debug!(target: "llm_sse::gateway", error = %e, "the upstream call failed");
-            // The log and the metrics name the failure as the stream route does.
-            let log = ErrorAnswer::from_provider_error(provider, &e).error_type;
             let answer = DialectError::from_provider_error(dialect, provider, &e);
-            return dialect_error(&mut access, Some(log), &answer);
+            return dialect_error(&mut access, &answer);
         }
     };
     let meta = ResponseMeta::new(
@@ -335,16 +365,10 @@ async fn dialect_route(
     );
     if decoded.stream {
         access.stream_started(upstreamed.retries);
-        let encoding = match dialect {
-            Dialect::OpenAi => {
-                Encoding::OpenAi(Box::new(openai::Encoder::new(meta, decoded.include_usage)))
-            }
-            _ => Encoding::Anthropic(Box::new(anthropic::Encoder::new(meta))),
-        };
         let body = GatewayBody::stream(
             provider,
             upstreamed.chunks,
-            encoding,
+            dialect.encoder(meta, decoded.include_usage),
             shared.config.keep_alive,
             shared.abort(),
             access,
@@ -352,99 +376,64 @@ async fn dialect_route(
         return event_stream(body);
     }
     access.upstream_opened(upstreamed.retries);
-    let result = match accumulate(shared, provider, upstreamed.chunks, &mut access).await {
-        Ok(result) => result,
-        Err(answer) => return refuse(&mut access, Some(dialect), answer),
-    };
-    let body = match dialect {
-        Dialect::OpenAi => openai::non_streaming_body(&meta, &result),
-        _ => anthropic::non_streaming_body(&meta, &result),
-    };
-    match body {
+    let result = accumulate(shared, provider, upstreamed.chunks, &mut access).await;
+    match dialect.non_streaming_body(&meta, &result) {
         Ok(json) => {
             access.answered(200, None);
             whole(200, dialect::JSON_CONTENT_TYPE, json)
         }
-        Err(e) => {
-            // A failed stream's error type was counted with its terminal chunk; a stream that
-            // ended well but folded into no message (a tool call whose arguments are not
-            // JSON) was not.
-            let log = access
-                .error_type
-                .is_none()
-                .then_some("upstream_invalid_response");
-            dialect_error(&mut access, log, &e)
-        }
-    }
-}
-
-fn decode(dialect: Dialect, body: &[u8]) -> Result<DialectRequest, DialectError> {
-    match dialect {
-        Dialect::OpenAi => openai::decode_request(body),
-        _ => anthropic::decode_request(body),
+        // A failed stream's error type was counted with its terminal chunk (`gateway_error`
+        // is `None`); a stream that ended well but folded into no message (a tool call whose
+        // arguments are not JSON, an answer over the limit) was not.
+        Err(e) => dialect_error(&mut access, &e),
     }
 }
 
 /// Folds the upstream's chunks into the final message, for a non-streaming answer. The
-/// shutdown's abort ends it as it ends a stream (a `connection_error`); an answer larger than
-/// [`MAX_NON_STREAMING_ANSWER`] is refused (`502`), so memory stays bounded.
+/// shutdown ends it as it ends a stream (through the upstream, a `connection_error` that keeps
+/// what arrived); an answer larger than [`MAX_NON_STREAMING_ANSWER`] is refused
+/// ([`AccumulateError::TooLarge`], `502`), so memory stays bounded.
 async fn accumulate(
     shared: &Shared,
     provider: Provider,
-    mut chunks: ChunkStream,
+    mut chunks: Pin<Box<dyn UpstreamStream>>,
     access: &mut Access,
-) -> Result<Result<Message, AccumulateError>, ErrorAnswer> {
-    let mut accumulator = Accumulator::new();
+) -> Result<Message, AccumulateError> {
+    let mut accumulator = Accumulator::with_limit(MAX_NON_STREAMING_ANSWER);
     let mut abort = shared.abort();
-    let mut size = 0usize;
+    let mut aborted = false;
     loop {
-        let next = tokio::select! {
-            next = std::future::poll_fn(|cx| chunks.as_mut().poll_next(cx)) => next,
-            () = &mut abort => Some(failure(
-                provider,
-                StreamErrorKind::ConnectionError,
-                "the gateway shut down before the stream ended",
-            )),
+        let next = if aborted {
+            // Ended through the upstream: what it has decoded, then its terminal chunk; an
+            // upstream that does not end when aborted is not waited for.
+            poll_fn(|cx| match chunks.as_mut().poll_next(cx) {
+                Poll::Pending => Poll::Ready(Some(Ending::ShutDown.terminal(provider))),
+                ready => ready,
+            })
+            .await
+        } else {
+            tokio::select! {
+                next = poll_fn(|cx| chunks.as_mut().poll_next(cx)) => next,
+                () = &mut abort => {
+                    aborted = true;
+                    chunks.as_mut().abort(Ending::ShutDown.error());
+                    continue;
+                }
+            }
         };
         let chunk = next.unwrap_or_else(|| {
-            failure(
-                provider,
-                StreamErrorKind::IncompleteStream,
-                "the upstream stream ended without a terminal chunk",
-            )
+            let ending = if aborted {
+                Ending::ShutDown
+            } else {
+                Ending::UpstreamEnded
+            };
+            ending.terminal(provider)
         });
         access.chunk(&chunk);
-        size = size.saturating_add(content_size(&chunk));
-        if size > MAX_NON_STREAMING_ANSWER {
-            return Err(ErrorAnswer::new(
-                502,
-                "upstream_invalid_response",
-                format!(
-                    "the answer is larger than the {MAX_NON_STREAMING_ANSWER} bytes the \
-                     gateway keeps for a non-streaming response; ask for it with \"stream\": true"
-                ),
-            ));
-        }
-        let done = chunk.is_done();
         accumulator.push_owned(chunk);
-        if done {
-            return Ok(accumulator.finish());
+        if accumulator.is_closed() {
+            return accumulator.finish();
         }
-    }
-}
-
-/// The bytes of text a chunk adds to a folded message.
-fn content_size(chunk: &StreamChunk) -> usize {
-    match chunk {
-        StreamChunk::Token(text)
-        | StreamChunk::Reasoning(text)
-        | StreamChunk::ReasoningSignature(text)
-        | StreamChunk::RedactedReasoning(text) => text.len(),
-        StreamChunk::ToolCallStart(call) => {
-            call.name.len() + call.arguments.len() + call.id.as_ref().map_or(0, String::len)
-        }
-        StreamChunk::ToolCallArguments(args) => args.fragment.len(),
-        _ => 0,
     }
 }
 
@@ -452,14 +441,6 @@ fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-/// The error type the log and the metrics give a dialect request's own error.
-fn log_type(error: &DialectError) -> &'static str {
-    match error.kind {
-        ErrorKind::UnknownModel => "unknown_model",
-        _ => "invalid_request",
-    }
 }
 
 fn whole(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Response<GatewayBody> {
@@ -479,23 +460,15 @@ fn refuse(
     answer: ErrorAnswer,
 ) -> Response<GatewayBody> {
     match dialect {
-        Some(dialect) => dialect_error(
-            access,
-            Some(answer.error_type),
-            &DialectError::from_answer(dialect, &answer),
-        ),
+        Some(dialect) => dialect_error(access, &DialectError::from_answer(dialect, &answer)),
         None => error(access, answer),
     }
 }
 
-/// An error answer in a dialect's shape; `log_type` is the type the log and the metrics
-/// record (`None`: already recorded).
-fn dialect_error(
-    access: &mut Access,
-    log_type: Option<&str>,
-    error: &DialectError,
-) -> Response<GatewayBody> {
-    access.answered(error.status, log_type);
+/// An error answer in a dialect's shape; the log and the metrics record its `gateway_error`
+/// (`None`: a stream's error, already recorded).
+fn dialect_error(access: &mut Access, error: &DialectError) -> Response<GatewayBody> {
+    access.answered(error.status, error.gateway_error.map(ErrorType::as_str));
     let mut response = whole(error.status, dialect::JSON_CONTENT_TYPE, error.to_body());
     if let Some(secs) = error.retry_after_secs() {
         response
@@ -507,7 +480,7 @@ fn dialect_error(
 
 /// The answer to an error known before streaming (see [`ErrorAnswer`]).
 fn error(access: &mut Access, answer: ErrorAnswer) -> Response<GatewayBody> {
-    access.answered(answer.status, Some(answer.error_type));
+    access.answered(answer.status, Some(answer.error_type.as_str()));
     let mut response = whole(answer.status, "application/json", answer.to_body());
     *response.status_mut() =
         StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -517,4 +490,25 @@ fn error(access: &mut Access, answer: ErrorAnswer) -> Response<GatewayBody> {
             .insert(RETRY_AFTER, HeaderValue::from(secs));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_lists_every_provider_with_its_default_model() {
+        let page = index_html();
+        assert!(!page.contains("{{"), "a placeholder is left");
+        for provider in Provider::ALL {
+            let option = format!(
+                "<option value=\"{}\">{}</option>",
+                provider.as_str(),
+                provider.display_name()
+            );
+            assert!(page.contains(&option), "{option}");
+            let model = format!("\"{}\":\"{}\"", provider.as_str(), provider.default_model());
+            assert!(page.contains(&model), "{model}");
+        }
+    }
 }

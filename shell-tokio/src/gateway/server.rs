@@ -1,4 +1,4 @@
-//! The accept loop, one task per connection, and the shutdown phases.
+//! The accept loop and one task per connection, which follows the shutdown phases.
 
 use std::pin::pin;
 use std::sync::Arc;
@@ -8,73 +8,32 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use llm_sse_core::gateway::Models;
-use prometheus_client::registry::Registry;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
-use super::auth::Token;
-use super::body::Abort;
-use super::cors::Cors;
-use super::metrics::Metrics;
 use super::routes;
-use super::upstream::Upstream;
-
-/// Where the server is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Phase {
-    /// Accepting and serving.
-    Running,
-    /// Shutting down: no new connections or requests; open streams go on.
-    Draining,
-    /// The grace period is over: open streams end with an error terminal frame.
-    Aborting,
-    /// Everything is dropped.
-    Stopped,
-}
-
-/// The settings that the connections and handlers use.
-#[derive(Debug, Clone)]
-pub(super) struct Config {
-    pub(super) keep_alive: Duration,
-    pub(super) header_read_timeout: Duration,
-    pub(super) body_read_timeout: Duration,
-    pub(super) max_header_size: usize,
-}
-
-/// What every connection and request of one server shares.
-pub(super) struct Shared {
-    pub(super) upstream: Arc<dyn Upstream>,
-    /// The model names of the dialect routes.
-    pub(super) models: Models,
-    /// When the server started, in unix seconds (the model list's `created`).
-    pub(super) started_unix: u64,
-    pub(super) config: Config,
-    pub(super) token: Option<Token>,
-    pub(super) cors: Cors,
-    pub(super) metrics: Metrics,
-    pub(super) registry: Registry,
-    pub(super) phase: watch::Receiver<Phase>,
-}
-
-impl Shared {
-    /// A future that resolves when the server starts aborting open streams (or stops).
-    pub(super) fn abort(&self) -> Abort {
-        let mut phase = self.phase.clone();
-        Box::pin(async move {
-            // An error means the server is gone: abort too.
-            let _ = phase.wait_for(|p| *p >= Phase::Aborting).await;
-        })
-    }
-}
+use super::shared::{Phase, Shared};
+use crate::listen;
 
 /// Accepts connections until the server leaves [`Phase::Running`]. Each connection task holds
 /// a clone of `alive`, so the server knows when the last one has ended.
+///
+/// On each wakeup it takes every connection that is ready (up to [`ACCEPT_BATCH`], then it
+/// lets other tasks run), so a burst leaves the kernel's queue in one pass; it runs outside
+/// Tokio's cooperative budget, which would otherwise send it to the back of the run queue,
+/// behind the streams, every 128 connections.
 pub(super) async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
     alive: mpsc::Sender<()>,
 ) {
+    tokio::task::unconstrained(accept_connections(listener, shared, alive)).await;
+}
+
+/// The most connections the accept loop takes in one go before it yields.
+const ACCEPT_BATCH: usize = 1024;
+
+async fn accept_connections(listener: TcpListener, shared: Arc<Shared>, alive: mpsc::Sender<()>) {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     let config = &shared.config;
     builder
@@ -91,26 +50,40 @@ pub(super) async fn accept_loop(
         .keep_alive_interval(Some(Duration::from_secs(30)));
     let mut phase = shared.phase.clone();
     loop {
-        let accepted = tokio::select! {
+        let first = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = phase.wait_for(|p| *p != Phase::Running) => return,
         };
-        match accepted {
-            Ok((stream, _peer)) => {
-                // Each frame should leave at once, not wait for Nagle.
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_connection(
-                    builder.clone(),
-                    stream,
-                    Arc::clone(&shared),
-                    alive.clone(),
-                ));
+        let mut accepted = Some(first);
+        let mut taken = 0;
+        while let Some(result) = accepted {
+            match result {
+                Ok((stream, _peer)) => {
+                    // Each frame should leave at once, not wait for Nagle.
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(serve_connection(
+                        builder.clone(),
+                        stream,
+                        Arc::clone(&shared),
+                        alive.clone(),
+                    ));
+                }
+                // Out of file descriptors and the like: wait a moment rather than spin.
+                Err(e) => {
+                    tracing::warn!(target: "llm_sse::gateway", error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    break;
+                }
             }
-            // Out of file descriptors and the like: wait a moment rather than spin.
-            Err(e) => {
-                tracing::warn!(target: "llm_sse::gateway", error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+            taken += 1;
+            if taken == ACCEPT_BATCH {
+                tokio::task::yield_now().await;
+                break;
             }
+            if *phase.borrow() != Phase::Running {
+                return;
+            }
+            accepted = listen::accept_ready(&listener).await;
         }
     }
 }

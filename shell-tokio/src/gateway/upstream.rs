@@ -5,13 +5,32 @@ use std::future::Future;
 use std::pin::Pin;
 
 use futures_core::Stream;
-use llm_sse_core::StreamChunk;
 use llm_sse_core::client::ProviderError;
 use llm_sse_core::request::ValidRequest;
+use llm_sse_core::{StreamChunk, StreamError};
 
-/// The normalized stream of one call: [`StreamChunk`]s as they are decoded, ending with exactly
-/// one [`StreamChunk::Done`].
-pub type ChunkStream = Pin<Box<dyn Stream<Item = StreamChunk> + Send>>;
+/// The normalized stream of one upstream call: [`StreamChunk`]s as they are decoded, ending
+/// with exactly one [`StreamChunk::Done`], which the gateway can end early, keeping what
+/// arrived.
+///
+/// The provider client's [`ChunkStream`](crate::ChunkStream) is one; so is the stream of a
+/// [`ReplayUpstream`](super::ReplayUpstream), and any `Pin<Box<S>>` of one.
+pub trait UpstreamStream: Stream<Item = StreamChunk> + Send {
+    /// Ends the stream now with `error` (the gateway is shutting down): the next items are the
+    /// chunks already decoded, then the terminal chunk, carrying `error` and the id, model,
+    /// usage and provider finish reason known so far; then `None`. The upstream connection is
+    /// closed. Nothing happens once the terminal chunk has been yielded.
+    ///
+    /// Should a stream yield nothing more after `abort` (or `None` without a terminal chunk),
+    /// the gateway writes the terminal frame itself, with only `error`.
+    fn abort(self: Pin<&mut Self>, error: StreamError);
+}
+
+impl<S: UpstreamStream + ?Sized> UpstreamStream for Pin<Box<S>> {
+    fn abort(self: Pin<&mut Self>, error: StreamError) {
+        self.get_mut().as_mut().abort(error);
+    }
+}
 
 /// What [`Upstream::open`] returns.
 pub type OpenFuture<'a> =
@@ -33,13 +52,16 @@ pub type OpenFuture<'a> =
 /// - **Dropping it cancels**: dropping the stream (or the future of `open`) drops the upstream
 ///   request and its connection at once. The gateway drops it as soon as the client goes away.
 /// - **It ends with one terminal chunk**: the gateway stops polling after it. A stream that ends
-///   without one is ended by the gateway with an `incomplete_stream` error terminal frame.
+///   without one is ended by the gateway with an `incomplete_stream` error terminal frame
+///   ([`Ending::UpstreamEnded`](crate::core::gateway::Ending)).
+/// - **It can be ended early** ([`UpstreamStream::abort`]): at shutdown the gateway ends open
+///   streams through it, so that their terminal frames keep what arrived.
 ///
 /// ```
 /// use futures_core::Stream;
 /// use llm_sse_tokio::core::request::ValidRequest;
-/// use llm_sse_tokio::core::{Finish, FinishReason, StreamChunk};
-/// use llm_sse_tokio::gateway::{OpenFuture, Upstream, Upstreamed};
+/// use llm_sse_tokio::core::{Finish, FinishReason, StreamChunk, StreamError};
+/// use llm_sse_tokio::gateway::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 /// use std::pin::Pin;
 /// use std::task::{Context, Poll};
 ///
@@ -55,6 +77,15 @@ pub type OpenFuture<'a> =
 ///     }
 /// }
 ///
+/// impl UpstreamStream for Chunks {
+///     fn abort(mut self: Pin<&mut Self>, error: StreamError) {
+///         // Everything is already here: the terminal chunk becomes the error.
+///         if let Some(StreamChunk::Done(finish)) = self.0.last_mut() {
+///             finish.outcome = Err(error);
+///         }
+///     }
+/// }
+///
 /// impl Upstream for Echo {
 ///     fn open(&self, request: ValidRequest) -> OpenFuture<'_> {
 ///         Box::pin(async move {
@@ -67,7 +98,7 @@ pub type OpenFuture<'a> =
 ///                 usage: None,
 ///             };
 ///             let chunks = vec![StreamChunk::Token(request.model.clone()), StreamChunk::Done(Box::new(done))];
-///             Ok(Upstreamed::new(Box::pin(Chunks(chunks))))
+///             Ok(Upstreamed::new(Chunks(chunks)))
 ///         })
 ///     }
 /// }
@@ -81,7 +112,7 @@ pub trait Upstream: Send + Sync + 'static {
 #[non_exhaustive]
 pub struct Upstreamed {
     /// The chunks.
-    pub chunks: ChunkStream,
+    pub chunks: Pin<Box<dyn UpstreamStream>>,
     /// How many times the request was retried before this stream started (counted in the
     /// `llm_sse_upstream_retries_total` metric).
     pub retries: u32,
@@ -89,8 +120,11 @@ pub struct Upstreamed {
 
 impl Upstreamed {
     /// A started stream that took no retries.
-    pub fn new(chunks: ChunkStream) -> Self {
-        Upstreamed { chunks, retries: 0 }
+    pub fn new(chunks: impl UpstreamStream + 'static) -> Self {
+        Upstreamed {
+            chunks: Box::pin(chunks),
+            retries: 0,
+        }
     }
 
     /// The same stream, having taken `retries` retries to start.

@@ -11,8 +11,8 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use tokio::sync::Notify;
 
+use super::log::ResponseGuard;
 use super::pacing::PacedBody;
-use super::server::ResponseGuard;
 
 /// How a streamed response ends instead of its clean end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

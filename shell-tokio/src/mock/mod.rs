@@ -49,6 +49,11 @@
 //!
 //! # What it serves
 //!
+//! Everything a provider's mock serves comes from the provider table
+//! ([`ProviderSpec`](crate::core::provider::ProviderSpec)): the endpoint under the path of the
+//! provider's base URL, the credentials as its clients send them, its error bodies and
+//! messages. So every provider of the table has a mock:
+//!
 //! | provider | endpoint | credentials ([`MockProvider::require_api_key`]) | [`MockServer::base_url`] |
 //! |---|---|---|---|
 //! | Anthropic | `POST /v1/messages` | `x-api-key: KEY` | `http://ADDR` |
@@ -64,7 +69,8 @@
 //! 3. missing or wrong credentials, when required: 401;
 //! 4. the first `k` requests that got this far ([`MockProvider::fail_first`]): the configured
 //!    status, with `retry-after` when configured; these count as [attempts](MockServer::attempts);
-//! 5. Gemini without `alt=sse` in the query: 400 (the mock serves only the SSE form);
+//! 5. without the endpoint's own query (Gemini's `alt=sse`): 400 (the mock serves only the
+//!    SSE form);
 //!
 //! and otherwise `200` with `content-type: text/event-stream`, `cache-control: no-cache` and
 //! the recording as the body (chunked on HTTP/1.1), paced by [`Pacing`] and ended by the
@@ -97,6 +103,7 @@
 //! paced like a real model with them.
 
 mod body;
+mod log;
 mod pacing;
 mod routes;
 mod server;
@@ -109,16 +116,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, StatusCode, Version};
+use http::{HeaderValue, StatusCode};
 use llm_sse_core::Provider;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+pub use crate::listen::DEFAULT_BACKLOG;
+pub use log::{ConnectionId, ConnectionInfo, RecordedRequest};
 pub use pacing::{PacedBody, Pacing, Pieces, Split};
 
+use crate::listen;
 use body::Fault;
-use server::{Config, Log, Shared};
+use log::Log;
+use server::{Config, Shared};
 
 /// The configuration of a mock provider: what it serves and how it misbehaves.
 /// [`MockProvider::start`] starts a [`MockServer`] with it.
@@ -130,6 +140,7 @@ pub struct MockProvider {
     provider: Provider,
     recording: Bytes,
     addr: SocketAddr,
+    backlog: u32,
     delay: Duration,
     chunk_size: Option<usize>,
     fail_first: usize,
@@ -148,6 +159,7 @@ impl MockProvider {
             provider,
             recording: recording.into(),
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            backlog: DEFAULT_BACKLOG,
             delay: Duration::ZERO,
             chunk_size: None,
             fail_first: 0,
@@ -163,6 +175,16 @@ impl MockProvider {
     #[must_use]
     pub fn addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
+        self
+    }
+
+    /// How many connections the kernel may hold for the mock before it accepts them (the
+    /// listen backlog; default [`DEFAULT_BACKLOG`], at least 1), so that a burst of clients
+    /// is not dropped; Linux caps it at `net.core.somaxconn` ([`MockServer::backlog`] says what
+    /// it got).
+    #[must_use]
+    pub fn backlog(mut self, backlog: u32) -> Self {
+        self.backlog = backlog;
         self
     }
 
@@ -233,41 +255,32 @@ impl MockProvider {
     pub async fn start(self) -> Result<MockServer, MockError> {
         let config = self.config()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| MockError::NoRuntime)?;
-        let listener = TcpListener::bind(self.addr)
-            .await
-            .map_err(|source| MockError::Bind {
-                addr: self.addr,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| MockError::Bind {
+        let bind_error = |source| MockError::Bind {
             addr: self.addr,
             source,
-        })?;
+        };
+        let listening = listen::bind(self.addr, self.backlog).map_err(bind_error)?;
+        let addr = listening.listener.local_addr().map_err(bind_error)?;
         let shared = Arc::new(Shared {
             config,
             log: watch::Sender::new(Log::default()),
         });
         let (shutdown, shutdown_rx) = watch::channel(());
         runtime.spawn(server::accept_loop(
-            listener,
+            listening.listener,
             Arc::clone(&shared),
             shutdown_rx,
         ));
         Ok(MockServer {
             provider: self.provider,
             addr,
+            backlog: listening.backlog,
             shared,
             _shutdown: shutdown,
         })
     }
 
     fn config(&self) -> Result<Config, MockError> {
-        if !matches!(
-            self.provider,
-            Provider::Anthropic | Provider::OpenAi | Provider::Gemini
-        ) {
-            return Err(MockError::UnsupportedProvider(self.provider));
-        }
         let fail_status = StatusCode::from_u16(self.fail_status)
             .ok()
             .filter(|s| s.is_client_error() || s.is_server_error())
@@ -308,8 +321,6 @@ pub enum MockError {
     InvalidStatus(u16),
     /// [`MockProvider::chunk_size`] was given 0.
     ZeroChunkSize,
-    /// The mock does not know this provider's endpoint.
-    UnsupportedProvider(Provider),
     /// [`MockProvider::start`] was called outside a Tokio runtime.
     NoRuntime,
 }
@@ -322,7 +333,6 @@ impl fmt::Display for MockError {
                 write!(f, "{status} is not an error status (400 to 599)")
             }
             MockError::ZeroChunkSize => f.write_str("the chunk size must be at least 1 byte"),
-            MockError::UnsupportedProvider(p) => write!(f, "no mock for provider {p}"),
             MockError::NoRuntime => f.write_str("the mock provider needs a Tokio runtime"),
         }
     }
@@ -343,86 +353,10 @@ impl std::error::Error for MockError {
 pub struct MockServer {
     provider: Provider,
     addr: SocketAddr,
+    backlog: u32,
     shared: Arc<Shared>,
     /// Dropping it tells every task of the server to stop.
     _shutdown: watch::Sender<()>,
-}
-
-/// Identifies one TCP connection the mock accepted: the first is 0, then 1, 2, ...
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ConnectionId(pub u64);
-
-impl fmt::Display for ConnectionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}
-
-/// One connection the mock accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ConnectionInfo {
-    /// Its id.
-    pub id: ConnectionId,
-    /// The client's address.
-    pub peer: SocketAddr,
-    /// When it was accepted.
-    pub opened_at: Instant,
-    /// When the mock noticed it closed (the client closed it, a cut dropped it, or the server
-    /// stopped); `None` while open.
-    pub closed_at: Option<Instant>,
-}
-
-/// One request the mock received, exactly as received, and what it answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RecordedRequest {
-    /// Its position among all requests the server received, from 0.
-    pub index: usize,
-    /// The connection it came on.
-    pub connection: ConnectionId,
-    /// The HTTP version.
-    pub version: Version,
-    /// The method.
-    pub method: Method,
-    /// The path and query, as sent: `/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`.
-    pub uri: String,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// The body.
-    pub body: Bytes,
-    /// When its head arrived.
-    pub received_at: Instant,
-    /// Its attempt number (from 1) when it reached the endpoint with valid credentials, the
-    /// count [`MockProvider::fail_first`] applies to; `None` when it was refused before.
-    pub attempt: Option<usize>,
-    /// The status the mock answered.
-    pub status: StatusCode,
-    /// When the response body was dropped: after its last byte was handed to the connection,
-    /// or when the client went away in the middle of it. `None` while it is being sent.
-    pub response_closed_at: Option<Instant>,
-}
-
-impl RecordedRequest {
-    /// The path, without the query.
-    pub fn path(&self) -> &str {
-        self.uri.split_once('?').map_or(&self.uri, |(path, _)| path)
-    }
-
-    /// The query, without the `?`; `None` when there is none.
-    pub fn query(&self) -> Option<&str> {
-        self.uri.split_once('?').map(|(_, query)| query)
-    }
-
-    /// The value of the header `name`, when there is one and it is UTF-8.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name)?.to_str().ok()
-    }
-
-    /// The body as JSON.
-    pub fn json(&self) -> serde_json::Result<serde_json::Value> {
-        serde_json::from_slice(&self.body)
-    }
 }
 
 impl MockServer {
@@ -436,14 +370,18 @@ impl MockServer {
         self.addr
     }
 
-    /// The base URL a client of the provider should use: `http://ADDR` for Anthropic and
-    /// Gemini, `http://ADDR/v1` for OpenAI (whose base URL includes `/v1`, like
-    /// `OPENAI_BASE_URL`).
+    /// The listen backlog in effect: what [`MockProvider::backlog`] asked for, capped by the
+    /// kernel's `net.core.somaxconn` on Linux.
+    pub fn backlog(&self) -> u32 {
+        self.backlog
+    }
+
+    /// The base URL a client of the provider should use: `http://ADDR` and the path of the
+    /// provider's own base URL ([`ProviderSpec::base_path`](crate::core::provider::ProviderSpec::base_path)):
+    /// `http://ADDR` for Anthropic and Gemini, `http://ADDR/v1` for OpenAI (whose base URL
+    /// includes `/v1`, like `OPENAI_BASE_URL`).
     pub fn base_url(&self) -> String {
-        match self.provider {
-            Provider::OpenAi => format!("http://{}/v1", self.addr),
-            _ => format!("http://{}", self.addr),
-        }
+        format!("http://{}{}", self.addr, self.provider.spec().base_path())
     }
 
     /// Every request received so far, oldest first (at most the 1024 most recent).

@@ -1,8 +1,10 @@
 //! What each provider's endpoint looks like: its path, its credentials, and how the mock
-//! refuses requests that do not match (in the provider's own error shape).
+//! refuses requests that do not match (in the provider's own error shape). Everything here is
+//! read from the provider table ([`ProviderSpec`]): the mock knows no provider by name.
 
-use http::{HeaderMap, Method, StatusCode, header};
+use http::{HeaderMap, Method, StatusCode};
 use llm_sse_core::Provider;
+use llm_sse_core::provider::ProviderSpec;
 
 /// Why a request does not reach the provider's endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,25 +13,19 @@ pub(super) struct Rejection {
     pub(super) message: String,
 }
 
-/// The endpoint a provider streams from, as a person would write it in a message.
-pub(super) fn endpoint(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Anthropic => "POST /v1/messages",
-        Provider::OpenAi => "POST /v1/chat/completions",
-        _ => "POST /v1beta/models/{model}:streamGenerateContent?alt=sse",
-    }
+/// The endpoint a provider streams from, as a person would write it in a message:
+/// `POST /v1/messages`, `POST /v1beta/models/{model}:streamGenerateContent?alt=sse`.
+pub(super) fn endpoint(provider: Provider) -> String {
+    let spec = provider.spec();
+    format!("POST {}{}", spec.base_path(), spec.endpoint)
 }
 
-/// Whether `path` (without the query) is the provider's streaming endpoint.
+/// Whether `path` (without the query) is the provider's streaming endpoint, under the path of
+/// its base URL (OpenAI's `/v1`).
 pub(super) fn is_endpoint(provider: Provider, path: &str) -> bool {
-    match provider {
-        Provider::Anthropic => path == "/v1/messages",
-        Provider::OpenAi => path == "/v1/chat/completions",
-        _ => path
-            .strip_prefix("/v1beta/models/")
-            .and_then(|rest| rest.strip_suffix(":streamGenerateContent"))
-            .is_some_and(|model| !model.is_empty() && !model.contains('/')),
-    }
+    let spec = provider.spec();
+    path.strip_prefix(spec.base_path())
+        .is_some_and(|rest| spec.endpoint.matches(rest))
 }
 
 /// The value of the first `name=value` pair in a query string, undecoded.
@@ -38,6 +34,17 @@ pub(super) fn query_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         (key == name).then_some(value)
     })
+}
+
+/// The pairs of the endpoint's own query (Gemini's `alt=sse`) that `query` lacks: `None` when
+/// it has them all, else the query to add.
+pub(super) fn missing_query(spec: &ProviderSpec, query: &str) -> Option<&'static str> {
+    let required = spec.endpoint.query()?;
+    let has_all = required.split('&').all(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        query_param(query, key) == Some(value)
+    });
+    (!has_all).then_some(required)
 }
 
 /// Checks method, path and (when `api_key` is set) credentials, in that order.
@@ -51,15 +58,9 @@ pub(super) fn check(
 ) -> Result<(), Rejection> {
     let expected = endpoint(provider);
     if !is_endpoint(provider, path) {
-        let message = match provider {
-            Provider::OpenAi => {
-                format!("Invalid URL ({method} {path}); this mock serves {expected}")
-            }
-            _ => format!("Not found: {method} {path}; this mock serves {expected}"),
-        };
         return Err(Rejection {
             status: StatusCode::NOT_FOUND,
-            message,
+            message: format!("Not found: {method} {path}; this mock serves {expected}"),
         });
     }
     if method != Method::POST {
@@ -69,51 +70,36 @@ pub(super) fn check(
         });
     }
     match api_key {
-        Some(key) => authorize(provider, key, headers, query),
+        Some(key) => authorize(provider.spec(), key, headers, query),
         None => Ok(()),
     }
 }
 
+/// The key must be where the provider takes it ([`ProviderSpec::auth`], or its
+/// [`key_query`](ProviderSpec::key_query)); the refusal says what the provider's own servers
+/// say.
 fn authorize(
-    provider: Provider,
+    spec: &ProviderSpec,
     key: &str,
     headers: &HeaderMap,
     query: &str,
 ) -> Result<(), Rejection> {
-    let header_value = |name: &str| headers.get(name).map(|v| v.as_bytes());
-    let (presented, missing, wrong): (Option<&[u8]>, &str, &str) = match provider {
-        Provider::Anthropic => (
-            header_value("x-api-key"),
-            "x-api-key header is required",
-            "invalid x-api-key",
-        ),
-        Provider::OpenAi => (
-            header_value(header::AUTHORIZATION.as_str()).and_then(bearer_token),
-            "You didn't provide an API key. Provide it in an Authorization header using Bearer auth \
-             (Authorization: Bearer YOUR_KEY).",
-            "Incorrect API key provided.",
-        ),
-        _ => (
-            header_value("x-goog-api-key").or_else(|| query_param(query, "key").map(str::as_bytes)),
-            "Method doesn't allow unregistered callers. Please use an API key.",
-            "API key not valid. Please pass a valid API key.",
-        ),
-    };
+    let presented = headers
+        .get(spec.auth.header())
+        .and_then(|value| spec.auth.key_in(value.as_bytes()))
+        .or_else(|| {
+            let name = spec.key_query?;
+            query_param(query, name).map(str::as_bytes)
+        });
     let message = match presented {
         Some(k) if k == key.as_bytes() => return Ok(()),
-        Some(_) => wrong,
-        None => missing,
+        Some(_) => spec.error_message(401).unwrap_or("Invalid API key"),
+        None => spec.missing_key_message,
     };
     Err(Rejection {
         status: StatusCode::UNAUTHORIZED,
         message: message.to_owned(),
     })
-}
-
-/// The token of an `Authorization: Bearer <token>` value (the scheme is case-insensitive).
-fn bearer_token(value: &[u8]) -> Option<&[u8]> {
-    let (scheme, token) = value.split_at_checked(7)?;
-    scheme.eq_ignore_ascii_case(b"bearer ").then_some(token)
 }
 
 #[cfg(test)]
@@ -167,7 +153,7 @@ mod tests {
     #[test]
     fn credentials_per_provider() {
         let ok = |p, h: &[(&'static str, &'static str)], q| {
-            check(p, Some("k1"), &Method::POST, ok_path(p), q, &headers(h)).is_ok()
+            check(p, Some("k1"), &Method::POST, &ok_path(p), q, &headers(h)).is_ok()
         };
         assert!(ok(Provider::Anthropic, &[("x-api-key", "k1")], ""));
         assert!(!ok(Provider::Anthropic, &[("x-api-key", "k2")], ""));
@@ -186,12 +172,14 @@ mod tests {
         assert!(!ok(Provider::Gemini, &[], "alt=sse"));
     }
 
-    fn ok_path(p: Provider) -> &'static str {
-        match p {
-            Provider::Anthropic => "/v1/messages",
-            Provider::OpenAi => "/v1/chat/completions",
-            _ => "/v1beta/models/m:streamGenerateContent",
-        }
+    fn ok_path(p: Provider) -> String {
+        endpoint(p)
+            .trim_start_matches("POST ")
+            .replace("{model}", "m")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned()
     }
 
     #[test]
@@ -199,10 +187,9 @@ mod tests {
         let h = HeaderMap::new();
         let r = check(Provider::OpenAi, None, &Method::POST, "/v1/x", "", &h).unwrap_err();
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        assert!(
-            r.message.starts_with("Invalid URL (POST /v1/x)"),
-            "{}",
-            r.message
+        assert_eq!(
+            r.message,
+            "Not found: POST /v1/x; this mock serves POST /v1/chat/completions"
         );
         let r = check(
             Provider::Anthropic,
@@ -223,5 +210,24 @@ mod tests {
             &h,
         );
         assert_eq!(r.unwrap_err().message, "x-api-key header is required");
+        let h = headers(&[("x-api-key", "k2")]);
+        let r = check(
+            Provider::Anthropic,
+            Some("k"),
+            &Method::POST,
+            "/v1/messages",
+            "",
+            &h,
+        );
+        assert_eq!(r.unwrap_err().message, "invalid x-api-key");
+    }
+
+    #[test]
+    fn the_endpoints_own_query() {
+        let gemini = Provider::Gemini.spec();
+        assert_eq!(missing_query(gemini, "alt=sse&key=k"), None);
+        assert_eq!(missing_query(gemini, "key=k"), Some("alt=sse"));
+        assert_eq!(missing_query(gemini, "alt=json"), Some("alt=sse"));
+        assert_eq!(missing_query(Provider::OpenAi.spec(), ""), None);
     }
 }

@@ -1,7 +1,5 @@
-//! The mock's server: the accept loop, one task per connection, the request handler and the
-//! log of what happened.
+//! The mock's server: the accept loop, one task per connection, and the request handler.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
@@ -24,15 +22,13 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::body::{CutSignal, Fault, MockBody};
+use super::log::{ConnectionId, ConnectionInfo, Log, MAX_LOGGED, RecordedRequest, ResponseGuard};
 use super::pacing::{PacedBody, Pacing};
 use super::routes::{self, Rejection};
-use super::{ConnectionId, ConnectionInfo, RecordedRequest};
+use crate::listen;
 
 /// The largest request body the mock reads; a larger one is answered 413.
 pub(super) const MAX_REQUEST_BODY: usize = 16 << 20;
-
-/// How many requests and connections the log keeps (the most recent ones).
-pub(super) const MAX_LOGGED: usize = 1024;
 
 /// What the mock serves, validated.
 #[derive(Debug)]
@@ -55,99 +51,59 @@ pub(super) struct Shared {
     pub(super) log: watch::Sender<Log>,
 }
 
-/// Everything the mock saw, newest last, at most [`MAX_LOGGED`] of each.
-#[derive(Debug, Default)]
-pub(super) struct Log {
-    pub(super) requests: VecDeque<RecordedRequest>,
-    /// Requests ever received (also the index of the next one).
-    pub(super) request_count: usize,
-    pub(super) connections: VecDeque<ConnectionInfo>,
-    /// Connections ever accepted (also the id of the next one).
-    pub(super) connection_count: u64,
-    pub(super) attempts: usize,
-}
-
-impl Log {
-    /// The request with this index, or `None` when it was never received or no longer logged.
-    pub(super) fn request(&self, index: usize) -> Option<&RecordedRequest> {
-        let first = self.request_count - self.requests.len();
-        self.requests.get(index.checked_sub(first)?)
-    }
-
-    fn request_mut(&mut self, index: usize) -> Option<&mut RecordedRequest> {
-        let first = self.request_count - self.requests.len();
-        self.requests.get_mut(index.checked_sub(first)?)
-    }
-
-    /// Whether the request with this index was received but is no longer logged.
-    pub(super) fn request_evicted(&self, index: usize) -> bool {
-        index < self.request_count - self.requests.len()
-    }
-
-    pub(super) fn connection(&self, id: ConnectionId) -> Option<&ConnectionInfo> {
-        let first = self.connection_count - self.connections.len() as u64;
-        let offset = id.0.checked_sub(first)?;
-        self.connections.get(usize::try_from(offset).ok()?)
-    }
-
-    fn connection_mut(&mut self, id: ConnectionId) -> Option<&mut ConnectionInfo> {
-        let first = self.connection_count - self.connections.len() as u64;
-        let offset = id.0.checked_sub(first)?;
-        self.connections.get_mut(usize::try_from(offset).ok()?)
-    }
-
-    /// Whether the connection with this id was accepted but is no longer logged.
-    pub(super) fn connection_evicted(&self, id: ConnectionId) -> bool {
-        id.0 < self.connection_count - self.connections.len() as u64
-    }
-}
-
-/// Records the time a response body was dropped (after its end, or when its connection went
-/// away) on its request's log entry.
-#[derive(Debug)]
-pub(super) struct ResponseGuard {
-    shared: Arc<Shared>,
-    index: usize,
-}
-
-impl Drop for ResponseGuard {
-    fn drop(&mut self) {
-        let now = Instant::now();
-        self.shared.log.send_modify(|log| {
-            if let Some(request) = log.request_mut(self.index) {
-                request.response_closed_at = Some(now);
-            }
-        });
-    }
-}
-
-/// Accepts connections until `shutdown`'s sender is dropped.
+/// Accepts connections until `shutdown`'s sender is dropped: on each wakeup every connection
+/// that is ready (up to [`ACCEPT_BATCH`]), outside Tokio's cooperative budget, as the
+/// gateway's accept loop does.
 pub(super) async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<()>,
+) {
+    tokio::task::unconstrained(accept_connections(listener, shared, shutdown)).await;
+}
+
+/// The most connections the accept loop takes in one go before it yields.
+const ACCEPT_BATCH: usize = 1024;
+
+async fn accept_connections(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<()>,
 ) {
     let builder = auto::Builder::new(TokioExecutor::new());
     loop {
-        let accepted = tokio::select! {
+        let first = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = shutdown.changed() => return,
         };
-        match accepted {
-            Ok((stream, peer)) => {
-                // Each write of a paced body should leave at once, not wait for Nagle.
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_connection(
-                    builder.clone(),
-                    stream,
-                    peer,
-                    Arc::clone(&shared),
-                    shutdown.clone(),
-                ));
+        let mut accepted = Some(first);
+        let mut taken = 0;
+        while let Some(result) = accepted {
+            match result {
+                Ok((stream, peer)) => {
+                    // Each write of a paced body should leave at once, not wait for Nagle.
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(serve_connection(
+                        builder.clone(),
+                        stream,
+                        peer,
+                        Arc::clone(&shared),
+                        shutdown.clone(),
+                    ));
+                }
+                // Out of file descriptors and the like: the peer's connection is lost; wait a
+                // moment rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    break;
+                }
             }
-            // Out of file descriptors and the like: the peer's connection is lost; wait a
-            // moment rather than spin.
-            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            taken += 1;
+            if taken == ACCEPT_BATCH {
+                tokio::task::yield_now().await;
+                break;
+            }
+            accepted = listen::accept_ready(&listener).await;
         }
     }
 }
@@ -306,10 +262,7 @@ async fn handle(
         });
     });
 
-    let guard = Some(ResponseGuard {
-        shared: Arc::clone(&shared),
-        index,
-    });
+    let guard = Some(ResponseGuard::new(shared.log.clone(), index));
     let response = match plan {
         Plan::Error {
             status,
@@ -362,14 +315,14 @@ fn decide(config: &Config, attempt: usize, query: &str) -> Plan {
             retry_after: true,
         };
     }
-    if provider == Provider::Gemini && routes::query_param(query, "alt") != Some("sse") {
+    if let Some(required) = routes::missing_query(provider.spec(), query) {
+        let message = format!(
+            "This mock serves {} only: add ?{required}",
+            routes::endpoint(provider)
+        );
         return Plan::Error {
             status: StatusCode::BAD_REQUEST,
-            error: ApiError::new(
-                provider,
-                400,
-                "This mock serves streamGenerateContent only as server-sent events: add ?alt=sse",
-            ),
+            error: ApiError::new(provider, 400, message),
             retry_after: false,
         };
     }

@@ -21,7 +21,9 @@ use llm_sse_tokio::core::client::{ProviderError, Settings};
 use llm_sse_tokio::core::request::ValidRequest;
 use llm_sse_tokio::core::retry::RetryPolicy;
 use llm_sse_tokio::core::{Finish, FinishReason, Provider, StreamChunk, StreamError, Usage};
-use llm_sse_tokio::gateway::{Gateway, GatewayServer, OpenFuture, Upstream, Upstreamed};
+use llm_sse_tokio::gateway::{
+    Gateway, GatewayServer, OpenFuture, Upstream, UpstreamStream, Upstreamed,
+};
 use llm_sse_tokio::mock::MockServer;
 use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
@@ -166,7 +168,8 @@ impl Scripted {
 }
 
 impl Upstream for Scripted {
-    fn open(&self, _: ValidRequest) -> OpenFuture<'_> {
+    fn open(&self, request: ValidRequest) -> OpenFuture<'_> {
+        let provider = request.provider();
         self.probe.opened.fetch_add(1, Ordering::SeqCst);
         let plan = self.plan.clone();
         let probe = Arc::clone(&self.probe);
@@ -182,14 +185,16 @@ impl Upstream for Scripted {
                 }
             };
             let gate = probe.gate.subscribe();
-            Ok(Upstreamed::new(Box::pin(ScriptStream {
+            Ok(Upstreamed::new(ScriptStream {
+                provider,
                 steps,
                 endless,
                 sleep: None,
                 gate,
                 gate_wait: None,
+                aborted: None,
                 probe,
-            })))
+            }))
         })
     }
 }
@@ -203,12 +208,24 @@ impl Drop for DropProbe {
 }
 
 struct ScriptStream {
+    provider: Provider,
     steps: VecDeque<Step>,
     endless: Option<usize>,
     sleep: Option<Pin<Box<Sleep>>>,
     gate: watch::Receiver<bool>,
     gate_wait: Option<Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+    /// The error `abort` ended it with: its terminal chunk is next (with nothing else known).
+    aborted: Option<StreamError>,
     probe: Arc<Probe>,
+}
+
+impl UpstreamStream for ScriptStream {
+    fn abort(self: Pin<&mut Self>, error: StreamError) {
+        let this = self.get_mut();
+        this.steps.clear();
+        this.endless = None;
+        this.aborted = Some(error);
+    }
 }
 
 impl Stream for ScriptStream {
@@ -216,6 +233,16 @@ impl Stream for ScriptStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<StreamChunk>> {
         let this = &mut *self;
+        if let Some(error) = this.aborted.take() {
+            return Poll::Ready(Some(StreamChunk::Done(Box::new(Finish {
+                provider: this.provider,
+                id: None,
+                model: None,
+                outcome: Err(error),
+                provider_finish_reason: None,
+                usage: None,
+            }))));
+        }
         if let Some(n) = this.endless {
             this.probe.pulled.fetch_add(n, Ordering::SeqCst);
             return Poll::Ready(Some(StreamChunk::Token("x".repeat(n))));

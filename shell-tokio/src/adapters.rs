@@ -6,7 +6,7 @@ use llm_sse_core::Provider;
 use llm_sse_core::client::{ProviderError, Settings, SettingsError};
 use llm_sse_core::request::{ChatMessage, ChatRequest};
 
-use super::{ChunkStream, Client};
+use crate::client::{ChunkStream, Client};
 
 macro_rules! adapter {
     ($(#[$doc:meta])* $name:ident, $provider:expr) => {
