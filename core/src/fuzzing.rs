@@ -90,14 +90,36 @@ struct ParserRun {
     retry: Option<u64>,
 }
 
-/// Feeds `chunks` to a parser with `limits`, draining after each, and stops at an error.
-fn run_parser(chunks: &[&[u8]], limits: Limits) -> ParserRun {
+/// How [`run_parser`] gives each chunk to the parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drive {
+    /// `feed`, then `next_event` until `Ok(None)`.
+    Feed,
+    /// `next_event_from` until `Ok(None)`, which must have used up the chunk.
+    InPlace,
+    /// The two in turn, starting with `Feed`.
+    Mixed,
+}
+
+/// Gives `chunks` to a parser with `limits` as `drive` says, draining after each, and stops at
+/// an error.
+fn run_parser(chunks: &[&[u8]], limits: Limits, drive: Drive) -> ParserRun {
     let mut parser = Parser::with_limits(limits);
     let mut outputs = Vec::new();
-    'feed: for chunk in chunks {
-        parser.feed(chunk);
+    'feed: for (i, chunk) in chunks.iter().enumerate() {
+        let in_place = drive == Drive::InPlace || (drive == Drive::Mixed && i % 2 == 1);
+        let mut input = *chunk;
+        if !in_place {
+            parser.feed(chunk);
+            input = &[];
+        }
         loop {
-            match parser.next_event() {
+            let parsed = if in_place {
+                parser.next_event_from(&mut input)
+            } else {
+                parser.next_event()
+            };
+            match parsed {
                 Ok(Some(Parsed::Event(event))) => {
                     check_event_size(&event.to_owned(), limits);
                     outputs.push(Output::Event(event.to_owned()));
@@ -111,10 +133,15 @@ fn run_parser(chunks: &[&[u8]], limits: Limits) -> ParserRun {
                 }
             }
         }
+        assert!(input.is_empty(), "next_event_from left input unused");
     }
     let end = parser.finish();
     assert!(
         matches!(parser.next_event(), Ok(None) | Err(_)),
+        "nothing is dispatched after finish"
+    );
+    assert!(
+        matches!(parser.next_event_from(&mut &[][..]), Ok(None) | Err(_)),
         "nothing is dispatched after finish"
     );
     ParserRun {
@@ -181,16 +208,30 @@ fn longest_line(stream: &[u8]) -> usize {
 /// Fuzz target `sse_parser`: arbitrary bytes at arbitrary split points.
 ///
 /// Checks that the parser does not panic; that the events, retries, errors, end-of-input report,
-/// last event ID and reconnection time of a chunked run equal those of a one-shot run; and that
-/// memory stays within small limits: no event over the limits is dispatched, and a line longer
-/// than the line limit always raises an error instead of being buffered.
+/// last event ID and reconnection time of a chunked run equal those of a one-shot run, and that
+/// both entry points agree (`feed` + `next_event`, `next_event_from` in place, and the two in
+/// turn), whole and chunked; and that memory stays within small limits: no event over the limits
+/// is dispatched, and a line longer than the line limit always raises an error instead of being
+/// buffered.
 pub fn sse_parser(data: &[u8]) {
     let (split, stream) = Split::parse(data);
     let chunks = split.chunks(stream);
     for limits in [SMALL_LIMITS, Limits::DEFAULT] {
-        let whole = run_parser(&[stream], limits);
-        let chunked = run_parser(&chunks, limits);
+        let whole = run_parser(&[stream], limits, Drive::Feed);
+        let chunked = run_parser(&chunks, limits, Drive::Feed);
         assert_eq!(whole, chunked, "a split changed the parser's output");
+        let in_place = run_parser(&[stream], limits, Drive::InPlace);
+        assert_eq!(whole, in_place, "next_event_from differs from feed");
+        let chunked_in_place = run_parser(&chunks, limits, Drive::InPlace);
+        assert_eq!(
+            whole, chunked_in_place,
+            "a split changed next_event_from's output"
+        );
+        let mixed = run_parser(&chunks, limits, Drive::Mixed);
+        assert_eq!(
+            whole, mixed,
+            "feed and next_event_from in turn differ from feed"
+        );
         let errored = whole
             .outputs
             .last()
@@ -799,6 +840,8 @@ data: {\"type\":\"message_stop\"}\n\n";
             b"\0\xEF\xBB\xBFdata: a\r\n\r\n",
             b"\x03\x01\x02\x05id: 1\rretry: 10\r\rdata: \xFF\xC3\n\n: c\ndata",
             b"\x01\x07data: 0123456789012345678901234567890123456789012345678901234567890123456789\ndata: 0123456789012345678901234567890123456789012345678901234567890123456789\ndata: 0123\n\n",
+            // A stream cut inside a BOM (found by the fuzzer).
+            b"\x03\x07\x02\x02\xEF",
         ] {
             sse_parser(input);
         }

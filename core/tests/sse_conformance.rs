@@ -38,19 +38,66 @@ fn pending_event(bytes: usize) -> EndOfInput {
     }
 }
 
-fn run(chunks: &[&[u8]]) -> (Vec<Out>, EndOfInput) {
-    let mut parser = Parser::new();
-    let mut out = Vec::new();
-    for chunk in chunks {
-        parser.feed(chunk);
-        while let Some(item) = parser.next_event().expect("no limit is reached") {
-            out.push(match item {
-                Parsed::Event(e) => Out::Ev(e.event.into(), e.data.into(), e.id.into()),
-                Parsed::Retry(ms) => Out::Retry(ms),
-            });
-        }
+/// How a test gives the chunks to the parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drive {
+    /// `feed` each chunk, then drain with `next_event`.
+    Feed,
+    /// `next_event_from` on each chunk, in place.
+    InPlace,
+    /// Chunks in turn through `feed` + `next_event` and `next_event_from`, starting with `feed`
+    /// (so bytes fed are pending when `next_event_from` starts).
+    Mixed,
+}
+
+const DRIVES: [Drive; 3] = [Drive::Feed, Drive::InPlace, Drive::Mixed];
+
+fn out(item: Parsed<'_>) -> Out {
+    match item {
+        Parsed::Event(e) => Out::Ev(e.event.into(), e.data.into(), e.id.into()),
+        Parsed::Retry(ms) => Out::Retry(ms),
     }
-    (out, parser.finish())
+}
+
+/// Gives `chunk`, the `index`-th chunk, to `parser` as `drive` says and collects the outputs
+/// until the parser needs more data or fails.
+fn drain(
+    parser: &mut Parser,
+    drive: Drive,
+    index: usize,
+    chunk: &[u8],
+    outs: &mut Vec<Out>,
+) -> Result<(), ParseError> {
+    if drive == Drive::Feed || (drive == Drive::Mixed && index % 2 == 0) {
+        parser.feed(chunk);
+        while let Some(item) = parser.next_event()? {
+            outs.push(out(item));
+        }
+    } else {
+        let mut input = chunk;
+        while let Some(item) = parser.next_event_from(&mut input)? {
+            outs.push(out(item));
+        }
+        assert!(input.is_empty(), "Ok(None) before the input was used up");
+    }
+    Ok(())
+}
+
+fn run(chunks: &[&[u8]]) -> (Vec<Out>, EndOfInput) {
+    let runs: Vec<_> = DRIVES.iter().map(|&d| run_driven(d, chunks)).collect();
+    for (drive, result) in DRIVES.iter().zip(&runs) {
+        assert_eq!(result, &runs[0], "{drive:?} differs from feed");
+    }
+    runs.into_iter().next().expect("three drives")
+}
+
+fn run_driven(drive: Drive, chunks: &[&[u8]]) -> (Vec<Out>, EndOfInput) {
+    let mut parser = Parser::new();
+    let mut outs = Vec::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        drain(&mut parser, drive, i, chunk, &mut outs).expect("no limit is reached");
+    }
+    (outs, parser.finish())
 }
 
 struct Case {
@@ -317,6 +364,23 @@ fn cases() -> Vec<Case> {
             "id with unicode",
             "id: é→\ndata: x\n\n".as_bytes(),
             vec![ev("message", "x", "é→")],
+            CLEAN,
+        ),
+        case("stream cut inside a BOM", b"\xEF\xBB", vec![], partial(2)),
+        case("stream of a BOM alone", b"\xEF\xBB\xBF", vec![], CLEAN),
+        case(
+            "repeated, changed, cleared and undecodable event types",
+            b"event: a\ndata: 1\n\nevent: a\ndata: 2\n\nevent: b\ndata: 3\n\ndata: 4\n\nevent: a\n\ndata: 5\n\nevent: \xFF\ndata: 6\n\nevent: \xEF\xBF\xBD\ndata: 7\n\nevent: \xFF\nevent: a\ndata: 8\n\n",
+            vec![
+                ev("a", "1", ""),
+                ev("a", "2", ""),
+                ev("b", "3", ""),
+                msg("4"),
+                msg("5"),
+                ev("\u{FFFD}", "6", ""),
+                ev("\u{FFFD}", "7", ""),
+                ev("a", "8", ""),
+            ],
             CLEAN,
         ),
         // --- retry ------------------------------------------------------------------------
@@ -616,6 +680,27 @@ fn conformance_with_trailing_partial_data() {
     }
 }
 
+#[test]
+fn conformance_after_a_first_line() {
+    // The stream's first line is always buffered (it may start with a BOM); after it,
+    // `next_event_from` parses complete lines in place. A comment line first puts every line of
+    // the case on that path (and cannot change the outcome, except for a case that starts with
+    // a BOM, which is then no longer at the start of the stream).
+    for c in cases() {
+        if c.input.first() == Some(&0xEF) {
+            continue;
+        }
+        let mut all = vec![vec![&b":\n"[..], c.input]];
+        all.push([&[&b":\n"[..]][..], &c.input.chunks(1).collect::<Vec<_>>()].concat());
+        all.extend(two_way_splits(c.input).map(|[a, b]| vec![&b":\n"[..], a, b]));
+        for chunks in all {
+            let (out, end) = run(&chunks);
+            assert_eq!(out, c.expected, "case {:?} in {:?}", c.name, chunks);
+            assert_eq!(end, c.end, "end of case {:?} in {:?}", c.name, chunks);
+        }
+    }
+}
+
 // --- Named chunk-boundary edge cases ------------------------------------------------------
 
 #[test]
@@ -689,30 +774,94 @@ fn state_queries_report_partial_line_and_pending_event() {
     assert!(parser.finish().is_clean());
 }
 
-// --- Limits -------------------------------------------------------------------------------
+#[test]
+fn next_event_from_hands_out_values_from_the_input_without_copying() {
+    let input = b":\nevent: a\ndata: one\n\ndata: x\ndata: y\n\n";
+    let within = |s: &str| input.as_ptr_range().contains(&s.as_ptr());
+    let mut parser = Parser::new();
+    let mut rest = &input[..];
+    let Some(Parsed::Event(e)) = parser.next_event_from(&mut rest).unwrap() else {
+        panic!("expected an event");
+    };
+    assert_eq!((e.event, e.data), ("a", "one"));
+    assert!(within(e.data), "data copied");
+    // Data lines joined with LF have to be copied.
+    let Some(Parsed::Event(e)) = parser.next_event_from(&mut rest).unwrap() else {
+        panic!("expected an event");
+    };
+    assert_eq!((e.event, e.data), ("message", "x\ny"));
+    assert!(!within(e.data));
+    assert_eq!(parser.next_event_from(&mut rest).unwrap(), None);
+    assert!(rest.is_empty());
+    assert!(parser.finish().is_clean());
+}
 
-/// Runs `chunks` through a parser with `limits`, stopping at the first error.
-fn run_limited(limits: Limits, chunks: &[&[u8]]) -> (Vec<Out>, Result<EndOfInput, ParseError>) {
-    let mut parser = Parser::with_limits(limits);
-    let mut out = Vec::new();
-    for chunk in chunks {
-        parser.feed(chunk);
-        loop {
-            match parser.next_event() {
-                Ok(Some(Parsed::Event(e))) => {
-                    out.push(Out::Ev(e.event.into(), e.data.into(), e.id.into()));
-                }
-                Ok(Some(Parsed::Retry(ms))) => out.push(Out::Retry(ms)),
-                Ok(None) => break,
-                Err(err) => {
-                    // Sticky, and the same error again.
-                    assert_eq!(parser.next_event(), Err(err.clone()));
-                    return (out, Err(err));
-                }
-            }
+#[test]
+fn next_event_from_keeps_an_unfinished_event_when_the_input_is_reused() {
+    let mut parser = Parser::new();
+    let mut outs = Vec::new();
+    // One read buffer, overwritten by each read, as a reader loop does.
+    let mut read = Vec::new();
+    for piece in [
+        &b":\nid: 7\nevent: a\ndata: x\n"[..],
+        b"retry: 5\ndata: y\nda",
+        b"ta: z\n\nevent: b\r",
+        b"\ndata: w\r",
+        b"\r",
+    ] {
+        read.clear();
+        read.extend_from_slice(piece);
+        let mut input = &read[..];
+        while let Some(item) = parser.next_event_from(&mut input).unwrap() {
+            outs.push(out(item));
+        }
+        assert!(input.is_empty());
+        if piece.ends_with(b"da") {
+            assert!(parser.has_partial_line());
+            assert!(parser.has_pending_event());
         }
     }
-    (out, Ok(parser.finish()))
+    assert_eq!(
+        outs,
+        vec![Out::Retry(5), ev("a", "x\ny\nz", "7"), ev("b", "w", "7")]
+    );
+    assert!(parser.finish().is_clean());
+}
+
+// --- Limits -------------------------------------------------------------------------------
+
+/// Runs `chunks` through a parser with `limits`, stopping at the first error, with each way of
+/// driving the parser (which must agree).
+fn run_limited(limits: Limits, chunks: &[&[u8]]) -> (Vec<Out>, Result<EndOfInput, ParseError>) {
+    let runs: Vec<_> = DRIVES
+        .iter()
+        .map(|&d| run_limited_driven(d, limits, chunks))
+        .collect();
+    for (drive, result) in DRIVES.iter().zip(&runs) {
+        assert_eq!(result, &runs[0], "{drive:?} differs from feed");
+    }
+    runs.into_iter().next().expect("three drives")
+}
+
+fn run_limited_driven(
+    drive: Drive,
+    limits: Limits,
+    chunks: &[&[u8]],
+) -> (Vec<Out>, Result<EndOfInput, ParseError>) {
+    let mut parser = Parser::with_limits(limits);
+    let mut outs = Vec::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        if let Err(err) = drain(&mut parser, drive, i, chunk, &mut outs) {
+            // Sticky, and the same error again, through either entry point.
+            assert_eq!(parser.next_event(), Err(err.clone()));
+            assert_eq!(
+                parser.next_event_from(&mut &b"data: x\n\n"[..]),
+                Err(err.clone())
+            );
+            return (outs, Err(err));
+        }
+    }
+    (outs, Ok(parser.finish()))
 }
 
 /// `input` whole, one byte at a time, split at every single position, and in pseudo-random
@@ -846,6 +995,18 @@ fn the_data_limit_counts_the_data_as_dispatched_in_utf8() {
         input,
         (vec![], data_error(4, 5)),
     );
+    // The same after a first line, where `next_event_from` decodes the value in place.
+    let input = b":\ndata: \xC3\xA9\xFF\n\n";
+    assert_limited(
+        Limits::with_max_event_size(5),
+        input,
+        (vec![msg("é\u{FFFD}")], Ok(CLEAN)),
+    );
+    assert_limited(
+        Limits::with_max_event_size(4),
+        input,
+        (vec![], data_error(4, 5)),
+    );
 }
 
 #[test]
@@ -861,6 +1022,12 @@ fn a_line_of_exactly_the_line_limit_is_accepted_and_one_byte_more_is_not() {
     // Without a line end: exactly the limit waits for more, one byte more is an error.
     assert_limited(limits, b"data: 1234", (vec![], Ok(partial(10))));
     assert_limited(limits, b"data: 12345", (vec![], line_error(10)));
+    // A BOM is not a line: it fits a limit of 0, however it is split.
+    assert_limited(
+        Limits::DEFAULT.max_line_len(0),
+        b"\xEF\xBB\xBF\n\n",
+        (vec![], Ok(CLEAN)),
+    );
     // Line lengths are input bytes: an invalid byte is 1, a BOM at the start is not counted.
     assert_limited(
         limits,
@@ -953,6 +1120,16 @@ fn feeding_after_finish_is_a_caller_bug_not_a_parse_error() {
     }));
     assert_eq!(fed.is_err(), cfg!(debug_assertions));
     assert_eq!(parser.next_event(), Ok(None));
+    let mut input = &b"data: x\n\n"[..];
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parser.next_event_from(&mut input).map(|p| p.is_some())
+    }));
+    assert_eq!(parsed.is_err(), cfg!(debug_assertions));
+    if let Ok(parsed) = parsed {
+        assert_eq!(parsed, Ok(false));
+        assert!(input.is_empty(), "the bytes are ignored");
+    }
+    assert_eq!(parser.next_event_from(&mut &b""[..]), Ok(None));
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! - with small limits, the parser raises the oracle's limit errors at the same point, with the
 //!   same figures;
 //! - any split of the input into chunks gives exactly the one-shot result (errors included);
+//! - every run drives the parser three ways, which must agree: `feed` + `next_event`,
+//!   `next_event_from` in place, and the two in turn;
 //! - `Writer` output parses back to the same events.
 
 use llm_sse_core::sse::{EndOfInput, Event, Limit, Limits, ParseError, Parsed, Parser, Writer};
@@ -22,13 +24,37 @@ fn run(chunks: &[&[u8]]) -> Outcome {
     run_with(Limits::DEFAULT, chunks)
 }
 
+/// Runs `chunks` through the parser with each way of driving it (which must agree): `feed` and
+/// `next_event`, `next_event_from` in place, and the two in turn.
 fn run_with(limits: Limits, chunks: &[&[u8]]) -> Outcome {
+    let fed = run_driven(limits, chunks, |_| true);
+    let in_place = run_driven(limits, chunks, |_| false);
+    let mixed = run_driven(limits, chunks, |i| i % 2 == 0);
+    assert_eq!(in_place, fed, "next_event_from differs from feed");
+    assert_eq!(
+        mixed, fed,
+        "feed and next_event_from in turn differ from feed"
+    );
+    fed
+}
+
+/// Runs `chunks` through one parser: chunk `i` through `feed` when `feed(i)`, else in place.
+fn run_driven(limits: Limits, chunks: &[&[u8]], feed: impl Fn(usize) -> bool) -> Outcome {
     let mut parser = Parser::with_limits(limits);
     let mut out = Vec::new();
-    for chunk in chunks {
-        parser.feed(chunk);
+    for (i, chunk) in chunks.iter().enumerate() {
+        let mut input = *chunk;
+        if feed(i) {
+            parser.feed(chunk);
+            input = &[];
+        }
         loop {
-            match parser.next_event() {
+            let item = if feed(i) {
+                parser.next_event()
+            } else {
+                parser.next_event_from(&mut input)
+            };
+            match item {
                 Ok(Some(Parsed::Event(e))) => {
                     out.push(Out::Ev(e.event.into(), e.data.into(), e.id.into()));
                 }
@@ -37,6 +63,7 @@ fn run_with(limits: Limits, chunks: &[&[u8]]) -> Outcome {
                 Err(err) => return (out, Err(err)),
             }
         }
+        assert!(input.is_empty(), "Ok(None) before the input was used up");
     }
     (out, Ok(parser.finish()))
 }

@@ -1,9 +1,10 @@
 //! Heap allocations of the core, counted by a counting global allocator (per thread, so tests
 //! running in parallel do not disturb each other).
 //!
-//! - The SSE parser hands out events borrowed from buffers it reuses: once those have grown to the
-//!   stream's largest line and event, parsing allocates nothing at all, not per event, not per
-//!   line, not per field.
+//! - The SSE parser hands out events borrowed from buffers it reuses (or from the caller's input,
+//!   with `next_event_from`): once those have grown to the stream's largest line and event,
+//!   parsing allocates nothing at all, not per event, not per line, not per field, with either
+//!   entry point.
 //! - The whole pipeline (bytes → parser → decoder → chunks → frames into a reused buffer) costs at
 //!   most one allocation per delta, the delta's own `String`, for every provider and for text,
 //!   escaped text and tool-call argument fragments.
@@ -39,17 +40,39 @@ fn mixed_stream() -> Vec<u8> {
     out
 }
 
-/// Parses `bytes` fed in chunks of `chunk` bytes; returns (events, retries, bytes of data).
+/// How [`parse`] gives the parser its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    /// `feed` + `next_event`.
+    Feed,
+    /// `next_event_from`.
+    InPlace,
+}
+
+const ENTRIES: [Entry; 2] = [Entry::Feed, Entry::InPlace];
+
+/// Parses `bytes` given in chunks of `chunk` bytes through `entry`; returns (events, retries,
+/// bytes of data).
 fn parse(
     parser: &mut Parser,
+    entry: Entry,
     bytes: &[u8],
     chunk: usize,
     mut on_event: impl FnMut(&str),
 ) -> (usize, usize, usize) {
     let (mut events, mut retries, mut data) = (0, 0, 0);
-    for piece in bytes.chunks(chunk) {
-        parser.feed(piece);
-        while let Some(item) = parser.next_event().expect("within limits") {
+    for mut piece in bytes.chunks(chunk) {
+        if entry == Entry::Feed {
+            parser.feed(piece);
+            piece = &[];
+        }
+        while let Some(item) = if entry == Entry::Feed {
+            parser.next_event()
+        } else {
+            parser.next_event_from(&mut piece)
+        }
+        .expect("within limits")
+        {
             match item {
                 Parsed::Event(event) => {
                     events += 1;
@@ -67,7 +90,7 @@ const CHUNKS: [usize; 7] = [1, 7, 64, 1000, 1024, 16 * 1024, usize::MAX];
 
 #[test]
 fn steady_state_parsing_allocates_nothing_per_event_line_or_field() {
-    for chunk in CHUNKS {
+    for (entry, chunk) in ENTRIES.into_iter().flat_map(|e| CHUNKS.map(|c| (e, c))) {
         let mut stream = mixed_stream();
         let chunk = chunk.min(stream.len());
         // Pad the stream with a comment to a whole number of chunks, so the second pass sees
@@ -85,13 +108,16 @@ fn steady_state_parsing_allocates_nothing_per_event_line_or_field() {
         // Warm-up: the same stream twice, so the buffers reach the sizes this stream needs
         // (where a partial line lands in the buffer depends on its capacity, so the second pass
         // may still grow it once).
-        let warm = parse(&mut parser, &stream, chunk, |_| {});
+        let warm = parse(&mut parser, entry, &stream, chunk, |_| {});
         let before = allocations();
-        parse(&mut parser, &stream, chunk, |_| {});
+        parse(&mut parser, entry, &stream, chunk, |_| {});
         let second = allocations() - before;
-        assert!(second <= 2, "{second} allocations in the second pass");
+        assert!(
+            second <= 2,
+            "{second} allocations in the second pass ({entry:?})"
+        );
         let before = allocations();
-        let steady = parse(&mut parser, &stream, chunk, |_| {});
+        let steady = parse(&mut parser, entry, &stream, chunk, |_| {});
         let allocated = allocations() - before;
         assert_eq!((warm.0, warm.1), (steady.0, steady.1));
         assert_eq!(steady.0, 4_000 + 80, "events at chunk size {chunk}");
@@ -99,7 +125,7 @@ fn steady_state_parsing_allocates_nothing_per_event_line_or_field() {
         assert_eq!(
             allocated,
             0,
-            "{allocated} allocations for {} events (~{} lines) in {chunk}-byte chunks",
+            "{allocated} allocations for {} events (~{} lines) in {chunk}-byte chunks ({entry:?})",
             steady.0,
             steady.0 * 3
         );
@@ -112,15 +138,18 @@ fn a_fresh_parser_allocates_only_while_its_buffers_grow() {
     // 200,000 events: a per-event or per-line allocation would show up as hundreds of thousands;
     // buffer growth is logarithmic.
     let stream = corpus::anthropic_deltas(200_000);
-    for chunk in [64, 16 * 1024, stream.len()] {
+    for (entry, chunk) in ENTRIES
+        .into_iter()
+        .flat_map(|e| [64, 16 * 1024, stream.len()].map(|c| (e, c)))
+    {
         let before = allocations();
         let mut parser = Parser::new();
-        let (events, _, _) = parse(&mut parser, &stream, chunk, |_| {});
+        let (events, _, _) = parse(&mut parser, entry, &stream, chunk, |_| {});
         let allocated = allocations() - before;
         assert_eq!(events, 200_000);
         assert!(
             allocated <= 64,
-            "{allocated} allocations for {events} events in {chunk}-byte chunks"
+            "{allocated} allocations for {events} events in {chunk}-byte chunks ({entry:?})"
         );
     }
 }
@@ -130,33 +159,40 @@ fn the_counter_sees_allocations_made_in_the_parse_loop() {
     // The same loop, with one `String` per event made by the caller: the counter must see every
     // one of them, so an allocation per event (or per line) inside the parser could not hide.
     let stream = mixed_stream();
-    let mut parser = Parser::new();
-    parse(&mut parser, &stream, 1024, |_| {});
-    let mut kept = Vec::with_capacity(10_000);
-    let before = allocations();
-    let (events, _, _) = parse(&mut parser, &stream, 1024, |data| {
-        kept.push(String::from(data))
-    });
-    let allocated = allocations() - before;
-    assert_eq!(allocated, events, "one allocation per kept event");
+    for entry in ENTRIES {
+        let mut parser = Parser::new();
+        parse(&mut parser, entry, &stream, 1024, |_| {});
+        let mut kept = Vec::with_capacity(10_000);
+        let before = allocations();
+        let (events, _, _) = parse(&mut parser, entry, &stream, 1024, |data| {
+            kept.push(String::from(data))
+        });
+        let allocated = allocations() - before;
+        assert_eq!(
+            allocated, events,
+            "one allocation per kept event ({entry:?})"
+        );
+    }
 }
 
 #[test]
 fn buffers_shrink_after_a_huge_event_and_then_stay_allocation_free() {
-    let mut parser = Parser::new();
-    let small = corpus::anthropic_deltas(1_000);
-    parse(&mut parser, &small, 16 * 1024, |_| {});
-    // One 4 MiB event, then the small stream again: the parser releases the big buffers (that
-    // costs allocations once), then reaches its steady state again.
-    let mut huge = b"data: ".to_vec();
-    huge.resize(4 << 20, b'x');
-    huge.extend_from_slice(b"\ndata: y\n\n");
-    let (events, _, data) = parse(&mut parser, &huge, 16 * 1024, |_| {});
-    assert_eq!((events, data), (1, (4 << 20) - 6 + 2 + "message".len()));
-    parse(&mut parser, &small, 16 * 1024, |_| {});
-    let before = allocations();
-    parse(&mut parser, &small, 16 * 1024, |_| {});
-    assert_eq!(allocations() - before, 0);
+    for entry in ENTRIES {
+        let mut parser = Parser::new();
+        let small = corpus::anthropic_deltas(1_000);
+        parse(&mut parser, entry, &small, 16 * 1024, |_| {});
+        // One 4 MiB event, then the small stream again: the parser releases the big buffers
+        // (that costs allocations once), then reaches its steady state again.
+        let mut huge = b"data: ".to_vec();
+        huge.resize(4 << 20, b'x');
+        huge.extend_from_slice(b"\ndata: y\n\n");
+        let (events, _, data) = parse(&mut parser, entry, &huge, 16 * 1024, |_| {});
+        assert_eq!((events, data), (1, (4 << 20) - 6 + 2 + "message".len()));
+        parse(&mut parser, entry, &small, 16 * 1024, |_| {});
+        let before = allocations();
+        parse(&mut parser, entry, &small, 16 * 1024, |_| {});
+        assert_eq!(allocations() - before, 0, "{entry:?}");
+    }
 }
 
 // ---- The whole pipeline ----
