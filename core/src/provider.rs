@@ -243,6 +243,16 @@ pub enum Framing {
     BedrockEventStream,
 }
 
+impl Framing {
+    /// The file extension of a recorded body in this framing: `sse`, or `eventstream` (binary).
+    pub const fn file_extension(self) -> &'static str {
+        match self {
+            Framing::Sse => "sse",
+            Framing::BedrockEventStream => "eventstream",
+        }
+    }
+}
+
 /// How a provider's credentials are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
