@@ -36,6 +36,10 @@ use serde_json::Value;
 use crate::chunk::Provider;
 use crate::provider::ErrorShape;
 
+/// The header of AWS's error answers that names the error type (`x-amzn-ErrorType`, in lower
+/// case as HTTP/2 and hyper write names).
+pub(crate) const AWS_ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
+
 /// Bodies larger than this are not parsed as JSON at all (only excerpted): provider error
 /// bodies are small, and this bounds the work done on a hostile one.
 const MAX_JSON_BODY: usize = 256 * 1024;
@@ -149,6 +153,24 @@ impl ApiError {
         (provider.spec().error_shape == ErrorShape::Aws)
             .then(|| aws_type(header))
             .flatten()
+    }
+
+    /// The header that carries the error's type beside the body, for a provider whose error
+    /// shape puts it there (AWS's `x-amzn-errortype`): its name and value, for servers that
+    /// answer as the provider does (the mock provider, the gateway's errors in a provider's
+    /// shape). `None` for the other shapes, whose body holds the type.
+    ///
+    /// ```
+    /// use llm_sse_core::{ApiError, Provider};
+    ///
+    /// let error = ApiError::for_status(Provider::Bedrock, 429);
+    /// assert_eq!(error.type_header(Provider::Bedrock), Some(("x-amzn-errortype", "ThrottlingException")));
+    /// assert_eq!(error.to_body(Provider::Bedrock), r#"{"message":"Too many requests, please wait before trying again."}"#);
+    /// assert_eq!(ApiError::for_status(Provider::Anthropic, 429).type_header(Provider::Anthropic), None);
+    /// ```
+    pub fn type_header(&self, provider: Provider) -> Option<(&'static str, &str)> {
+        (provider.spec().error_shape == ErrorShape::Aws)
+            .then_some((AWS_ERROR_TYPE_HEADER, self.error_type.as_str()))
     }
 
     /// Reads a provider's answer to a failed request (`status`, `body`) back into an error.

@@ -251,6 +251,45 @@ impl Framing {
             Framing::BedrockEventStream => "eventstream",
         }
     }
+
+    /// A recorded response body in this framing, made from `recording`: `None` when
+    /// `recording` is in this framing already (or empty): use it as it is.
+    ///
+    /// For Bedrock's event stream, a recording that does not start with an event-stream
+    /// message ([`message_len`](crate::eventstream::message_len)) is taken for an Anthropic
+    /// SSE recording and re-framed as Bedrock would carry it
+    /// ([`reframe_sse`](crate::eventstream::bedrock::reframe_sse), with
+    /// [`RECORDING_FIRST_BYTE_LATENCY_MS`](crate::eventstream::bedrock::RECORDING_FIRST_BYTE_LATENCY_MS)
+    /// and
+    /// [`RECORDING_INVOCATION_LATENCY_MS`](crate::eventstream::bedrock::RECORDING_INVOCATION_LATENCY_MS)
+    /// in its metrics): one `.sse` recording serves Anthropic, Vertex AI and Bedrock alike
+    /// (mock servers do this).
+    ///
+    /// ```
+    /// use llm_sse_core::provider::Framing;
+    ///
+    /// let sse = b"event: ping\ndata: {\"type\":\"ping\"}\n\n";
+    /// assert_eq!(Framing::Sse.frame_recording(sse), None);
+    /// let framed = Framing::BedrockEventStream.frame_recording(sse).unwrap();
+    /// assert_eq!(llm_sse_core::eventstream::message_len(&framed), Some(framed.len()));
+    /// assert_eq!(Framing::BedrockEventStream.frame_recording(&framed), None);
+    /// ```
+    pub fn frame_recording(self, recording: &[u8]) -> Option<alloc::vec::Vec<u8>> {
+        match self {
+            Framing::Sse => None,
+            Framing::BedrockEventStream => {
+                if recording.is_empty() || crate::eventstream::message_len(recording).is_some() {
+                    return None;
+                }
+                use crate::eventstream::bedrock;
+                Some(bedrock::reframe_sse(
+                    recording,
+                    bedrock::RECORDING_FIRST_BYTE_LATENCY_MS,
+                    bedrock::RECORDING_INVOCATION_LATENCY_MS,
+                ))
+            }
+        }
+    }
 }
 
 /// How a provider's credentials are sent.
@@ -977,12 +1016,14 @@ mod tests {
                 "/v1/messages",
                 "/v1/chat/completions",
                 "/v1beta/models/{model}:streamGenerateContent?alt=sse",
+                "/model/{model}/invoke-with-response-stream",
+                "/v1/projects/{project}/locations/{region}/publishers/anthropic/models/{model}:streamRawPredict",
             ]
         );
         let queries: Vec<_> = Provider::ALL
             .iter()
             .map(|p| p.spec().endpoint.query())
             .collect();
-        assert_eq!(queries, [None, None, Some("alt=sse")]);
+        assert_eq!(queries, [None, None, Some("alt=sse"), None, None]);
     }
 }

@@ -1124,7 +1124,11 @@ fn an_empty_session_token_is_no_token() {
 }
 
 /// The request a server receives for `case`: its headers, then the signature's.
-fn received<'a>(case: &'a Case, authorization: &'a str, extra: &'a [(&'a str, &'a str)]) -> SignableRequest<'a> {
+fn received<'a>(
+    case: &'a Case,
+    authorization: &'a str,
+    extra: &'a [(&'a str, &'a str)],
+) -> SignableRequest<'a> {
     SignableRequest::new(case.method, case.host, case.path)
         .query(case.query)
         .headers(case.headers.iter().copied())
@@ -1152,8 +1156,18 @@ fn every_suite_signature_verifies_and_a_changed_byte_does_not() {
             .collect();
         let ok = received(case, case.authorization, &extra);
         assert_eq!(signer.verify(&ok, SUITE_TIME), Ok(()), "{}", case.name);
-        assert_eq!(signer.verify(&ok, SUITE_TIME + 300), Ok(()), "{}", case.name);
-        assert_eq!(signer.verify(&ok, SUITE_TIME - 300), Ok(()), "{}", case.name);
+        assert_eq!(
+            signer.verify(&ok, SUITE_TIME + 300),
+            Ok(()),
+            "{}",
+            case.name
+        );
+        assert_eq!(
+            signer.verify(&ok, SUITE_TIME - 300),
+            Ok(()),
+            "{}",
+            case.name
+        );
         // Another body, method or signature.
         let other_body = received(case, case.authorization, &extra).payload(b"x");
         assert_eq!(
@@ -1189,10 +1203,14 @@ fn refused_signatures_get_aws_errors() {
     use llm_sse_core::aws::sigv4::VerifyError;
     let credentials = credentials(None);
     let signer = Signer::new(&credentials, "us-west-2", "bedrock");
-    let sent = SignableRequest::new("POST", "127.0.0.1:9", "/model/m%3A0/invoke-with-response-stream")
-        .header("content-type", "application/json")
-        .header("accept", "application/vnd.amazon.eventstream")
-        .payload(b"{}");
+    let sent = SignableRequest::new(
+        "POST",
+        "127.0.0.1:9",
+        "/model/m%3A0/invoke-with-response-stream",
+    )
+    .header("content-type", "application/json")
+    .header("accept", "application/vnd.amazon.eventstream")
+    .payload(b"{}");
     let signed = signer.sign(&sent, SUITE_TIME).unwrap();
     let with = |extra: &[(&'static str, &str)]| -> Result<(), VerifyError> {
         let request = sent.clone().headers(extra.iter().copied());
@@ -1200,9 +1218,15 @@ fn refused_signatures_get_aws_errors() {
     };
     let date = signed.amz_date();
     let auth = signed.authorization();
-    assert_eq!(with(&[("x-amz-date", date), ("authorization", auth)]), Ok(()));
+    assert_eq!(
+        with(&[("x-amz-date", date), ("authorization", auth)]),
+        Ok(())
+    );
     // The header names as a client writes them.
-    assert_eq!(with(&[("X-Amz-Date", date), ("Authorization", auth)]), Ok(()));
+    assert_eq!(
+        with(&[("X-Amz-Date", date), ("Authorization", auth)]),
+        Ok(())
+    );
 
     let cases: Vec<(Vec<(&'static str, String)>, &str, &str)> = vec![
         (
@@ -1211,7 +1235,10 @@ fn refused_signatures_get_aws_errors() {
             "Missing Authentication Token",
         ),
         (
-            vec![("x-amz-date", date.into()), ("authorization", "Bearer sk-1".into())],
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", "Bearer sk-1".into()),
+            ],
             "IncompleteSignatureException",
             "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter.",
         ),
@@ -1221,48 +1248,75 @@ fn refused_signatures_get_aws_errors() {
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
         ),
         (
-            vec![("x-amz-date", "2015-08-30T12:36:00Z".into()), ("authorization", auth.into())],
+            vec![
+                ("x-amz-date", "2015-08-30T12:36:00Z".into()),
+                ("authorization", auth.into()),
+            ],
             "IncompleteSignatureException",
             "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
         ),
         (
-            vec![("x-amz-date", date.into()), ("authorization", auth.replace("AKIDEXAMPLE", "AKIDOTHER"))],
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.replace("AKIDEXAMPLE", "AKIDOTHER")),
+            ],
             "UnrecognizedClientException",
             "The security token included in the request is invalid.",
         ),
         (
-            vec![("x-amz-date", date.into()), ("authorization", auth.into()), ("x-amz-security-token", "t".into())],
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.into()),
+                ("x-amz-security-token", "t".into()),
+            ],
             "UnrecognizedClientException",
             "The security token included in the request is invalid.",
         ),
         (
-            vec![("x-amz-date", date.into()), ("authorization", auth.replace("us-west-2", "us-east-1"))],
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.replace("us-west-2", "us-east-1")),
+            ],
             "InvalidSignatureException",
             "Credential should be scoped to a valid region. ",
         ),
         (
-            vec![("x-amz-date", date.into()), ("authorization", auth.replace("/bedrock/", "/s3/"))],
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.replace("/bedrock/", "/s3/")),
+            ],
             "InvalidSignatureException",
             "Credential should be scoped to correct service: 'bedrock'. ",
         ),
         (
-            vec![("x-amz-date", date.into()), ("authorization", auth.replace("/20150830/", "/20150831/"))],
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.replace("/20150830/", "/20150831/")),
+            ],
             "InvalidSignatureException",
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20150831' != '20150830', from 'X-Amz-Date'.",
         ),
         (
-            vec![("x-amz-date", date.into()), ("authorization", auth.replace("host;", ""))],
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.replace("host;", "")),
+            ],
             "InvalidSignatureException",
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
         ),
         (
-            vec![("x-amz-date", date.into()), ("authorization", auth.into()), ("content-type", "text/plain".into())],
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.into()),
+                ("content-type", "text/plain".into()),
+            ],
             "InvalidSignatureException",
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
         ),
     ];
     for (headers, error_type, message) in cases {
-        let headers: Vec<(&'static str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let headers: Vec<(&'static str, &str)> =
+            headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
         let error = with(&headers).unwrap_err();
         assert_eq!(error.error_type(), error_type, "{headers:?}");
         assert_eq!(error.to_string(), message, "{headers:?}");

@@ -3,10 +3,11 @@
 
 use llm_sse_core::eventstream::bedrock::{self, InvocationMetrics};
 
-/// The `invocationLatency` written into the metrics of a re-framed stream (deterministic).
-pub const INVOCATION_LATENCY_MS: u64 = 1000;
+/// The `invocationLatency` written into the metrics of a re-framed stream (deterministic): the
+/// one mock servers use ([`Framing::frame_recording`](llm_sse_core::provider::Framing::frame_recording)).
+pub const INVOCATION_LATENCY_MS: u64 = bedrock::RECORDING_INVOCATION_LATENCY_MS;
 /// The `firstByteLatency` written into the metrics of a re-framed stream (deterministic).
-pub const FIRST_BYTE_LATENCY_MS: u64 = 250;
+pub const FIRST_BYTE_LATENCY_MS: u64 = bedrock::RECORDING_FIRST_BYTE_LATENCY_MS;
 
 /// The metrics Bedrock would add to the `message_stop` of a stream with these Anthropic
 /// counts.

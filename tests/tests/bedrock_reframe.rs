@@ -241,7 +241,10 @@ fn the_platform_fixtures_are_made_of_the_anthropic_recordings() {
     let mut expected = Vec::new();
     for name in BEDROCK_FIXTURES {
         let sse = std::fs::read(dir.join(format!("anthropic/{name}.sse"))).unwrap();
-        expected.push((dir.join(format!("bedrock/{name}.eventstream")), reframe_anthropic(&sse)));
+        expected.push((
+            dir.join(format!("bedrock/{name}.eventstream")),
+            reframe_anthropic(&sse),
+        ));
     }
     for name in VERTEX_FIXTURES {
         let sse = std::fs::read(dir.join(format!("anthropic/{name}.sse"))).unwrap();
@@ -254,6 +257,32 @@ fn the_platform_fixtures_are_made_of_the_anthropic_recordings() {
             eprintln!("blessed {}", path.display());
         }
         let got = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(got == bytes, "{} differs from its source recording", path.display());
+        assert!(
+            got == bytes,
+            "{} differs from its source recording",
+            path.display()
+        );
+    }
+}
+
+/// What a mock Bedrock serves for an Anthropic recording
+/// (`Framing::frame_recording`) is the Bedrock fixture made of it; a Bedrock recording is served
+/// as it is.
+#[test]
+fn a_mock_bedrock_frames_an_anthropic_recording_as_the_fixture() {
+    use llm_sse_core::provider::Framing;
+    let dir = llm_sse_tests::fixtures_dir();
+    for name in BEDROCK_FIXTURES {
+        let sse = std::fs::read(dir.join(format!("anthropic/{name}.sse"))).unwrap();
+        let wire = std::fs::read(dir.join(format!("bedrock/{name}.eventstream"))).unwrap();
+        let framing = Provider::Bedrock.spec().framing;
+        assert_eq!(framing, Framing::BedrockEventStream);
+        assert_eq!(
+            framing.frame_recording(&sse).as_deref(),
+            Some(&wire[..]),
+            "{name}"
+        );
+        assert_eq!(framing.frame_recording(&wire), None, "{name}");
+        assert_eq!(Framing::Sse.frame_recording(&sse), None, "{name}");
     }
 }

@@ -538,7 +538,10 @@ impl Call {
         // AWS names the error in a header (`x-amzn-ErrorType`), not in the body.
         let mut error_type = None;
         let headers = headers.into_iter().inspect(|(name, value)| {
-            if name.as_ref().eq_ignore_ascii_case("x-amzn-errortype") {
+            if name
+                .as_ref()
+                .eq_ignore_ascii_case(crate::api_error::AWS_ERROR_TYPE_HEADER)
+            {
                 let value = String::from_utf8_lossy(value.as_ref());
                 error_type = ApiError::aws_error_type(self.provider, &value).map(String::from);
             }

@@ -81,6 +81,14 @@ pub const EXCEPTION_TYPES: [&str; 6] = [
     "serviceUnavailableException",
 ];
 
+/// The `firstByteLatency` a recorded Anthropic stream re-framed for a mock Bedrock carries
+/// ([`Framing::frame_recording`](crate::provider::Framing::frame_recording)); fixed, so that the
+/// same recording always gives the same bytes.
+pub const RECORDING_FIRST_BYTE_LATENCY_MS: u64 = 250;
+
+/// The `invocationLatency` of a re-framed recording: see [`RECORDING_FIRST_BYTE_LATENCY_MS`].
+pub const RECORDING_INVOCATION_LATENCY_MS: u64 = 1000;
+
 /// The member of a chunk's event JSON that carries [`InvocationMetrics`].
 pub const METRICS_MEMBER: &str = "amazon-bedrock-invocationMetrics";
 
