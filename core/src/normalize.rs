@@ -216,6 +216,9 @@ impl Normalizer {
 }
 
 /// How a body is cut into events.
+// One per normalizer, chosen once: boxing the larger parser would only add an allocation per
+// stream.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum Framer {
     /// Server-sent events.

@@ -1228,7 +1228,8 @@ fn refused_signatures_get_aws_errors() {
         Ok(())
     );
 
-    let cases: Vec<(Vec<(&'static str, String)>, &str, &str)> = vec![
+    type Case = (Vec<(&'static str, String)>, &'static str, &'static str);
+    let cases: Vec<Case> = vec![
         (
             vec![("x-amz-date", date.into())],
             "MissingAuthenticationTokenException",
@@ -1345,7 +1346,8 @@ fn refused_signatures_get_aws_errors() {
     let with_token = credentials_with_token();
     let signer = Signer::new(&with_token, "us-west-2", "bedrock");
     let signed = signer.sign(&sent, SUITE_TIME).unwrap();
-    let request = sent.clone().headers(signed.headers().map(|(n, v)| (n, v)));
+    let all: Vec<(&str, &str)> = signed.headers().collect();
+    let request = sent.clone().headers(all);
     assert_eq!(signer.verify(&request, SUITE_TIME), Ok(()));
     let without: Vec<_> = signed
         .headers()

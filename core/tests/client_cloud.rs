@@ -308,6 +308,7 @@ fn access_tokens_are_fetched_cached_and_renewed_once_on_a_401() {
         .with_google_credentials(Credentials::from_json(&key).unwrap())
         .with_vertex("p", "us-east5");
     let mut tokens = AccessTokens::new(&s);
+    #[allow(clippy::disallowed_methods)] // the test's randomness, for ring's RSA blinding
     let rng = SystemRandom::new();
     assert!(matches!(
         tokens.step(Provider::OpenAi, NOW, &rng).unwrap(),

@@ -52,6 +52,27 @@ fn standard_value(c: u8) -> Option<u32> {
     }))
 }
 
+/// Decodes URL-safe base64 without padding (a JWT's parts): `None` for anything else (a
+/// character outside `A-Z a-z 0-9 - _`, padding, whitespace, a length of 1 modulo 4).
+pub(crate) fn decode_url_safe(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let mut standard = String::with_capacity(text.len() + 3);
+    for c in text.chars() {
+        standard.push(match c {
+            '-' => '+',
+            '_' => '/',
+            'A'..='Z' | 'a'..='z' | '0'..='9' => c,
+            _ => return None,
+        });
+    }
+    while standard.len() % 4 != 0 {
+        standard.push('=');
+    }
+    decode_standard(&standard)
+}
+
 /// Decodes standard base64 with padding, skipping ASCII whitespace (a PEM body's line ends).
 ///
 /// `None` for a character outside the alphabet, padding anywhere but at the end, or a length

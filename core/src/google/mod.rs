@@ -123,6 +123,7 @@
 
 mod base64;
 mod credentials;
+pub mod endpoint;
 mod jwt;
 mod secret;
 mod token;

@@ -246,7 +246,8 @@ impl Signer<'_> {
     /// let signed = signer.sign(&sent, 1_767_225_600)?;
     ///
     /// // What the server received: the request's headers and the signature's.
-    /// let mut received = sent.clone().headers(signed.headers().map(|(n, v)| (n, v)));
+    /// let added: Vec<(&str, &str)> = signed.headers().collect();
+    /// let mut received = sent.clone().headers(added);
     /// assert_eq!(signer.verify(&received, 1_767_225_600 + 60), Ok(()));
     /// let late = signer.verify(&received, 1_767_225_600 + 301).unwrap_err();
     /// assert_eq!(late.error_type(), "InvalidSignatureException");
