@@ -320,7 +320,10 @@ impl Auth {
         }
     }
 
-    /// The key as presented in a header's value, if the value holds one in this scheme.
+    /// The key as presented in a header's value, if the value holds one in this scheme: the
+    /// API key, the bearer token, or for AWS Signature Version 4 the access key id that
+    /// signed (which identifies the signer; only checking the signature,
+    /// [`Signer::verify`](crate::aws::sigv4::Signer::verify), proves it).
     ///
     /// ```
     /// use llm_sse_core::provider::Auth;
@@ -328,6 +331,10 @@ impl Auth {
     /// assert_eq!(Auth::Bearer.key_in(b"Bearer sk-1"), Some(&b"sk-1"[..]));
     /// assert_eq!(Auth::Bearer.key_in(b"Basic sk-1"), None);
     /// assert_eq!(Auth::Header("x-api-key").key_in(b"sk-1"), Some(&b"sk-1"[..]));
+    /// let sigv4 = Auth::AwsSigV4 { service: "bedrock" };
+    /// let authorization = b"AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=00";
+    /// assert_eq!(sigv4.key_in(authorization), Some(&b"AKID"[..]));
+    /// assert_eq!(sigv4.key_in(b"Bearer sk-1"), None);
     /// ```
     pub fn key_in(self, value: &[u8]) -> Option<&[u8]> {
         match self {
@@ -336,7 +343,13 @@ impl Auth {
                 let (scheme, key) = value.split_at_checked(7)?;
                 scheme.eq_ignore_ascii_case(b"bearer ").then_some(key)
             }
-            Auth::AwsSigV4 { .. } => None,
+            Auth::AwsSigV4 { .. } => {
+                let rest = value.strip_prefix(b"AWS4-HMAC-SHA256 ")?;
+                let at = rest.windows(11).position(|w| w == b"Credential=")? + 11;
+                let id = &rest[at..];
+                let end = id.iter().position(|&b| b == b'/' || b == b',')?;
+                (end > 0).then_some(&id[..end])
+            }
         }
     }
 }
