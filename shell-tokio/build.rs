@@ -21,8 +21,10 @@ fn main() {
             continue;
         }
         for file in sorted(&dir) {
-            let is_recording =
-                file.extension().is_some_and(|e| e == "sse" || e == "eventstream") && file.is_file();
+            let is_recording = file
+                .extension()
+                .is_some_and(|e| e == "sse" || e == "eventstream")
+                && file.is_file();
             let name = file.file_stem().and_then(|n| n.to_str());
             if let (true, Some(name), Some(path)) = (is_recording, name, file.to_str()) {
                 let _ = writeln!(

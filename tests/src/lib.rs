@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod bedrock;
+pub mod cloud;
 pub mod corpus;
 
 use llm_sse_core::{Normalizer, Provider, StreamChunk};
