@@ -347,9 +347,15 @@ fn access_tokens_are_fetched_cached_and_renewed_once_on_a_401() {
     let Head::ErrorBody(body) = call.response(401, [("x", "y")], NOW) else {
         panic!()
     };
-    let Attempt::Reauthorize { call } = body.finish(br#"{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}"#, 0.5) else {
+    let Attempt::Reauthorize { call, refused } = body.finish(br#"{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}"#, 0.5) else {
         panic!("reauthorize");
     };
+    // What the call fails with when the token cannot be renewed: the provider's refusal.
+    assert_eq!(
+        refused.to_string(),
+        "Vertex AI rejected the credentials: HTTP 401 UNAUTHENTICATED: Request had invalid authentication credentials."
+    );
+    assert!(tokens.is_renewable(Provider::Vertex));
     tokens.invalidate(Provider::Vertex);
     assert!(matches!(
         tokens.step(Provider::Vertex, NOW + 61, &rng).unwrap(),

@@ -591,10 +591,14 @@ pub enum Attempt {
     /// The provider refused the call's access token (`401`) the first time: renew the token
     /// ([`AccessTokens::invalidate`](super::AccessTokens::invalidate), then a new one) and send
     /// [`call.reauthorize(token)`](Call::reauthorize) at once. A second refusal is
-    /// [`Failed`](Attempt::Failed).
+    /// [`Failed`](Attempt::Failed). When the token cannot be renewed (one given directly:
+    /// [`AccessTokens::is_renewable`](super::AccessTokens::is_renewable)), the call fails with
+    /// `refused`.
     Reauthorize {
         /// The call, at its next attempt.
         call: Call,
+        /// The provider's refusal, as the call's error (its message redacted).
+        refused: ProviderError,
     },
     /// The call failed.
     Failed(ProviderError),
@@ -644,23 +648,25 @@ impl ErrorBody {
             hints,
             error_type,
         } = self;
+        let error = |call: &Call| {
+            let body = body.get(..MAX_ERROR_BODY).unwrap_or(body);
+            let mut error = ApiError::parse(call.provider, status, body);
+            if let Some(error_type) = &error_type {
+                error.error_type = error_type.clone();
+            }
+            error.message = call.redact(core::mem::take(&mut error.message));
+            ProviderError::from_status(call.provider, error, hints)
+        };
         // A Google access token may have been revoked, or the clock be off: fetch a new one
         // and try once more (Google's libraries do the same).
         if status == 401 {
             if let Credential::Token { renewed: false, .. } = call.credential {
-                return Attempt::Reauthorize { call };
+                let refused = error(&call);
+                return Attempt::Reauthorize { call, refused };
             }
         }
         let failure = Failure::Status { status, hints };
-        call.retry_or(&failure, random, |call| {
-            let body = body.get(..MAX_ERROR_BODY).unwrap_or(body);
-            let mut error = ApiError::parse(call.provider, status, body);
-            if let Some(error_type) = error_type {
-                error.error_type = error_type;
-            }
-            error.message = call.redact(core::mem::take(&mut error.message));
-            ProviderError::from_status(call.provider, error, hints)
-        })
+        call.retry_or(&failure, random, error)
     }
 }
 

@@ -32,8 +32,9 @@ use super::settings::Settings;
 /// ```
 ///
 /// On [`Attempt::Reauthorize`](super::Attempt::Reauthorize) (the provider answered `401`),
-/// [`invalidate`](AccessTokens::invalidate) and ask again: a token that cannot be renewed (one
-/// given directly) is then an auth error.
+/// [`invalidate`](AccessTokens::invalidate) and ask again; a token that cannot be renewed (one
+/// given directly: [`is_renewable`](AccessTokens::is_renewable)) fails the call with the
+/// provider's refusal.
 ///
 /// ```
 /// use llm_sse_core::Provider;
@@ -194,6 +195,16 @@ impl AccessTokens {
         let _ = provider;
         ProviderError::Connection {
             message: format!("the token endpoint: {}", message.into()),
+        }
+    }
+
+    /// Whether `provider`'s token can be renewed after the provider refused it: true for
+    /// credentials that fetch tokens (a service account, an authorized user), false for a token
+    /// given directly or no credentials (the refusal is then the call's error).
+    pub fn is_renewable(&self, provider: Provider) -> bool {
+        match (provider.spec().auth, &self.vertex) {
+            (Auth::GoogleOAuth, Ok(source)) => source.credentials().is_refreshable(),
+            _ => false,
         }
     }
 

@@ -164,7 +164,13 @@ impl Client {
                     std::thread::sleep(after);
                     call = next;
                 }
-                Attempt::Reauthorize { call: next } => {
+                Attempt::Reauthorize {
+                    call: next,
+                    refused,
+                } => {
+                    if !self.tokens().is_renewable(provider) {
+                        return Err(refused);
+                    }
                     self.tokens().invalidate(provider);
                     let token = self.access_token(provider)?.unwrap_or_default();
                     call = next.reauthorize(&token)?;

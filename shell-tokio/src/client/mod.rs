@@ -250,7 +250,13 @@ impl Client {
                     tokio::time::sleep(after).await;
                     call = next;
                 }
-                Attempt::Reauthorize { call: next } => {
+                Attempt::Reauthorize {
+                    call: next,
+                    refused,
+                } => {
+                    if !self.tokens().is_renewable(provider) {
+                        return Err(refused);
+                    }
                     self.tokens().invalidate(provider);
                     let token = self.access_token(provider).await?.unwrap_or_default();
                     call = next.reauthorize(&token)?;
