@@ -1058,7 +1058,8 @@ pub fn dialect_request(dialect: crate::dialect::Dialect, data: &[u8]) {
                         }
                     }
                 }
-                if provider == Provider::Anthropic && dialect == crate::dialect::Dialect::Anthropic
+                if provider.api() == crate::provider::Api::Anthropic
+                    && dialect == crate::dialect::Dialect::Anthropic
                 {
                     check_cache_controls(data, &http.body);
                 }
@@ -1382,9 +1383,12 @@ mod dialect_oracle {
         }
     }
 
-    /// Unified → Anthropic, from the dialect table; Anthropic's own value passes.
+    /// Unified → Anthropic, from the dialect table; the value of Anthropic's API (Claude on
+    /// Anthropic, Bedrock or Vertex AI) passes.
     fn anthropic_reason(fin: &Finish, reason: FinishReason) -> String {
-        if let (Provider::Anthropic, Some(raw)) = (fin.provider, &fin.provider_finish_reason) {
+        if let (crate::provider::Api::Anthropic, Some(raw)) =
+            (fin.provider.api(), &fin.provider_finish_reason)
+        {
             return raw.clone();
         }
         String::from(match reason {
@@ -1413,7 +1417,7 @@ mod dialect_oracle {
     /// The usage table, OpenAI column, read back by the OpenAI decoder.
     fn openai_usage(provider: Provider, u: &Usage) -> Usage {
         let mut prompt = u.input_tokens;
-        if provider == Provider::Anthropic {
+        if provider.api() == crate::provider::Api::Anthropic {
             prompt = prompt
                 .saturating_add(u.cache_read_input_tokens.unwrap_or(0))
                 .saturating_add(u.cache_creation_input_tokens.unwrap_or(0));
@@ -1432,7 +1436,7 @@ mod dialect_oracle {
         let Some(u) = u else {
             return Usage::default();
         };
-        let input = if provider == Provider::Anthropic {
+        let input = if provider.api() == crate::provider::Api::Anthropic {
             u.input_tokens
         } else {
             u.input_tokens
