@@ -118,10 +118,7 @@ async fn each_event_is_one_chunk_on_the_wire() {
                 Provider::Bedrock => Split::Messages,
                 _ => Split::Events,
             };
-            let expected: Vec<Vec<u8>> = split
-                .pieces(&recording)
-                .map(|b| b.to_vec())
-                .collect();
+            let expected: Vec<Vec<u8>> = split.pieces(&recording).map(|b| b.to_vec()).collect();
             let got: Vec<Vec<u8>> = chunks.into_iter().map(|(_, data)| data).collect();
             assert!(expected.len() >= 3, "{provider} {name}: a few events");
             assert_eq!(got, expected, "{provider} {name}");
