@@ -426,3 +426,29 @@ fn settings_built_in_code() {
     assert_eq!(s.aws().unwrap().region, "us-west-2");
     assert!(Call::new(&s, valid(Provider::Bedrock, "m")).is_ok());
 }
+
+#[test]
+fn a_vertex_call_needs_its_project_and_region_before_anything_is_fetched() {
+    let s =
+        Settings::new().with_google_credentials(Credentials::from_access_token("ya29.t").unwrap());
+    let err = Call::with_access_token(&s, valid(Provider::Vertex, "m"), "ya29.t").unwrap_err();
+    assert!(
+        err.to_string().contains("ANTHROPIC_VERTEX_PROJECT_ID"),
+        "{err}"
+    );
+    #[allow(clippy::disallowed_methods)] // the test's randomness, for ring's RSA blinding
+    let rng = SystemRandom::new();
+    let mut tokens = AccessTokens::new(&s);
+    let err = tokens.step(Provider::Vertex, NOW, &rng).unwrap_err();
+    assert!(
+        err.to_string().contains("ANTHROPIC_VERTEX_PROJECT_ID"),
+        "{err}"
+    );
+    let s = s.with_vertex("p", "us-east5");
+    assert!(matches!(
+        AccessTokens::new(&s)
+            .step(Provider::Vertex, NOW, &rng)
+            .unwrap(),
+        TokenStep::Ready(_)
+    ));
+}

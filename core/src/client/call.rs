@@ -230,6 +230,11 @@ impl Call {
         credential: Credential,
     ) -> Result<Call, ProviderError> {
         let provider = request.provider();
+        // A located endpoint (Vertex AI's) is under a project and a location: without them
+        // the URL would name none.
+        if let crate::provider::Endpoint::LocatedModel { .. } = provider.spec().endpoint {
+            settings.vertex()?;
+        }
         let key = match &credential {
             Credential::Key(key) | Credential::Token { token: key, .. } => Some(key.expose()),
             Credential::Aws { .. } => None,

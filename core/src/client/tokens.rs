@@ -128,12 +128,16 @@ impl TokenFetch {
 }
 
 impl AccessTokens {
-    /// The token sources of `settings`' Google credentials.
+    /// The token sources of `settings`' Google credentials (for Vertex AI, when its project and
+    /// region are set too: else [`step`](AccessTokens::step) fails saying which to set).
     pub fn new(settings: &Settings) -> AccessTokens {
         AccessTokens {
-            vertex: settings
-                .google_credentials()
-                .map(|credentials| TokenSource::new(credentials.clone())),
+            // No token is fetched for a call that could not be made: the project and region
+            // are needed too.
+            vertex: settings.google_credentials().and_then(|credentials| {
+                settings.vertex()?;
+                Ok(TokenSource::new(credentials.clone()))
+            }),
         }
     }
 
