@@ -564,20 +564,20 @@ fn a_bedrock_event_stream_replays_from_a_file_or_standard_input() {
     let mut corrupted = wire.clone();
     corrupted[200] ^= 0x01;
     let r = run(&["replay", "--provider", "bedrock"], Some(&corrupted));
-    assert_ends_in(&r.stdout_str(), "invalid_event");
+    assert_ends_in(r.stdout_str(), "invalid_event");
     assert_eq!(r.code, Some(1));
 
     let r = run(
         &["replay", "--provider", "bedrock"],
         Some(&wire[..wire.len() - 5]),
     );
-    assert_ends_in(&r.stdout_str(), "incomplete_stream");
+    assert_ends_in(r.stdout_str(), "incomplete_stream");
     assert_eq!(r.code, Some(1));
 
     // An SSE recording is not an event stream.
     let sse = std::fs::read(root.join("../anthropic/text.sse")).unwrap();
     let r = run(&["replay", "--provider", "bedrock"], Some(&sse));
-    assert_ends_in(&r.stdout_str(), "invalid_event");
+    assert_ends_in(r.stdout_str(), "invalid_event");
 }
 
 /// `stdout`'s last frame before `[DONE]` is a Bedrock error terminal frame of `error_type`.
