@@ -41,10 +41,10 @@ pub(super) struct ChatArgs {
     /// gemini, bedrock (Claude on Amazon Bedrock) or vertex (Claude on Vertex AI).
     #[arg(long, value_name = "PROVIDER", value_parser = parse_provider)]
     provider: Provider,
-    /// The model [default: claude-sonnet-4-5 for anthropic, gpt-4.1-mini for openai,
-    /// gemini-2.5-flash for gemini, anthropic.claude-sonnet-4-5-20250929-v1:0 for bedrock (a
-    /// model id or an inference profile such as us.anthropic.claude-sonnet-4-5-20250929-v1:0),
-    /// claude-sonnet-4-5@20250929 for vertex].
+    /// The model. Default: claude-sonnet-4-5 for anthropic, gpt-4.1-mini for openai,
+    /// gemini-2.5-flash for gemini, anthropic.claude-sonnet-4-5-20250929-v1:0 for bedrock (which
+    /// also takes an inference profile such as us.anthropic.claude-sonnet-4-5-20250929-v1:0),
+    /// claude-sonnet-4-5@20250929 for vertex.
     #[arg(long, value_name = "M")]
     model: Option<String>,
     /// A system prompt.
