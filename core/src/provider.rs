@@ -201,6 +201,10 @@ pub struct ProviderSpec {
     pub endpoint: Endpoint,
     /// The content type of the streaming response (without parameters).
     pub stream_content_type: &'static str,
+    /// Headers the provider's streaming response carries besides its content type, for servers
+    /// that answer as it does (Bedrock's `x-amzn-bedrock-content-type`, the content type of the
+    /// model's events, which AWS's SDKs report as the response's `contentType`).
+    pub stream_headers: &'static [(&'static str, &'static str)],
     /// The shape of the provider's error bodies.
     pub error_shape: ErrorShape,
     /// The provider's error type for each HTTP status, first match wins; also read backwards
@@ -592,6 +596,7 @@ const ANTHROPIC: ProviderSpec = ProviderSpec {
     fixed_headers: &[("anthropic-version", "2023-06-01")],
     endpoint: Endpoint::Fixed("/v1/messages"),
     stream_content_type: "text/event-stream",
+    stream_headers: &[],
     error_shape: ErrorShape::Anthropic,
     // https://docs.anthropic.com/en/api/errors
     error_types: &[
@@ -657,6 +662,7 @@ const OPENAI: ProviderSpec = ProviderSpec {
     fixed_headers: &[],
     endpoint: Endpoint::Fixed("/chat/completions"),
     stream_content_type: "text/event-stream",
+    stream_headers: &[],
     error_shape: ErrorShape::OpenAi,
     // https://platform.openai.com/docs/guides/error-codes: a rate limit's type names what ran
     // out (`requests` or `tokens`); some compatible servers send only the code.
@@ -724,6 +730,7 @@ const GEMINI: ProviderSpec = ProviderSpec {
         suffix: ":streamGenerateContent?alt=sse",
     },
     stream_content_type: "text/event-stream",
+    stream_headers: &[],
     error_shape: ErrorShape::Google,
     // The `google.rpc.Code` name of each status.
     error_types: &[
@@ -807,6 +814,7 @@ const BEDROCK: ProviderSpec = ProviderSpec {
         suffix: "/invoke-with-response-stream",
     },
     stream_content_type: "application/vnd.amazon.eventstream",
+    stream_headers: &[("x-amzn-bedrock-content-type", "application/json")],
     error_shape: ErrorShape::Aws,
     // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html#API_runtime_InvokeModelWithResponseStream_Errors
     error_types: &[
@@ -864,6 +872,7 @@ const VERTEX: ProviderSpec = ProviderSpec {
         suffix: ":streamRawPredict",
     },
     stream_content_type: "text/event-stream",
+    stream_headers: &[],
     error_shape: ErrorShape::Google,
     error_types: GEMINI.error_types,
     error_messages: &[

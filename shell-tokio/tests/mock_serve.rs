@@ -43,6 +43,14 @@ async fn every_fixture_is_served_byte_for_byte() {
                 "{provider} {name}"
             );
             assert_eq!(headers["cache-control"], "no-cache", "{provider} {name}");
+            // Bedrock names the content type of the model's events too.
+            assert_eq!(
+                headers
+                    .get("x-amzn-bedrock-content-type")
+                    .map(|v| v.to_str().unwrap()),
+                (provider == Provider::Bedrock).then_some("application/json"),
+                "{provider} {name}"
+            );
             assert_eq!(headers["transfer-encoding"], "chunked", "{provider} {name}");
             assert_eq!(
                 body(response).await.unwrap(),

@@ -316,6 +316,9 @@ async fn handle(
                 HeaderValue::from_static(provider.spec().stream_content_type),
             );
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            for (name, value) in provider.spec().stream_headers {
+                headers.insert(*name, HeaderValue::from_static(value));
+            }
             response
         }
     };
