@@ -14,7 +14,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -24,9 +24,10 @@ use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use llm_sse_core::Provider;
 use llm_sse_core::client::{
-    Attempt, Call, Head, InvalidProxy, MAX_ERROR_BODY, ProviderError, Proxies, Settings,
-    SettingsError,
+    AccessTokens, Attempt, Call, Head, InvalidProxy, MAX_ERROR_BODY, ProviderError, Proxies,
+    Settings, SettingsError, TokenStep,
 };
+use llm_sse_core::google::SystemRandom;
 use llm_sse_core::request::{ChatMessage, ChatRequest, ValidRequest};
 
 pub use stream::ChunkStream;
@@ -68,6 +69,8 @@ pub struct Client {
 struct Inner {
     settings: Settings,
     http: PooledClient<Connector, Full<Bytes>>,
+    /// The cached access tokens of the providers that take one (Vertex AI).
+    tokens: Mutex<AccessTokens>,
 }
 
 impl fmt::Debug for Client {
@@ -128,6 +131,7 @@ impl ClientBuilder {
             .build(connector);
         Client {
             inner: Arc::new(Inner {
+                tokens: Mutex::new(AccessTokens::new(&self.settings)),
                 settings: self.settings,
                 http,
             }),
@@ -159,7 +163,7 @@ impl Client {
     /// variable. A missing key is not an error here: a call to that provider fails with
     /// [`ProviderAuthError`](crate::ProviderAuthError) naming the variable to set.
     pub fn from_env() -> Result<Client, SettingsError> {
-        Settings::from_lookup(|name| std::env::var(name).ok()).map(Client::new)
+        settings_from_env().map(Client::new)
     }
 
     /// The settings.
@@ -203,9 +207,16 @@ impl Client {
     /// As [`stream`](Client::stream), without [`ProviderError::InvalidRequest`].
     pub async fn stream_valid(&self, request: ValidRequest) -> Result<ChunkStream, ProviderError> {
         let settings = &self.inner.settings;
-        let mut call = Call::new(settings, request)?;
+        let provider = request.provider();
+        let mut call = match self.access_token(provider).await? {
+            Some(token) => Call::with_access_token(settings, request, &token)?,
+            None => Call::new(settings, request)?,
+        };
         loop {
-            let sending = self.inner.http.request(call.http_request().map(Full::new));
+            let sending = self
+                .inner
+                .http
+                .request(call.http_request(now_unix_secs()).map(Full::new));
             let attempt = match tokio::time::timeout(settings.response_timeout, sending).await {
                 Err(_) => call.response_timed_out(settings.response_timeout, random()),
                 Ok(Err(e)) => call.no_response(cause(&e), random()),
@@ -239,9 +250,63 @@ impl Client {
                     tokio::time::sleep(after).await;
                     call = next;
                 }
+                Attempt::Reauthorize {
+                    call: next,
+                    refused,
+                } => {
+                    if !self.tokens().is_renewable(provider) {
+                        return Err(refused);
+                    }
+                    self.tokens().invalidate(provider);
+                    let token = self.access_token(provider).await?.unwrap_or_default();
+                    call = next.reauthorize(&token)?;
+                }
                 Attempt::Failed(error) => return Err(error),
             }
         }
+    }
+
+    /// The access token a call of `provider` needs (Vertex AI's), fetched from its token
+    /// endpoint when none is cached; `None` for a provider that takes none.
+    async fn access_token(&self, provider: Provider) -> Result<Option<String>, ProviderError> {
+        let settings = &self.inner.settings;
+        let rng = SystemRandom::new();
+        loop {
+            let fetch = match self.tokens().step(provider, now_unix_secs(), &rng)? {
+                TokenStep::NotNeeded => return Ok(None),
+                TokenStep::Ready(token) => return Ok(Some(token)),
+                TokenStep::Fetch(fetch) => fetch,
+            };
+            let sending = self
+                .inner
+                .http
+                .request(fetch.http_request(provider)?.map(Full::new));
+            let response = match tokio::time::timeout(settings.response_timeout, sending).await {
+                Err(_) => {
+                    let message = format!(
+                        "no response within {} s",
+                        settings.response_timeout.as_secs_f64()
+                    );
+                    return Err(self.tokens().fetch_failed(provider, message));
+                }
+                Ok(Err(e)) => return Err(self.tokens().fetch_failed(provider, cause(&e))),
+                Ok(Ok(response)) => response,
+            };
+            let status = response.status().as_u16();
+            let body = read_error_body(response.into_body(), settings.response_timeout).await;
+            self.tokens()
+                .fetched(provider, status, &body, now_unix_secs())?;
+        }
+    }
+
+    /// The token cache (never held across an `await`).
+    fn tokens(&self) -> std::sync::MutexGuard<'_, AccessTokens> {
+        // A panic while the lock was held cannot leave the cache half-written: every change
+        // to it is one assignment.
+        self.inner
+            .tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// [`stream`](Client::stream) with a request of `messages`, `model` and `temperature`
@@ -264,6 +329,21 @@ impl Client {
             ChatRequest::new(model, messages.into_iter().collect()).with_temperature(temperature);
         self.stream(provider, request)
     }
+}
+
+/// [`Settings`] from this process's environment variables ([`Settings`] lists them) and the
+/// credential files they name (AWS's shared `credentials` and `config` files, Google's
+/// application-default credentials): what [`Client::from_env`] uses.
+///
+/// # Errors
+///
+/// [`SettingsError`] for a timeout, retry count or proxy that cannot be used, naming the
+/// variable.
+pub fn settings_from_env() -> Result<Settings, SettingsError> {
+    Settings::from_lookup_and_files(
+        |name| std::env::var(name).ok(),
+        |path| std::fs::read_to_string(path).ok(),
+    )
 }
 
 /// What a failed send says: the transport's error and its sources, the cause of a failed
