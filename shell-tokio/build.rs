@@ -1,5 +1,6 @@
 //! Lists the recordings built into the gateway's `--mock` upstream: every
-//! `recordings/<provider>/<name>.sse`, in order, as `include_bytes!` entries of
+//! `recordings/<provider>/<name>.sse` (or `.eventstream`, Amazon Bedrock's binary framing), in
+//! order, as `include_bytes!` entries of
 //! `$OUT_DIR/bundled.rs`. Adding a provider's recordings is adding files: nothing in the code
 //! names a provider.
 
@@ -20,7 +21,10 @@ fn main() {
             continue;
         }
         for file in sorted(&dir) {
-            let is_recording = file.extension().is_some_and(|e| e == "sse") && file.is_file();
+            let is_recording = file
+                .extension()
+                .is_some_and(|e| e == "sse" || e == "eventstream")
+                && file.is_file();
             let name = file.file_stem().and_then(|n| n.to_str());
             if let (true, Some(name), Some(path)) = (is_recording, name, file.to_str()) {
                 let _ = writeln!(

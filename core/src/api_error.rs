@@ -36,6 +36,10 @@ use serde_json::Value;
 use crate::chunk::Provider;
 use crate::provider::ErrorShape;
 
+/// The header of AWS's error answers that names the error type (`x-amzn-ErrorType`, in lower
+/// case as HTTP/2 and hyper write names).
+pub(crate) const AWS_ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
+
 /// Bodies larger than this are not parsed as JSON at all (only excerpted): provider error
 /// bodies are small, and this bounds the work done on a hostile one.
 const MAX_JSON_BODY: usize = 256 * 1024;
@@ -126,8 +130,47 @@ impl ApiError {
                     status: &self.error_type,
                 },
             }),
+            // The type goes in the `x-amzn-ErrorType` header ([`ApiError::aws_error_type`]).
+            ErrorShape::Aws => serde_json::to_string(&AwsBody {
+                message: &self.message,
+            }),
         };
         json.unwrap_or_default()
+    }
+
+    /// The error type AWS sends in the `x-amzn-ErrorType` header of a failed answer (its value
+    /// is `Type` or `Type:http://...`): `Some` for a provider whose error shape is AWS's and a
+    /// header that names a type.
+    ///
+    /// ```
+    /// use llm_sse_core::{ApiError, Provider};
+    ///
+    /// let header = "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/";
+    /// assert_eq!(ApiError::aws_error_type(Provider::Bedrock, header), Some("ThrottlingException"));
+    /// assert_eq!(ApiError::aws_error_type(Provider::Anthropic, header), None);
+    /// ```
+    pub fn aws_error_type(provider: Provider, header: &str) -> Option<&str> {
+        (provider.spec().error_shape == ErrorShape::Aws)
+            .then(|| aws_type(header))
+            .flatten()
+    }
+
+    /// The header that carries the error's type beside the body, for a provider whose error
+    /// shape puts it there (AWS's `x-amzn-errortype`): its name and value, for servers that
+    /// answer as the provider does (the mock provider, the gateway's errors in a provider's
+    /// shape). `None` for the other shapes, whose body holds the type.
+    ///
+    /// ```
+    /// use llm_sse_core::{ApiError, Provider};
+    ///
+    /// let error = ApiError::for_status(Provider::Bedrock, 429);
+    /// assert_eq!(error.type_header(Provider::Bedrock), Some(("x-amzn-errortype", "ThrottlingException")));
+    /// assert_eq!(error.to_body(Provider::Bedrock), r#"{"message":"Too many requests, please wait before trying again."}"#);
+    /// assert_eq!(ApiError::for_status(Provider::Anthropic, 429).type_header(Provider::Anthropic), None);
+    /// ```
+    pub fn type_header(&self, provider: Provider) -> Option<(&'static str, &str)> {
+        (provider.spec().error_shape == ErrorShape::Aws)
+            .then_some((AWS_ERROR_TYPE_HEADER, self.error_type.as_str()))
     }
 
     /// Reads a provider's answer to a failed request (`status`, `body`) back into an error.
@@ -202,6 +245,11 @@ struct OpenAiError<'a> {
     r#type: &'a str,
     param: Option<&'a str>,
     code: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct AwsBody<'a> {
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -284,7 +332,7 @@ fn read_json(provider: Provider, value: &Value, error: &mut ApiError) {
             };
             let error_type = match provider.spec().error_shape {
                 ErrorShape::Google => string("status").or_else(|| string("type")),
-                ErrorShape::Anthropic | ErrorShape::OpenAi => {
+                ErrorShape::Anthropic | ErrorShape::OpenAi | ErrorShape::Aws => {
                     string("type").or_else(|| string("status"))
                 }
             };
@@ -308,11 +356,30 @@ fn read_json(provider: Provider, value: &Value, error: &mut ApiError) {
             error.message = bounded(message, ApiError::MAX_MESSAGE_LEN);
         }
         _ => {
-            if let Some(Value::String(message)) = top.get("message") {
+            // `message` (AWS's JSON protocols and some compatible servers), or `Message`.
+            let message = ["message", "Message"]
+                .iter()
+                .find_map(|key| top.get(*key).and_then(Value::as_str));
+            if let Some(message) = message.filter(|m| !m.is_empty()) {
                 error.message = bounded(message, ApiError::MAX_MESSAGE_LEN);
+            }
+            // AWS's JSON protocols may also name the error in the body: `__type`, optionally
+            // namespaced (`com.amazon.coral.service#ThrottlingException`).
+            if let Some(ty) = top.get("__type").and_then(Value::as_str) {
+                if let Some(ty) = aws_type(ty) {
+                    error.error_type = bounded(ty, ApiError::MAX_MESSAGE_LEN);
+                }
             }
         }
     }
+}
+
+/// The error type of an AWS `x-amzn-ErrorType` header value or `__type` field: the part after a
+/// `#` namespace and before a `:` URL (`ThrottlingException:http://internal.amazon.com/coral/`).
+fn aws_type(value: &str) -> Option<&str> {
+    let value = value.rsplit_once('#').map_or(value, |(_, ty)| ty);
+    let ty = value.split_once(':').map_or(value, |(ty, _)| ty).trim();
+    (!ty.is_empty()).then_some(ty)
 }
 
 /// `s` cut to at most `max` bytes at a character boundary, with `…` appended when cut.

@@ -3,10 +3,14 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use crate::chunk::{Provider, StreamChunk, StreamError, StreamErrorKind};
+use alloc::string::String;
+
+use crate::chunk::{Provider, StreamChunk, StreamError, StreamErrorKind, Usage};
 use crate::decode::Decoder;
+use crate::eventstream::{self, bedrock};
 use crate::frame;
-use crate::sse::{Limits, Parsed, Parser};
+use crate::provider::Framing;
+use crate::sse::{EndOfInput, Event, Limits, Parsed, Parser};
 
 /// Turns a provider's raw streaming response body into normalized [`StreamChunk`]s.
 ///
@@ -65,7 +69,7 @@ use crate::sse::{Limits, Parsed, Parser};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Normalizer {
-    parser: Parser,
+    framer: Framer,
     decoder: Decoder,
     /// `finish` or `fail` was called: no more bytes are accepted.
     input_ended: bool,
@@ -77,10 +81,15 @@ impl Normalizer {
         Normalizer::with_limits(provider, Limits::DEFAULT)
     }
 
-    /// A normalizer for `provider` whose SSE parser enforces `limits`.
+    /// A normalizer for `provider` whose SSE parser enforces `limits` (a provider whose stream
+    /// is not SSE, Amazon Bedrock's event stream, gets its decoder's default limits).
     pub fn with_limits(provider: Provider, limits: Limits) -> Self {
+        let framer = match provider.spec().framing {
+            Framing::Sse => Framer::Sse(Parser::with_limits(limits)),
+            Framing::BedrockEventStream => Framer::Bedrock(eventstream::Decoder::new()),
+        };
         Normalizer {
-            parser: Parser::with_limits(limits),
+            framer,
             decoder: Decoder::new(provider),
             input_ended: false,
         }
@@ -95,7 +104,10 @@ impl Normalizer {
     /// [`fail`](Normalizer::fail), or after the stream's terminal event, are ignored.
     pub fn feed(&mut self, bytes: &[u8]) {
         if !self.is_closed() {
-            self.parser.feed(bytes);
+            match &mut self.framer {
+                Framer::Sse(parser) => parser.feed(bytes),
+                Framer::Bedrock(decoder) => decoder.feed(bytes),
+            }
         }
     }
 
@@ -144,7 +156,14 @@ impl Normalizer {
             }
             // The body ended: an unterminated last event is discarded, as the SSE standard
             // requires, and the decoder learns that it was there.
-            let end = self.parser.finish();
+            let end = match &mut self.framer {
+                Framer::Sse(parser) => parser.finish(),
+                // A message cut short is an event cut short.
+                Framer::Bedrock(decoder) => EndOfInput {
+                    partial_line_bytes: decoder.finish().partial_message_bytes,
+                    undispatched_event: false,
+                },
+            };
             self.decoder.finish(end);
         }
     }
@@ -159,22 +178,109 @@ impl Normalizer {
         out.len() - start
     }
 
-    /// Decodes one parser output; false when the parser needs more data.
+    /// Decodes one framed event; false when the framer needs more data.
     fn step_parser(&mut self) -> bool {
-        match self.parser.next_event() {
-            Ok(Some(Parsed::Event(event))) => {
-                self.decoder.decode(&event);
-                true
+        match &mut self.framer {
+            Framer::Sse(parser) => match parser.next_event() {
+                Ok(Some(Parsed::Event(event))) => {
+                    self.decoder.decode(&event);
+                    true
+                }
+                Ok(Some(Parsed::Retry(_))) => true,
+                Ok(None) => false,
+                Err(err) => {
+                    self.decoder.fail(StreamError::new(
+                        StreamErrorKind::InvalidEvent,
+                        format!("malformed event stream: {err}"),
+                    ));
+                    true
+                }
+            },
+            Framer::Bedrock(framer) => match framer.next_message() {
+                Ok(Some(message)) => {
+                    let event = bedrock::classify(&message);
+                    bedrock_event(&mut self.decoder, event);
+                    true
+                }
+                Ok(None) => false,
+                Err(err) => {
+                    self.decoder.fail(StreamError::new(
+                        StreamErrorKind::InvalidEvent,
+                        format!("malformed event stream: {err}"),
+                    ));
+                    true
+                }
+            },
+        }
+    }
+}
+
+/// How a body is cut into events.
+// One per normalizer, chosen once: boxing the larger parser would only add an allocation per
+// stream.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+enum Framer {
+    /// Server-sent events.
+    Sse(Parser),
+    /// AWS event-stream messages carrying Bedrock's chunks.
+    Bedrock(eventstream::Decoder),
+}
+
+/// Decodes one message of a Bedrock stream: a chunk is an event of the API (with Bedrock's usage
+/// as a fallback), an exception or an error ends the stream with its type.
+fn bedrock_event(
+    decoder: &mut Decoder,
+    event: Result<bedrock::ResponseEvent, bedrock::ClassifyError>,
+) {
+    match event {
+        Ok(bedrock::ResponseEvent::Chunk {
+            event_json,
+            metrics,
+        }) => {
+            if let Some(metrics) = metrics {
+                if metrics.input_token_count.is_some() || metrics.output_token_count.is_some() {
+                    decoder.usage_fallback(Usage {
+                        input_tokens: metrics.input_token_count.unwrap_or(0),
+                        output_tokens: metrics.output_token_count.unwrap_or(0),
+                        cache_read_input_tokens: metrics.cache_read_input_token_count,
+                        cache_creation_input_tokens: metrics.cache_write_input_token_count,
+                        reasoning_tokens: None,
+                    });
+                }
             }
-            Ok(Some(Parsed::Retry(_))) => true,
-            Ok(None) => false,
-            Err(err) => {
-                self.decoder.fail(StreamError::new(
+            match core::str::from_utf8(&event_json) {
+                Ok(data) => decoder.decode(&Event::new("message", data)),
+                Err(_) => decoder.fail(StreamError::new(
                     StreamErrorKind::InvalidEvent,
-                    format!("malformed event stream: {err}"),
-                ));
-                true
+                    "a Bedrock chunk is not UTF-8",
+                )),
             }
         }
+        Ok(bedrock::ResponseEvent::Exception {
+            exception_type,
+            message,
+            original_message,
+            ..
+        }) => {
+            let message: String = match original_message {
+                Some(original) if message.is_empty() => original,
+                Some(original) => format!("{message} ({original})"),
+                None => message,
+            };
+            decoder.fail(StreamError::new(
+                StreamErrorKind::Provider(exception_type),
+                message,
+            ));
+        }
+        Ok(bedrock::ResponseEvent::Error { code, message }) => {
+            decoder.fail(StreamError::new(StreamErrorKind::Provider(code), message));
+        }
+        // No other event type is defined: skipped, as unknown SSE events are.
+        Ok(bedrock::ResponseEvent::Other { .. }) => {}
+        Err(err) => decoder.fail(StreamError::new(
+            StreamErrorKind::InvalidEvent,
+            format!("an unreadable Bedrock message: {err}"),
+        )),
     }
 }

@@ -37,11 +37,23 @@ pub enum Provider {
     OpenAi,
     /// Google Gemini `streamGenerateContent?alt=sse`.
     Gemini,
+    /// Claude on Amazon Bedrock (`InvokeModelWithResponseStream`): Anthropic's Messages API,
+    /// signed with AWS Signature Version 4, streamed as AWS event-stream messages.
+    Bedrock,
+    /// Claude on Google Vertex AI (`streamRawPredict`): Anthropic's Messages API with a Google
+    /// OAuth2 access token.
+    Vertex,
 }
 
 impl Provider {
     /// Every provider, in a stable order (the order of the table).
-    pub const ALL: [Provider; 3] = [Provider::Anthropic, Provider::OpenAi, Provider::Gemini];
+    pub const ALL: [Provider; 5] = [
+        Provider::Anthropic,
+        Provider::OpenAi,
+        Provider::Gemini,
+        Provider::Bedrock,
+        Provider::Vertex,
+    ];
 
     /// This provider's row of the table.
     pub const fn spec(self) -> &'static ProviderSpec {
@@ -49,6 +61,8 @@ impl Provider {
             Provider::Anthropic => &ANTHROPIC,
             Provider::OpenAi => &OPENAI,
             Provider::Gemini => &GEMINI,
+            Provider::Bedrock => &BEDROCK,
+            Provider::Vertex => &VERTEX,
         }
     }
 
@@ -58,7 +72,15 @@ impl Provider {
             Provider::Anthropic => 0,
             Provider::OpenAi => 1,
             Provider::Gemini => 2,
+            Provider::Bedrock => 3,
+            Provider::Vertex => 4,
         }
+    }
+
+    /// The API whose request bodies and stream events this provider speaks (Bedrock and Vertex
+    /// speak Anthropic's).
+    pub const fn api(self) -> Api {
+        self.spec().api
     }
 
     /// The provider's name as it appears on the wire and on the command line: `anthropic`,
@@ -148,6 +170,10 @@ pub struct ProviderSpec {
     pub provider: Provider,
     /// The wire and command-line name (`anthropic`).
     pub name: &'static str,
+    /// The API whose request body and stream events the provider speaks.
+    pub api: Api,
+    /// How its stream is framed on the wire.
+    pub framing: Framing,
     /// The name as people write it (`Anthropic`).
     pub display_name: &'static str,
     /// The environment variables holding the API key, in order of preference.
@@ -175,6 +201,10 @@ pub struct ProviderSpec {
     pub endpoint: Endpoint,
     /// The content type of the streaming response (without parameters).
     pub stream_content_type: &'static str,
+    /// Headers the provider's streaming response carries besides its content type, for servers
+    /// that answer as it does (Bedrock's `x-amzn-bedrock-content-type`, the content type of the
+    /// model's events, which AWS's SDKs report as the response's `contentType`).
+    pub stream_headers: &'static [(&'static str, &'static str)],
     /// The shape of the provider's error bodies.
     pub error_shape: ErrorShape,
     /// The provider's error type for each HTTP status, first match wins; also read backwards
@@ -193,26 +223,111 @@ pub struct ProviderSpec {
     pub raw_finish_reasons: &'static [(FinishReason, &'static str)],
 }
 
-/// How a provider's API key is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An API: the shape of request bodies and of stream events. Several providers may speak one
+/// (Anthropic's Messages API is spoken by Anthropic, Amazon Bedrock and Google Vertex AI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Auth {
-    /// In this header, as it is (`x-api-key: <key>`).
-    Header(&'static str),
-    /// As `Authorization: Bearer <key>`.
-    Bearer,
+pub enum Api {
+    /// Anthropic Messages.
+    Anthropic,
+    /// OpenAI Chat Completions.
+    OpenAi,
+    /// Gemini `generateContent`.
+    Gemini,
 }
 
-impl Auth {
-    /// The header that carries the key.
-    pub const fn header(self) -> &'static str {
+/// How a provider frames its stream on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Framing {
+    /// Server-sent events (`text/event-stream`).
+    Sse,
+    /// AWS event-stream messages (`application/vnd.amazon.eventstream`), each carrying one
+    /// event of the API as Bedrock wraps it.
+    BedrockEventStream,
+}
+
+impl Framing {
+    /// The file extension of a recorded body in this framing: `sse`, or `eventstream` (binary).
+    pub const fn file_extension(self) -> &'static str {
         match self {
-            Auth::Header(name) => name,
-            Auth::Bearer => "authorization",
+            Framing::Sse => "sse",
+            Framing::BedrockEventStream => "eventstream",
         }
     }
 
-    /// The key as presented in a header's value, if the value holds one in this scheme.
+    /// A recorded response body in this framing, made from `recording`: `None` when
+    /// `recording` is in this framing already (or empty): use it as it is.
+    ///
+    /// For Bedrock's event stream, a recording that does not start with an event-stream
+    /// message ([`message_len`](crate::eventstream::message_len)) is taken for an Anthropic
+    /// SSE recording and re-framed as Bedrock would carry it
+    /// ([`reframe_sse`](crate::eventstream::bedrock::reframe_sse), with
+    /// [`RECORDING_FIRST_BYTE_LATENCY_MS`](crate::eventstream::bedrock::RECORDING_FIRST_BYTE_LATENCY_MS)
+    /// and
+    /// [`RECORDING_INVOCATION_LATENCY_MS`](crate::eventstream::bedrock::RECORDING_INVOCATION_LATENCY_MS)
+    /// in its metrics): one `.sse` recording serves Anthropic, Vertex AI and Bedrock alike
+    /// (mock servers do this).
+    ///
+    /// ```
+    /// use llm_sse_core::provider::Framing;
+    ///
+    /// let sse = b"event: ping\ndata: {\"type\":\"ping\"}\n\n";
+    /// assert_eq!(Framing::Sse.frame_recording(sse), None);
+    /// let framed = Framing::BedrockEventStream.frame_recording(sse).unwrap();
+    /// assert_eq!(llm_sse_core::eventstream::message_len(&framed), Some(framed.len()));
+    /// assert_eq!(Framing::BedrockEventStream.frame_recording(&framed), None);
+    /// ```
+    pub fn frame_recording(self, recording: &[u8]) -> Option<alloc::vec::Vec<u8>> {
+        match self {
+            Framing::Sse => None,
+            Framing::BedrockEventStream => {
+                if recording.is_empty() || crate::eventstream::message_len(recording).is_some() {
+                    return None;
+                }
+                use crate::eventstream::bedrock;
+                Some(bedrock::reframe_sse(
+                    recording,
+                    bedrock::RECORDING_FIRST_BYTE_LATENCY_MS,
+                    bedrock::RECORDING_INVOCATION_LATENCY_MS,
+                ))
+            }
+        }
+    }
+}
+
+/// How a provider's credentials are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// An API key in this header, as it is (`x-api-key: <key>`).
+    Header(&'static str),
+    /// An API key as `Authorization: Bearer <key>`.
+    Bearer,
+    /// AWS Signature Version 4 for this service name, with the AWS credentials of the
+    /// environment (`aws` module).
+    AwsSigV4 {
+        /// The signing name (`bedrock`).
+        service: &'static str,
+    },
+    /// A Google OAuth2 access token as `Authorization: Bearer <token>`, from Google's
+    /// application-default credentials (`google` module).
+    GoogleOAuth,
+}
+
+impl Auth {
+    /// The header that carries the credential.
+    pub const fn header(self) -> &'static str {
+        match self {
+            Auth::Header(name) => name,
+            Auth::Bearer | Auth::AwsSigV4 { .. } | Auth::GoogleOAuth => "authorization",
+        }
+    }
+
+    /// The key as presented in a header's value, if the value holds one in this scheme: the
+    /// API key, the bearer token, or for AWS Signature Version 4 the access key id that
+    /// signed (which identifies the signer; only checking the signature,
+    /// [`Signer::verify`](crate::aws::sigv4::Signer::verify), proves it).
     ///
     /// ```
     /// use llm_sse_core::provider::Auth;
@@ -220,13 +335,24 @@ impl Auth {
     /// assert_eq!(Auth::Bearer.key_in(b"Bearer sk-1"), Some(&b"sk-1"[..]));
     /// assert_eq!(Auth::Bearer.key_in(b"Basic sk-1"), None);
     /// assert_eq!(Auth::Header("x-api-key").key_in(b"sk-1"), Some(&b"sk-1"[..]));
+    /// let sigv4 = Auth::AwsSigV4 { service: "bedrock" };
+    /// let authorization = b"AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=00";
+    /// assert_eq!(sigv4.key_in(authorization), Some(&b"AKID"[..]));
+    /// assert_eq!(sigv4.key_in(b"Bearer sk-1"), None);
     /// ```
     pub fn key_in(self, value: &[u8]) -> Option<&[u8]> {
         match self {
             Auth::Header(_) => Some(value),
-            Auth::Bearer => {
+            Auth::Bearer | Auth::GoogleOAuth => {
                 let (scheme, key) = value.split_at_checked(7)?;
                 scheme.eq_ignore_ascii_case(b"bearer ").then_some(key)
+            }
+            Auth::AwsSigV4 { .. } => {
+                let rest = value.strip_prefix(b"AWS4-HMAC-SHA256 ")?;
+                let at = rest.windows(11).position(|w| w == b"Credential=")? + 11;
+                let id = &rest[at..];
+                let end = id.iter().position(|&b| b == b'/' || b == b',')?;
+                (end > 0).then_some(&id[..end])
             }
         }
     }
@@ -247,6 +373,24 @@ pub enum Endpoint {
         /// The collection a bare model name belongs to (`models`).
         resource: &'static str,
         /// The path (and query) after it.
+        suffix: &'static str,
+    },
+    /// The model name as one path segment between `prefix` and `suffix`, every byte outside
+    /// `A-Z a-z 0-9 - . _ ~` percent-encoded (Bedrock's model ids hold `:`, ARNs `/`):
+    /// `/model/` `anthropic.claude-sonnet-4-5-20250929-v1%3A0` `/invoke-with-response-stream`.
+    EncodedModel {
+        /// The path before the model.
+        prefix: &'static str,
+        /// The path after it.
+        suffix: &'static str,
+    },
+    /// The model name between `prefix` and `suffix`, under a project and a location that the
+    /// base URL holds (`{api base}/projects/{project}/locations/{region}`: Vertex AI's
+    /// `/publishers/anthropic/models/` `claude-sonnet-4-5@20250929` `:streamRawPredict`).
+    LocatedModel {
+        /// The path before the model (after the location).
+        prefix: &'static str,
+        /// The path after it.
         suffix: &'static str,
     },
 }
@@ -279,6 +423,27 @@ impl Endpoint {
                     !collection.is_empty() && !id.is_empty() && !id.contains('/')
                 })
             }
+            Endpoint::EncodedModel { prefix, suffix } => path
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_suffix(self.path_of(suffix)))
+                .is_some_and(|name| !name.is_empty() && !name.contains('/')),
+            Endpoint::LocatedModel { prefix, suffix } => {
+                // `/projects/{project}/locations/{region}`, then the model.
+                let mut parts = path.splitn(6, '/');
+                let located = parts.next() == Some("")
+                    && parts.next() == Some("projects")
+                    && parts.next().is_some_and(|p| !p.is_empty())
+                    && parts.next() == Some("locations")
+                    && parts.next().is_some_and(|r| !r.is_empty());
+                let rest = parts.next().map(|rest| path.len() - rest.len() - 1);
+                located
+                    && rest.is_some_and(|at| {
+                        path[at..]
+                            .strip_prefix(prefix)
+                            .and_then(|rest| rest.strip_suffix(self.path_of(suffix)))
+                            .is_some_and(|name| !name.is_empty() && !name.contains('/'))
+                    })
+            }
         }
     }
 
@@ -287,7 +452,9 @@ impl Endpoint {
     pub fn query(self) -> Option<&'static str> {
         let tail = match self {
             Endpoint::Fixed(fixed) => fixed,
-            Endpoint::Model { suffix, .. } => suffix,
+            Endpoint::Model { suffix, .. }
+            | Endpoint::EncodedModel { suffix, .. }
+            | Endpoint::LocatedModel { suffix, .. } => suffix,
         };
         tail.split_once('?').map(|(_, query)| query)
     }
@@ -309,6 +476,11 @@ impl fmt::Display for Endpoint {
                 resource,
                 suffix,
             } => write!(f, "{prefix}{resource}/{{model}}{suffix}"),
+            Endpoint::EncodedModel { prefix, suffix } => write!(f, "{prefix}{{model}}{suffix}"),
+            Endpoint::LocatedModel { prefix, suffix } => write!(
+                f,
+                "/projects/{{project}}/locations/{{region}}{prefix}{{model}}{suffix}"
+            ),
         }
     }
 }
@@ -323,6 +495,9 @@ pub enum ErrorShape {
     OpenAi,
     /// `{"error":{"code":429,"message":"...","status":"RESOURCE_EXHAUSTED"}}`
     Google,
+    /// AWS's: `{"message":"..."}`, the error type in the `x-amzn-ErrorType` header
+    /// (`ThrottlingException:http://internal.amazon.com/...`).
+    Aws,
 }
 
 impl ProviderSpec {
@@ -407,6 +582,8 @@ const ANY: RangeInclusive<u16> = 0..=u16::MAX;
 const ANTHROPIC: ProviderSpec = ProviderSpec {
     provider: Provider::Anthropic,
     name: "anthropic",
+    api: Api::Anthropic,
+    framing: Framing::Sse,
     display_name: "Anthropic",
     api_key_env: &["ANTHROPIC_API_KEY"],
     base_url_env: "ANTHROPIC_BASE_URL",
@@ -419,6 +596,7 @@ const ANTHROPIC: ProviderSpec = ProviderSpec {
     fixed_headers: &[("anthropic-version", "2023-06-01")],
     endpoint: Endpoint::Fixed("/v1/messages"),
     stream_content_type: "text/event-stream",
+    stream_headers: &[],
     error_shape: ErrorShape::Anthropic,
     // https://docs.anthropic.com/en/api/errors
     error_types: &[
@@ -469,6 +647,8 @@ const ANTHROPIC: ProviderSpec = ProviderSpec {
 const OPENAI: ProviderSpec = ProviderSpec {
     provider: Provider::OpenAi,
     name: "openai",
+    api: Api::OpenAi,
+    framing: Framing::Sse,
     display_name: "OpenAI",
     api_key_env: &["OPENAI_API_KEY"],
     base_url_env: "OPENAI_BASE_URL",
@@ -482,6 +662,7 @@ const OPENAI: ProviderSpec = ProviderSpec {
     fixed_headers: &[],
     endpoint: Endpoint::Fixed("/chat/completions"),
     stream_content_type: "text/event-stream",
+    stream_headers: &[],
     error_shape: ErrorShape::OpenAi,
     // https://platform.openai.com/docs/guides/error-codes: a rate limit's type names what ran
     // out (`requests` or `tokens`); some compatible servers send only the code.
@@ -531,6 +712,8 @@ const OPENAI: ProviderSpec = ProviderSpec {
 const GEMINI: ProviderSpec = ProviderSpec {
     provider: Provider::Gemini,
     name: "gemini",
+    api: Api::Gemini,
+    framing: Framing::Sse,
     display_name: "Gemini",
     api_key_env: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
     base_url_env: "GEMINI_BASE_URL",
@@ -547,6 +730,7 @@ const GEMINI: ProviderSpec = ProviderSpec {
         suffix: ":streamGenerateContent?alt=sse",
     },
     stream_content_type: "text/event-stream",
+    stream_headers: &[],
     error_shape: ErrorShape::Google,
     // The `google.rpc.Code` name of each status.
     error_types: &[
@@ -597,6 +781,112 @@ const GEMINI: ProviderSpec = ProviderSpec {
         (FinishReason::PauseTurn, "OTHER"),
         (FinishReason::Other, "OTHER"),
     ],
+};
+
+/// Claude on Amazon Bedrock, `InvokeModelWithResponseStream`:
+/// <https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html>.
+/// The key, region and endpoint come from the AWS environment (`aws` module), not from the
+/// variables of an API key: `api_key_env` is empty and the base URL is the region's endpoint.
+const BEDROCK: ProviderSpec = ProviderSpec {
+    provider: Provider::Bedrock,
+    name: "bedrock",
+    api: Api::Anthropic,
+    framing: Framing::BedrockEventStream,
+    display_name: "Amazon Bedrock",
+    api_key_env: &[],
+    base_url_env: "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+    default_base_url: "https://bedrock-runtime.us-east-1.amazonaws.com",
+    default_model: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    // Bedrock's model ids, and its cross-region inference profiles (`us.`, `eu.`, ...).
+    model_prefixes: &[
+        "anthropic.",
+        "us.anthropic.",
+        "eu.anthropic.",
+        "apac.anthropic.",
+        "global.anthropic.",
+    ],
+    auth: Auth::AwsSigV4 { service: "bedrock" },
+    key_query: None,
+    missing_key_message: "Missing Authentication Token",
+    fixed_headers: &[("accept", "application/vnd.amazon.eventstream")],
+    endpoint: Endpoint::EncodedModel {
+        prefix: "/model/",
+        suffix: "/invoke-with-response-stream",
+    },
+    stream_content_type: "application/vnd.amazon.eventstream",
+    stream_headers: &[("x-amzn-bedrock-content-type", "application/json")],
+    error_shape: ErrorShape::Aws,
+    // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html#API_runtime_InvokeModelWithResponseStream_Errors
+    error_types: &[
+        (400..=400, "ValidationException"),
+        (403..=403, "AccessDeniedException"),
+        (404..=404, "ResourceNotFoundException"),
+        (408..=408, "ModelTimeoutException"),
+        (424..=424, "ModelErrorException"),
+        (429..=429, "ThrottlingException"),
+        (429..=429, "ModelNotReadyException"),
+        (429..=429, "ServiceQuotaExceededException"),
+        (500..=500, "InternalServerException"),
+        (503..=503, "ServiceUnavailableException"),
+        (400..=499, "ValidationException"),
+        (ANY, "InternalServerException"),
+    ],
+    error_messages: &[
+        (
+            403,
+            "You don't have access to the model with the specified model ID.",
+        ),
+        (429, "Too many requests, please wait before trying again."),
+        (503, "Bedrock is unable to process your request."),
+    ],
+    error_codes: &[],
+    finish_reasons: ANTHROPIC.finish_reasons,
+    raw_finish_reasons: ANTHROPIC.raw_finish_reasons,
+};
+
+/// Claude on Google Vertex AI, `streamRawPredict`:
+/// <https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude>. The base URL
+/// holds the project and the location (`https://{region}-aiplatform.googleapis.com/v1/projects/
+/// {project}/locations/{region}`, from `ANTHROPIC_VERTEX_PROJECT_ID` and `CLOUD_ML_REGION`); the
+/// token comes from Google's application-default credentials (`google` module).
+const VERTEX: ProviderSpec = ProviderSpec {
+    provider: Provider::Vertex,
+    name: "vertex",
+    api: Api::Anthropic,
+    framing: Framing::Sse,
+    display_name: "Vertex AI",
+    api_key_env: &[],
+    base_url_env: "ANTHROPIC_VERTEX_BASE_URL",
+    default_base_url: "https://aiplatform.googleapis.com/v1",
+    default_model: "claude-sonnet-4-5@20250929",
+    // Vertex's Claude names are Anthropic's (`claude-sonnet-4-5@20250929`): a bare name goes to
+    // Anthropic; `vertex/` or an alias names Vertex.
+    model_prefixes: &[],
+    auth: Auth::GoogleOAuth,
+    key_query: None,
+    missing_key_message: "Request is missing required authentication credential. Expected OAuth 2 \
+                          access token, login cookie or other valid authentication credential.",
+    fixed_headers: &[],
+    endpoint: Endpoint::LocatedModel {
+        prefix: "/publishers/anthropic/models/",
+        suffix: ":streamRawPredict",
+    },
+    stream_content_type: "text/event-stream",
+    stream_headers: &[],
+    error_shape: ErrorShape::Google,
+    error_types: GEMINI.error_types,
+    error_messages: &[
+        (401, "Request had invalid authentication credentials."),
+        (403, "Permission denied on resource project."),
+        (
+            429,
+            "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model.",
+        ),
+        (529, "Overloaded"),
+    ],
+    error_codes: &[],
+    finish_reasons: ANTHROPIC.finish_reasons,
+    raw_finish_reasons: ANTHROPIC.raw_finish_reasons,
 };
 
 #[cfg(test)]
@@ -685,9 +975,11 @@ mod tests {
         for provider in Provider::ALL {
             let spec = provider.spec();
             assert!(
-                spec.model_prefixes
-                    .iter()
-                    .any(|p| spec.default_model.starts_with(p)),
+                spec.model_prefixes.is_empty()
+                    || spec
+                        .model_prefixes
+                        .iter()
+                        .any(|p| spec.default_model.starts_with(p)),
                 "{provider}"
             );
             for other in Provider::ALL.into_iter().filter(|&o| o != provider) {
@@ -704,7 +996,7 @@ mod tests {
     fn unknown_provider_lists_the_names() {
         assert_eq!(
             UnknownProvider.to_string(),
-            "unknown provider (expected anthropic, openai or gemini)"
+            "unknown provider (expected anthropic, openai, gemini, bedrock or vertex)"
         );
     }
 
@@ -746,12 +1038,14 @@ mod tests {
                 "/v1/messages",
                 "/v1/chat/completions",
                 "/v1beta/models/{model}:streamGenerateContent?alt=sse",
+                "/model/{model}/invoke-with-response-stream",
+                "/v1/projects/{project}/locations/{region}/publishers/anthropic/models/{model}:streamRawPredict",
             ]
         );
         let queries: Vec<_> = Provider::ALL
             .iter()
             .map(|p| p.spec().endpoint.query())
             .collect();
-        assert_eq!(queries, [None, None, Some("alt=sse")]);
+        assert_eq!(queries, [None, None, Some("alt=sse"), None, None]);
     }
 }

@@ -1122,3 +1122,266 @@ fn an_empty_session_token_is_no_token() {
     assert_eq!(a.authorization(), SUITE[0].authorization);
     assert!(a.headers().all(|(name, _)| name != "x-amz-security-token"));
 }
+
+/// The request a server receives for `case`: its headers, then the signature's.
+fn received<'a>(
+    case: &'a Case,
+    authorization: &'a str,
+    extra: &'a [(&'a str, &'a str)],
+) -> SignableRequest<'a> {
+    SignableRequest::new(case.method, case.host, case.path)
+        .query(case.query)
+        .headers(case.headers.iter().copied())
+        .headers(extra.iter().copied())
+        .header("authorization", authorization)
+        .payload(case.body.as_bytes())
+}
+
+#[test]
+fn every_suite_signature_verifies_and_a_changed_byte_does_not() {
+    use llm_sse_core::aws::sigv4::VerifyError;
+    for case in SUITE {
+        let credentials = credentials(case.session_token);
+        let signer = Signer::new(&credentials, REGION, SERVICE)
+            .normalize_path(case.normalize_path)
+            .content_sha256_header(case.content_sha256_header);
+        let request = SignableRequest::new(case.method, case.host, case.path)
+            .query(case.query)
+            .headers(case.headers.iter().copied())
+            .payload(case.body.as_bytes());
+        let signed = signer.sign(&request, SUITE_TIME).unwrap();
+        let extra: Vec<(&str, &str)> = signed
+            .headers()
+            .filter(|(n, _)| *n != "authorization")
+            .collect();
+        let ok = received(case, case.authorization, &extra);
+        assert_eq!(signer.verify(&ok, SUITE_TIME), Ok(()), "{}", case.name);
+        assert_eq!(
+            signer.verify(&ok, SUITE_TIME + 300),
+            Ok(()),
+            "{}",
+            case.name
+        );
+        assert_eq!(
+            signer.verify(&ok, SUITE_TIME - 300),
+            Ok(()),
+            "{}",
+            case.name
+        );
+        // Another body, method or signature.
+        let other_body = received(case, case.authorization, &extra).payload(b"x");
+        assert_eq!(
+            signer.verify(&other_body, SUITE_TIME),
+            Err(VerifyError::SignatureMismatch),
+            "{}",
+            case.name
+        );
+        let mut flipped = String::from(case.authorization);
+        let last = flipped.pop().unwrap();
+        flipped.push(if last == '0' { '1' } else { '0' });
+        assert_eq!(
+            signer.verify(&received(case, &flipped, &extra), SUITE_TIME),
+            Err(VerifyError::SignatureMismatch),
+            "{}",
+            case.name
+        );
+        let post = SignableRequest::new("PUT", case.host, case.path)
+            .query(case.query)
+            .headers(case.headers.iter().copied())
+            .headers(extra.iter().copied())
+            .header("authorization", case.authorization)
+            .payload(case.body.as_bytes());
+        assert_eq!(
+            signer.verify(&post, SUITE_TIME),
+            Err(VerifyError::SignatureMismatch)
+        );
+    }
+}
+
+#[test]
+fn refused_signatures_get_aws_errors() {
+    use llm_sse_core::aws::sigv4::VerifyError;
+    let credentials = credentials(None);
+    let signer = Signer::new(&credentials, "us-west-2", "bedrock");
+    let sent = SignableRequest::new(
+        "POST",
+        "127.0.0.1:9",
+        "/model/m%3A0/invoke-with-response-stream",
+    )
+    .header("content-type", "application/json")
+    .header("accept", "application/vnd.amazon.eventstream")
+    .payload(b"{}");
+    let signed = signer.sign(&sent, SUITE_TIME).unwrap();
+    let with = |extra: &[(&'static str, &str)]| -> Result<(), VerifyError> {
+        let request = sent.clone().headers(extra.iter().copied());
+        signer.verify(&request, SUITE_TIME)
+    };
+    let date = signed.amz_date();
+    let auth = signed.authorization();
+    assert_eq!(
+        with(&[("x-amz-date", date), ("authorization", auth)]),
+        Ok(())
+    );
+    // The header names as a client writes them.
+    assert_eq!(
+        with(&[("X-Amz-Date", date), ("Authorization", auth)]),
+        Ok(())
+    );
+
+    type Case = (Vec<(&'static str, String)>, &'static str, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![("x-amz-date", date.into())],
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        ),
+        (
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", "Bearer sk-1".into()),
+            ],
+            "IncompleteSignatureException",
+            "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter.",
+        ),
+        (
+            vec![("authorization", auth.into())],
+            "IncompleteSignatureException",
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+        ),
+        (
+            vec![
+                ("x-amz-date", "2015-08-30T12:36:00Z".into()),
+                ("authorization", auth.into()),
+            ],
+            "IncompleteSignatureException",
+            "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
+        ),
+        (
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.replace("AKIDEXAMPLE", "AKIDOTHER")),
+            ],
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        ),
+        (
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.into()),
+                ("x-amz-security-token", "t".into()),
+            ],
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        ),
+        (
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.replace("us-west-2", "us-east-1")),
+            ],
+            "InvalidSignatureException",
+            "Credential should be scoped to a valid region. ",
+        ),
+        (
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.replace("/bedrock/", "/s3/")),
+            ],
+            "InvalidSignatureException",
+            "Credential should be scoped to correct service: 'bedrock'. ",
+        ),
+        (
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.replace("/20150830/", "/20150831/")),
+            ],
+            "InvalidSignatureException",
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20150831' != '20150830', from 'X-Amz-Date'.",
+        ),
+        (
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.replace("host;", "")),
+            ],
+            "InvalidSignatureException",
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+        ),
+        (
+            vec![
+                ("x-amz-date", date.into()),
+                ("authorization", auth.into()),
+                ("content-type", "text/plain".into()),
+            ],
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+        ),
+    ];
+    for (headers, error_type, message) in cases {
+        let headers: Vec<(&'static str, &str)> =
+            headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let error = with(&headers).unwrap_err();
+        assert_eq!(error.error_type(), error_type, "{headers:?}");
+        assert_eq!(error.to_string(), message, "{headers:?}");
+        assert_eq!(error.status(), 403);
+        assert!(!error.to_string().contains(SECRET));
+    }
+
+    // More than 5 minutes off either way.
+    let request = sent
+        .clone()
+        .header("x-amz-date", date)
+        .header("authorization", auth);
+    let late = signer.verify(&request, SUITE_TIME + 301).unwrap_err();
+    assert_eq!(late.error_type(), "InvalidSignatureException");
+    assert_eq!(
+        late.to_string(),
+        "Signature expired: 20150830T123600Z is now earlier than 20150830T123601Z (20150830T124101Z - 5 min.)"
+    );
+    let early = signer.verify(&request, SUITE_TIME - 301).unwrap_err();
+    assert_eq!(
+        early.to_string(),
+        "Signature not yet current: 20150830T123600Z is still later than 20150830T123559Z (20150830T123059Z + 5 min.)"
+    );
+
+    // A signer whose credentials carry a session token wants exactly that token.
+    let with_token = credentials_with_token();
+    let signer = Signer::new(&with_token, "us-west-2", "bedrock");
+    let signed = signer.sign(&sent, SUITE_TIME).unwrap();
+    let all: Vec<(&str, &str)> = signed.headers().collect();
+    let request = sent.clone().headers(all);
+    assert_eq!(signer.verify(&request, SUITE_TIME), Ok(()));
+    let without: Vec<_> = signed
+        .headers()
+        .filter(|(n, _)| *n != "x-amz-security-token")
+        .collect();
+    assert_eq!(
+        signer.verify(&sent.clone().headers(without), SUITE_TIME),
+        Err(VerifyError::UnrecognizedClient)
+    );
+}
+
+fn credentials_with_token() -> AwsCredentials {
+    credentials(Some("IQoJb3JpZ2luX2VjEXAMPLETOKEN"))
+}
+
+proptest! {
+    /// Whatever arrives, verifying answers (never panics), and only the signed request passes.
+    #[test]
+    fn verify_never_panics(
+        method in "[A-Z]{1,7}",
+        path in "/[ -~]{0,40}",
+        query in "[ -~]{0,30}",
+        authorization in "(AWS4-HMAC-SHA256 )?[ -~]{0,120}",
+        date in "[0-9TZ]{0,17}",
+        body in proptest::collection::vec(any::<u8>(), 0..64),
+        now in any::<u64>(),
+    ) {
+        let credentials = credentials(None);
+        let signer = Signer::new(&credentials, REGION, SERVICE);
+        let request = SignableRequest::new(&method, "example.amazonaws.com", &path)
+            .query(&query)
+            .header("authorization", &authorization)
+            .header("x-amz-date", &date)
+            .payload(&body);
+        let _ = signer.verify(&request, now);
+    }
+}

@@ -46,6 +46,7 @@ fn retried(attempt: Attempt) -> (Call, Duration) {
     match attempt {
         Attempt::Retry { call, after } => (call, after),
         Attempt::Failed(e) => panic!("expected a retry, got {e}"),
+        Attempt::Reauthorize { .. } => panic!("expected a retry, got a reauthorization"),
     }
 }
 
@@ -53,6 +54,7 @@ fn failed(attempt: Attempt) -> ProviderError {
     match attempt {
         Attempt::Failed(e) => e,
         Attempt::Retry { after, .. } => panic!("expected a failure, got a retry after {after:?}"),
+        Attempt::Reauthorize { .. } => panic!("expected a failure, got a reauthorization"),
     }
 }
 
@@ -149,7 +151,7 @@ fn keys_never_appear_in_debug_display_or_errors() {
     let call = Call::new(&s, valid(Provider::Anthropic)).unwrap();
     assert!(!format!("{call:?}").contains(key), "{call:?}");
     // The header does carry it: that is what is sent.
-    assert_eq!(call.headers().get("x-api-key"), Some(key));
+    assert_eq!(call.headers(NOW).get("x-api-key"), Some(key));
     let body = br#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#;
     let err = failed(answer(call, 401, &[("x", "y")], body, 0.5));
     assert!(!err.to_string().contains(key));
@@ -262,7 +264,8 @@ fn the_request_is_prepared_whole() {
     let s = Settings::new().with_api_key(Provider::OpenAi, "sk-1");
     let call = Call::new(&s, valid(Provider::OpenAi)).unwrap();
     assert_eq!(call.method().as_str(), "POST");
-    let headers: Vec<(&str, &str)> = call.headers().iter().collect();
+    let headers = call.headers(NOW);
+    let headers: Vec<(&str, &str)> = headers.iter().collect();
     assert_eq!(
         headers,
         [

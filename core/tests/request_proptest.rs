@@ -539,10 +539,8 @@ fn valid_request(provider: Provider) -> impl Strategy<Value = ChatRequest> {
                 let messages = conversation(lead, &exchanges);
                 let mut r = ChatRequest::new("model-1", messages);
                 r.max_tokens = max_tokens;
-                r.temperature = temperature.map(|t| match provider {
-                    Provider::Anthropic => t / 2.0,
-                    _ => t,
-                });
+                let anthropic = provider.api() == llm_sse_core::provider::Api::Anthropic;
+                r.temperature = temperature.map(|t| if anthropic { t / 2.0 } else { t });
                 r.top_p = top_p;
                 r.stop = stop;
                 r.stop.truncate(match provider {
@@ -550,8 +548,7 @@ fn valid_request(provider: Provider) -> impl Strategy<Value = ChatRequest> {
                     _ => 5,
                 });
                 let has_calls = r.messages.iter().any(|m| m.role == Role::Tool);
-                if with_tools || choice.is_some() || (has_calls && provider == Provider::Anthropic)
-                {
+                if with_tools || choice.is_some() || (has_calls && anthropic) {
                     r.tools = TOOLS
                         .iter()
                         .map(|n| {
@@ -565,7 +562,7 @@ fn valid_request(provider: Provider) -> impl Strategy<Value = ChatRequest> {
                     r.tool_choice = choice;
                 }
                 r.reasoning = reasoning;
-                if provider == Provider::Anthropic {
+                if anthropic {
                     if let Some(reasoning) = reasoning {
                         let budget = reasoning.budget_tokens.unwrap_or(0);
                         if r.max_tokens.is_some_and(|m| m <= budget) {
@@ -583,9 +580,11 @@ fn valid_request(provider: Provider) -> impl Strategy<Value = ChatRequest> {
                         }
                     }
                 }
-                r.provider_options = option.map(|n| match provider {
-                    Provider::Anthropic => json!({"top_k": n, "metadata": {"user_id": "u"}}),
-                    Provider::OpenAi => json!({"seed": n}),
+                r.provider_options = option.map(|n| match provider.api() {
+                    llm_sse_core::provider::Api::Anthropic => {
+                        json!({"top_k": n, "metadata": {"user_id": "u"}})
+                    }
+                    llm_sse_core::provider::Api::OpenAi => json!({"seed": n}),
                     _ => json!({"generationConfig": {"topK": n}}),
                 });
                 with_cache_plan(r, &cache)

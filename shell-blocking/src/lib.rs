@@ -46,7 +46,7 @@ pub use chunks::ChunkReader;
 pub use client::{
     AnthropicStreamAdapter, AuthFailure, ChatMessage, ChatRequest, ChunkStream, Client,
     ClientBuilder, GeminiStreamAdapter, InvalidProxy, OpenAiStreamAdapter, ProviderAuthError,
-    ProviderError, Proxies, Settings, SettingsError,
+    ProviderError, Proxies, Settings, SettingsError, settings_from_env,
 };
 pub use events::{Error, EventReader};
 pub use llm_sse_core as core;

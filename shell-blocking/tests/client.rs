@@ -21,7 +21,10 @@ fn model(provider: Provider) -> &'static str {
     match provider {
         Provider::Anthropic => "claude-sonnet-4-5",
         Provider::OpenAi => "gpt-4o",
-        _ => "gemini-2.5-flash",
+        Provider::Gemini => "gemini-2.5-flash",
+        Provider::Bedrock => "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        Provider::Vertex => "claude-sonnet-4-5@20250929",
+        _ => unreachable!("a provider the tests do not know"),
     }
 }
 
@@ -42,7 +45,11 @@ fn stream_chat(client: Client, provider: Provider) -> Result<ChunkStream, Provid
         Provider::OpenAi => {
             OpenAiStreamAdapter::with_client(client).stream_chat(messages, model, 0.5)
         }
-        _ => GeminiStreamAdapter::with_client(client).stream_chat(messages, model, 0.5),
+        Provider::Gemini => {
+            GeminiStreamAdapter::with_client(client).stream_chat(messages, model, 0.5)
+        }
+        // No adapter of their own: the client's call.
+        _ => client.stream_chat(provider, messages, model, 0.5),
     }
 }
 
@@ -55,9 +62,11 @@ fn expected_request(provider: Provider) -> request::HttpRequest {
 #[test]
 fn each_provider_streams_its_recording_exactly() {
     for provider in Provider::ALL {
-        let mock = Mock::start(
-            MockProvider::new(provider, recording(provider, "text")).require_api_key(KEY),
-        );
+        let mock = Mock::start(requiring(
+            MockProvider::new(provider, recording(provider, "text")),
+            provider,
+            KEY,
+        ));
         let stream = stream_chat(mock.client(mock.settings()), provider).unwrap();
         assert_eq!((stream.provider(), stream.retries()), (provider, 0));
         let chunks: Vec<StreamChunk> = stream.collect();
@@ -74,7 +83,9 @@ fn each_provider_streams_its_recording_exactly() {
         let expected = expected_request(provider);
         assert_eq!(sent[0].method.as_str(), expected.method.as_str());
         let url = format!("http://{}{}", mock.server().addr(), sent[0].uri);
-        assert_eq!(url, expected.url(&mock.server().base_url()), "{provider}");
+        // Vertex AI's base URL holds the project and location the settings name.
+        let base = mock.settings().base_url(provider).to_owned();
+        assert_eq!(url, expected.url(&base), "{provider}");
         for (name, value) in &expected.headers {
             assert_eq!(sent[0].header(name), Some(value), "{provider}: {name}");
         }
@@ -175,14 +186,14 @@ fn a_rate_limit_without_retries_left_says_how_long_to_wait() {
 fn a_refused_key_is_not_retried_and_never_shown() {
     let wrong = "sk-wrong-SECRET-9f8e7d6c5b4a";
     for provider in Provider::ALL {
-        let mock = Mock::start(
-            MockProvider::new(provider, recording(provider, "text")).require_api_key(KEY),
-        );
+        let mock = Mock::start(requiring(
+            MockProvider::new(provider, recording(provider, "text")),
+            provider,
+            KEY,
+        ));
         // The default policy retries twice; an auth error must not be retried at all.
-        let settings = mock
-            .settings()
-            .with_retry(Default::default())
-            .with_api_key(provider, wrong);
+        let settings = llm_sse_tests::cloud::with_key(mock.settings(), provider, wrong)
+            .with_retry(Default::default());
         let error = stream_chat(mock.client(settings), provider).unwrap_err();
         let ProviderError::Auth(ProviderAuthError {
             provider: refused_by,
@@ -191,14 +202,22 @@ fn a_refused_key_is_not_retried_and_never_shown() {
         else {
             panic!("{provider}: expected a rejected key, got {error:?}")
         };
-        assert_eq!((*refused_by, api.status), (provider, 401));
+        // AWS refuses a signature with 403 (the mock's verification: another secret signed).
+        let status = if provider == Provider::Bedrock {
+            403
+        } else {
+            401
+        };
+        assert_eq!((*refused_by, api.status), (provider, status));
         assert_eq!(mock.server().requests().len(), 1, "{provider}: not retried");
-        // The key was sent, and appears in no error text.
+        // The key was sent (Bedrock's secret only signs: it is never sent), and appears in no
+        // error text.
         let sent = &mock.server().requests()[0];
-        assert!(
+        assert_eq!(
             sent.headers
                 .values()
                 .any(|v| v.to_str().is_ok_and(|v| v.contains(wrong))),
+            provider != Provider::Bedrock,
             "{provider}: the key was sent"
         );
         for text in [error.to_string(), format!("{error:?}")] {
@@ -261,11 +280,9 @@ fn a_missing_key_fails_before_any_request() {
 fn a_cut_mid_stream_ends_with_connection_error_and_keeps_the_tokens() {
     for provider in Provider::ALL {
         let text = recording(provider, "text");
-        let cut = halfway(&text);
+        let cut = halfway(provider, &text);
         let mock = Mock::start(
-            MockProvider::new(provider, text.clone())
-                .cut_after(cut)
-                .require_api_key(KEY),
+            requiring(MockProvider::new(provider, text.clone()), provider, KEY).cut_after(cut),
         );
         let chunks: Vec<_> = stream_chat(mock.client(mock.settings()), provider)
             .unwrap()
@@ -307,9 +324,8 @@ fn a_stall_ends_with_idle_timeout_after_the_idle_timeout() {
     for provider in Provider::ALL {
         let text = recording(provider, "text");
         let mock = Mock::start(
-            MockProvider::new(provider, text.clone())
-                .stall_after(halfway(&text))
-                .require_api_key(KEY),
+            requiring(MockProvider::new(provider, text.clone()), provider, KEY)
+                .stall_after(halfway(provider, &text)),
         );
         let settings = mock.settings().with_idle_timeout(IDLE);
         let client = mock.client(settings);
@@ -384,7 +400,7 @@ fn dropping_the_stream_mid_way_closes_the_connection_at_once() {
     // The mock sends a few events, then nothing, and keeps the connection open until we go.
     let mock = Mock::start(
         MockProvider::new(provider, text.clone())
-            .stall_after(event_prefix_len(&text, 3))
+            .stall_after(event_prefix_len(provider, &text, 3))
             .require_api_key(KEY),
     );
     let mut stream = stream_chat(mock.client(mock.settings()), provider).unwrap();
@@ -412,8 +428,11 @@ fn dropping_the_stream_mid_way_closes_the_connection_at_once() {
 fn a_finished_body_leaves_its_connection_for_the_next_request() {
     // Gemini streams end with the body (no terminal event), so the whole body is read.
     let provider = Provider::Gemini;
-    let mock =
-        Mock::start(MockProvider::new(provider, recording(provider, "text")).require_api_key(KEY));
+    let mock = Mock::start(requiring(
+        MockProvider::new(provider, recording(provider, "text")),
+        provider,
+        KEY,
+    ));
     let client = mock.client(mock.settings());
     for _ in 0..3 {
         let chunks: Vec<_> = stream_chat(client.clone(), provider).unwrap().collect();

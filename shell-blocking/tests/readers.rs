@@ -168,8 +168,23 @@ fn an_empty_body_ends_with_one_incomplete_stream_terminal_chunk() {
 #[test]
 fn a_read_error_ends_with_a_connection_error_terminal_chunk() {
     for provider in Provider::ALL {
+        // Something that makes no chunk in the provider's framing: an SSE comment, or for
+        // Bedrock's event stream a `ping` event.
+        let keep_alive = match provider {
+            Provider::Bedrock => {
+                let mut wire = Vec::new();
+                llm_sse_blocking::core::eventstream::bedrock::encode_chunk(
+                    r#"{"type":"ping"}"#,
+                    None,
+                    &mut wire,
+                )
+                .unwrap();
+                wire
+            }
+            _ => b": keep-alive\n\n".to_vec(),
+        };
         let reader = Script::new(vec![
-            Ok(b": keep-alive\n\n"),
+            Ok(&keep_alive),
             Err(io::Error::new(io::ErrorKind::ConnectionReset, "peer reset")),
             Ok(b"data: never read\n\n"),
         ]);

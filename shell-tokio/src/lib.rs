@@ -112,4 +112,4 @@ pub mod mock;
 struct ReadmeDoctests;
 
 pub use adapters::{AnthropicStreamAdapter, GeminiStreamAdapter, OpenAiStreamAdapter};
-pub use client::{ChunkStream, Client, ClientBuilder};
+pub use client::{ChunkStream, Client, ClientBuilder, settings_from_env};

@@ -503,3 +503,205 @@ async fn usage_errors_exit_2() {
         assert_no_key(&run);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Claude on the cloud platforms
+// ---------------------------------------------------------------------------------------------
+
+const AWS_KEY_ID: &str = "AKIDCLICHATTEST00001";
+const AWS_SECRET: &str = "cli/chat/secret+access/key0123456789abcd";
+
+/// What `chat` prints for the Anthropic recording `text`, which Bedrock and Vertex AI carry.
+const TEXT_ANSWER: &str = "Server-sent events (SSE) let a server push a stream of text over one plain HTTP \
+     response. Each event is a few `field: value` lines ended by a blank line:\n\n```\n\
+     data: {\"token\":\"Hello\"}\n```\n\nThat's why tokens appear one by one as the \
+     model writes them — no WebSockets, no polling, just bytes ✨\n";
+const TEXT_SUMMARY: &str = "id: msg_01XFDUDYJgAACzvnptvVoYEL\nmodel: claude-sonnet-4-5\nfinish: stop (provider: \
+     end_turn)\nusage: input_tokens=25 output_tokens=58\n";
+
+async fn bedrock_mock(recording: &str) -> MockServer {
+    MockProvider::new(Provider::Bedrock, fixture(Provider::Bedrock, recording))
+        .require_aws_signature(
+            llm_sse_tokio::core::aws::AwsCredentials::new(AWS_KEY_ID, AWS_SECRET, None),
+            "ap-northeast-1",
+        )
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn chat_with_claude_on_bedrock_signs_with_the_aws_environment() {
+    let server = bedrock_mock("text").await;
+    let env = vec![
+        ("AWS_ACCESS_KEY_ID", AWS_KEY_ID.to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", AWS_SECRET.to_owned()),
+        ("AWS_REGION", "ap-northeast-1".to_owned()),
+        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.base_url()),
+    ];
+    let run = llm_sse(&["chat", "--provider", "bedrock", "What is SSE?"], &env).await;
+    assert_eq!(
+        (run.stdout.as_str(), run.code),
+        (TEXT_ANSWER, Some(0)),
+        "{run:?}"
+    );
+    assert_eq!(run.stderr, TEXT_SUMMARY);
+    let request = &server.requests()[0];
+    // The default model id, one URL-encoded path segment; Bedrock's body.
+    assert_eq!(
+        request.uri,
+        "/model/anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream"
+    );
+    let body = request.json().unwrap();
+    assert_eq!(body["anthropic_version"], "bedrock-2023-05-31");
+    assert!(body.get("model").is_none() && body.get("stream").is_none());
+    assert!(!run.stderr.contains(AWS_SECRET));
+
+    // The mock refuses another secret: one line, AWS's type and message, exit 1.
+    let mut env = env;
+    env[1].1 = "not-the-secret".to_owned();
+    env.push(("LLM_SSE_MAX_RETRIES", "0".to_owned()));
+    let run = llm_sse(&["chat", "--provider", "bedrock", "Hi"], &env).await;
+    assert_eq!(
+        run.stderr,
+        "llm-sse: error: Amazon Bedrock rejected the credentials: HTTP 403 \
+         InvalidSignatureException: The request signature we calculated does not match the \
+         signature you provided. Check your AWS Secret Access Key and signing method. Consult \
+         the service documentation for details.\n"
+    );
+    assert_eq!((run.stdout.as_str(), run.code), ("", Some(1)));
+}
+
+#[tokio::test]
+async fn chat_with_bedrock_reads_a_profile_from_the_shared_files() {
+    let server = bedrock_mock("tool_use").await;
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-chat-aws");
+    std::fs::create_dir_all(&dir).unwrap();
+    let credentials = dir.join("credentials");
+    let config = dir.join("config");
+    std::fs::write(
+        &credentials,
+        format!("[cli]\naws_access_key_id = {AWS_KEY_ID}\naws_secret_access_key = {AWS_SECRET}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[profile cli]\nregion = ap-northeast-1\nendpoint_url = {}\n",
+            server.base_url()
+        ),
+    )
+    .unwrap();
+    let env = vec![
+        ("AWS_PROFILE", "cli".to_owned()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            credentials.display().to_string(),
+        ),
+        ("AWS_CONFIG_FILE", config.display().to_string()),
+    ];
+    let run = llm_sse(
+        &[
+            "chat",
+            "--provider",
+            "bedrock",
+            "--model",
+            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "Weather in Paris?",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("get_weather("), "{}", run.stdout);
+    assert_eq!(
+        server.requests()[0].uri,
+        "/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream"
+    );
+}
+
+#[tokio::test]
+async fn missing_cloud_credentials_name_the_variables() {
+    let run = llm_sse(&["chat", "--provider", "bedrock", "Hi"], &[]).await;
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.starts_with("llm-sse: error: Amazon Bedrock: ")
+            && run.stderr.contains("AWS_ACCESS_KEY_ID"),
+        "{}",
+        run.stderr
+    );
+    let env = vec![("CLOUDSDK_AUTH_ACCESS_TOKEN", "ya29.cli".to_owned())];
+    let run = llm_sse(&["chat", "--provider", "vertex", "Hi"], &env).await;
+    assert_eq!(
+        run.stderr,
+        "llm-sse: error: Vertex AI: no Vertex AI project: set ANTHROPIC_VERTEX_PROJECT_ID\n"
+    );
+    assert_eq!(run.code, Some(1));
+}
+
+#[tokio::test]
+async fn chat_with_claude_on_vertex_gets_a_token_for_its_service_account() {
+    let json = std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../core/tests/fixtures/google/service_account.json"),
+    )
+    .unwrap();
+    let public_key = std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../core/tests/fixtures/google/service_account_public.pem"),
+    )
+    .unwrap();
+    let mut key: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let tokens = llm_sse_tokio::mock::TokenEndpoint::new()
+        .service_account(key["client_email"].as_str().unwrap(), public_key)
+        .start()
+        .await
+        .unwrap();
+    key["token_uri"] = tokens.url().into();
+    let path =
+        std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-chat-vertex-key.json");
+    std::fs::write(&path, key.to_string()).unwrap();
+    let server = MockProvider::new(Provider::Vertex, fixture(Provider::Vertex, "text"))
+        .accept_tokens_from(&tokens)
+        .start()
+        .await
+        .unwrap();
+    let env = vec![
+        ("GOOGLE_APPLICATION_CREDENTIALS", path.display().to_string()),
+        ("CLOUD_ML_REGION", "europe-west1".to_owned()),
+    ];
+    // The project is the key file's; the base URL the flag's.
+    let run = llm_sse(
+        &[
+            "chat",
+            "--provider",
+            "vertex",
+            "--base-url",
+            &server.base_url(),
+            "What is SSE?",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(
+        (run.stdout.as_str(), run.code),
+        (TEXT_ANSWER, Some(0)),
+        "{run:?}"
+    );
+    assert_eq!(run.stderr, TEXT_SUMMARY);
+    assert_eq!(tokens.requests(), 1);
+    let request = &server.requests()[0];
+    assert_eq!(
+        request.uri,
+        "/v1/projects/llm-sse-test-project/locations/europe-west1/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict"
+    );
+    assert_eq!(
+        request.header("authorization"),
+        Some("Bearer ya29.mock-token-1")
+    );
+    assert_eq!(
+        request.json().unwrap()["anthropic_version"],
+        "vertex-2023-10-16"
+    );
+    assert!(!run.stderr.contains("ya29"));
+}

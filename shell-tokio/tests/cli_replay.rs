@@ -10,7 +10,17 @@ use std::io::Write;
 
 use common::{expect_output_before_eof, run, spawn, temp_file};
 
-const PROVIDERS: [&str; 3] = ["anthropic", "openai", "gemini"];
+/// The providers whose streams are server-sent events (the plumbing tests feed SSE text).
+const PROVIDERS: [&str; 4] = ["anthropic", "openai", "gemini", "vertex"];
+
+/// Every provider with the extension of its recordings (Bedrock's are binary event streams).
+const RECORDED: [(&str, &str); 5] = [
+    ("anthropic", "sse"),
+    ("openai", "sse"),
+    ("gemini", "sse"),
+    ("bedrock", "eventstream"),
+    ("vertex", "sse"),
+];
 
 /// Splits an error terminal frame (or JSON line) of `provider` into the part before the error
 /// message and asserts everything but the message text, which each decoder words itself.
@@ -370,7 +380,7 @@ mod decoded {
 fn every_fixture_replays_to_its_golden_frames() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
     let mut checked = 0;
-    for provider in PROVIDERS {
+    for (provider, extension) in RECORDED {
         let Ok(dir) = std::fs::read_dir(root.join(provider)) else {
             continue;
         };
@@ -378,7 +388,7 @@ fn every_fixture_replays_to_its_golden_frames() {
         paths.sort();
         for sse in paths
             .iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "sse"))
+            .filter(|p| p.extension().is_some_and(|e| e == extension))
         {
             let Ok(golden) = std::fs::read(sse.with_extension("frames")) else {
                 continue;
@@ -413,11 +423,11 @@ fn every_fixture_replays_to_its_golden_frames() {
 fn every_fixture_replays_to_its_golden_dialect_streams() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
     let mut checked = 0;
-    for provider in PROVIDERS {
+    for (provider, extension) in RECORDED {
         let mut paths: Vec<_> = std::fs::read_dir(root.join(provider))
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "sse"))
+            .filter(|p| p.extension().is_some_and(|e| e == extension))
             .collect();
         paths.sort();
         for sse in &paths {
@@ -520,4 +530,63 @@ fn dialect_names_are_the_core_s() {
         r.stderr
     );
     assert!(r.stderr.contains("openai, anthropic"), "{}", r.stderr);
+}
+
+/// `replay --provider bedrock` reads Amazon Bedrock's binary event stream, from a file or from
+/// standard input; a corrupted byte is an `invalid_event` error frame (exit 1), a message cut
+/// short an `incomplete_stream` one.
+#[test]
+fn a_bedrock_event_stream_replays_from_a_file_or_standard_input() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/bedrock");
+    let wire = std::fs::read(root.join("text.eventstream")).unwrap();
+    let golden = std::fs::read_to_string(root.join("text.frames")).unwrap();
+    let r = run(&["replay", "--provider", "bedrock", "-"], Some(&wire));
+    assert_eq!((r.stdout_str(), r.code), (golden.as_str(), Some(0)));
+    let r = run(
+        &[
+            "replay",
+            "--provider",
+            "bedrock",
+            "--format",
+            "text",
+            "--chunk-size",
+            "3",
+        ],
+        Some(&wire),
+    );
+    assert!(
+        r.stdout_str().starts_with("Server-sent events (SSE)"),
+        "{}",
+        r.stdout_str()
+    );
+    assert_eq!(r.code, Some(0));
+
+    let mut corrupted = wire.clone();
+    corrupted[200] ^= 0x01;
+    let r = run(&["replay", "--provider", "bedrock"], Some(&corrupted));
+    assert_ends_in(r.stdout_str(), "invalid_event");
+    assert_eq!(r.code, Some(1));
+
+    let r = run(
+        &["replay", "--provider", "bedrock"],
+        Some(&wire[..wire.len() - 5]),
+    );
+    assert_ends_in(r.stdout_str(), "incomplete_stream");
+    assert_eq!(r.code, Some(1));
+
+    // An SSE recording is not an event stream.
+    let sse = std::fs::read(root.join("../anthropic/text.sse")).unwrap();
+    let r = run(&["replay", "--provider", "bedrock"], Some(&sse));
+    assert_ends_in(r.stdout_str(), "invalid_event");
+}
+
+/// `stdout`'s last frame before `[DONE]` is a Bedrock error terminal frame of `error_type`.
+fn assert_ends_in(stdout: &str, error_type: &str) {
+    let frames: Vec<&str> = stdout.split("\n\n").filter(|f| !f.is_empty()).collect();
+    assert_eq!(frames.last(), Some(&"data: [DONE]"), "{stdout}");
+    let terminal = frames[frames.len() - 2].strip_prefix("data: ").unwrap();
+    let json: serde_json::Value = serde_json::from_str(terminal).unwrap();
+    assert_eq!(json["provider"], "bedrock", "{terminal}");
+    assert_eq!(json["finish_reason"], "error", "{terminal}");
+    assert_eq!(json["error"]["type"], error_type, "{terminal}");
 }

@@ -1,6 +1,7 @@
 //! Every recorded fixture, served by the mock and read through the real client, gives exactly
-//! its golden frames (`tests/fixtures/<provider>/<name>.frames`): served one event per write,
-//! and in 7-byte pieces that split events, lines and UTF-8 characters.
+//! its golden frames (`tests/fixtures/<provider>/<name>.frames`): served one event (Bedrock: one
+//! event-stream message) per write, and in 7-byte pieces that split events, lines, messages and
+//! UTF-8 characters.
 
 mod client_support;
 mod mock_support;
@@ -55,4 +56,14 @@ async fn openai_fixtures_through_the_client_give_their_golden_frames() {
 #[tokio::test]
 async fn gemini_fixtures_through_the_client_give_their_golden_frames() {
     check_provider(Provider::Gemini).await;
+}
+
+#[tokio::test]
+async fn bedrock_fixtures_through_the_client_give_their_golden_frames() {
+    check_provider(Provider::Bedrock).await;
+}
+
+#[tokio::test]
+async fn vertex_fixtures_through_the_client_give_their_golden_frames() {
+    check_provider(Provider::Vertex).await;
 }

@@ -4,6 +4,10 @@
 //! pretty-printed. Conversations go through the client both ways: a recorded tool call or
 //! thinking stream is read through the client, accumulated, and sent back in the next request.
 //!
+//! Amazon Bedrock's requests are signed at the time they are sent: the golden files show
+//! `x-amz-date` and the signature and date of `authorization` as `<time>`, `<signature>` and
+//! `<date>` (the mock verified the signature itself).
+//!
 //! `BLESS=1 cargo test -p llm-sse-tokio --test client_requests` writes the files that differ;
 //! then read every changed byte against the provider's API reference.
 
@@ -22,7 +26,7 @@ use llm_sse_tokio::{
     AnthropicStreamAdapter, ChatMessage, ChatRequest, GeminiStreamAdapter, OpenAiStreamAdapter,
     Provider, StreamChunk,
 };
-use mock_support::{fixture, within};
+use mock_support::{fixture, requiring, within};
 use serde_json::json;
 
 /// Sends `request` through the client to a mock serving `provider`'s recording `serves`;
@@ -32,11 +36,14 @@ async fn exchange(
     serves: &str,
     request: &ChatRequest,
 ) -> (RecordedRequest, Message) {
-    let server = MockProvider::new(provider, fixture(provider, serves))
-        .require_api_key(TEST_KEY)
-        .start()
-        .await
-        .unwrap();
+    let server = requiring(
+        MockProvider::new(provider, fixture(provider, serves)),
+        provider,
+        TEST_KEY,
+    )
+    .start()
+    .await
+    .unwrap();
     let mut stream = within(client(&server).stream(provider, request.clone()))
         .await
         .unwrap_or_else(|e| panic!("{provider}: {e}"));
@@ -63,7 +70,19 @@ fn render(request: &RecordedRequest) -> String {
         if name == "host" || name == "user-agent" {
             continue;
         }
-        out.push_str(&format!("{name}: {}\n", value.to_str().unwrap()));
+        let value = value.to_str().unwrap();
+        // A SigV4 signature and its time change with the clock.
+        let value = match name.as_str() {
+            "x-amz-date" => "<time>".to_owned(),
+            "authorization" if value.starts_with("AWS4-HMAC-SHA256 ") => {
+                let (head, _) = value.split_once("Signature=").unwrap();
+                let mut parts: Vec<String> = head.split('/').map(str::to_owned).collect();
+                parts[1] = "<date>".to_owned();
+                format!("{}Signature=<signature>", parts.join("/"))
+            }
+            _ => value.to_owned(),
+        };
+        out.push_str(&format!("{name}: {value}\n"));
     }
     out.push('\n');
     out.push_str(&serde_json::to_string_pretty(&request.json().unwrap()).unwrap());
@@ -107,7 +126,10 @@ fn recordings(provider: Provider) -> (&'static str, &'static str) {
     match provider {
         Provider::Anthropic => ("tool_use", "thinking"),
         Provider::OpenAi => ("parallel_tool_calls", "reasoning_content"),
-        _ => ("function_call", "thoughts"),
+        Provider::Gemini => ("function_call", "thoughts"),
+        // Claude on the cloud platforms: Anthropic's recordings.
+        Provider::Bedrock | Provider::Vertex => ("tool_use", "thinking"),
+        _ => unreachable!("a provider the tests do not know"),
     }
 }
 
@@ -193,6 +215,18 @@ async fn gemini_requests() {
     thinking_round_trip(Provider::Gemini).await;
 }
 
+#[tokio::test]
+async fn bedrock_requests() {
+    tools_and_tool_results(Provider::Bedrock).await;
+    thinking_round_trip(Provider::Bedrock).await;
+}
+
+#[tokio::test]
+async fn vertex_requests() {
+    tools_and_tool_results(Provider::Vertex).await;
+    thinking_round_trip(Provider::Vertex).await;
+}
+
 /// Prompt caching end to end: a request whose system prompt is cached for an hour and whose
 /// conversation is cached up to its last block (the request's own breakpoint) goes out with
 /// `cache_control` exactly there; the recorded answer read the system prompt from the cache and
@@ -264,11 +298,14 @@ async fn stream_chat_through_each_adapter() {
         ]
     };
     for provider in Provider::ALL {
-        let server = MockProvider::new(provider, fixture(provider, "text"))
-            .require_api_key(TEST_KEY)
-            .start()
-            .await
-            .unwrap();
+        let server = requiring(
+            MockProvider::new(provider, fixture(provider, "text")),
+            provider,
+            TEST_KEY,
+        )
+        .start()
+        .await
+        .unwrap();
         let client = client(&server);
         let started = match provider {
             Provider::Anthropic => {
@@ -281,9 +318,15 @@ async fn stream_chat_through_each_adapter() {
                     .stream_chat(messages(), model(provider), 0.7)
                     .await
             }
-            _ => {
+            Provider::Gemini => {
                 GeminiStreamAdapter::with_client(client)
                     .stream_chat(messages(), model(provider), 0.7)
+                    .await
+            }
+            // No adapter of their own: the client's call.
+            _ => {
+                client
+                    .stream_chat(provider, messages(), model(provider), 0.7)
                     .await
             }
         };
@@ -292,13 +335,23 @@ async fn stream_chat_through_each_adapter() {
         assert!(matches!(chunks.last(), Some(StreamChunk::Done(f)) if f.is_success()));
         let received = server.requests().remove(0);
         golden(provider, "stream_chat", &received);
-        // Streaming is on: a body field, or for Gemini the streaming method in SSE form.
+        // Streaming is on: a body field, or the streaming method (Gemini's in SSE form).
         let body = received.json().unwrap();
-        if provider == Provider::Gemini {
-            assert!(body.get("stream").is_none());
-            assert!(received.uri.ends_with(":streamGenerateContent?alt=sse"));
-        } else {
-            assert_eq!(body["stream"], true);
+        match provider {
+            Provider::Gemini => {
+                assert!(body.get("stream").is_none());
+                assert!(received.uri.ends_with(":streamGenerateContent?alt=sse"));
+            }
+            Provider::Bedrock => {
+                assert!(body.get("stream").is_none());
+                assert!(received.uri.ends_with("/invoke-with-response-stream"));
+            }
+            // Vertex AI's raw predict takes Anthropic's body, `stream` included.
+            Provider::Vertex => {
+                assert_eq!(body["stream"], true);
+                assert!(received.uri.ends_with(":streamRawPredict"));
+            }
+            _ => assert_eq!(body["stream"], true),
         }
         let agent = received.header("user-agent").unwrap();
         assert_eq!(agent, llm_sse_tokio::core::client::USER_AGENT);

@@ -1,5 +1,6 @@
 //! API keys never show: not in any `Debug` or `Display` of the client's types, not in any error
-//! (even when the provider echoes the key back in its message).
+//! (even when the provider echoes the key back in its message). The same for Amazon Bedrock's
+//! secret access key and Vertex AI's access token, which stand in the key's place here.
 
 mod client_support;
 mod mock_support;
@@ -25,9 +26,8 @@ fn assert_hidden(what: &str, text: &str) {
 fn secret_settings(base_url: &str) -> Settings {
     let mut settings = Settings::new();
     for provider in Provider::ALL {
-        settings = settings
-            .with_api_key(provider, SECRET)
-            .with_base_url(provider, base_url);
+        settings =
+            mock_support::with_key(settings, provider, SECRET).with_base_url(provider, base_url);
     }
     settings
 }

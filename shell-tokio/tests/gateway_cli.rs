@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The provider settings the gateway reads from its environment.
-const PROVIDER_VARS: [&str; 7] = [
+/// The provider settings the gateway reads from its environment (and the mock, for
+/// `--require-aws-signature`): keys, base URLs, and the cloud platforms' credentials.
+const PROVIDER_VARS: [&str; 24] = [
     "ANTHROPIC_API_KEY",
     "OPENAI_API_KEY",
     "GEMINI_API_KEY",
@@ -21,7 +22,33 @@ const PROVIDER_VARS: [&str; 7] = [
     "ANTHROPIC_BASE_URL",
     "OPENAI_BASE_URL",
     "GEMINI_BASE_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "CLOUDSDK_AUTH_ACCESS_TOKEN",
+    "CLOUDSDK_CONFIG",
+    "ANTHROPIC_VERTEX_PROJECT_ID",
+    "CLOUD_ML_REGION",
+    "ANTHROPIC_VERTEX_BASE_URL",
 ];
+
+/// Removes the developer's provider settings from `command`'s environment, and points its home
+/// at a directory without `.aws` or `gcloud` files.
+fn clean_env(command: &mut Command) {
+    for name in PROVIDER_VARS {
+        command.env_remove(name);
+    }
+    command.env("HOME", env!("CARGO_TARGET_TMPDIR"));
+}
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
@@ -51,9 +78,7 @@ impl Serve {
             .env_remove("LLM_SSE_TOKEN")
             .env_remove("RUST_LOG");
         // Only what the test says: no provider key or base URL from the developer's shell.
-        for name in PROVIDER_VARS {
-            command.env_remove(name);
-        }
+        clean_env(&mut command);
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -279,15 +304,42 @@ impl Drop for KillOnDrop {
 
 /// `llm-sse mock` serving `recording` for `provider`: the process and its base URL.
 fn mock_provider(provider: &str, recording: &str) -> (KillOnDrop, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_llm-sse"))
+    mock_provider_with(
+        provider,
+        recording,
+        &["--require-api-key", "sk-gateway-test"],
+        &[],
+    )
+}
+
+/// `llm-sse mock` serving `recording` for `provider` with `args` and `env`; its base URL
+/// (OpenAI's and Vertex AI's include their `/v1`).
+fn mock_provider_with(
+    provider: &str,
+    recording: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (KillOnDrop, String) {
+    let extension = if provider == "bedrock" {
+        "eventstream"
+    } else {
+        "sse"
+    };
+    let mut command = Command::new(env!("CARGO_BIN_EXE_llm-sse"));
+    command
         .args(["mock", "--provider", provider, "--file"])
-        .arg(fixtures().join(provider).join(format!("{recording}.sse")))
-        .args([
-            "--addr",
-            "127.0.0.1:0",
-            "--require-api-key",
-            "sk-gateway-test",
-        ])
+        .arg(
+            fixtures()
+                .join(provider)
+                .join(format!("{recording}.{extension}")),
+        )
+        .args(["--addr", "127.0.0.1:0"])
+        .args(args);
+    clean_env(&mut command);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -298,7 +350,7 @@ fn mock_provider(provider: &str, recording: &str) -> (KillOnDrop, String) {
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
     let addr = line.trim_end();
-    let base = if provider == "openai" {
+    let base = if provider == "openai" || provider == "vertex" {
         format!("http://{addr}/v1")
     } else {
         format!("http://{addr}")
@@ -326,6 +378,114 @@ fn without_mock_it_streams_from_the_providers() {
         let golden =
             std::fs::read_to_string(fixtures().join(provider).join("text.frames")).unwrap();
         assert_eq!(dechunk(&response), golden, "{provider}");
+    }
+}
+
+/// The text of the tokens of a golden frames file.
+fn golden_text(frames: &str) -> String {
+    frames
+        .lines()
+        .filter_map(|line| line.strip_prefix("data: "))
+        .filter_map(|json| serde_json::from_str::<serde_json::Value>(json).ok())
+        .filter_map(|frame| frame["token"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Claude on Amazon Bedrock and Vertex AI through `llm-sse serve`, with `llm-sse mock`
+/// processes standing in for them (the Bedrock mock verifying each signature with the same AWS
+/// credentials), reached through the environment as an operator would set it: the stream
+/// endpoint, and `bedrock/<model id>`, `vertex/<model>` on the OpenAI and Anthropic endpoints.
+#[test]
+fn bedrock_and_vertex_through_the_gateway() {
+    let aws = [
+        ("AWS_ACCESS_KEY_ID", "AKIDGATEWAYTEST00001"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "gateway/secret/key+0123456789abcdefghijk",
+        ),
+        ("AWS_REGION", "eu-central-1"),
+    ];
+    let (_bedrock, bedrock_base) =
+        mock_provider_with("bedrock", "text", &["--require-aws-signature"], &aws);
+    let (_vertex, vertex_base) = mock_provider_with(
+        "vertex",
+        "text",
+        &["--require-api-key", "ya29.gateway-token"],
+        &[],
+    );
+    let mut env = aws.to_vec();
+    env.extend([
+        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", bedrock_base.as_str()),
+        ("CLOUDSDK_AUTH_ACCESS_TOKEN", "ya29.gateway-token"),
+        ("ANTHROPIC_VERTEX_PROJECT_ID", "gateway-project"),
+        ("CLOUD_ML_REGION", "us-east5"),
+        ("ANTHROPIC_VERTEX_BASE_URL", vertex_base.as_str()),
+    ]);
+    let serve = Serve::start(&[], &env);
+    for (provider, model) in [
+        ("bedrock", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        ("vertex", "claude-sonnet-4-5@20250929"),
+    ] {
+        let golden =
+            std::fs::read_to_string(fixtures().join(provider).join("text.frames")).unwrap();
+        let body = format!(
+            r#"{{"model":"{model}","messages":[{{"role":"user","content":"Hi"}}],"max_tokens":1024}}"#
+        );
+        let response = serve.post(&format!("/v1/chat/stream/{provider}"), &[], &body);
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "{provider}: {response}"
+        );
+        assert_eq!(dechunk(&response), golden, "{provider}");
+
+        // The SDK endpoints, the model named `provider/model`, whole answers.
+        let named = format!("{provider}/{model}");
+        let completions =
+            format!(r#"{{"model":"{named}","messages":[{{"role":"user","content":"Hi"}}]}}"#);
+        let response = serve.post("/v1/chat/completions", &[], &completions);
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "{provider}: {response}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap();
+        assert_eq!(json["model"], named.as_str());
+        assert_eq!(
+            json["choices"][0]["message"]["content"],
+            golden_text(&golden)
+        );
+        assert_eq!(json["usage"]["prompt_tokens"], 25, "{provider}");
+
+        let messages = format!(
+            r#"{{"model":"{named}","max_tokens":256,"messages":[{{"role":"user","content":"Hi"}}]}}"#
+        );
+        let response = serve.post("/v1/messages", &[], &messages);
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "{provider}: {response}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap();
+        assert_eq!(json["content"][0]["text"], golden_text(&golden));
+        assert_eq!(json["stop_reason"], "end_turn");
+    }
+}
+
+/// Without the AWS or Google credentials the cloud providers are `503` naming what to set.
+#[test]
+fn without_cloud_credentials_the_gateway_says_what_to_set() {
+    let serve = Serve::start(&[], &[]);
+    for (provider, needle) in [
+        ("bedrock", "AWS_ACCESS_KEY_ID"),
+        ("vertex", "GOOGLE_APPLICATION_CREDENTIALS"),
+    ] {
+        let response = serve.post(
+            &format!("/v1/chat/stream/{provider}"),
+            &[],
+            r#"{"model":"m","messages":[{"role":"user","content":"Hi"}],"max_tokens":16}"#,
+        );
+        assert!(response.starts_with("HTTP/1.1 503"), "{response}");
+        assert!(response.contains(needle), "{provider}: {response}");
     }
 }
 

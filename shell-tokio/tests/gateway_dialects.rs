@@ -360,7 +360,9 @@ async fn the_model_list() {
                 r#"{{"object":"list","data":["#,
                 r#"{{"id":"anthropic/claude-sonnet-4-5","object":"model","created":{c},"owned_by":"anthropic"}},"#,
                 r#"{{"id":"openai/gpt-4.1-mini","object":"model","created":{c},"owned_by":"openai"}},"#,
-                r#"{{"id":"gemini/gemini-2.5-flash","object":"model","created":{c},"owned_by":"gemini"}}]}}"#
+                r#"{{"id":"gemini/gemini-2.5-flash","object":"model","created":{c},"owned_by":"gemini"}},"#,
+                r#"{{"id":"bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0","object":"model","created":{c},"owned_by":"bedrock"}},"#,
+                r#"{{"id":"vertex/claude-sonnet-4-5@20250929","object":"model","created":{c},"owned_by":"vertex"}}]}}"#
             ),
             c = created
         )
@@ -1038,7 +1040,8 @@ async fn a_tool_result_reaches_each_provider_in_its_form() {
             let sent = mock.requests()[0].json().unwrap();
             let args = serde_json::json!({"location": "Paris"});
             match provider {
-                Provider::Anthropic => {
+                // Anthropic's form, on Anthropic and on the cloud platforms.
+                Provider::Anthropic | Provider::Bedrock | Provider::Vertex => {
                     let messages = &sent["messages"];
                     assert_eq!(
                         messages[1]["content"][0],
@@ -1066,7 +1069,7 @@ async fn a_tool_result_reaches_each_provider_in_its_form() {
                     assert_eq!(messages[2]["tool_call_id"], "call_1");
                     assert!(messages[2]["content"].to_string().contains("18 C in Paris"));
                 }
-                _ => {
+                Provider::Gemini => {
                     let contents = &sent["contents"];
                     let call = &contents[1]["parts"][0]["functionCall"];
                     assert_eq!(call["name"], "get_weather", "{path}: {sent}");
@@ -1079,15 +1082,16 @@ async fn a_tool_result_reaches_each_provider_in_its_form() {
                         "{path}: {sent}"
                     );
                 }
+                _ => unreachable!("a provider the tests do not know"),
             }
         }
     }
 }
 
-/// Prompt caching through `POST /v1/messages`: the client's `cache_control` reaches an
-/// Anthropic model where it was written (the top-level one on the last block), the answer's
-/// usage reports the cache reads and writes; OpenAI and Gemini models get the request without
-/// it (they cache by themselves); a malformed one is a 400 naming it.
+/// Prompt caching through `POST /v1/messages`: the client's `cache_control` reaches a Claude
+/// model (on Anthropic, Bedrock or Vertex AI) where it was written (the top-level one on the
+/// last block), the answer's usage reports the cache reads and writes; OpenAI and Gemini models
+/// get the request without it (they cache by themselves); a malformed one is a 400 naming it.
 #[tokio::test]
 async fn cache_control_through_the_messages_endpoint() {
     let turn = r#"{"model":"MODEL","max_tokens":256,"stream":true,
@@ -1095,10 +1099,11 @@ async fn cache_control_through_the_messages_endpoint() {
         "messages":[{"role":"user","content":"Is a notice dated today in time?"}],
         "cache_control":{"type":"ephemeral"}}"#;
     for provider in Provider::ALL {
-        let recording = match provider {
-            Provider::Anthropic => "prompt_cache",
-            _ => "text",
-        };
+        let claude = matches!(
+            provider,
+            Provider::Anthropic | Provider::Bedrock | Provider::Vertex
+        );
+        let recording = if claude { "prompt_cache" } else { "text" };
         let mock = MockProvider::new(provider, fixture(provider, recording))
             .start()
             .await
@@ -1109,7 +1114,7 @@ async fn cache_control_through_the_messages_endpoint() {
             call(&server, MESSAGES, &[], &turn.replace("MODEL", &model)).await;
         assert_eq!(status, 200, "{provider}: {answer}");
         let sent = mock.requests()[0].json().unwrap();
-        if provider == Provider::Anthropic {
+        if claude {
             assert_eq!(
                 sent["system"],
                 serde_json::json!([{"type": "text", "text": "A long contract.", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]),

@@ -56,7 +56,7 @@ async fn routes_methods_and_providers() {
         &got,
         404,
         "not_found",
-        "\"mistral\": unknown provider (expected anthropic, openai or gemini)",
+        "\"mistral\": unknown provider (expected anthropic, openai, gemini, bedrock or vertex)",
     );
     let got = answer(&server, "GET", "/nowhere", "").await;
     assert_error(&got, 404, "not_found", "no route for \"/nowhere\"");

@@ -35,7 +35,16 @@ impl Drop for Mock {
 
 impl Mock {
     fn start(args: &[&str]) -> Mock {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_llm-sse"))
+        Mock::start_in(args, None)
+    }
+
+    /// Starts it with only `env` in its environment, when given.
+    fn start_in(args: &[&str], env: Option<&[(&str, &str)]>) -> Mock {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_llm-sse"));
+        if let Some(env) = env {
+            command.env_clear().envs(env.iter().copied());
+        }
+        let mut child = command
             .arg("mock")
             .args(args)
             .stdin(Stdio::null())
@@ -318,5 +327,154 @@ fn bad_flags_exit_2() {
     ] {
         let (code, _, _) = run(args);
         assert_eq!(code, Some(2), "{args:?}");
+    }
+}
+
+const AWS_ENV: [(&str, &str); 3] = [
+    ("AWS_ACCESS_KEY_ID", "AKIDMOCKCLITEST00001"),
+    (
+        "AWS_SECRET_ACCESS_KEY",
+        "mock/cli/secret+key/0123456789abcdefghij",
+    ),
+    ("AWS_REGION", "sa-east-1"),
+];
+
+/// `--provider bedrock --require-aws-signature`: the environment's AWS credentials verify each
+/// signature; the body is the binary event stream (an Anthropic `.sse` given is re-framed).
+#[test]
+fn a_mock_bedrock_verifies_signatures_with_the_aws_environment() {
+    use llm_sse_tokio::core::aws::AwsCredentials;
+    use llm_sse_tokio::core::aws::sigv4::{SignableRequest, Signer};
+
+    let sse = fixture("anthropic", "text");
+    let wire = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/bedrock/text.eventstream"),
+    )
+    .unwrap();
+    let mock = Mock::start_in(
+        &[
+            "--provider",
+            "bedrock",
+            "--file",
+            sse.to_str().unwrap(),
+            "--require-aws-signature",
+        ],
+        Some(&AWS_ENV),
+    );
+    let path = "/model/anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream";
+    let body = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[]}"#;
+    let credentials = AwsCredentials::new(AWS_ENV[0].1, AWS_ENV[1].1, None);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let signed = Signer::new(&credentials, "sa-east-1", "bedrock")
+        .sign(
+            &SignableRequest::new("POST", "mock", path).payload(body.as_bytes()),
+            now,
+        )
+        .unwrap();
+    let headers: Vec<String> = signed.headers().map(|(n, v)| format!("{n}: {v}")).collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+
+    let mut tcp = TcpStream::connect(mock.addr).unwrap();
+    tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nhost: mock\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for header in &headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    tcp.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    tcp.read_to_end(&mut response).unwrap();
+    let head_end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&response[..head_end]).into_owned();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.contains("content-type: application/vnd.amazon.eventstream"),
+        "{head}"
+    );
+    // The chunked body is the Bedrock fixture made of the Anthropic recording.
+    let mut rest = &response[head_end..];
+    let mut got = Vec::new();
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        got.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
+        rest = &rest[line_end + 2 + size + 2..];
+    }
+    assert!(got == wire, "not the Bedrock fixture");
+    mock.expect_log(&format!("llm-sse: POST {path} -> 200"));
+
+    // Unsigned: AWS's refusal.
+    let refused = mock.post(path, &[], body);
+    assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
+    assert!(
+        refused.contains("x-amzn-errortype: MissingAuthenticationTokenException"),
+        "{refused}"
+    );
+    assert!(
+        refused.ends_with(r#"{"message":"Missing Authentication Token"}"#),
+        "{refused}"
+    );
+}
+
+#[test]
+fn require_aws_signature_needs_aws_credentials_and_a_signed_provider() {
+    let file = fixture("anthropic", "text");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_llm-sse"))
+            .env_clear()
+            .envs(env.iter().copied())
+            .arg("mock")
+            .args(args)
+            .args(["--file", file.to_str().unwrap(), "--require-aws-signature"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (code, stderr) = run(&["--provider", "bedrock"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.starts_with("llm-sse: error: --require-aws-signature: Amazon Bedrock: ")
+            && stderr.contains("AWS_ACCESS_KEY_ID"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["--provider", "anthropic"], &AWS_ENV);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        stderr,
+        "llm-sse: error: --require-aws-signature: anthropic requests are not signed with AWS Signature Version 4\n"
+    );
+}
+
+#[test]
+fn the_help_says_where_the_aws_credentials_come_from() {
+    let out = Command::new(env!("CARGO_BIN_EXE_llm-sse"))
+        .args(["mock", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "--require-aws-signature",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+        "bedrock",
+        "vertex",
+        ".eventstream",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from\n{help}");
     }
 }

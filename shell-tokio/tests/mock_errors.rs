@@ -11,8 +11,17 @@ use mock_support::*;
 fn credentials(provider: Provider, key: &str) -> (&'static str, String) {
     match provider {
         Provider::Anthropic => ("x-api-key", key.to_owned()),
-        Provider::OpenAi => ("authorization", format!("Bearer {key}")),
-        _ => ("x-goog-api-key", key.to_owned()),
+        Provider::OpenAi | Provider::Vertex => ("authorization", format!("Bearer {key}")),
+        Provider::Gemini => ("x-goog-api-key", key.to_owned()),
+        _ => unreachable!("{provider} takes no key in a header"),
+    }
+}
+
+/// The error type of an answer: AWS's `x-amzn-errortype` header for Bedrock, else the body's.
+fn error_type(provider: Provider, status: u16, headers: &http::HeaderMap, body: &[u8]) -> String {
+    match provider {
+        Provider::Bedrock => headers["x-amzn-errortype"].to_str().unwrap().to_owned(),
+        _ => ApiError::parse(provider, status, body).error_type,
     }
 }
 
@@ -30,10 +39,12 @@ async fn fetch(
 
 #[tokio::test]
 async fn fail_first_with_retry_after_then_success_per_provider() {
-    for (provider, error_type) in [
+    for (provider, expected_type) in [
         (Provider::Anthropic, "rate_limit_error"),
         (Provider::OpenAi, "requests"),
         (Provider::Gemini, "RESOURCE_EXHAUSTED"),
+        (Provider::Bedrock, "ThrottlingException"),
+        (Provider::Vertex, "RESOURCE_EXHAUSTED"),
     ] {
         let recording = fixture(provider, "text");
         let server = MockProvider::new(provider, recording.clone())
@@ -52,8 +63,11 @@ async fn fail_first_with_retry_after_then_success_per_provider() {
             ApiError::for_status(provider, 429).to_body(provider),
             "{provider}"
         );
-        let error = ApiError::parse(provider, 429, &body);
-        assert_eq!(error.error_type, error_type, "{provider}");
+        assert_eq!(
+            error_type(provider, 429, &headers, &body),
+            expected_type,
+            "{provider}"
+        );
 
         let (status, headers, body) = fetch(server.addr(), endpoint(provider), &[]).await;
         assert_eq!(status, StatusCode::OK, "{provider}");
@@ -112,6 +126,15 @@ async fn the_configured_message_surfaces_in_each_shape() {
             Provider::Gemini,
             r#"{"error":{"code":400,"message":"max_tokens: Field required","status":"INVALID_ARGUMENT"}}"#,
         ),
+        // The type in `x-amzn-errortype`: ValidationException.
+        (
+            Provider::Bedrock,
+            r#"{"message":"max_tokens: Field required"}"#,
+        ),
+        (
+            Provider::Vertex,
+            r#"{"error":{"code":400,"message":"max_tokens: Field required","status":"INVALID_ARGUMENT"}}"#,
+        ),
     ] {
         let server = MockProvider::new(provider, fixture(provider, "text"))
             .fail_first(usize::MAX, 400)
@@ -119,9 +142,12 @@ async fn the_configured_message_surfaces_in_each_shape() {
             .start()
             .await
             .unwrap();
-        let (status, _, body) = fetch(server.addr(), endpoint(provider), &[]).await;
+        let (status, headers, body) = fetch(server.addr(), endpoint(provider), &[]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body, expected, "{provider}");
+        if provider == Provider::Bedrock {
+            assert_eq!(headers["x-amzn-errortype"], "ValidationException");
+        }
         assert_eq!(ApiError::parse(provider, 400, &body).message, message);
     }
 }
@@ -132,6 +158,8 @@ async fn other_paths_are_404_and_other_methods_405_in_the_provider_shape() {
         (Provider::Anthropic, "not_found_error"),
         (Provider::OpenAi, "invalid_request_error"),
         (Provider::Gemini, "NOT_FOUND"),
+        (Provider::Bedrock, "ResourceNotFoundException"),
+        (Provider::Vertex, "NOT_FOUND"),
     ] {
         let server = MockProvider::new(provider, fixture(provider, "text"))
             .start()
@@ -147,7 +175,11 @@ async fn other_paths_are_404_and_other_methods_405_in_the_provider_shape() {
             assert_eq!(status, StatusCode::NOT_FOUND, "{provider} {uri}");
             assert_eq!(headers["content-type"], "application/json");
             let error = ApiError::parse(provider, 404, &body);
-            assert_eq!(error.error_type, not_found_type, "{provider} {uri}");
+            assert_eq!(
+                error_type(provider, 404, &headers, &body),
+                not_found_type,
+                "{provider} {uri}"
+            );
             assert_eq!(
                 body,
                 error.to_body(provider),
@@ -186,6 +218,7 @@ async fn a_required_api_key_is_checked_in_the_provider_header() {
         (Provider::Anthropic, "authentication_error"),
         (Provider::OpenAi, "invalid_request_error"),
         (Provider::Gemini, "UNAUTHENTICATED"),
+        (Provider::Vertex, "UNAUTHENTICATED"),
     ] {
         let recording = fixture(provider, "text");
         let server = MockProvider::new(provider, recording.clone())

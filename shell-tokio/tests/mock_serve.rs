@@ -1,5 +1,6 @@
-//! The mock serves recordings exactly: every fixture byte for byte, one event (or N bytes) per
-//! write, paced, at each provider's endpoint, and it records exactly what it received.
+//! The mock serves recordings exactly: every fixture byte for byte, one event (Bedrock: one
+//! event-stream message) or N bytes per write, paced, at each provider's endpoint, with its
+//! content type, and it records exactly what it received.
 
 mod mock_support;
 
@@ -12,6 +13,14 @@ use llm_sse_tokio::core::Provider;
 use llm_sse_tokio::mock::{MockProvider, Split};
 use mock_support::*;
 use tokio::time::Instant;
+
+/// The content type of each provider's stream.
+fn content_type(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Bedrock => "application/vnd.amazon.eventstream",
+        _ => "text/event-stream",
+    }
+}
 
 #[tokio::test]
 async fn every_fixture_is_served_byte_for_byte() {
@@ -29,10 +38,19 @@ async fn every_fixture_is_served_byte_for_byte() {
             assert_eq!(response.status(), StatusCode::OK, "{provider} {name}");
             let headers = response.headers();
             assert_eq!(
-                headers["content-type"], "text/event-stream",
+                headers["content-type"],
+                content_type(provider),
                 "{provider} {name}"
             );
             assert_eq!(headers["cache-control"], "no-cache", "{provider} {name}");
+            // Bedrock names the content type of the model's events too.
+            assert_eq!(
+                headers
+                    .get("x-amzn-bedrock-content-type")
+                    .map(|v| v.to_str().unwrap()),
+                (provider == Provider::Bedrock).then_some("application/json"),
+                "{provider} {name}"
+            );
             assert_eq!(headers["transfer-encoding"], "chunked", "{provider} {name}");
             assert_eq!(
                 body(response).await.unwrap(),
@@ -76,7 +94,7 @@ async fn http2_serves_the_same_bytes() {
                 .unwrap();
         assert_eq!(response.version(), Version::HTTP_2);
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        assert_eq!(response.headers()["content-type"], content_type(provider));
         assert_eq!(body(response).await.unwrap(), recording, "{provider}");
         assert_eq!(server.requests()[0].version, Version::HTTP_2);
     }
@@ -88,6 +106,8 @@ async fn each_event_is_one_chunk_on_the_wire() {
         (Provider::Anthropic, "crlf"),
         (Provider::OpenAi, "openrouter_comments"),
         (Provider::Gemini, "crlf"),
+        (Provider::Bedrock, "tool_use"),
+        (Provider::Vertex, "tool_use"),
     ] {
         for name in ["text", other] {
             let recording = fixture(provider, name);
@@ -101,10 +121,12 @@ async fn each_event_is_one_chunk_on_the_wire() {
             assert_eq!(head.header("transfer-encoding"), Some("chunked"));
             let (chunks, end) = raw.chunks().await;
             assert_eq!(end, Chunk::End, "{provider} {name}: a clean end");
-            let expected: Vec<Vec<u8>> = Split::Events
-                .pieces(&recording)
-                .map(|b| b.to_vec())
-                .collect();
+            // Bedrock's pieces are its event-stream messages.
+            let split = match provider {
+                Provider::Bedrock => Split::Messages,
+                _ => Split::Events,
+            };
+            let expected: Vec<Vec<u8>> = split.pieces(&recording).map(|b| b.to_vec()).collect();
             let got: Vec<Vec<u8>> = chunks.into_iter().map(|(_, data)| data).collect();
             assert!(expected.len() >= 3, "{provider} {name}: a few events");
             assert_eq!(got, expected, "{provider} {name}");
@@ -220,6 +242,9 @@ async fn base_url_per_provider() {
         (Provider::Anthropic, ""),
         (Provider::OpenAi, "/v1"),
         (Provider::Gemini, ""),
+        (Provider::Bedrock, ""),
+        // Up to the API version: clients append `/projects/{p}/locations/{r}`.
+        (Provider::Vertex, "/v1"),
     ] {
         let server = MockProvider::new(provider, "").start().await.unwrap();
         assert_eq!(
@@ -294,4 +319,53 @@ async fn dropping_the_server_closes_its_connections() {
     // Nothing listens any more.
     let refused = tokio::net::TcpStream::connect(addr).await;
     assert!(refused.is_err());
+}
+
+/// Given an Anthropic SSE recording, a mock Bedrock serves it as Bedrock's event stream: the
+/// Bedrock fixture made of it, message by message.
+#[tokio::test]
+async fn a_mock_bedrock_serves_an_anthropic_recording_reframed() {
+    let sse = fixture(Provider::Anthropic, "tool_use");
+    let framed = fixture(Provider::Bedrock, "tool_use");
+    let server = MockProvider::new(Provider::Bedrock, sse)
+        .start()
+        .await
+        .unwrap();
+    let mut raw = Raw::post(server.addr(), endpoint(Provider::Bedrock), &[], "{}").await;
+    let head = raw.head().await;
+    assert_eq!(head.status, 200);
+    assert_eq!(
+        head.header("content-type"),
+        Some("application/vnd.amazon.eventstream")
+    );
+    let (chunks, end) = raw.chunks().await;
+    assert_eq!(end, Chunk::End);
+    let expected: Vec<Vec<u8>> = Split::Messages
+        .pieces(&framed)
+        .map(|b| b.to_vec())
+        .collect();
+    let got: Vec<Vec<u8>> = chunks.into_iter().map(|(_, data)| data).collect();
+    assert_eq!(got, expected);
+}
+
+#[tokio::test]
+async fn vertex_accepts_any_project_region_and_model() {
+    let recording = fixture(Provider::Vertex, "text");
+    let server = MockProvider::new(Provider::Vertex, recording.clone())
+        .start()
+        .await
+        .unwrap();
+    let uri = "/v1/projects/p-1/locations/global/publishers/anthropic/models/claude-opus-4-1@20250805:streamRawPredict";
+    let response = send(server.addr(), post(server.addr(), uri, &[], "{}")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body(response).await.unwrap(), recording);
+    // Not under /v1, or another method of the model: not the endpoint.
+    for uri in [
+        "/projects/p-1/locations/global/publishers/anthropic/models/m:streamRawPredict",
+        "/v1/projects/p-1/locations/global/publishers/anthropic/models/m:rawPredict",
+        "/v1/projects/p-1/locations/global/publishers/google/models/m:streamRawPredict",
+    ] {
+        let response = send(server.addr(), post(server.addr(), uri, &[], "{}")).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{uri}");
+    }
 }

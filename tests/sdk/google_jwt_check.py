@@ -1,13 +1,15 @@
 """Checks the JWT llm-sse-core signs for a Google service account against Google's own
 library, `google-auth` (see DEVELOPERS.md, "Checking Google JWTs against google-auth").
 
-    python3 -m venv /tmp/g && /tmp/g/bin/pip install google-auth cryptography
-    /tmp/g/bin/python tests/sdk/google_jwt_check.py
+    target/sdk-venv/bin/python tests/sdk/google_jwt_check.py   # the SDK suite's venv
+
+(google-auth and cryptography are pinned in tests/sdk/requirements.txt.)
 
 It runs `cargo run -p llm-sse-core --features google-auth --example google_jwt` on the test
 key of `core/tests/fixtures/google/service_account.json` at the current time, then has
 google-auth verify and re-create what that printed. Prints one line per check and exits 1 when
-one failed. Not part of the SDK suite (`run.py` only discovers `test_*.py`).
+one failed. Not a test of the SDK suite (`run.py` only discovers `test_*.py`): `.ci/run` runs it
+after the suite, in the same venv.
 """
 
 from __future__ import annotations

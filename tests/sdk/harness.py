@@ -36,7 +36,8 @@ TOOLS = {"anthropic": "tool_use", "openai": "parallel_tool_calls_usage", "gemini
 ERROR = {"anthropic": "error_mid_stream", "openai": "error_event", "gemini": "error"}
 
 # The environment the processes must not inherit from the developer's shell.
-_SCRUBBED = ("ANTHROPIC_", "OPENAI_", "GEMINI_", "GOOGLE_API_KEY", "LLM_SSE_", "RUST_LOG")
+_SCRUBBED = ("ANTHROPIC_", "OPENAI_", "GEMINI_", "GOOGLE_API_KEY", "LLM_SSE_", "RUST_LOG", "AWS_",
+             "GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_", "CLOUD_ML_REGION")
 
 WEATHER_TOOL = {
     "name": "get_weather",

@@ -1,5 +1,7 @@
 """Runs the SDK suite: the official `openai` and `anthropic` Python packages against
-`llm-sse serve` in front of `llm-sse mock` processes (see DEVELOPERS.md).
+`llm-sse serve` in front of `llm-sse mock` processes, and boto3 and the `anthropic` package's
+Bedrock and Vertex AI clients against `llm-sse mock` standing in for the cloud platforms (see
+DEVELOPERS.md).
 
     python tests/sdk/run.py            # with the packages of tests/sdk/requirements.txt installed
 
@@ -20,11 +22,15 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     sys.path.insert(0, str(HERE))
     import anthropic
+    import boto3
     import openai
 
     from harness import BIN
 
-    print(f"openai {openai.__version__}, anthropic {anthropic.__version__}, {BIN}", flush=True)
+    print(
+        f"openai {openai.__version__}, anthropic {anthropic.__version__}, boto3 {boto3.__version__}, {BIN}",
+        flush=True,
+    )
     started = time.monotonic()
     suite = unittest.defaultTestLoader.discover(str(HERE), pattern="test_*.py", top_level_dir=str(HERE))
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)

@@ -9,7 +9,8 @@ The cases (with our canonical request, string to sign and `authorization`) come 
 `cargo run -p llm-sse-core --example sigv4_cases`, or from a JSON file it wrote. Each request
 is signed again by botocore's `SigV4Auth` (what botocore uses for Bedrock and every other
 service but S3) with the same credentials, region, service and time, and the results are
-compared byte for byte. Needs botocore (`pip install -r tests/sdk/requirements-botocore.txt`).
+compared byte for byte. Needs botocore (pinned in the SDK suite's `tests/sdk/requirements.txt`;
+`.ci/run` runs this script after the suite, in the same venv).
 Exits 1 when a case differs (or none ran), and ends with one line `N passed, N failed`.
 """
 

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod bedrock;
+pub mod cloud;
 pub mod corpus;
 
 use llm_sse_core::{Normalizer, Provider, StreamChunk};
@@ -110,13 +111,16 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// The `.sse` fixtures of `provider`, sorted by name.
+/// The recorded bodies of `provider` (`.sse`, or `.eventstream` for Bedrock's binary framing:
+/// [`Framing::file_extension`](llm_sse_core::provider::Framing::file_extension)), sorted by
+/// name.
 pub fn fixtures(provider: Provider) -> Vec<PathBuf> {
     let dir = fixtures_dir().join(provider.as_str());
+    let extension = provider.spec().framing.file_extension();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sse"))
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
         .collect();
     files.sort();
     files

@@ -206,3 +206,83 @@ fn reframed_fixtures_decode_to_the_recorded_events() {
     }
     assert!(checked >= 20, "only {checked} fixtures");
 }
+
+/// The Anthropic recordings that Bedrock and Vertex AI fixtures are made of: Bedrock's are their
+/// re-framing, Vertex AI's the same bytes (Claude on Vertex streams Anthropic's events).
+const BEDROCK_FIXTURES: [&str; 12] = [
+    "text",
+    "tool_use",
+    "parallel_tools",
+    "thinking",
+    "redacted_thinking",
+    "max_tokens",
+    "refusal",
+    "web_search",
+    "prompt_cache",
+    "error_mid_stream",
+    "invalid_json",
+    "truncated",
+];
+const VERTEX_FIXTURES: [&str; 6] = [
+    "text",
+    "tool_use",
+    "thinking",
+    "prompt_cache",
+    "error_mid_stream",
+    "truncated",
+];
+
+/// `tests/fixtures/bedrock/*.eventstream` are exactly the re-framed Anthropic recordings, and
+/// `tests/fixtures/vertex/*.sse` exactly the Anthropic recordings (`BLESS=1` writes them).
+#[test]
+fn the_platform_fixtures_are_made_of_the_anthropic_recordings() {
+    let dir = llm_sse_tests::fixtures_dir();
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut expected = Vec::new();
+    for name in BEDROCK_FIXTURES {
+        let sse = std::fs::read(dir.join(format!("anthropic/{name}.sse"))).unwrap();
+        expected.push((
+            dir.join(format!("bedrock/{name}.eventstream")),
+            reframe_anthropic(&sse),
+        ));
+    }
+    for name in VERTEX_FIXTURES {
+        let sse = std::fs::read(dir.join(format!("anthropic/{name}.sse"))).unwrap();
+        expected.push((dir.join(format!("vertex/{name}.sse")), sse));
+    }
+    for (path, bytes) in expected {
+        if bless && std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+            eprintln!("blessed {}", path.display());
+        }
+        let got = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            got == bytes,
+            "{} differs from its source recording",
+            path.display()
+        );
+    }
+}
+
+/// What a mock Bedrock serves for an Anthropic recording
+/// (`Framing::frame_recording`) is the Bedrock fixture made of it; a Bedrock recording is served
+/// as it is.
+#[test]
+fn a_mock_bedrock_frames_an_anthropic_recording_as_the_fixture() {
+    use llm_sse_core::provider::Framing;
+    let dir = llm_sse_tests::fixtures_dir();
+    for name in BEDROCK_FIXTURES {
+        let sse = std::fs::read(dir.join(format!("anthropic/{name}.sse"))).unwrap();
+        let wire = std::fs::read(dir.join(format!("bedrock/{name}.eventstream"))).unwrap();
+        let framing = Provider::Bedrock.spec().framing;
+        assert_eq!(framing, Framing::BedrockEventStream);
+        assert_eq!(
+            framing.frame_recording(&sse).as_deref(),
+            Some(&wire[..]),
+            "{name}"
+        );
+        assert_eq!(framing.frame_recording(&wire), None, "{name}");
+        assert_eq!(Framing::Sse.frame_recording(&sse), None, "{name}");
+    }
+}

@@ -1,4 +1,5 @@
-//! Every recorded provider stream under `tests/fixtures/<provider>/*.sse`, re-encoded in the
+//! Every recorded provider stream under `tests/fixtures/<provider>/*.sse` (Bedrock's
+//! `*.eventstream`), re-encoded in the
 //! clients' dialects, is exactly its golden files in `tests/fixtures/<provider>/dialects/`:
 //!
 //! - `<name>.openai.sse`: the OpenAI Chat Completions stream (`include_usage` on);
@@ -137,6 +138,16 @@ fn openai_fixtures_in_both_dialects() {
 #[test]
 fn gemini_fixtures_in_both_dialects() {
     check_provider(Provider::Gemini);
+}
+
+#[test]
+fn bedrock_fixtures_in_both_dialects() {
+    check_provider(Provider::Bedrock);
+}
+
+#[test]
+fn vertex_fixtures_in_both_dialects() {
+    check_provider(Provider::Vertex);
 }
 
 /// Nothing but the golden files lives in the dialects directories: a fixture that was renamed

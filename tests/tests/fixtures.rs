@@ -1,4 +1,5 @@
-//! Every recorded provider stream under `tests/fixtures/<provider>/*.sse` normalizes to exactly
+//! Every recorded provider stream under `tests/fixtures/<provider>/*.sse` (`*.eventstream` for
+//! Amazon Bedrock) normalizes to exactly
 //! the frames in its `*.frames` golden file, whole, byte by byte and in random-sized chunks.
 //!
 //! Set `BLESS=1` to write missing or differing golden files (then review every changed byte
@@ -55,6 +56,16 @@ fn openai_fixtures_match_golden_frames() {
 #[test]
 fn gemini_fixtures_match_golden_frames() {
     check_provider(Provider::Gemini, 5);
+}
+
+#[test]
+fn bedrock_fixtures_match_golden_frames() {
+    check_provider(Provider::Bedrock, 12);
+}
+
+#[test]
+fn vertex_fixtures_match_golden_frames() {
+    check_provider(Provider::Vertex, 6);
 }
 
 /// Every fixture whose stream ends normally folds through the `Accumulator` into a complete

@@ -56,6 +56,15 @@
 //! the service and `aws4_request` in turn; the signature is the hex HMAC of the string to sign
 //! under that key.
 //!
+//! # Verifying, as a server
+//!
+//! [`Signer::verify`] checks a received request the way AWS services do (mock servers use it):
+//! it reads `authorization`, recomputes the signature over the headers that it names, and
+//! refuses with AWS's own error types and messages ([`VerifyError`]:
+//! `MissingAuthenticationTokenException`, `IncompleteSignatureException`,
+//! `UnrecognizedClientException`, `InvalidSignatureException`, the last one also for a time
+//! more than [`MAX_CLOCK_SKEW_SECS`] off).
+//!
 //! # `x-amz-content-sha256`
 //!
 //! Off by default. botocore's `SigV4Auth`, which signs every service but S3 (Bedrock included),
@@ -72,6 +81,10 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::AwsCredentials;
+
+mod verify;
+
+pub use verify::{MAX_CLOCK_SKEW_SECS, VerifyError};
 
 /// The algorithm name at the start of the string to sign and of `authorization`.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -235,7 +248,49 @@ impl<'a> Signer<'a> {
         }
         // A stable sort keeps the values of a repeated header in the order given.
         headers.sort_by(|a, b| a.0.cmp(&b.0));
+        let Computed {
+            canonical_request,
+            string_to_sign,
+            signature,
+            signed_headers,
+            scope,
+        } = self.compute(request, &headers, &payload_hash, &time)?;
 
+        let mut authorization = String::with_capacity(128 + signed_headers.len());
+        let _ = write!(
+            authorization,
+            "{ALGORITHM} Credential={access_key_id}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
+        );
+
+        let mut out = Vec::with_capacity(4);
+        out.push(("x-amz-date", String::from(time.date_time())));
+        if let Some(token) = token {
+            out.push(("x-amz-security-token", String::from(token)));
+        }
+        if self.content_sha256_header {
+            out.push(("x-amz-content-sha256", payload_hash));
+        }
+        out.push(("authorization", authorization));
+        Ok(Signed {
+            headers: out,
+            canonical_request,
+            string_to_sign,
+            signature,
+        })
+    }
+}
+
+impl Signer<'_> {
+    /// The canonical request, string to sign and signature of `request` with `headers` (names
+    /// in lower case, values trimmed, sorted by name) at `time`: what signing and verifying
+    /// share.
+    fn compute(
+        &self,
+        request: &SignableRequest<'_>,
+        headers: &[(String, String)],
+        payload_hash: &str,
+        time: &AmzDate,
+    ) -> Result<Computed, SignError> {
         let mut canonical_request = String::with_capacity(256);
         canonical_request.push_str(request.method);
         canonical_request.push('\n');
@@ -272,7 +327,7 @@ impl<'a> Signer<'a> {
         canonical_request.push('\n');
         canonical_request.push_str(&signed_headers);
         canonical_request.push('\n');
-        canonical_request.push_str(&payload_hash);
+        canonical_request.push_str(payload_hash);
 
         let mut scope = String::with_capacity(64);
         let _ = write!(
@@ -299,29 +354,23 @@ impl<'a> Signer<'a> {
         let k_service = hmac_sha256(&k_region, self.service.as_bytes());
         let k_signing = hmac_sha256(&k_service, b"aws4_request");
         let signature = hex(&hmac_sha256(&k_signing, string_to_sign.as_bytes()));
-
-        let mut authorization = String::with_capacity(128 + signed_headers.len());
-        let _ = write!(
-            authorization,
-            "{ALGORITHM} Credential={access_key_id}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
-        );
-
-        let mut out = Vec::with_capacity(4);
-        out.push(("x-amz-date", String::from(time.date_time())));
-        if let Some(token) = token {
-            out.push(("x-amz-security-token", String::from(token)));
-        }
-        if self.content_sha256_header {
-            out.push(("x-amz-content-sha256", payload_hash));
-        }
-        out.push(("authorization", authorization));
-        Ok(Signed {
-            headers: out,
+        Ok(Computed {
             canonical_request,
             string_to_sign,
             signature,
+            signed_headers,
+            scope,
         })
     }
+}
+
+/// What [`Signer::compute`] makes.
+struct Computed {
+    canonical_request: String,
+    string_to_sign: String,
+    signature: String,
+    signed_headers: String,
+    scope: String,
 }
 
 /// The payload to sign: its bytes, or their SHA-256 when the caller has it already.

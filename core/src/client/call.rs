@@ -11,6 +11,7 @@ use core::time::Duration;
 use crate::api_error::ApiError;
 use crate::chunk::{Provider, StreamChunk, StreamError, StreamErrorKind};
 use crate::normalize::Normalizer;
+use crate::provider::Auth;
 use crate::request::{Headers, Method, RequestError, ValidRequest};
 use crate::retry::{Decision, Failure, RetryHints, RetryPolicy};
 
@@ -95,8 +96,39 @@ pub struct Call {
     idle_timeout: Duration,
     /// The attempt under way, from 1.
     attempt: u32,
-    /// The key, to take out of every message.
-    key: Option<ApiKey>,
+    /// What the request authenticates with; its secrets are taken out of every message.
+    credential: Credential,
+}
+
+/// What a call authenticates with.
+#[derive(Debug, Clone)]
+enum Credential {
+    /// An API key in the request's headers.
+    Key(ApiKey),
+    /// An OAuth2 access token in the request's headers; `renewed` once it was replaced after a
+    /// `401`.
+    Token { token: ApiKey, renewed: bool },
+    /// AWS credentials: each attempt is signed with its own time.
+    Aws {
+        credentials: crate::aws::AwsCredentials,
+        region: String,
+        service: &'static str,
+    },
+}
+
+impl Credential {
+    /// The secrets that must never appear in a message.
+    fn secrets(&self) -> [Option<&str>; 2] {
+        match self {
+            Credential::Key(key) | Credential::Token { token: key, .. } => {
+                [Some(key.expose()), None]
+            }
+            Credential::Aws { credentials, .. } => [
+                Some(credentials.secret_access_key.expose()),
+                credentials.session_token.as_ref().map(|t| t.expose()),
+            ],
+        }
+    }
 }
 
 /// The request of a call, ready to send: every part checked, so a shell only copies it.
@@ -142,8 +174,72 @@ impl Call {
     /// URL with a host. Nothing is sent.
     pub fn new(settings: &Settings, request: ValidRequest) -> Result<Call, ProviderError> {
         let provider = request.provider();
-        let key = settings.api_key(provider)?;
-        let http = match request.build(Some(key.expose())) {
+        let credential = match provider.spec().auth {
+            Auth::Header(_) | Auth::Bearer => Credential::Key(settings.api_key(provider)?.clone()),
+            Auth::AwsSigV4 { service } => {
+                let aws = settings.aws()?;
+                Credential::Aws {
+                    credentials: aws.credentials.clone(),
+                    region: aws.region.clone(),
+                    service,
+                }
+            }
+            Auth::GoogleOAuth => {
+                return Err(ProviderError::Auth(ProviderAuthError {
+                    provider,
+                    reason: AuthFailure::MissingCredentials(
+                        "a call needs a Google access token (Call::with_access_token)".into(),
+                    ),
+                }));
+            }
+        };
+        Call::prepare(settings, request, credential)
+    }
+
+    /// A call of `request` that authenticates with `token`, a Google OAuth2 access token (for
+    /// Vertex AI: see [`AccessTokens`](super::AccessTokens) for where it comes from). For a
+    /// provider that does not take one, the same as [`new`](Call::new).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Call::new); [`AuthFailure::MalformedKey`] for a token that cannot be sent.
+    pub fn with_access_token(
+        settings: &Settings,
+        request: ValidRequest,
+        token: &str,
+    ) -> Result<Call, ProviderError> {
+        let provider = request.provider();
+        if provider.spec().auth != Auth::GoogleOAuth {
+            return Call::new(settings, request);
+        }
+        let token = ApiKey::new(token).ok_or(ProviderError::Auth(ProviderAuthError {
+            provider,
+            reason: AuthFailure::MalformedKey,
+        }))?;
+        let credential = Credential::Token {
+            token,
+            renewed: false,
+        };
+        Call::prepare(settings, request, credential)
+    }
+
+    /// The call of `request` with `credential`.
+    fn prepare(
+        settings: &Settings,
+        request: ValidRequest,
+        credential: Credential,
+    ) -> Result<Call, ProviderError> {
+        let provider = request.provider();
+        // A located endpoint (Vertex AI's) is under a project and a location: without them
+        // the URL would name none.
+        if let crate::provider::Endpoint::LocatedModel { .. } = provider.spec().endpoint {
+            settings.vertex()?;
+        }
+        let key = match &credential {
+            Credential::Key(key) | Credential::Token { token: key, .. } => Some(key.expose()),
+            Credential::Aws { .. } => None,
+        };
+        let http = match request.build(key) {
             Ok(http) => http,
             Err(RequestError::InvalidApiKey) => {
                 return Err(ProviderError::Auth(ProviderAuthError {
@@ -212,13 +308,103 @@ impl Call {
             policy: settings.retry,
             idle_timeout: settings.idle_timeout,
             attempt: 1,
-            key: Some(key.clone()),
+            credential,
         })
+        .and_then(Call::check_signature)
+    }
+
+    /// Signs once at the Unix epoch, so that a request AWS's signer refuses (a malformed
+    /// region or session token) fails here, not at each attempt.
+    fn check_signature(self) -> Result<Call, ProviderError> {
+        match self.signature(0) {
+            Some(Err(e)) => Err(ProviderError::Auth(ProviderAuthError {
+                provider: self.provider,
+                reason: AuthFailure::MissingCredentials(format!(
+                    "the request cannot be signed: {e}"
+                )),
+            })),
+            _ => Ok(self),
+        }
+    }
+
+    /// The AWS signature headers of the request sent at `now` (`None` for a provider that is
+    /// not signed).
+    fn signature(
+        &self,
+        now: u64,
+    ) -> Option<Result<crate::aws::sigv4::Signed, crate::aws::sigv4::SignError>> {
+        let Credential::Aws {
+            credentials,
+            region,
+            service,
+        } = &self.credential
+        else {
+            return None;
+        };
+        let prepared = &self.prepared;
+        let signer = crate::aws::sigv4::Signer::new(credentials, region, service);
+        let signed =
+            crate::aws::sigv4::SignableRequest::from_url(prepared.method.as_str(), &prepared.url)
+                .map(|request| {
+                    request
+                        .headers(
+                            prepared
+                                .headers
+                                .iter()
+                                .filter(|(name, _)| !crate::aws::sigv4::is_unsigned_header(name)),
+                        )
+                        .payload(&prepared.body)
+                })
+                .and_then(|request| signer.sign(&request, now));
+        Some(signed)
     }
 
     /// The provider called.
     pub fn provider(&self) -> Provider {
         self.provider
+    }
+
+    /// This call with a new access token, after [`Attempt::Reauthorize`]: its next attempt
+    /// sends `token`.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthFailure::MalformedKey`] for a token that cannot be sent in a header.
+    pub fn reauthorize(mut self, token: &str) -> Result<Call, ProviderError> {
+        let malformed = ProviderError::Auth(ProviderAuthError {
+            provider: self.provider,
+            reason: AuthFailure::MalformedKey,
+        });
+        let token = ApiKey::new(token).ok_or(malformed.clone())?;
+        let header = match self.provider.spec().auth {
+            Auth::Header(name) => (name, String::from(token.expose())),
+            Auth::Bearer | Auth::GoogleOAuth | Auth::AwsSigV4 { .. } => {
+                ("authorization", format!("Bearer {}", token.expose()))
+            }
+        };
+        if !header
+            .1
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+        {
+            return Err(malformed);
+        }
+        self.prepared.headers.insert(header.0, header.1.as_str());
+        #[cfg(feature = "http")]
+        {
+            let mut value = http::HeaderValue::from_str(&header.1).map_err(|_| malformed)?;
+            value.set_sensitive(true);
+            self.prepared
+                .http
+                .headers
+                .insert(http::HeaderName::from_static(header.0), value);
+        }
+        self.credential = Credential::Token {
+            token,
+            renewed: true,
+        };
+        self.attempt += 1;
+        Ok(self)
     }
 
     /// The attempt about to be made (or under way), counted from 1.
@@ -257,10 +443,18 @@ impl Call {
         host_of(self.authority())
     }
 
-    /// The headers to send (authentication, API version, content type, user agent), already
-    /// checked to be valid HTTP header names and values. `Debug` redacts the key.
-    pub fn headers(&self) -> &Headers {
-        &self.prepared.headers
+    /// The headers to send at `now` (Unix seconds: the time of the attempt, which an AWS
+    /// signature covers): authentication, API version, content type, user agent, and for
+    /// Amazon Bedrock the signature (`authorization`, `x-amz-date`, `x-amz-security-token`).
+    /// Every name and value is a valid HTTP header's. `Debug` redacts the credentials.
+    pub fn headers(&self, now: u64) -> Headers {
+        let mut headers = self.prepared.headers.clone();
+        if let Some(Ok(signed)) = self.signature(now) {
+            for (name, value) in signed.headers() {
+                headers.insert(name, value);
+            }
+        }
+        headers
     }
 
     /// The JSON body.
@@ -268,12 +462,26 @@ impl Call {
         &self.prepared.body
     }
 
-    /// The request as an [`http::Request`], for any client built on the `http` crate (hyper,
-    /// ureq): the same request each time it is called (the body is shared, not copied), with
-    /// the key's header marked sensitive.
+    /// The request to send at `now` (Unix seconds: the time of the attempt, which an AWS
+    /// signature covers) as an [`http::Request`], for any client built on the `http` crate
+    /// (hyper, ureq): the body is shared, not copied, and the credentials' headers are marked
+    /// sensitive.
     #[cfg(feature = "http")]
-    pub fn http_request(&self) -> http::Request<bytes::Bytes> {
-        self.prepared.http.request()
+    pub fn http_request(&self, now: u64) -> http::Request<bytes::Bytes> {
+        let mut request = self.prepared.http.request();
+        // The signature was checked when the call was made; only a time past the year 9999
+        // could fail it, and an unsigned request is then refused by the provider.
+        if let Some(Ok(signed)) = self.signature(now) {
+            for (name, value) in signed.headers() {
+                if let Ok(mut value) = http::HeaderValue::from_str(value) {
+                    value.set_sensitive(Headers::is_sensitive(name));
+                    request
+                        .headers_mut()
+                        .insert(http::HeaderName::from_static(name), value);
+                }
+            }
+        }
+        request
     }
 
     /// The attempt got no response: the connection, TLS or proxy failed, or the request could
@@ -332,17 +540,29 @@ impl Call {
                 call: self,
             });
         }
+        // AWS names the error in a header (`x-amzn-ErrorType`), not in the body.
+        let mut error_type = None;
+        let headers = headers.into_iter().inspect(|(name, value)| {
+            if name
+                .as_ref()
+                .eq_ignore_ascii_case(crate::api_error::AWS_ERROR_TYPE_HEADER)
+            {
+                let value = String::from_utf8_lossy(value.as_ref());
+                error_type = ApiError::aws_error_type(self.provider, &value).map(String::from);
+            }
+        });
         let hints = RetryHints::from_headers(headers, now_unix_secs);
         Head::ErrorBody(ErrorBody {
             call: self,
             status,
             hints,
+            error_type,
         })
     }
 
     /// `message` with the key replaced by `<redacted>`.
     fn redact(&self, message: String) -> String {
-        redact(message, self.key.as_ref())
+        redact(message, &self.credential)
     }
 
     /// Retries `failure` as the policy says, or gives up with `error`.
@@ -373,6 +593,18 @@ pub enum Attempt {
         /// The wait.
         after: Duration,
     },
+    /// The provider refused the call's access token (`401`) the first time: renew the token
+    /// ([`AccessTokens::invalidate`](super::AccessTokens::invalidate), then a new one) and send
+    /// [`call.reauthorize(token)`](Call::reauthorize) at once. A second refusal is
+    /// [`Failed`](Attempt::Failed). When the token cannot be renewed (one given directly:
+    /// [`AccessTokens::is_renewable`](super::AccessTokens::is_renewable)), the call fails with
+    /// `refused`.
+    Reauthorize {
+        /// The call, at its next attempt.
+        call: Call,
+        /// The provider's refusal, as the call's error (its message redacted).
+        refused: ProviderError,
+    },
     /// The call failed.
     Failed(ProviderError),
 }
@@ -400,6 +632,8 @@ pub struct ErrorBody {
     call: Call,
     status: u16,
     hints: RetryHints,
+    /// The error type the head named (AWS's `x-amzn-ErrorType`).
+    error_type: Option<String>,
 }
 
 impl ErrorBody {
@@ -417,14 +651,27 @@ impl ErrorBody {
             call,
             status,
             hints,
+            error_type,
         } = self;
-        let failure = Failure::Status { status, hints };
-        call.retry_or(&failure, random, |call| {
+        let error = |call: &Call| {
             let body = body.get(..MAX_ERROR_BODY).unwrap_or(body);
             let mut error = ApiError::parse(call.provider, status, body);
+            if let Some(error_type) = &error_type {
+                error.error_type = error_type.clone();
+            }
             error.message = call.redact(core::mem::take(&mut error.message));
             ProviderError::from_status(call.provider, error, hints)
-        })
+        };
+        // A Google access token may have been revoked, or the clock be off: fetch a new one
+        // and try once more (Google's libraries do the same).
+        if status == 401 {
+            if let Credential::Token { renewed: false, .. } = call.credential {
+                let refused = error(&call);
+                return Attempt::Reauthorize { call, refused };
+            }
+        }
+        let failure = Failure::Status { status, hints };
+        call.retry_or(&failure, random, error)
     }
 }
 
@@ -479,7 +726,7 @@ impl Starting {
             provider: self.call.provider,
             retries: self.call.attempt - 1,
             idle_timeout: self.call.idle_timeout,
-            key: self.call.key,
+            credential: self.call.credential,
             normalizer: self.normalizer,
         }
     }
@@ -498,7 +745,7 @@ pub struct Streaming {
     provider: Provider,
     retries: u32,
     idle_timeout: Duration,
-    key: Option<ApiKey>,
+    credential: Credential,
     normalizer: Normalizer,
 }
 
@@ -533,7 +780,7 @@ impl Streaming {
     pub fn connection_lost(&mut self, message: &str) {
         let message = redact(
             format!("the connection to the provider failed: {message}"),
-            self.key.as_ref(),
+            &self.credential,
         );
         self.normalizer
             .fail(StreamError::new(StreamErrorKind::ConnectionError, message));
@@ -572,14 +819,14 @@ impl Streaming {
     }
 }
 
-/// `message` with every occurrence of `key` replaced by `<redacted>`.
-fn redact(message: String, key: Option<&ApiKey>) -> String {
-    match key {
-        Some(key) if !key.expose().is_empty() && message.contains(key.expose()) => {
-            message.replace(key.expose(), REDACTED)
+/// `message` with every secret of `credential` replaced by `<redacted>`.
+fn redact(mut message: String, credential: &Credential) -> String {
+    for secret in credential.secrets().into_iter().flatten() {
+        if !secret.is_empty() && message.contains(secret) {
+            message = message.replace(secret, REDACTED);
         }
-        _ => message,
     }
+    message
 }
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {

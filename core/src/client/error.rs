@@ -6,6 +6,7 @@ use core::time::Duration;
 
 use crate::api_error::ApiError;
 use crate::chunk::Provider;
+use crate::provider::Auth;
 use crate::request::RequestError;
 use crate::retry::RetryHints;
 
@@ -30,6 +31,9 @@ pub enum AuthFailure {
     MalformedKey,
     /// The provider answered `401` or `403`: its error type and message.
     Rejected(ApiError),
+    /// The cloud platform's credentials (AWS for Bedrock, Google for Vertex AI), or its
+    /// project or region, are missing or unusable: what to set.
+    MissingCredentials(String),
 }
 
 impl fmt::Display for ProviderAuthError {
@@ -52,7 +56,15 @@ impl fmt::Display for ProviderAuthError {
                 "the {provider} API key cannot be sent (it holds a control character, a line \
                  end or a non-ASCII character)"
             ),
-            AuthFailure::Rejected(error) => write!(f, "{provider} rejected the API key: {error}"),
+            AuthFailure::Rejected(error) => match self.provider.spec().auth {
+                Auth::Header(_) | Auth::Bearer => {
+                    write!(f, "{provider} rejected the API key: {error}")
+                }
+                Auth::AwsSigV4 { .. } | Auth::GoogleOAuth => {
+                    write!(f, "{provider} rejected the credentials: {error}")
+                }
+            },
+            AuthFailure::MissingCredentials(message) => write!(f, "{provider}: {message}"),
         }
     }
 }

@@ -46,11 +46,15 @@ mod call;
 mod error;
 mod proxy;
 mod settings;
+#[cfg(feature = "google-auth")]
+mod tokens;
 
 pub use call::{Attempt, Call, ErrorBody, Head, MAX_ERROR_BODY, Starting, Streaming, USER_AGENT};
 pub use error::{AuthFailure, ProviderAuthError, ProviderError};
 pub use proxy::{EnvProxies, InvalidProxy, Proxies, ProxyUrl, is_loopback};
 pub use settings::{
     ApiKey, CONNECT_TIMEOUT_ENV, IDLE_TIMEOUT_ENV, MAX_RETRIES_ENV, RESPONSE_TIMEOUT_ENV, Settings,
-    SettingsError,
+    SettingsError, VERTEX_PROJECT_ENV, VERTEX_REGION_ENV,
 };
+#[cfg(feature = "google-auth")]
+pub use tokens::{AccessTokens, TokenFetch, TokenStep};

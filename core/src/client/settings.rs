@@ -8,8 +8,35 @@ use core::time::Duration;
 use crate::chunk::Provider;
 use crate::retry::RetryPolicy;
 
+use crate::aws::{AwsConfig, AwsConfigError, BEDROCK_RUNTIME};
+use crate::provider::Auth;
+
 use super::error::{AuthFailure, ProviderAuthError};
 use super::proxy::Proxies;
+
+/// The environment variable naming the Google Cloud project of Vertex AI calls (as Anthropic's
+/// SDKs read it); else the project of the Google credentials file.
+pub const VERTEX_PROJECT_ENV: &str = "ANTHROPIC_VERTEX_PROJECT_ID";
+/// The environment variable naming the Vertex AI location (region), such as `us-east5` or
+/// `global` (as Anthropic's SDKs read it).
+pub const VERTEX_REGION_ENV: &str = "CLOUD_ML_REGION";
+
+/// What the cloud platforms' providers need besides a key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Cloud {
+    /// Amazon Bedrock: credentials, region and endpoint, or why there are none (`None`: not
+    /// looked up).
+    aws: Option<Result<AwsConfig, AwsConfigError>>,
+    /// Vertex AI: Google credentials, or why there are none (`None`: not looked up).
+    #[cfg(feature = "google-auth")]
+    google: Option<Result<crate::google::Credentials, crate::google::CredentialsError>>,
+    /// Vertex AI's project and location.
+    vertex_project: Option<String>,
+    vertex_region: Option<String>,
+    /// Vertex AI's base URL: the API base (with `/v1`) and `/projects/{p}/locations/{r}`,
+    /// when both are known.
+    vertex_base: Option<String>,
+}
 
 /// An API key. Its `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -111,6 +138,7 @@ pub struct Settings {
     pub retry: RetryPolicy,
     /// Which HTTP proxy each provider URL is reached through, if any.
     pub proxies: Proxies,
+    cloud: Cloud,
 }
 
 impl Default for Settings {
@@ -129,6 +157,7 @@ impl Settings {
             idle_timeout: Duration::from_secs(60),
             retry: RetryPolicy::DEFAULT,
             proxies: Proxies::None,
+            cloud: Cloud::default(),
         }
     }
 
@@ -186,7 +215,184 @@ impl Settings {
             settings.retry = RetryPolicy::with_max_retries(retries);
         }
         settings.proxies = Proxies::from_lookup(&lookup)?;
+        settings.read_cloud(&lookup, &|_: &str| None);
         Ok(settings)
+    }
+
+    /// [`from_lookup`](Settings::from_lookup), and the credentials the cloud platforms keep in
+    /// files, read through `read_file` (the shells pass `std::fs::read_to_string`): AWS's shared
+    /// `credentials` and `config` files for Amazon Bedrock (`AWS_PROFILE`), Google's
+    /// application-default credentials for Vertex AI (`GOOGLE_APPLICATION_CREDENTIALS`, gcloud's
+    /// file). A platform's missing or broken credentials are not an error here: a call to
+    /// that provider fails with [`ProviderAuthError`] saying what to set.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_lookup`](Settings::from_lookup).
+    pub fn from_lookup_and_files(
+        lookup: impl Fn(&str) -> Option<String>,
+        read_file: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingsError> {
+        let mut settings = Settings::from_lookup(&lookup)?;
+        settings.read_cloud(&lookup, &read_file);
+        Ok(settings)
+    }
+
+    /// Reads the cloud platforms' credentials, region, project and endpoints.
+    fn read_cloud(
+        &mut self,
+        lookup: &impl Fn(&str) -> Option<String>,
+        read_file: &impl Fn(&str) -> Option<String>,
+    ) {
+        self.cloud.aws = Some(AwsConfig::from_lookup(&BEDROCK_RUNTIME, lookup, read_file));
+        #[cfg(feature = "google-auth")]
+        {
+            self.cloud.google = Some(crate::google::Credentials::from_lookup(lookup, read_file));
+        }
+        let var = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        self.cloud.vertex_project = var(VERTEX_PROJECT_ENV);
+        self.cloud.vertex_region = var(VERTEX_REGION_ENV);
+        self.update_vertex_base();
+    }
+
+    /// These settings with `config`'s AWS credentials, region and endpoint for Amazon Bedrock
+    /// (`AwsConfig::from_lookup`, or built in code).
+    #[must_use]
+    pub fn with_aws(mut self, config: AwsConfig) -> Settings {
+        self.cloud.aws = Some(Ok(config));
+        self
+    }
+
+    /// These settings with Google credentials for Vertex AI (a service account or
+    /// `authorized_user` file's contents, or an access token:
+    /// [`Credentials`](crate::google::Credentials)).
+    #[cfg(feature = "google-auth")]
+    #[must_use]
+    pub fn with_google_credentials(mut self, credentials: crate::google::Credentials) -> Settings {
+        self.cloud.google = Some(Ok(credentials));
+        self.update_vertex_base();
+        self
+    }
+
+    /// These settings with Vertex AI's Google Cloud `project` and `region` (location, such as
+    /// `us-east5` or `global`).
+    #[must_use]
+    pub fn with_vertex(
+        mut self,
+        project: impl Into<String>,
+        region: impl Into<String>,
+    ) -> Settings {
+        self.cloud.vertex_project = Some(project.into());
+        self.cloud.vertex_region = Some(region.into());
+        self.update_vertex_base();
+        self
+    }
+
+    /// Amazon Bedrock's AWS configuration, or why there is none.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderAuthError`] saying what to set.
+    pub fn aws(&self) -> Result<&AwsConfig, ProviderAuthError> {
+        let failure = |message: String| ProviderAuthError {
+            provider: Provider::Bedrock,
+            reason: AuthFailure::MissingCredentials(message),
+        };
+        match &self.cloud.aws {
+            Some(Ok(config)) => Ok(config),
+            Some(Err(e)) => Err(failure(alloc::format!("{e}"))),
+            None => Err(failure(
+                "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or \
+                 AWS_PROFILE) and AWS_REGION"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Vertex AI's Google credentials, or why there are none.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderAuthError`] saying what to set.
+    #[cfg(feature = "google-auth")]
+    pub fn google_credentials(&self) -> Result<&crate::google::Credentials, ProviderAuthError> {
+        let failure = |message: String| ProviderAuthError {
+            provider: Provider::Vertex,
+            reason: AuthFailure::MissingCredentials(message),
+        };
+        match &self.cloud.google {
+            Some(Ok(credentials)) => Ok(credentials),
+            Some(Err(e)) => Err(failure(alloc::format!("{e}"))),
+            None => Err(failure(
+                "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to a service account \
+                 key file, or run `gcloud auth application-default login`"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Vertex AI's project and region.
+    ///
+    /// # Errors
+    ///
+    /// [`ProviderAuthError`] naming the variable to set.
+    pub fn vertex(&self) -> Result<(&str, &str), ProviderAuthError> {
+        let missing = |variable: &str| ProviderAuthError {
+            provider: Provider::Vertex,
+            reason: AuthFailure::MissingCredentials(alloc::format!(
+                "no Vertex AI {}: set {variable}",
+                if variable == VERTEX_PROJECT_ENV {
+                    "project"
+                } else {
+                    "region"
+                }
+            )),
+        };
+        let project = self
+            .vertex_project()
+            .ok_or_else(|| missing(VERTEX_PROJECT_ENV))?;
+        let region = self
+            .cloud
+            .vertex_region
+            .as_deref()
+            .ok_or_else(|| missing(VERTEX_REGION_ENV))?;
+        Ok((project, region))
+    }
+
+    /// The Vertex project: set, else the Google credentials' own.
+    fn vertex_project(&self) -> Option<&str> {
+        if let Some(project) = self.cloud.vertex_project.as_deref() {
+            return Some(project);
+        }
+        #[cfg(feature = "google-auth")]
+        if let Some(Ok(credentials)) = &self.cloud.google {
+            return credentials.project_id();
+        }
+        None
+    }
+
+    /// Recomputes Vertex AI's base URL from its API base, project and region.
+    fn update_vertex_base(&mut self) {
+        let api_base = self.providers[Provider::Vertex.index()].base_url.clone();
+        let project = self.vertex_project().map(ToOwned::to_owned);
+        let region = self.cloud.vertex_region.clone();
+        self.cloud.vertex_base = match (project, region) {
+            (Some(project), Some(region)) => {
+                let api_base = api_base.unwrap_or_else(|| match region.as_str() {
+                    "global" => Provider::Vertex.default_base_url().into(),
+                    region => alloc::format!("https://{region}-aiplatform.googleapis.com/v1"),
+                });
+                Some(alloc::format!(
+                    "{}/projects/{project}/locations/{region}",
+                    api_base.trim_end_matches('/')
+                ))
+            }
+            _ => None,
+        };
     }
 
     /// These settings with `key` as `provider`'s API key (an empty key counts as none).
@@ -201,8 +407,13 @@ impl Settings {
     /// These settings with `url` as `provider`'s base URL (the request path is appended to it;
     /// for OpenAI-compatible servers it includes the version, such as `http://host/v1`).
     #[must_use]
+    ///
+    /// For Vertex AI it is the API's base, up to and including `/v1` (as
+    /// `ANTHROPIC_VERTEX_BASE_URL` is for Anthropic's SDKs): the project and location
+    /// ([`with_vertex`](Settings::with_vertex)) are appended to it.
     pub fn with_base_url(mut self, provider: Provider, url: impl Into<String>) -> Settings {
         self.providers[provider.index()].base_url = Some(url.into());
+        self.update_vertex_base();
         self
     }
 
@@ -264,11 +475,26 @@ impl Settings {
     }
 
     /// `provider`'s base URL: the configured one, else [`Provider::default_base_url`].
+    ///
+    /// Amazon Bedrock's is the AWS configuration's endpoint (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`,
+    /// `AWS_ENDPOINT_URL`, else the region's); Vertex AI's ends with
+    /// `/projects/{project}/locations/{region}`.
     pub fn base_url(&self, provider: Provider) -> &str {
-        self.providers[provider.index()]
-            .base_url
-            .as_deref()
-            .unwrap_or(provider.default_base_url())
+        let configured = self.providers[provider.index()].base_url.as_deref();
+        let derived = match provider.spec().auth {
+            Auth::AwsSigV4 { .. } => match &self.cloud.aws {
+                Some(Ok(config)) => Some(config.endpoint_url.as_str()),
+                _ => None,
+            },
+            Auth::GoogleOAuth => self.cloud.vertex_base.as_deref(),
+            Auth::Header(_) | Auth::Bearer => None,
+        };
+        match provider.spec().auth {
+            // The project and location are appended to the configured API base.
+            Auth::GoogleOAuth => derived.or(configured),
+            _ => configured.or(derived),
+        }
+        .unwrap_or(provider.default_base_url())
     }
 }
 

@@ -29,6 +29,7 @@ use crate::chunk::{
     ToolCallStart, Usage,
 };
 use crate::dialect::tool_call_id;
+use crate::provider::Api;
 use crate::sse::{EndOfInput, Event};
 
 /// Decodes one provider's stream of parsed server-sent events into [`StreamChunk`]s.
@@ -134,12 +135,20 @@ impl Rules {
 }
 
 impl Decoder {
+    /// Usage the platform reported beside the provider's events (Bedrock's invocation
+    /// metrics): kept when the stream itself reports none.
+    pub(crate) fn usage_fallback(&mut self, usage: Usage) {
+        if self.out.usage.is_none() {
+            self.out.usage = Some(usage);
+        }
+    }
+
     /// A decoder for `provider` at the start of a stream.
     pub fn new(provider: Provider) -> Self {
-        let rules = match provider {
-            Provider::Anthropic => Rules::Anthropic(from_anthropic::Anthropic::default()),
-            Provider::OpenAi => Rules::OpenAi(from_openai::OpenAi::default()),
-            Provider::Gemini => Rules::Gemini(from_gemini::Gemini::default()),
+        let rules = match provider.api() {
+            Api::Anthropic => Rules::Anthropic(from_anthropic::Anthropic::default()),
+            Api::OpenAi => Rules::OpenAi(from_openai::OpenAi::default()),
+            Api::Gemini => Rules::Gemini(from_gemini::Gemini::default()),
         };
         Decoder {
             rules,

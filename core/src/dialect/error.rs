@@ -267,8 +267,16 @@ impl DialectError {
             _ => 502,
         };
         // The provider's own error, reported to a client of the same API: passed on as it is.
-        let native = match &error.kind {
-            StreamErrorKind::Provider(ty) => upstream == Some(dialect.provider()) && !ty.is_empty(),
+        // So is an error of the same API from another provider when the dialect knows its type
+        // (Claude on Vertex AI streams Anthropic's `overloaded_error`; Bedrock's exceptions are
+        // its own).
+        let native = match (&error.kind, upstream) {
+            (StreamErrorKind::Provider(ty), Some(upstream)) if !ty.is_empty() => {
+                let own = dialect.provider();
+                upstream == own
+                    || (upstream.api() == own.api()
+                        && own.spec().error_types.iter().any(|(_, t)| t == ty))
+            }
             _ => false,
         };
         let (error_type, message) = if native {

@@ -515,10 +515,11 @@ fn write_json<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
     debug_assert!(result.is_ok(), "serializing dialect output cannot fail");
 }
 
-/// Prompt tokens counted the OpenAI way: cached tokens included.
+/// Prompt tokens counted the OpenAI way: cached tokens included. Anthropic's API (Claude on
+/// Anthropic, Bedrock or Vertex AI) counts them apart.
 fn openai_prompt_tokens(provider: Provider, usage: &Usage) -> u64 {
-    match provider {
-        Provider::Anthropic => usage
+    match provider.api() {
+        crate::provider::Api::Anthropic => usage
             .input_tokens
             .saturating_add(usage.cache_read_input_tokens.unwrap_or(0))
             .saturating_add(usage.cache_creation_input_tokens.unwrap_or(0)),
@@ -526,10 +527,11 @@ fn openai_prompt_tokens(provider: Provider, usage: &Usage) -> u64 {
     }
 }
 
-/// Prompt tokens counted the Anthropic way: cache reads (and writes) excluded.
+/// Prompt tokens counted the Anthropic way: cache reads (and writes) excluded, as Anthropic's
+/// API (on Anthropic, Bedrock or Vertex AI) counts them already.
 fn anthropic_input_tokens(provider: Provider, usage: &Usage) -> u64 {
-    match provider {
-        Provider::Anthropic => usage.input_tokens,
+    match provider.api() {
+        crate::provider::Api::Anthropic => usage.input_tokens,
         _ => usage
             .input_tokens
             .saturating_sub(usage.cache_read_input_tokens.unwrap_or(0)),

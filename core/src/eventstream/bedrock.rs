@@ -81,6 +81,14 @@ pub const EXCEPTION_TYPES: [&str; 6] = [
     "serviceUnavailableException",
 ];
 
+/// The `firstByteLatency` a recorded Anthropic stream re-framed for a mock Bedrock carries
+/// ([`Framing::frame_recording`](crate::provider::Framing::frame_recording)); fixed, so that the
+/// same recording always gives the same bytes.
+pub const RECORDING_FIRST_BYTE_LATENCY_MS: u64 = 250;
+
+/// The `invocationLatency` of a re-framed recording: see [`RECORDING_FIRST_BYTE_LATENCY_MS`].
+pub const RECORDING_INVOCATION_LATENCY_MS: u64 = 1000;
+
 /// The member of a chunk's event JSON that carries [`InvocationMetrics`].
 pub const METRICS_MEMBER: &str = "amazon-bedrock-invocationMetrics";
 
@@ -530,6 +538,92 @@ pub fn encode_error(code: &str, message: &str, out: &mut Vec<u8>) -> Result<usiz
         &[],
         out,
     )
+}
+
+/// Re-frames a recorded Anthropic Messages SSE stream as Bedrock's event stream would carry it,
+/// for mock servers and tests: each dispatched event becomes a `chunk` whose `bytes` are the
+/// event's `data` unchanged (invalid JSON included), except that
+///
+/// - `message_stop` gets Bedrock's [`InvocationMetrics`] (the input tokens of `message_start`,
+///   the output tokens of the last `message_delta`, and the two latencies given) when it
+///   is a JSON object;
+/// - an `error` event becomes a `modelStreamErrorException` with the error's message (how
+///   Bedrock reports an error of the model mid-stream), which ends the stream.
+///
+/// An event the SSE stream left unterminated is not re-framed (a client would not have seen
+/// it): the Bedrock stream then ends between two messages, without `message_stop`. Input the
+/// SSE parser refuses (beyond its default limits) ends the re-framing there.
+///
+/// ```
+/// use llm_sse_core::eventstream::bedrock;
+/// use llm_sse_core::{Normalizer, Provider, StreamChunk};
+///
+/// let sse = concat!(
+///     "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"claude\",\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n",
+///     "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
+/// );
+/// let wire = bedrock::reframe_sse(sse.as_bytes(), 250, 1000);
+/// let mut normalizer = Normalizer::new(Provider::Bedrock);
+/// normalizer.feed(&wire);
+/// normalizer.finish();
+/// let Some(StreamChunk::Done(finish)) = normalizer.next_chunk() else { panic!() };
+/// assert_eq!(finish.error().unwrap().error_type(), "modelStreamErrorException");
+/// ```
+pub fn reframe_sse(sse: &[u8], first_byte_latency_ms: u64, invocation_latency_ms: u64) -> Vec<u8> {
+    use crate::sse::{Parsed, Parser};
+    use serde_json::Value;
+
+    let mut parser = Parser::new();
+    parser.feed(sse);
+    let mut out = Vec::with_capacity(sse.len() * 3 / 2);
+    let (mut input_tokens, mut output_tokens) = (0, 0);
+    while let Ok(Some(item)) = parser.next_event() {
+        let Parsed::Event(event) = item else { continue };
+        let json: Option<Value> = serde_json::from_str(event.data).ok();
+        let ty = json
+            .as_ref()
+            .and_then(|j| j["type"].as_str())
+            .unwrap_or(event.event);
+        match ty {
+            "message_start" => {
+                let usage = json.as_ref().map(|j| &j["message"]["usage"]);
+                input_tokens = usage.and_then(|u| u["input_tokens"].as_u64()).unwrap_or(0);
+                output_tokens = usage.and_then(|u| u["output_tokens"].as_u64()).unwrap_or(0);
+            }
+            "message_delta" => {
+                let usage = json.as_ref().map(|j| &j["usage"]);
+                if let Some(n) = usage.and_then(|u| u["output_tokens"].as_u64()) {
+                    output_tokens = n;
+                }
+                if let Some(n) = usage.and_then(|u| u["input_tokens"].as_u64()) {
+                    input_tokens = n;
+                }
+            }
+            "error" => {
+                let message = json
+                    .as_ref()
+                    .and_then(|j| j["error"]["message"].as_str())
+                    .unwrap_or(event.data);
+                // A short message always encodes.
+                let _ = encode_exception("modelStreamErrorException", message, &mut out);
+                return out;
+            }
+            _ => {}
+        }
+        let metrics =
+            (ty == "message_stop" && json.as_ref().is_some_and(Value::is_object)).then(|| {
+                InvocationMetrics {
+                    input_token_count: Some(input_tokens),
+                    output_token_count: Some(output_tokens),
+                    invocation_latency_ms: Some(invocation_latency_ms),
+                    first_byte_latency_ms: Some(first_byte_latency_ms),
+                    ..InvocationMetrics::default()
+                }
+            });
+        // An event within the SSE parser's limits is within the event stream's.
+        let _ = encode_chunk(event.data, metrics.as_ref(), &mut out);
+    }
+    out
 }
 
 #[cfg(test)]

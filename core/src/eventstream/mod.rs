@@ -107,6 +107,41 @@ use core::fmt;
 /// the prelude checksum) and the 4-byte message checksum. Also the smallest valid total length.
 pub const OVERHEAD: usize = PRELUDE_LEN + CRC_LEN;
 
+/// The total length of the message that starts `bytes`, read from its prelude: `Some` when
+/// the 12-byte prelude is there, its checksum is right and the length is at least
+/// [`OVERHEAD`] (the message itself may not have arrived yet, nor be valid); `None` otherwise.
+///
+/// For cutting a recorded stream into its messages (a mock server's pacing), and for telling
+/// an event stream from other bytes: text such as a recorded SSE stream never has a valid
+/// prelude checksum by accident but once in 2³².
+///
+/// ```
+/// use llm_sse_core::eventstream::{encode, message_len, Header, HeaderValue};
+///
+/// let mut wire = Vec::new();
+/// let n = encode(&[Header::new(":message-type", HeaderValue::String("event"))], b"{}", &mut wire)?;
+/// assert_eq!(message_len(&wire), Some(n));
+/// assert_eq!(message_len(&wire[..11]), None);
+/// assert_eq!(message_len(b"event: ping\ndata: {}\n\n"), None);
+/// # Ok::<(), llm_sse_core::eventstream::EncodeError>(())
+/// ```
+pub fn message_len(bytes: &[u8]) -> Option<usize> {
+    let prelude = bytes.get(..PRELUDE_LEN)?;
+    let word = |at: usize| {
+        u32::from_be_bytes([
+            prelude[at],
+            prelude[at + 1],
+            prelude[at + 2],
+            prelude[at + 3],
+        ])
+    };
+    if crc32fast::hash(&prelude[..8]) != word(8) {
+        return None;
+    }
+    let total = usize::try_from(word(0)).ok()?;
+    (total >= OVERHEAD).then_some(total)
+}
+
 /// The length of the prelude: total length, headers length, prelude checksum.
 const PRELUDE_LEN: usize = 12;
 /// The length of a checksum.

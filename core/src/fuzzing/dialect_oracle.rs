@@ -117,7 +117,9 @@ fn from_openai(raw: &str) -> FinishReason {
 
 /// Unified → Anthropic, from the dialect table; Anthropic's own value passes.
 fn anthropic_reason(fin: &Finish, reason: FinishReason) -> String {
-    if let (Provider::Anthropic, Some(raw)) = (fin.provider, &fin.provider_finish_reason) {
+    if let (crate::provider::Api::Anthropic, Some(raw)) =
+        (fin.provider.api(), &fin.provider_finish_reason)
+    {
         return raw.clone();
     }
     String::from(match reason {
@@ -146,7 +148,7 @@ fn from_anthropic(raw: &str) -> FinishReason {
 /// The usage table, OpenAI column, read back by the OpenAI decoder.
 fn openai_usage(provider: Provider, u: &Usage) -> Usage {
     let mut prompt = u.input_tokens;
-    if provider == Provider::Anthropic {
+    if provider.api() == crate::provider::Api::Anthropic {
         prompt = prompt
             .saturating_add(u.cache_read_input_tokens.unwrap_or(0))
             .saturating_add(u.cache_creation_input_tokens.unwrap_or(0));
@@ -165,7 +167,7 @@ fn anthropic_usage(provider: Provider, u: Option<&Usage>) -> Usage {
     let Some(u) = u else {
         return Usage::default();
     };
-    let input = if provider == Provider::Anthropic {
+    let input = if provider.api() == crate::provider::Api::Anthropic {
         u.input_tokens
     } else {
         u.input_tokens

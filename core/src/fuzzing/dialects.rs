@@ -75,7 +75,8 @@ pub fn dialect_request(dialect: crate::dialect::Dialect, data: &[u8]) {
                         }
                     }
                 }
-                if provider == Provider::Anthropic && dialect == crate::dialect::Dialect::Anthropic
+                if provider.api() == crate::provider::Api::Anthropic
+                    && dialect == crate::dialect::Dialect::Anthropic
                 {
                     check_cache_controls(data, &http.body);
                 }

@@ -467,7 +467,9 @@ impl ErrorAnswer {
         let name = provider.display_name();
         match error {
             ProviderError::Auth(auth) => match &auth.reason {
-                AuthFailure::MissingKey | AuthFailure::MalformedKey => {
+                AuthFailure::MissingKey
+                | AuthFailure::MalformedKey
+                | AuthFailure::MissingCredentials(_) => {
                     ErrorAnswer::new(503, ErrorType::ProviderNotConfigured, format!("{auth}"))
                 }
                 AuthFailure::Rejected(_) => {

@@ -568,6 +568,16 @@ mod tests {
             ("chatgpt-4o-latest", Provider::OpenAi),
             ("gemini-2.5-flash", Provider::Gemini),
             ("gemini-2.5-pro-preview-06-05", Provider::Gemini),
+            // Bedrock's model ids and its inference profiles.
+            ("anthropic.claude-3-haiku", Provider::Bedrock),
+            (
+                "anthropic.claude-sonnet-4-5-20250929-v1:0",
+                Provider::Bedrock,
+            ),
+            (
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                Provider::Bedrock,
+            ),
         ];
         for (name, provider) in cases {
             // The name goes to the provider unchanged.
@@ -585,7 +595,8 @@ mod tests {
             "o",
             "Claude-sonnet-4-5",
             "GPT-4o",
-            "anthropic.claude-3-haiku",
+            "Anthropic.claude-3-haiku",
+            "amazon.nova-pro-v1:0",
             "models/gemini-2.5-flash",
             "mistral-large-latest",
             "llama-3.3-70b",
@@ -636,7 +647,9 @@ mod tests {
                 r#"{"object":"list","data":["#,
                 r#"{"id":"anthropic/claude-sonnet-4-5","object":"model","created":0,"owned_by":"anthropic"},"#,
                 r#"{"id":"openai/gpt-4.1-mini","object":"model","created":0,"owned_by":"openai"},"#,
-                r#"{"id":"gemini/gemini-2.5-flash","object":"model","created":0,"owned_by":"gemini"}]}"#
+                r#"{"id":"gemini/gemini-2.5-flash","object":"model","created":0,"owned_by":"gemini"},"#,
+                r#"{"id":"bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0","object":"model","created":0,"owned_by":"bedrock"},"#,
+                r#"{"id":"vertex/claude-sonnet-4-5@20250929","object":"model","created":0,"owned_by":"vertex"}]}"#
             )
         );
     }

@@ -122,6 +122,7 @@
 //! echoes one of the request's secrets has it replaced by `<redacted>`.
 
 mod credentials;
+pub mod endpoint;
 mod jwt;
 mod secret;
 mod token;

@@ -146,16 +146,17 @@ impl Headers {
     }
 
     /// True for headers that carry credentials (`authorization`, `proxy-authorization`,
-    /// `x-api-key`, `x-goog-api-key`, `api-key`, `cookie`): their values are redacted in
+    /// `x-api-key`, `x-goog-api-key`, `api-key`, `cookie`, `x-amz-security-token`): their values are redacted in
     /// `Debug`, and a shell should mark them sensitive (hyper's `HeaderValue::set_sensitive`).
     pub fn is_sensitive(name: &str) -> bool {
-        const SENSITIVE: [&str; 6] = [
+        const SENSITIVE: [&str; 7] = [
             "authorization",
             "proxy-authorization",
             "x-api-key",
             "x-goog-api-key",
             "api-key",
             "cookie",
+            "x-amz-security-token",
         ];
         SENSITIVE.iter().any(|s| s.eq_ignore_ascii_case(name))
     }

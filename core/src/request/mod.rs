@@ -173,7 +173,7 @@ use alloc::string::String;
 use serde_json::{Map, Value};
 
 use crate::chunk::Provider;
-use crate::provider::{Auth, Endpoint};
+use crate::provider::{Api, Auth, Endpoint};
 
 pub use error::{CacheProblem, PartProblem, RequestError, ToolProblem};
 pub use http::{Headers, HttpRequest, Method};
@@ -294,10 +294,10 @@ fn build_checked(
     plan: &validate::Plan,
     api_key: Option<&str>,
 ) -> HttpRequest {
-    let body = match provider {
-        Provider::Anthropic => to_anthropic::body(request, plan),
-        Provider::OpenAi => to_openai::body(request, plan),
-        Provider::Gemini => to_gemini::body(request, plan),
+    let body = match provider.api() {
+        Api::Anthropic => to_anthropic::body(request, plan, provider),
+        Api::OpenAi => to_openai::body(request, plan),
+        Api::Gemini => to_gemini::body(request, plan),
     };
     let spec = provider.spec();
     let mut headers = Headers::new();
@@ -305,7 +305,11 @@ fn build_checked(
     if let Some(key) = api_key {
         match spec.auth {
             Auth::Header(name) => headers.insert(name, key),
-            Auth::Bearer => headers.insert("authorization", format!("Bearer {key}")),
+            Auth::Bearer | Auth::GoogleOAuth => {
+                headers.insert("authorization", format!("Bearer {key}"));
+            }
+            // Signed by the call, with the time of the attempt.
+            Auth::AwsSigV4 { .. } => {}
         }
     }
     for (name, value) in spec.fixed_headers {
@@ -333,6 +337,29 @@ fn endpoint_path(endpoint: Endpoint, model: &str) -> String {
             resource,
             suffix,
         } => format!("{prefix}{resource}/{model}{suffix}"),
+        // The project and the location are in the base URL.
+        Endpoint::LocatedModel { prefix, suffix } => format!("{prefix}{model}{suffix}"),
+        Endpoint::EncodedModel { prefix, suffix } => {
+            let mut path = String::from(prefix);
+            percent_encode_segment(model, &mut path);
+            path.push_str(suffix);
+            path
+        }
+    }
+}
+
+/// Appends `segment` with every byte outside `A-Z a-z 0-9 - . _ ~` percent-encoded (as AWS
+/// encodes a model id in a path: `:` is `%3A`, `/` is `%2F`).
+fn percent_encode_segment(segment: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 15)]));
+        }
     }
 }
 

@@ -1,4 +1,6 @@
-//! The Anthropic Messages request: `POST {base}/v1/messages`.
+//! The Anthropic Messages request: `POST {base}/v1/messages`; on Amazon Bedrock and Google
+//! Vertex AI the same body with the platform's `anthropic_version` and without the fields their
+//! path carries.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -14,8 +16,8 @@ use super::{
     from_provider, object,
 };
 
-/// The JSON body (streaming on), before `provider_options`.
-pub(super) fn body(request: &ChatRequest, plan: &Plan) -> Map<String, Value> {
+/// The JSON body for `provider` (streaming on), before `provider_options`.
+pub(super) fn body(request: &ChatRequest, plan: &Plan, provider: Provider) -> Map<String, Value> {
     let mut system = Vec::new();
     let mut turns: Vec<(&'static str, Vec<Value>)> = Vec::new();
     for (i, message) in request.messages.iter().enumerate() {
@@ -29,7 +31,7 @@ pub(super) fn body(request: &ChatRequest, plan: &Plan) -> Map<String, Value> {
         }
         let mut blocks = Vec::with_capacity(parts.len());
         for (j, part) in parts.iter().enumerate() {
-            if let Some(block) = block(request, plan, i, j, part) {
+            if let Some(block) = block(request, plan, provider, i, j, part) {
                 blocks.push(block);
             }
         }
@@ -121,11 +123,39 @@ pub(super) fn body(request: &ChatRequest, plan: &Plan) -> Map<String, Value> {
         }
     }
     body.insert("stream".into(), true.into());
+    match provider {
+        // The model is in the path, and streaming is the endpoint itself
+        // (`invoke-with-response-stream`).
+        Provider::Bedrock => {
+            body.remove("model");
+            body.remove("stream");
+            body.insert("anthropic_version".into(), BEDROCK_VERSION.into());
+        }
+        // The model is in the path; `streamRawPredict` needs `"stream": true`.
+        Provider::Vertex => {
+            body.remove("model");
+            body.insert("anthropic_version".into(), VERTEX_VERSION.into());
+        }
+        Provider::Anthropic | Provider::OpenAi | Provider::Gemini => {}
+    }
     body
 }
 
+/// Bedrock's `anthropic_version` body field.
+const BEDROCK_VERSION: &str = "bedrock-2023-05-31";
+
+/// Vertex AI's `anthropic_version` body field.
+const VERTEX_VERSION: &str = "vertex-2023-10-16";
+
 /// The content block of part `j` of message `i`, or `None` for a part Anthropic does not take.
-fn block(request: &ChatRequest, plan: &Plan, i: usize, j: usize, part: &Part) -> Option<Value> {
+fn block(
+    request: &ChatRequest,
+    plan: &Plan,
+    to: Provider,
+    i: usize,
+    j: usize,
+    part: &Part,
+) -> Option<Value> {
     let cache = plan.cache_of(request, i, j, part.cache());
     Some(match part {
         Part::Text { text, .. } => text_block(text, cache),
@@ -182,20 +212,16 @@ fn block(request: &ChatRequest, plan: &Plan, i: usize, j: usize, part: &Part) ->
             thinking,
             signature: Some(signature),
             provider,
-        } if from_provider(*provider, Provider::Anthropic) => object([
+        } if from_provider(*provider, to) => object([
             ("type", "thinking".into()),
             ("thinking", thinking.as_str().into()),
             ("signature", signature.as_str().into()),
         ]),
         Part::Thinking { .. } => return None,
-        Part::RedactedThinking { data, provider }
-            if from_provider(*provider, Provider::Anthropic) =>
-        {
-            object([
-                ("type", "redacted_thinking".into()),
-                ("data", data.as_str().into()),
-            ])
-        }
+        Part::RedactedThinking { data, provider } if from_provider(*provider, to) => object([
+            ("type", "redacted_thinking".into()),
+            ("data", data.as_str().into()),
+        ]),
         Part::RedactedThinking { .. } => return None,
     })
 }

@@ -6,6 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::chunk::Provider;
+use crate::provider::Api;
 
 use super::{
     CacheControl, CacheProblem, CacheTtl, ChatMessage, ChatRequest, Content, Part, PartProblem,
@@ -78,7 +79,7 @@ pub(super) fn check(request: &ChatRequest, provider: Provider) -> Result<Plan, R
     if request.model.is_empty() {
         return Err(RequestError::EmptyModel);
     }
-    if provider == Provider::Gemini && !is_path_safe_model(&request.model) {
+    if provider.api() == Api::Gemini && !is_path_safe_model(&request.model) {
         return Err(RequestError::InvalidModel {
             provider,
             model: request.model.clone(),
@@ -111,7 +112,7 @@ fn check_messages(request: &ChatRequest, provider: Provider) -> Result<Plan, Req
     else {
         return Err(RequestError::NoConversation);
     };
-    if provider == Provider::Anthropic && first_message.role != Role::User {
+    if provider.api() == Api::Anthropic && first_message.role != Role::User {
         return Err(RequestError::FirstMessageNotUser {
             provider,
             message: first,
@@ -242,13 +243,13 @@ fn sends_something(message: &ChatMessage, provider: Provider) -> bool {
             signature,
             provider: from,
             ..
-        } => match provider {
-            Provider::Anthropic => signature.is_some() && from_provider(*from, provider),
-            Provider::Gemini => from_provider(*from, provider),
-            _ => false,
+        } => match provider.api() {
+            Api::Anthropic => signature.is_some() && from_provider(*from, provider),
+            Api::Gemini => from_provider(*from, provider),
+            Api::OpenAi => false,
         },
         Part::RedactedThinking { provider: from, .. } => {
-            provider == Provider::Anthropic && from_provider(*from, provider)
+            provider.api() == Api::Anthropic && from_provider(*from, provider)
         }
         _ => true,
     })
@@ -336,7 +337,7 @@ fn check_part(part: &Part, provider: Provider) -> Result<(), PartProblem> {
                         Part::Image {
                             media_type, data, ..
                         } => {
-                            if provider != Provider::Anthropic {
+                            if provider.api() != Api::Anthropic {
                                 return Err(PartProblem::NotSupported {
                                     provider,
                                     part_type: "image",
@@ -400,9 +401,9 @@ fn check_parameters(request: &ChatRequest, provider: Provider) -> Result<(), Req
         return Err(RequestError::MaxTokensZero);
     }
     if let Some(value) = request.temperature {
-        let max = match provider {
-            Provider::Anthropic => 1.0,
-            _ => 2.0,
+        let max = match provider.api() {
+            Api::Anthropic => 1.0,
+            Api::OpenAi | Api::Gemini => 2.0,
         };
         if !(0.0..=max).contains(&value) {
             return Err(RequestError::TemperatureOutOfRange {
@@ -420,10 +421,10 @@ fn check_parameters(request: &ChatRequest, provider: Provider) -> Result<(), Req
     if let Some(index) = request.stop.iter().position(String::is_empty) {
         return Err(RequestError::EmptyStopSequence { index });
     }
-    let max_stop = match provider {
-        Provider::Anthropic => usize::MAX,
-        Provider::OpenAi => 4,
-        Provider::Gemini => 5,
+    let max_stop = match provider.api() {
+        Api::Anthropic => usize::MAX,
+        Api::OpenAi => 4,
+        Api::Gemini => 5,
     };
     if request.stop.len() > max_stop {
         return Err(RequestError::TooManyStopSequences {
@@ -455,7 +456,7 @@ fn check_tools(request: &ChatRequest, provider: Provider) -> Result<(), RequestE
             return Err(RequestError::InvalidTool { tool: i, problem });
         }
     }
-    if provider == Provider::Anthropic && request.tools.is_empty() {
+    if provider.api() == Api::Anthropic && request.tools.is_empty() {
         let has_tool_parts = request.messages.iter().any(|m| match &m.content {
             Content::Parts(parts) => parts
                 .iter()
@@ -481,7 +482,7 @@ fn is_valid_tool_name(name: &str, provider: Provider) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    let valid_start = provider != Provider::Gemini
+    let valid_start = provider.api() != Api::Gemini
         || name
             .bytes()
             .next()
@@ -496,7 +497,7 @@ fn check_reasoning(request: &ChatRequest, provider: Provider) -> Result<(), Requ
     if reasoning.effort.is_none() && reasoning.budget_tokens.is_none() {
         return Err(RequestError::EmptyReasoning);
     }
-    if provider != Provider::Anthropic {
+    if provider.api() != Api::Anthropic {
         return Ok(());
     }
     if let Some(budget) = reasoning.budget_tokens.filter(|&b| b > 0) {
@@ -538,7 +539,7 @@ fn check_reasoning(request: &ChatRequest, provider: Provider) -> Result<(), Requ
 /// provider whose body is the Anthropic body (Claude on Bedrock and Vertex AI) belongs here:
 /// without it, the request's own breakpoint would not be placed and the others not checked.
 fn caches_explicitly(provider: Provider) -> bool {
-    provider == Provider::Anthropic
+    provider.api() == Api::Anthropic
 }
 
 /// Checks the cache breakpoints against Anthropic's rules (at most 4; no longer lifetime after

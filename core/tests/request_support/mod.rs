@@ -152,12 +152,58 @@ pub fn check(provider: Provider, http: &HttpRequest) -> Result<(), String> {
             )?;
             check_gemini(body)
         }
+        // Anthropic's body on the platforms: the model is in the path; Bedrock streams by its
+        // endpoint, Vertex by `"stream": true`; each names its `anthropic_version`.
+        Provider::Bedrock => {
+            expect(
+                http.path.starts_with("/model/")
+                    && http.path.ends_with("/invoke-with-response-stream"),
+                "path",
+            )?;
+            expect(
+                body.get("model").is_none() && body.get("stream").is_none(),
+                "model, stream",
+            )?;
+            expect(
+                body["anthropic_version"] == "bedrock-2023-05-31",
+                "anthropic_version",
+            )?;
+            check_anthropic(&as_anthropic(body))
+        }
+        Provider::Vertex => {
+            expect(
+                http.path.starts_with("/publishers/anthropic/models/")
+                    && http.path.ends_with(":streamRawPredict"),
+                "path",
+            )?;
+            expect(
+                body.get("model").is_none() && body["stream"] == true,
+                "model, stream",
+            )?;
+            expect(
+                body["anthropic_version"] == "vertex-2023-10-16",
+                "anthropic_version",
+            )?;
+            check_anthropic(&as_anthropic(body))
+        }
         _ => Err("unknown provider".into()),
     }?;
     expect(
         http.headers.get("content-type") == Some("application/json"),
         "content-type",
     )
+}
+
+/// A platform's body as Anthropic's own (its model and streaming back, its version out), for
+/// the checks of Anthropic's rules.
+fn as_anthropic(body: &serde_json::Value) -> serde_json::Value {
+    let mut body = body.clone();
+    if let Some(object) = body.as_object_mut() {
+        object.remove("anthropic_version");
+        object.insert("model".into(), "model-1".into());
+        object.insert("stream".into(), true.into());
+    }
+    body
 }
 
 fn expect(ok: bool, what: &str) -> Result<(), String> {

@@ -11,7 +11,8 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use llm_sse_core::client::{Attempt, Call, Head, Streaming};
+use llm_sse_core::client::{AccessTokens, Attempt, Call, Head, Streaming, TokenStep};
+use llm_sse_core::google::SystemRandom;
 use llm_sse_core::request::ValidRequest;
 use llm_sse_core::{Provider, StreamChunk};
 
@@ -59,6 +60,8 @@ use transport::{Agents, BodyRead, First, Sent};
 pub struct Client {
     settings: Arc<Settings>,
     agents: Arc<Agents>,
+    /// The cached access tokens of the providers that take one (Vertex AI).
+    tokens: Arc<std::sync::Mutex<AccessTokens>>,
 }
 
 impl fmt::Debug for Client {
@@ -89,9 +92,7 @@ impl Client {
     ///
     /// A timeout, retry count or proxy that cannot be used, naming the variable.
     pub fn from_env() -> Result<Client, SettingsError> {
-        Ok(Client::new(Settings::from_lookup(|name| {
-            std::env::var(name).ok()
-        })?))
+        settings_from_env().map(Client::new)
     }
 
     /// The settings.
@@ -124,9 +125,13 @@ impl Client {
     /// As [`stream`](Client::stream), without [`ProviderError::InvalidRequest`].
     pub fn stream_valid(&self, request: ValidRequest) -> Result<ChunkStream, ProviderError> {
         let settings = &self.settings;
-        let mut call = Call::new(settings, request)?;
+        let provider = request.provider();
+        let mut call = match self.access_token(provider)? {
+            Some(token) => Call::with_access_token(settings, request, &token)?,
+            None => Call::new(settings, request)?,
+        };
         loop {
-            let attempt = match self.agents.send(settings, &call) {
+            let attempt = match self.agents.send(settings, &call, unix_now()) {
                 Sent::TimedOut => call.response_timed_out(settings.response_timeout, random()),
                 Sent::Failed(message) => call.no_response(message, random()),
                 Sent::Response(response) => {
@@ -159,9 +164,57 @@ impl Client {
                     std::thread::sleep(after);
                     call = next;
                 }
+                Attempt::Reauthorize {
+                    call: next,
+                    refused,
+                } => {
+                    if !self.tokens().is_renewable(provider) {
+                        return Err(refused);
+                    }
+                    self.tokens().invalidate(provider);
+                    let token = self.access_token(provider)?.unwrap_or_default();
+                    call = next.reauthorize(&token)?;
+                }
                 Attempt::Failed(error) => return Err(error),
             }
         }
+    }
+
+    /// The access token a call of `provider` needs (Vertex AI's), fetched from its token
+    /// endpoint when none is cached; `None` for a provider that takes none.
+    fn access_token(&self, provider: Provider) -> Result<Option<String>, ProviderError> {
+        let rng = SystemRandom::new();
+        loop {
+            let fetch = match self.tokens().step(provider, unix_now(), &rng)? {
+                TokenStep::NotNeeded => return Ok(None),
+                TokenStep::Ready(token) => return Ok(Some(token)),
+                TokenStep::Fetch(fetch) => fetch,
+            };
+            let request = fetch.http_request(provider)?;
+            let response = match self.agents.send_request(&self.settings, request) {
+                Sent::Response(response) => response,
+                Sent::TimedOut => {
+                    let message = format!(
+                        "no response within {} s",
+                        self.settings.response_timeout.as_secs_f64()
+                    );
+                    return Err(self.tokens().fetch_failed(provider, message));
+                }
+                Sent::Failed(message) => return Err(self.tokens().fetch_failed(provider, message)),
+            };
+            let status = response.status().as_u16();
+            let body = transport::error_body(response.into_body());
+            self.tokens().fetched(provider, status, &body, unix_now())?;
+        }
+    }
+
+    /// The token cache.
+    fn tokens(&self) -> std::sync::MutexGuard<'_, AccessTokens> {
+        // A panic while the lock was held cannot leave the cache half-written: every change
+        // to it is one assignment.
+        self.tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Streams a chat: `messages` to `model` at `temperature`, everything else the provider's
@@ -181,6 +234,21 @@ impl Client {
             ChatRequest::new(model, messages.into_iter().collect()).with_temperature(temperature);
         self.stream(provider, request)
     }
+}
+
+/// [`Settings`] from this process's environment variables ([`Settings`] lists them) and the
+/// credential files they name (AWS's shared `credentials` and `config` files, Google's
+/// application-default credentials): what [`Client::from_env`] uses.
+///
+/// # Errors
+///
+/// [`SettingsError`] for a timeout, retry count or proxy that cannot be used, naming the
+/// variable.
+pub fn settings_from_env() -> Result<Settings, SettingsError> {
+    Settings::from_lookup_and_files(
+        |name| std::env::var(name).ok(),
+        |path| std::fs::read_to_string(path).ok(),
+    )
 }
 
 /// The current time in seconds since 1970, for a `retry-after` date.
@@ -338,6 +406,7 @@ impl ClientBuilder {
     pub fn build(self) -> Client {
         let agents = Agents::new(&self.settings);
         Client {
+            tokens: Arc::new(std::sync::Mutex::new(AccessTokens::new(&self.settings))),
             settings: Arc::new(self.settings),
             agents: Arc::new(agents),
         }

@@ -34,17 +34,31 @@ impl Agents {
         }
     }
 
-    /// Sends `call`'s request through the pool its URL goes through, and returns the response
-    /// (its head read, its body not).
-    pub(super) fn send(&self, settings: &Settings, call: &Call) -> Sent {
-        let proxy = settings.proxies.proxy_for(call.scheme(), call.host());
+    /// Sends `call`'s request, as made at `now`, through the pool its URL goes through, and
+    /// returns the response (its head read, its body not).
+    pub(super) fn send(&self, settings: &Settings, call: &Call, now: u64) -> Sent {
+        self.send_request(settings, call.http_request(now))
+    }
+
+    /// Sends `request` through the pool its URL goes through.
+    pub(super) fn send_request(
+        &self,
+        settings: &Settings,
+        request: http::Request<bytes::Bytes>,
+    ) -> Sent {
+        let uri = request.uri();
+        let proxy = uri.host().and_then(|host| {
+            settings
+                .proxies
+                .proxy_for(uri.scheme_str().unwrap_or("http"), host)
+        });
         let agent = match proxy.and_then(|proxy| self.proxied.iter().find(|(p, _)| p == proxy)) {
             None => &self.direct,
             Some((_, Ok(agent))) => agent,
             Some((_, Err(e))) => return Sent::Failed(e.clone()),
         };
         // ureq sends a byte slice; `Bytes` derefs to one without a copy.
-        let (head, body) = call.http_request().into_parts();
+        let (head, body) = request.into_parts();
         match agent.run(http::Request::from_parts(head, &body[..])) {
             Ok(response) => Sent::Response(response),
             Err(e) => describe(e, settings, proxy),

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use llm_sse_blocking::core::retry::RetryPolicy;
 use llm_sse_blocking::core::{Normalizer, Provider, StreamChunk, frame};
 use llm_sse_blocking::{Client, Settings};
-use llm_sse_tokio::mock::{MockProvider, MockServer};
+use llm_sse_tokio::mock::{MockProvider, MockServer, TokenEndpoint, TokenServer};
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
@@ -73,12 +73,12 @@ impl Mock {
         })
     }
 
-    /// Settings for the mock's provider: [`KEY`], its base URL, timeouts short enough for a
+    /// Settings for the mock's provider: [`KEY`] (Bedrock: as the secret of the tests' AWS
+    /// credentials; Vertex AI: as the access token), its base URL, timeouts short enough for a
     /// test, no retries.
     pub fn settings(&self) -> Settings {
         let provider = self.server().provider();
-        Settings::new()
-            .with_api_key(provider, KEY)
+        llm_sse_tests::cloud::with_key(Settings::new(), provider, KEY)
             .with_base_url(provider, self.server().base_url())
             .with_connect_timeout(Duration::from_secs(5))
             .with_response_timeout(Duration::from_secs(5))
@@ -96,6 +96,54 @@ impl Drop for Mock {
     fn drop(&mut self) {
         drop(self.server.take()); // stops accepting and closes its connections
         drop(self.stop.take()); // ends the runtime's thread
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A running mock token endpoint (`llm_sse_tokio::mock::TokenEndpoint`), served like [`Mock`]
+/// by a tokio runtime on a thread of its own.
+pub struct Tokens {
+    server: Option<TokenServer>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Tokens {
+    pub fn start(config: TokenEndpoint) -> Tokens {
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            runtime.block_on(async move {
+                let server = config.start().await.expect("the token endpoint starts");
+                started_tx.send(server).expect("the test waits");
+                let _ = stopped.await;
+            });
+        });
+        let server = started_rx
+            .recv_timeout(TIMEOUT)
+            .expect("the token endpoint started in time");
+        Tokens {
+            server: Some(server),
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn server(&self) -> &TokenServer {
+        self.server.as_ref().expect("running")
+    }
+}
+
+impl Drop for Tokens {
+    fn drop(&mut self) {
+        drop(self.server.take());
+        drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -136,9 +184,23 @@ pub fn fixture_path(provider: Provider, name: &str, extension: &str) -> PathBuf 
         .join(format!("{name}.{extension}"))
 }
 
-/// `tests/fixtures/<provider>/<name>.sse`.
+/// `mock` requiring `key` as `provider`'s credential, as [`Mock::settings`] sends it: the API
+/// key or Vertex AI's token, or for Bedrock a signature of the tests' AWS credentials with `key`
+/// as their secret (verified).
+pub fn requiring(mock: MockProvider, provider: Provider, key: &str) -> MockProvider {
+    use llm_sse_blocking::core::provider::Auth;
+    match provider.spec().auth {
+        Auth::AwsSigV4 { .. } => mock.require_aws_signature(
+            llm_sse_tests::cloud::aws_credentials(key),
+            llm_sse_tests::cloud::AWS_REGION,
+        ),
+        _ => mock.require_api_key(key),
+    }
+}
+
+/// `tests/fixtures/<provider>/<name>.sse` (Bedrock's: `.eventstream`).
 pub fn recording(provider: Provider, name: &str) -> Vec<u8> {
-    let path = fixture_path(provider, name, "sse");
+    let path = fixture_path(provider, name, provider.spec().framing.file_extension());
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -165,33 +227,24 @@ pub fn normalize(provider: Provider, bytes: &[u8]) -> Vec<StreamChunk> {
     std::iter::from_fn(|| normalizer.next_chunk()).collect()
 }
 
-/// The length of the first `events` events of an SSE recording (each ends with a blank line;
-/// the fixtures use LF or CRLF).
-pub fn event_prefix_len(recording: &[u8], events: usize) -> usize {
-    let mut end = 0;
-    for _ in 0..events {
-        let rest = &recording[end..];
-        let lf = rest.windows(2).position(|w| w == b"\n\n").map(|at| at + 2);
-        let crlf = rest
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .map(|at| at + 4);
-        end += match (lf, crlf) {
-            (Some(a), Some(b)) => a.min(b),
-            (a, b) => a.or(b).expect("enough events"),
-        };
-    }
-    end
+/// The length of the first `events` events of `provider`'s recording: SSE events, or Bedrock's
+/// event-stream messages (the mock's pieces).
+pub fn event_prefix_len(provider: Provider, recording: &[u8], events: usize) -> usize {
+    let split = llm_sse_tokio::mock::Split::events_of(provider.spec().framing);
+    let pieces: Vec<usize> = split
+        .pieces(&recording.to_vec().into())
+        .map(|piece| piece.len())
+        .collect();
+    assert!(pieces.len() >= events, "enough events");
+    pieces[..events].iter().sum()
 }
 
 /// The length of the first half of `recording`'s events (at least one): where the tests cut
 /// or stall a stream, past its first tokens and before its end.
-pub fn halfway(recording: &[u8]) -> usize {
-    let events = recording
-        .split(|&b| b == b'\n')
-        .filter(|line| line.starts_with(b"data:"))
-        .count();
-    event_prefix_len(recording, (events / 2).max(1))
+pub fn halfway(provider: Provider, recording: &[u8]) -> usize {
+    let split = llm_sse_tokio::mock::Split::events_of(provider.spec().framing);
+    let events = split.pieces(&recording.to_vec().into()).count();
+    event_prefix_len(provider, recording, (events / 2).max(1))
 }
 
 /// The wire `type` of a terminal chunk's error, or `None` when it ended normally.

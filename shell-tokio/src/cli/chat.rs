@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use clap::Args;
 use llm_sse_core::request::{ChatMessage, ChatRequest};
 use llm_sse_core::{Finish, Provider, StreamChunk};
-use llm_sse_tokio::{Client, ProviderError, Settings};
+use llm_sse_tokio::{Client, ProviderError};
 
 use super::args::parse_provider;
 use super::failure::Failure;
@@ -37,12 +37,14 @@ pub(super) fn default_model(provider: Provider) -> &'static str {
 
 #[derive(Debug, Args)]
 pub(super) struct ChatArgs {
-    /// The provider: anthropic, openai (or any OpenAI-compatible server, with --base-url) or
-    /// gemini.
+    /// The provider: anthropic, openai (or any OpenAI-compatible server, with --base-url),
+    /// gemini, bedrock (Claude on Amazon Bedrock) or vertex (Claude on Vertex AI).
     #[arg(long, value_name = "PROVIDER", value_parser = parse_provider)]
     provider: Provider,
-    /// The model [default: claude-sonnet-4-5 for anthropic, gpt-4.1-mini for openai,
-    /// gemini-2.5-flash for gemini].
+    /// The model. Default: claude-sonnet-4-5 for anthropic, gpt-4.1-mini for openai,
+    /// gemini-2.5-flash for gemini, anthropic.claude-sonnet-4-5-20250929-v1:0 for bedrock (which
+    /// also takes an inference profile such as us.anthropic.claude-sonnet-4-5-20250929-v1:0),
+    /// claude-sonnet-4-5@20250929 for vertex.
     #[arg(long, value_name = "M")]
     model: Option<String>,
     /// A system prompt.
@@ -55,7 +57,8 @@ pub(super) struct ChatArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_tokens: Option<u32>,
     /// The provider's base URL, instead of ANTHROPIC_BASE_URL, OPENAI_BASE_URL (including its
-    /// /v1) or GEMINI_BASE_URL, or the provider's own.
+    /// /v1), GEMINI_BASE_URL, AWS_ENDPOINT_URL_BEDROCK_RUNTIME or ANTHROPIC_VERTEX_BASE_URL
+    /// (including its /v1; the project and region are appended), or the provider's own.
     #[arg(long, value_name = "U")]
     base_url: Option<String>,
     /// The prompt: the user's message.
@@ -94,7 +97,7 @@ impl ChatArgs {
 }
 
 pub(super) fn run(args: &ChatArgs) -> Result<ExitCode, Failure> {
-    let settings = match Settings::from_lookup(|name| std::env::var(name).ok()) {
+    let settings = match llm_sse_tokio::settings_from_env() {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("llm-sse: error: {e}");

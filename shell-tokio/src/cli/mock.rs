@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use clap::Args;
 use llm_sse_core::Provider;
+use llm_sse_core::aws::AwsCredentials;
+use llm_sse_core::provider::Auth;
 use llm_sse_tokio::mock::{DEFAULT_BACKLOG, MockProvider, MockServer};
 
 use super::args::parse_provider;
@@ -18,12 +20,14 @@ use super::failure::Failure;
 
 #[derive(Debug, Args)]
 pub(super) struct MockArgs {
-    /// The provider to mock (anthropic, openai or gemini): its endpoint, credentials and error
-    /// bodies.
+    /// The provider to mock (anthropic, openai, gemini, bedrock or vertex): its endpoint,
+    /// content type, credentials and error bodies.
     #[arg(long, value_name = "PROVIDER", value_parser = parse_provider)]
     provider: Provider,
-    /// The recorded response body to serve, as the provider streams it.
-    #[arg(long, value_name = "REC.sse")]
+    /// The recorded response body to serve, as the provider streams it: a .sse file, or for
+    /// bedrock a binary .eventstream file (an Anthropic .sse file is re-framed as Bedrock's
+    /// event stream).
+    #[arg(long, value_name = "REC")]
     file: PathBuf,
     /// The address to listen on (port 0: any free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
@@ -37,7 +41,8 @@ pub(super) struct MockArgs {
     /// Pause between two writes of the body, in milliseconds.
     #[arg(long, value_name = "D", default_value_t = 0)]
     delay_ms: u64,
-    /// Write the body in pieces of N bytes instead of one event per write.
+    /// Write the body in pieces of N bytes instead of one event (bedrock: one event-stream
+    /// message) per write.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
     chunk_size: Option<u64>,
     /// Answer the first K requests with --status and the provider's error body.
@@ -56,9 +61,20 @@ pub(super) struct MockArgs {
     /// After BYTES body bytes, send nothing more but keep the connection open.
     #[arg(long, value_name = "BYTES")]
     stall_after: Option<u64>,
-    /// Require this API key in the provider's credentials header; others get 401.
+    /// Require this API key in the provider's credentials header (vertex: the bearer token;
+    /// bedrock: the access key id that signed, the signature unchecked); others get 401
+    /// (bedrock: 403).
     #[arg(long, value_name = "KEY")]
     require_api_key: Option<String>,
+    /// For bedrock: verify each request's AWS Signature Version 4 against the AWS credentials
+    /// and region of this process's environment, read as the clients read them
+    /// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or AWS_PROFILE's static
+    /// keys; AWS_REGION, else AWS_DEFAULT_REGION). Refused requests get 403 with AWS's error
+    /// type (MissingAuthenticationTokenException, InvalidSignatureException,
+    /// UnrecognizedClientException, a signature more than 5 minutes off) and message. The
+    /// secrets stay in the environment, never on the command line.
+    #[arg(long)]
+    require_aws_signature: bool,
 }
 
 fn size(n: u64) -> usize {
@@ -91,10 +107,40 @@ impl MockArgs {
         }
         mock
     }
+
+    /// The AWS credentials and region that signatures must verify with, from the environment
+    /// (`--require-aws-signature`), or what is missing.
+    fn aws(&self) -> Result<Option<(AwsCredentials, String)>, String> {
+        if !self.require_aws_signature {
+            return Ok(None);
+        }
+        if !matches!(self.provider.spec().auth, Auth::AwsSigV4 { .. }) {
+            return Err(format!(
+                "--require-aws-signature: {} requests are not signed with AWS Signature Version 4",
+                self.provider
+            ));
+        }
+        let settings = llm_sse_tokio::settings_from_env().map_err(|e| e.to_string())?;
+        let aws = settings
+            .aws()
+            .map_err(|e| format!("--require-aws-signature: {e}"))?;
+        Ok(Some((aws.credentials.clone(), aws.region.clone())))
+    }
 }
 
 pub(super) fn run(args: &MockArgs) -> Result<ExitCode, Failure> {
     let recording = std::fs::read(&args.file).map_err(|e| Failure::Open(args.file.clone(), e))?;
+    let aws = match args.aws() {
+        Ok(aws) => aws,
+        Err(message) => {
+            eprintln!("llm-sse: error: {message}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut mock = args.mock(recording);
+    if let Some((credentials, region)) = aws {
+        mock = mock.require_aws_signature(credentials, region);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -105,7 +151,7 @@ pub(super) fn run(args: &MockArgs) -> Result<ExitCode, Failure> {
             return Ok(ExitCode::from(2));
         }
     };
-    runtime.block_on(serve(args.mock(recording), args.backlog))
+    runtime.block_on(serve(mock, args.backlog))
 }
 
 async fn serve(mock: MockProvider, backlog: u32) -> Result<ExitCode, Failure> {

@@ -56,17 +56,21 @@ enum Command {
     Replay(ReplayArgs),
     /// Serve a recorded provider response body as a mock provider, with pacing and faults.
     ///
-    /// Prints the address it listens on as the first line of standard output, logs each
-    /// request on standard error, and serves until interrupted. Exits 2 on usage or I/O errors.
+    /// Serves the provider's streaming endpoint with its content type and error bodies (Amazon
+    /// Bedrock: a binary .eventstream recording, or an Anthropic .sse one re-framed; errors
+    /// named in x-amzn-errortype). Prints the address it listens on as the first line of
+    /// standard output, logs each request on standard error, and serves until interrupted.
+    /// Exits 2 on usage or I/O errors.
     Mock(mock::MockArgs),
-    /// Run the streaming gateway: POST /v1/chat/stream/{anthropic|openai|gemini}.
+    /// Run the streaming gateway: POST /v1/chat/stream/{anthropic|openai|gemini|bedrock|vertex}.
     ///
     /// Answers chat requests (JSON) with normalized server-sent-event frames, from the
     /// providers or, with --mock, from recordings. Prints the address it listens on as the
     /// first line of standard output, logs one line per request on standard error, and shuts
     /// down gracefully on SIGINT or SIGTERM. Keys and base URLs come from the environment
-    /// (ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY, ...); LLM_SSE_TOKEN sets the token
-    /// clients must send. Exits 2 on usage or I/O errors.
+    /// (ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY, ...; Amazon Bedrock's and Vertex AI's
+    /// credentials as for `chat`); LLM_SSE_TOKEN sets the token clients must send. Exits 2 on
+    /// usage or I/O errors.
     Serve(serve::ServeArgs),
     /// Stream a provider's answer to a prompt to standard output.
     ///
@@ -74,7 +78,14 @@ enum Command {
     /// reasoning (dimmed on a terminal), then the finish reason and usage, on standard error.
     /// The key comes from ANTHROPIC_API_KEY, OPENAI_API_KEY, or GEMINI_API_KEY (else
     /// GOOGLE_API_KEY); the base URL from --base-url, ANTHROPIC_BASE_URL, OPENAI_BASE_URL or
-    /// GEMINI_BASE_URL; timeouts (seconds) from LLM_SSE_CONNECT_TIMEOUT,
+    /// GEMINI_BASE_URL. Amazon Bedrock (bedrock) signs with AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or AWS_PROFILE's static keys in the shared
+    /// files) for AWS_REGION (else AWS_DEFAULT_REGION), at AWS_ENDPOINT_URL_BEDROCK_RUNTIME,
+    /// AWS_ENDPOINT_URL or the region's endpoint. Vertex AI (vertex) calls project
+    /// ANTHROPIC_VERTEX_PROJECT_ID in region CLOUD_ML_REGION (at ANTHROPIC_VERTEX_BASE_URL, up to
+    /// its /v1, or the region's endpoint) with a token from CLOUDSDK_AUTH_ACCESS_TOKEN, the
+    /// credentials file GOOGLE_APPLICATION_CREDENTIALS names (a service account key or an
+    /// authorized_user file), or gcloud's application-default credentials. Timeouts (seconds) from LLM_SSE_CONNECT_TIMEOUT,
     /// LLM_SSE_RESPONSE_TIMEOUT, LLM_SSE_IDLE_TIMEOUT, retries from LLM_SSE_MAX_RETRIES;
     /// proxies from HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY. Exits 0 when the answer
     /// ended normally, 1 when the provider refused the call or the stream ended in error, 2 on

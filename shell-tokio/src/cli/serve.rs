@@ -125,7 +125,7 @@ fn parse_secs(value: &str) -> Result<Duration, String> {
 
 pub(super) fn run(args: &ServeArgs) -> Result<ExitCode, Failure> {
     init_logs(args.log_format);
-    let mut settings = match Settings::from_lookup(|name| std::env::var(name).ok()) {
+    let mut settings = match llm_sse_tokio::settings_from_env() {
         Ok(settings) => settings,
         Err(e) => return Ok(usage(&e)),
     };

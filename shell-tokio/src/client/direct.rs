@@ -133,9 +133,7 @@ impl Pool {
                 Some(port) if port != 80 => HeaderValue::from_str(&format!("{host}:{port}")),
                 _ => HeaderValue::from_str(host),
             };
-            parts
-                .headers
-                .insert(HOST, value.map_err(|e| describe(&e))?);
+            parts.headers.insert(HOST, value.map_err(|e| describe(&e))?);
         }
         parts.uri = origin_form(&uri);
         let mut request = Request::from_parts(parts, Full::new(body));
@@ -246,7 +244,7 @@ impl Pool {
 async fn send_on(
     conn: &mut Conn,
     request: Request<Full<Bytes>>,
-) -> Result<Response<Incoming>, http1::TrySendError<Request<Full<Bytes>>>> {
+) -> Result<Response<Incoming>, hyper::client::conn::TrySendError<Request<Full<Bytes>>>> {
     let mut sending = pin!(conn.sender.try_send_request(request));
     poll_fn(|cx| {
         conn.drive(cx);

@@ -16,7 +16,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -25,9 +25,10 @@ use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use llm_sse_core::Provider;
 use llm_sse_core::client::{
-    Attempt, Call, Head, InvalidProxy, MAX_ERROR_BODY, ProviderError, Proxies, Settings,
-    SettingsError,
+    AccessTokens, Attempt, Call, Head, InvalidProxy, MAX_ERROR_BODY, ProviderError, Proxies,
+    Settings, SettingsError, TokenStep,
 };
+use llm_sse_core::google::SystemRandom;
 use llm_sse_core::request::{ChatMessage, ChatRequest, ValidRequest};
 
 pub use stream::ChunkStream;
@@ -72,6 +73,8 @@ struct Inner {
     http: PooledClient<Connector, Full<Bytes>>,
     /// Plain-HTTP/1.1 connections without a proxy, each driven by its response's reader.
     direct: Arc<direct::Pool>,
+    /// The cached access tokens of the providers that take one (Vertex AI).
+    tokens: Mutex<AccessTokens>,
 }
 
 impl fmt::Debug for Client {
@@ -133,6 +136,7 @@ impl ClientBuilder {
         let direct = Arc::new(direct::Pool::new(self.settings.connect_timeout));
         Client {
             inner: Arc::new(Inner {
+                tokens: Mutex::new(AccessTokens::new(&self.settings)),
                 settings: self.settings,
                 http,
                 direct,
@@ -165,7 +169,7 @@ impl Client {
     /// variable. A missing key is not an error here: a call to that provider fails with
     /// [`ProviderAuthError`](crate::ProviderAuthError) naming the variable to set.
     pub fn from_env() -> Result<Client, SettingsError> {
-        Settings::from_lookup(|name| std::env::var(name).ok()).map(Client::new)
+        settings_from_env().map(Client::new)
     }
 
     /// The settings.
@@ -209,9 +213,13 @@ impl Client {
     /// As [`stream`](Client::stream), without [`ProviderError::InvalidRequest`].
     pub async fn stream_valid(&self, request: ValidRequest) -> Result<ChunkStream, ProviderError> {
         let settings = &self.inner.settings;
-        let mut call = Call::new(settings, request)?;
+        let provider = request.provider();
+        let mut call = match self.access_token(provider).await? {
+            Some(token) => Call::with_access_token(settings, request, &token)?,
+            None => Call::new(settings, request)?,
+        };
         loop {
-            let sending = self.inner.send(call.http_request());
+            let sending = self.inner.send(call.http_request(now_unix_secs()));
             let attempt = match tokio::time::timeout(settings.response_timeout, sending).await {
                 Err(_) => call.response_timed_out(settings.response_timeout, random()),
                 Ok(Err(message)) => call.no_response(message, random()),
@@ -245,9 +253,60 @@ impl Client {
                     tokio::time::sleep(after).await;
                     call = next;
                 }
+                Attempt::Reauthorize {
+                    call: next,
+                    refused,
+                } => {
+                    if !self.tokens().is_renewable(provider) {
+                        return Err(refused);
+                    }
+                    self.tokens().invalidate(provider);
+                    let token = self.access_token(provider).await?.unwrap_or_default();
+                    call = next.reauthorize(&token)?;
+                }
                 Attempt::Failed(error) => return Err(error),
             }
         }
+    }
+
+    /// The access token a call of `provider` needs (Vertex AI's), fetched from its token
+    /// endpoint when none is cached; `None` for a provider that takes none.
+    async fn access_token(&self, provider: Provider) -> Result<Option<String>, ProviderError> {
+        let settings = &self.inner.settings;
+        let rng = SystemRandom::new();
+        loop {
+            let fetch = match self.tokens().step(provider, now_unix_secs(), &rng)? {
+                TokenStep::NotNeeded => return Ok(None),
+                TokenStep::Ready(token) => return Ok(Some(token)),
+                TokenStep::Fetch(fetch) => fetch,
+            };
+            let sending = self.inner.send(fetch.http_request(provider)?);
+            let response = match tokio::time::timeout(settings.response_timeout, sending).await {
+                Err(_) => {
+                    let message = format!(
+                        "no response within {} s",
+                        settings.response_timeout.as_secs_f64()
+                    );
+                    return Err(self.tokens().fetch_failed(provider, message));
+                }
+                Ok(Err(message)) => return Err(self.tokens().fetch_failed(provider, message)),
+                Ok(Ok(response)) => response,
+            };
+            let status = response.status().as_u16();
+            let body = read_error_body(response.into_body(), settings.response_timeout).await;
+            self.tokens()
+                .fetched(provider, status, &body, now_unix_secs())?;
+        }
+    }
+
+    /// The token cache (never held across an `await`).
+    fn tokens(&self) -> std::sync::MutexGuard<'_, AccessTokens> {
+        // A panic while the lock was held cannot leave the cache half-written: every change
+        // to it is one assignment.
+        self.inner
+            .tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// [`stream`](Client::stream) with a request of `messages`, `model` and `temperature`
@@ -276,7 +335,10 @@ impl Inner {
     /// Sends `request`: on a connection of its own, driven by the response's reader, for a
     /// plain `http://` URL without a proxy; on the pooled client's for anything else (TLS,
     /// HTTP/2, proxies). The error says what failed.
-    async fn send(&self, request: http::Request<Bytes>) -> Result<http::Response<ResponseBody>, String> {
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<ResponseBody>, String> {
         let uri = request.uri();
         let direct = uri.scheme_str() == Some("http")
             && uri
@@ -292,6 +354,21 @@ impl Inner {
             }
         }
     }
+}
+
+/// [`Settings`] from this process's environment variables ([`Settings`] lists them) and the
+/// credential files they name (AWS's shared `credentials` and `config` files, Google's
+/// application-default credentials): what [`Client::from_env`] uses.
+///
+/// # Errors
+///
+/// [`SettingsError`] for a timeout, retry count or proxy that cannot be used, naming the
+/// variable.
+pub fn settings_from_env() -> Result<Settings, SettingsError> {
+    Settings::from_lookup_and_files(
+        |name| std::env::var(name).ok(),
+        |path| std::fs::read_to_string(path).ok(),
+    )
 }
 
 /// What a failed send says: the transport's error and its sources, the cause of a failed

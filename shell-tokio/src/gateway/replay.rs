@@ -17,15 +17,16 @@ use llm_sse_core::{ApiError, Normalizer, Provider, StreamChunk, StreamError};
 use super::upstream::{OpenFuture, Upstream, UpstreamStream, Upstreamed};
 use crate::mock::{PacedBody, Pacing};
 
-/// The recordings built into the binary: `shell-tokio/recordings/<provider>/<name>.sse`, copies
-/// of the repository's fixtures of the same names, as (provider name, name, bytes), listed by
-/// the build script.
+/// The recordings built into the binary: `shell-tokio/recordings/<provider>/<name>.sse` (Amazon
+/// Bedrock's `.eventstream`), copies of the repository's fixtures of the same names, as
+/// (provider name, name, bytes), listed by the build script.
 const BUNDLED: &[(&str, &str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
 
 /// The recording served when the request's `model` names none.
 const DEFAULT_NAME: &str = "text";
 
-/// Recorded provider response bodies (`.sse` files), by provider and name.
+/// Recorded provider response bodies (`.sse` files; `.eventstream` for Amazon Bedrock), by
+/// provider and name.
 ///
 /// Which recording answers a request: the one whose name (file name without `.sse`) is the
 /// request's `model`; else the one named `text`; else the first by name. A provider without
@@ -54,8 +55,9 @@ fn provider_names() -> String {
 
 impl Recordings {
     /// The recordings built into the binary: for each provider `text` and a tool call
-    /// (Anthropic `tool_use`, OpenAI `parallel_tool_calls`, Gemini `function_call`) and
-    /// reasoning (Anthropic `thinking`, OpenAI `reasoning_content`, Gemini `thoughts`).
+    /// (Anthropic, Bedrock and Vertex AI `tool_use`, OpenAI `parallel_tool_calls`, Gemini
+    /// `function_call`) and reasoning (Anthropic, Bedrock and Vertex AI `thinking`, OpenAI
+    /// `reasoning_content`, Gemini `thoughts`).
     pub fn bundled() -> Self {
         let mut recordings = Recordings::default();
         for &(provider, name, bytes) in BUNDLED {
@@ -70,10 +72,12 @@ impl Recordings {
     /// Recordings from `path`:
     ///
     /// - a directory: `PATH/<provider>/<name>.sse` for each provider directory present
-    ///   (`anthropic`, `openai`, `gemini`: [`Provider::as_str`]), the layout of the repository's
-    ///   `tests/fixtures`;
+    ///   (`anthropic`, `openai`, `gemini`, `bedrock`, `vertex`: [`Provider::as_str`]), the
+    ///   layout of the repository's `tests/fixtures`; Bedrock's are `<name>.eventstream`
+    ///   ([`Framing::file_extension`](llm_sse_core::provider::Framing::file_extension));
     /// - a file: `.../<provider>/<name>.sse`, served for the provider its directory names, to
-    ///   every request of that provider.
+    ///   every request of that provider (an Anthropic `.sse` file in a `bedrock` directory is
+    ///   re-framed as Bedrock's event stream).
     ///
     /// # Errors
     ///
@@ -99,7 +103,7 @@ impl Recordings {
             }
             if recordings.is_empty() {
                 return Err(error(format!(
-                    "no recordings: expected <provider>/<name>.sse files (provider: {})",
+                    "no recordings: expected <provider>/<name>.sse files (bedrock: .eventstream; provider: {})",
                     provider_names()
                 )));
             }
@@ -116,6 +120,11 @@ impl Recordings {
                     ))
                 })?;
             let bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
+            let bytes = provider
+                .spec()
+                .framing
+                .frame_recording(&bytes)
+                .unwrap_or(bytes);
             recordings.insert(provider, &name_of(path), Bytes::from(bytes));
         }
         Ok(recordings)
@@ -124,7 +133,8 @@ impl Recordings {
     fn load_dir(&mut self, provider: Provider, dir: &Path) -> io::Result<()> {
         for entry in std::fs::read_dir(dir)? {
             let path = entry?.path();
-            if path.extension().is_some_and(|e| e == "sse") && path.is_file() {
+            let extension = provider.spec().framing.file_extension();
+            if path.extension().is_some_and(|e| e == extension) && path.is_file() {
                 let bytes = std::fs::read(&path)?;
                 self.insert(provider, &name_of(&path), Bytes::from(bytes));
             }
@@ -253,7 +263,8 @@ impl Upstream for ReplayUpstream {
                             format!("the gateway's --mock recordings have none for {provider}"),
                         ))
                     })?;
-            let body = PacedBody::new(recording.clone(), self.pacing);
+            let pacing = self.pacing.for_framing(provider.spec().framing);
+            let body = PacedBody::new(recording.clone(), pacing);
             Ok(Upstreamed::new(Replay {
                 body: Some(body),
                 normalizer: Normalizer::new(provider),
@@ -337,7 +348,7 @@ mod tests {
                 provider.parse::<Provider>().is_ok(),
                 "recordings/{provider}"
             );
-            assert!(!bytes.is_empty(), "recordings/{provider}/{name}.sse");
+            assert!(!bytes.is_empty(), "recordings/{provider}/{name}");
         }
     }
 

@@ -1,7 +1,8 @@
-//! A fault-injecting mock LLM provider: serves a recorded response body (a `.sse` file) at a
-//! provider's streaming endpoint, paced like a live model, with the failures real providers
-//! produce, and records every request and connection so tests can check what a client sent
-//! and when it went away.
+//! A fault-injecting mock LLM provider: serves a recorded response body (a `.sse` file, or a
+//! binary `.eventstream` for Amazon Bedrock) at a provider's streaming endpoint, paced like a
+//! live model, with the failures real providers produce, and records every request and
+//! connection so tests can check what a client sent and when it went away. Beside it, a mock of
+//! Google's token endpoint ([`TokenEndpoint`]) issues the access tokens a mock Vertex AI takes.
 //!
 //! ```
 //! use std::time::Duration;
@@ -59,6 +60,15 @@
 //! | Anthropic | `POST /v1/messages` | `x-api-key: KEY` | `http://ADDR` |
 //! | OpenAI | `POST /v1/chat/completions` | `Authorization: Bearer KEY` | `http://ADDR/v1` |
 //! | Gemini | `POST /v1beta/models/{model}:streamGenerateContent?alt=sse` (any model) | `x-goog-api-key: KEY` or `?key=KEY` | `http://ADDR` |
+//! | Amazon Bedrock | `POST /model/{model}/invoke-with-response-stream` (any model id, URL-encoded) | a SigV4 signature: [`MockProvider::require_aws_signature`] verifies it; `require_api_key(KEY)` only checks that access key id `KEY` signed | `http://ADDR` |
+//! | Vertex AI | `POST /v1/projects/{project}/locations/{region}/publishers/anthropic/models/{model}:streamRawPredict` (any project, region, model) | `Authorization: Bearer KEY`, or a token of a [`TokenEndpoint`] ([`MockProvider::accept_tokens_from`]) | `http://ADDR/v1` |
+//!
+//! A mock Bedrock answers with `content-type: application/vnd.amazon.eventstream`, paces its
+//! recording one event-stream message per write ([`Split::Messages`]), and names its errors
+//! as AWS does: the type in an `x-amzn-errortype` header (`ThrottlingException` for `429`,
+//! `ServiceUnavailableException` for `503`...), the body `{"message":"..."}`. Given an Anthropic
+//! `.sse` recording, it serves it re-framed. A mock Vertex AI serves Anthropic's events as SSE
+//! and answers errors in Google's shape.
 //!
 //! A request is checked in this order, and the first failure answers it, always with the
 //! provider's own error body ([`ApiError`](crate::core::ApiError)) and `content-type:
@@ -66,20 +76,23 @@
 //!
 //! 1. a request body over 16 MiB: 413;
 //! 2. another path: 404; another method on the endpoint: 405 (with `allow: POST`);
-//! 3. missing or wrong credentials, when required: 401;
+//! 3. missing or wrong credentials, when required: 401 (Bedrock: 403, with AWS's error type);
 //! 4. the first `k` requests that got this far ([`MockProvider::fail_first`]): the configured
 //!    status, with `retry-after` when configured; these count as [attempts](MockServer::attempts);
 //! 5. without the endpoint's own query (Gemini's `alt=sse`): 400 (the mock serves only the
 //!    SSE form);
 //!
-//! and otherwise `200` with `content-type: text/event-stream`, `cache-control: no-cache` and
+//! and otherwise `200` with the provider's stream content type (`text/event-stream`, Bedrock's
+//! `application/vnd.amazon.eventstream`), `cache-control: no-cache` and
 //! the recording as the body (chunked on HTTP/1.1), paced by [`Pacing`] and ended by the
 //! configured fault, if any.
 //!
 //! # Faults
 //!
 //! - [`cut_after(n)`](MockProvider::cut_after): after `n` body bytes (or the whole recording
-//!   when it is shorter) the connection is dropped once those bytes are flushed. On HTTP/1.1
+//!   when it is shorter) the connection is dropped once those bytes are flushed. (Cut at a
+//!   message boundary of an event stream to drop the connection between two messages, inside
+//!   one to leave a message cut short.) On HTTP/1.1
 //!   the final zero-length chunk is never sent, so a client sees an incomplete body, not a
 //!   clean end. (On HTTP/2 the whole connection is dropped too; the client sees a stream
 //!   error.)
@@ -107,6 +120,7 @@ mod log;
 mod pacing;
 mod routes;
 mod server;
+mod token;
 
 use std::fmt;
 use std::io;
@@ -118,12 +132,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use llm_sse_core::Provider;
+use llm_sse_core::aws::AwsCredentials;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 pub use crate::listen::DEFAULT_BACKLOG;
 pub use log::{ConnectionId, ConnectionInfo, RecordedRequest};
 pub use pacing::{PacedBody, Pacing, Pieces, Split};
+pub use token::{TokenEndpoint, TokenServer};
 
 use crate::listen;
 use body::Fault;
@@ -148,12 +164,14 @@ pub struct MockProvider {
     retry_after: Option<u64>,
     error_message: Option<String>,
     fault: Option<Fault>,
-    api_key: Option<String>,
+    credentials: routes::Credentials,
 }
 
 impl MockProvider {
     /// A mock of `provider` serving `recording`: a raw response body as the provider streams it,
-    /// such as `tests/fixtures/anthropic/text.sse`.
+    /// such as `tests/fixtures/anthropic/text.sse` or `tests/fixtures/bedrock/text.eventstream`.
+    /// A mock Bedrock given an Anthropic SSE recording serves it re-framed as Bedrock's event
+    /// stream ([`Framing::frame_recording`](crate::core::provider::Framing::frame_recording)).
     pub fn new(provider: Provider, recording: impl Into<Bytes>) -> Self {
         MockProvider {
             provider,
@@ -167,7 +185,7 @@ impl MockProvider {
             retry_after: None,
             error_message: None,
             fault: None,
-            api_key: None,
+            credentials: routes::Credentials::default(),
         }
     }
 
@@ -195,7 +213,8 @@ impl MockProvider {
         self
     }
 
-    /// Write the body in pieces of `n` bytes instead of one event per write. `n` must not be 0.
+    /// Write the body in pieces of `n` bytes instead of one event (or event-stream message) per
+    /// write. `n` must not be 0.
     #[must_use]
     pub fn chunk_size(mut self, n: usize) -> Self {
         self.chunk_size = Some(n);
@@ -242,11 +261,42 @@ impl MockProvider {
         self
     }
 
-    /// Require the provider's credentials to carry `key` (see [What it serves](self#what-it-serves));
-    /// requests without it get 401 in the provider's error shape.
+    /// Require the provider's credentials to carry `key` (see [What it serves](self#what-it-serves)):
+    /// the API key, or the bearer token (Vertex AI), or for Amazon Bedrock the access key id
+    /// that signed (the signature itself unchecked: see
+    /// [`require_aws_signature`](Self::require_aws_signature)). Requests without it get the
+    /// provider's refusal: `401`, or for Bedrock `403`.
     #[must_use]
     pub fn require_api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(key.into());
+        self.credentials.api_key = Some(key.into());
+        self
+    }
+
+    /// For a provider whose requests are signed with AWS Signature Version 4 (Amazon Bedrock):
+    /// require every request to be signed by `credentials` (their session token included, when
+    /// they have one) for `region`, checked as AWS does
+    /// ([`Signer::verify`](crate::core::aws::sigv4::Signer::verify): the method, `Host`, path,
+    /// query, the signed headers, the body, and a time within 5 minutes of the mock's clock).
+    /// A refused request gets `403` with AWS's error type in `x-amzn-errortype`
+    /// (`MissingAuthenticationTokenException`, `IncompleteSignatureException`,
+    /// `UnrecognizedClientException`, `InvalidSignatureException`) and its message.
+    #[must_use]
+    pub fn require_aws_signature(
+        mut self,
+        credentials: AwsCredentials,
+        region: impl Into<String>,
+    ) -> Self {
+        self.credentials.aws = Some((credentials, region.into()));
+        self
+    }
+
+    /// Accept the access tokens `tokens` issues (and no others, but a
+    /// [`require_api_key`](Self::require_api_key) token): a bearer token that `tokens` did
+    /// not issue, that expired or that it revoked ([`TokenServer::revoke_all`]) gets `401`.
+    /// For Vertex AI's clients, whose credentials files name `tokens.url()`.
+    #[must_use]
+    pub fn accept_tokens_from(mut self, tokens: &TokenServer) -> Self {
+        self.credentials.tokens = Some(tokens.book());
         self
     }
 
@@ -285,13 +335,19 @@ impl MockProvider {
             .ok()
             .filter(|s| s.is_client_error() || s.is_server_error())
             .ok_or(MockError::InvalidStatus(self.fail_status))?;
+        let framing = self.provider.spec().framing;
         let split = match self.chunk_size {
-            None => Split::Events,
+            None => Split::events_of(framing),
             Some(n) => Split::Bytes(NonZeroUsize::new(n).ok_or(MockError::ZeroChunkSize)?),
+        };
+        // An Anthropic SSE recording given to a mock Bedrock is served re-framed.
+        let recording = match framing.frame_recording(&self.recording) {
+            Some(framed) => Bytes::from(framed),
+            None => self.recording.clone(),
         };
         Ok(Config {
             provider: self.provider,
-            recording: self.recording.clone(),
+            recording,
             pacing: Pacing {
                 split,
                 delay: self.delay,
@@ -301,7 +357,7 @@ impl MockProvider {
             retry_after: self.retry_after.map(HeaderValue::from),
             error_message: self.error_message.clone(),
             fault: self.fault,
-            api_key: self.api_key.clone(),
+            credentials: self.credentials.clone(),
         })
     }
 }

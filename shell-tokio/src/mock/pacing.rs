@@ -1,5 +1,6 @@
 //! Serving a recorded response body the way a live model streams it: in pieces (one
-//! server-sent event at a time, or fixed-size pieces), with a pause between pieces.
+//! server-sent event or one AWS event-stream message at a time, or fixed-size pieces), with a
+//! pause between pieces.
 //!
 //! Public through [`super`]: [`Pacing`], [`Split`], [`PacedBody`].
 
@@ -11,6 +12,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame};
+use llm_sse_core::eventstream::message_len;
+use llm_sse_core::provider::Framing;
 use tokio::time::{Instant, Sleep};
 
 /// How a recording is cut into pieces.
@@ -24,6 +27,10 @@ pub enum Split {
     /// after the last blank line are the last piece.
     #[default]
     Events,
+    /// One AWS event-stream message per piece (Amazon Bedrock's framing), each as long as its
+    /// prelude says ([`message_len`]). Bytes that do not start a message (a broken
+    /// recording), and a last message cut short, are the last piece.
+    Messages,
     /// Pieces of exactly this many bytes (the last may be shorter), wherever they fall.
     Bytes(NonZeroUsize),
 }
@@ -38,10 +45,20 @@ impl Split {
         }
     }
 
+    /// One event per piece in `framing`: [`Events`](Split::Events) for server-sent events,
+    /// [`Messages`](Split::Messages) for an event stream.
+    pub fn events_of(framing: Framing) -> Split {
+        match framing {
+            Framing::BedrockEventStream => Split::Messages,
+            _ => Split::Events,
+        }
+    }
+
     /// The length of the piece that starts `rest` (0 only when `rest` is empty).
     fn next_len(self, rest: &[u8]) -> usize {
         match self {
             Split::Events => event_len(rest),
+            Split::Messages => message_len(rest).map_or(rest.len(), |n| n.min(rest.len())),
             Split::Bytes(n) => n.get().min(rest.len()),
         }
     }
@@ -125,6 +142,20 @@ impl Pacing {
     #[must_use]
     pub fn delay(self, delay: Duration) -> Self {
         Pacing { delay, ..self }
+    }
+
+    /// The same pacing for a recording in `framing`: one event per piece means one
+    /// event-stream message per piece for Bedrock's framing ([`Split::events_of`]); pieces of
+    /// a fixed size stay so.
+    #[must_use]
+    pub fn for_framing(self, framing: Framing) -> Self {
+        match self.split {
+            Split::Events | Split::Messages => Pacing {
+                split: Split::events_of(framing),
+                ..self
+            },
+            Split::Bytes(_) => self,
+        }
     }
 }
 
@@ -269,6 +300,41 @@ mod tests {
                 .collect();
             assert_eq!(joined, recording.as_bytes(), "{split:?}");
         }
+    }
+
+    #[test]
+    fn one_message_per_piece() {
+        use llm_sse_core::eventstream::bedrock;
+        let mut wire = Vec::new();
+        let mut lens = Vec::new();
+        for event in [r#"{"type":"ping"}"#, r#"{"type":"message_stop"}"#] {
+            lens.push(bedrock::encode_chunk(event, None, &mut wire).unwrap());
+        }
+        lens.push(
+            bedrock::encode_exception("throttlingException", "slow down", &mut wire).unwrap(),
+        );
+        let wire = Bytes::from(wire);
+        let got: Vec<usize> = Split::Messages.pieces(&wire).map(|p| p.len()).collect();
+        assert_eq!(got, lens);
+        // A message cut short, and bytes that are no message, end as one piece.
+        let cut = wire.slice(..lens[0] + 20);
+        let got: Vec<usize> = Split::Messages.pieces(&cut).map(|p| p.len()).collect();
+        assert_eq!(got, [lens[0], 20]);
+        let text = Bytes::from_static(b"data: a\n\ndata: b\n\n");
+        assert_eq!(Split::Messages.pieces(&text).count(), 1);
+        assert_eq!(
+            Split::events_of(Framing::BedrockEventStream),
+            Split::Messages
+        );
+        assert_eq!(Split::events_of(Framing::Sse), Split::Events);
+        let bytes = Pacing::bytes(NonZeroUsize::new(3).unwrap());
+        assert_eq!(bytes.for_framing(Framing::BedrockEventStream), bytes);
+        assert_eq!(
+            Pacing::events()
+                .for_framing(Framing::BedrockEventStream)
+                .split,
+            Split::Messages
+        );
     }
 
     #[test]

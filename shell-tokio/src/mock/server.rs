@@ -41,7 +41,7 @@ pub(super) struct Config {
     pub(super) retry_after: Option<HeaderValue>,
     pub(super) error_message: Option<String>,
     pub(super) fault: Option<Fault>,
-    pub(super) api_key: Option<String>,
+    pub(super) credentials: routes::Credentials,
 }
 
 /// State shared by the server's tasks and its [`super::MockServer`] handle.
@@ -209,20 +209,29 @@ async fn handle(
         .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
     let query = parts.uri.query().unwrap_or("");
     let checked = if too_large {
-        Err(Rejection {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            message: format!(
-                "Request exceeds the maximum allowed number of bytes ({MAX_REQUEST_BODY})."
-            ),
-        })
+        Err(Rejection::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Request exceeds the maximum allowed number of bytes ({MAX_REQUEST_BODY})."),
+        ))
     } else {
+        // The `Host` header as sent (HTTP/2: the `:authority`), which a signature covers.
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+            .unwrap_or("");
         routes::check(
             provider,
-            config.api_key.as_deref(),
-            &parts.method,
-            parts.uri.path(),
-            query,
-            &parts.headers,
+            &config.credentials,
+            &routes::Received {
+                method: &parts.method,
+                host,
+                path: parts.uri.path(),
+                query,
+                headers: &parts.headers,
+                body: &body,
+            },
         )
     };
 
@@ -231,11 +240,18 @@ async fn handle(
     shared.log.send_modify(|log| {
         let mut attempt = None;
         plan = match checked {
-            Err(rejection) => Plan::Error {
-                status: rejection.status,
-                error: ApiError::new(provider, rejection.status.as_u16(), rejection.message),
-                retry_after: false,
-            },
+            Err(rejection) => {
+                let mut error =
+                    ApiError::new(provider, rejection.status.as_u16(), rejection.message);
+                if let Some(error_type) = rejection.error_type {
+                    error.error_type = error_type.to_owned();
+                }
+                Plan::Error {
+                    status: rejection.status,
+                    error,
+                    retry_after: false,
+                }
+            }
             Ok(()) => {
                 log.attempts += 1;
                 attempt = Some(log.attempts);
@@ -283,6 +299,12 @@ async fn handle(
             if let (true, Some(value)) = (retry_after, &config.retry_after) {
                 headers.insert(header::RETRY_AFTER, value.clone());
             }
+            // AWS names the error in a header.
+            if let Some((name, value)) = error.type_header(provider) {
+                if let Ok(value) = HeaderValue::from_str(value) {
+                    headers.insert(name, value);
+                }
+            }
             response
         }
         Plan::Stream => {
@@ -291,9 +313,12 @@ async fn handle(
             let headers = response.headers_mut();
             headers.insert(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static("text/event-stream"),
+                HeaderValue::from_static(provider.spec().stream_content_type),
             );
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            for (name, value) in provider.spec().stream_headers {
+                headers.insert(*name, HeaderValue::from_static(value));
+            }
             response
         }
     };

@@ -23,7 +23,10 @@ pub fn model(provider: Provider) -> &'static str {
     match provider {
         Provider::Anthropic => "claude-sonnet-4-5",
         Provider::OpenAi => "gpt-4.1-mini",
-        _ => "gemini-2.5-flash",
+        Provider::Gemini => "gemini-2.5-flash",
+        Provider::Bedrock => "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        Provider::Vertex => "claude-sonnet-4-5@20250929",
+        _ => unreachable!("a provider the tests do not know"),
     }
 }
 
@@ -35,10 +38,10 @@ pub fn fast_retries(max_retries: u32) -> RetryPolicy {
     policy
 }
 
-/// Settings for `provider` at `base_url` with [`TEST_KEY`], short timeouts and fast retries.
+/// Settings for `provider` at `base_url` with [`TEST_KEY`] (Bedrock: as the secret of the
+/// tests' AWS credentials; Vertex AI: as the access token), short timeouts and fast retries.
 pub fn settings_for(provider: Provider, base_url: &str) -> Settings {
-    Settings::new()
-        .with_api_key(provider, TEST_KEY)
+    crate::mock_support::with_key(Settings::new(), provider, TEST_KEY)
         .with_base_url(provider, base_url)
         .with_connect_timeout(Duration::from_secs(5))
         .with_response_timeout(Duration::from_secs(5))

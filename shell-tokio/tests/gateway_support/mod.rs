@@ -299,7 +299,7 @@ impl ViaMock {
             .with_base_url(mock.provider(), mock.base_url())
             .with_retry(RetryPolicy::NEVER);
         if let Some(key) = key {
-            settings = settings.with_api_key(mock.provider(), key);
+            settings = crate::mock_support::with_key(settings, mock.provider(), key);
         }
         ViaMock {
             client: Client::builder(settings).no_proxy().build(),

@@ -37,18 +37,20 @@ pub fn fixtures_dir(provider: Provider) -> PathBuf {
         .join(provider.as_str())
 }
 
-/// `tests/fixtures/<provider>/<name>.sse`.
+/// `tests/fixtures/<provider>/<name>.sse` (Bedrock's: `.eventstream`).
 pub fn fixture(provider: Provider, name: &str) -> Bytes {
-    let path = fixtures_dir(provider).join(format!("{name}.sse"));
+    let extension = provider.spec().framing.file_extension();
+    let path = fixtures_dir(provider).join(format!("{name}.{extension}"));
     Bytes::from(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
-/// Every `.sse` fixture of `provider`, by name, sorted.
+/// Every recorded fixture of `provider` (`.sse`, Bedrock's `.eventstream`), by name, sorted.
 pub fn all_fixtures(provider: Provider) -> Vec<(String, Bytes)> {
+    let extension = provider.spec().framing.file_extension();
     let mut all: Vec<(String, Bytes)> = std::fs::read_dir(fixtures_dir(provider))
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "sse"))
+        .filter(|path| path.extension().is_some_and(|e| e == extension))
         .map(|path| {
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
             (name, Bytes::from(std::fs::read(&path).unwrap()))
@@ -64,8 +66,62 @@ pub fn endpoint(provider: Provider) -> &'static str {
     match provider {
         Provider::Anthropic => "/v1/messages",
         Provider::OpenAi => "/v1/chat/completions",
-        _ => "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+        Provider::Gemini => "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+        Provider::Bedrock => {
+            "/model/anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream"
+        }
+        Provider::Vertex => {
+            "/v1/projects/llm-sse-test-project/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict"
+        }
+        _ => unreachable!("a provider the tests do not know"),
     }
+}
+
+/// `settings` with `key` as `provider`'s credential (`llm_sse_tests::cloud::with_key`).
+pub fn with_key(
+    settings: llm_sse_tokio::Settings,
+    provider: Provider,
+    key: &str,
+) -> llm_sse_tokio::Settings {
+    llm_sse_tests::cloud::with_key(settings, provider, key)
+}
+
+/// `mock` requiring `key` as `provider`'s credential, as [`with_key`] sends it: the API key or
+/// Vertex AI's token, or for Bedrock a signature of the tests' AWS credentials with `key` as
+/// their secret (verified).
+pub fn requiring(
+    mock: llm_sse_tokio::mock::MockProvider,
+    provider: Provider,
+    key: &str,
+) -> llm_sse_tokio::mock::MockProvider {
+    use llm_sse_tokio::core::provider::Auth;
+    match provider.spec().auth {
+        Auth::AwsSigV4 { .. } => mock.require_aws_signature(
+            llm_sse_tests::cloud::aws_credentials(key),
+            llm_sse_tests::cloud::AWS_REGION,
+        ),
+        _ => mock.require_api_key(key),
+    }
+}
+
+/// The length of the first `events` events of `provider`'s recording: SSE events, or Bedrock's
+/// event-stream messages.
+pub fn events_len(provider: Provider, recording: &[u8], events: usize) -> usize {
+    use llm_sse_tokio::mock::Split;
+    let split = Split::events_of(provider.spec().framing);
+    split
+        .pieces(&Bytes::copy_from_slice(recording))
+        .take(events)
+        .map(|piece| piece.len())
+        .sum()
+}
+
+/// The number of events (SSE events or event-stream messages) of `provider`'s recording.
+pub fn event_count(provider: Provider, recording: &[u8]) -> usize {
+    use llm_sse_tokio::mock::Split;
+    Split::events_of(provider.spec().framing)
+        .pieces(&Bytes::copy_from_slice(recording))
+        .count()
 }
 
 /// A POST of `body` to `uri` (a path and query) with `headers`, for either client.

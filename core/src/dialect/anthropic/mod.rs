@@ -83,10 +83,11 @@ pub fn stop_reason(reason: FinishReason) -> &'static str {
     Provider::Anthropic.spec().raw_finish_reason(reason)
 }
 
-/// The `stop_reason` of a finished stream: Anthropic's own when it came from Anthropic.
+/// The `stop_reason` of a finished stream: Anthropic's own when it came from Anthropic's API
+/// (Claude on Anthropic, Bedrock or Vertex AI).
 fn stop_reason_of(provider: Provider, raw: Option<&str>, reason: FinishReason) -> &str {
     match raw {
-        Some(raw) if provider == Provider::Anthropic => raw,
+        Some(raw) if provider.api() == crate::provider::Api::Anthropic => raw,
         _ => stop_reason(reason),
     }
 }

@@ -1,0 +1,428 @@
+//! A mock of Google's OAuth2 token endpoint, for Vertex AI's clients: [`TokenEndpoint`] answers
+//! `POST /token` with access tokens that a mock Vertex AI then accepts
+//! ([`MockProvider::accept_tokens_from`](super::MockProvider::accept_tokens_from)).
+//!
+//! It checks each request as Google does, with the core's
+//! [`google::endpoint`](llm_sse_core::google::endpoint): a service account's RS256 assertion
+//! against the account's public key (and its audience against this endpoint's URL), an
+//! authorized user's client id, client secret and refresh token. It counts the requests, and
+//! can refuse them or revoke the tokens it issued, so that a client's fetching, caching,
+//! expiry and renewal after a `401` can be tested end to end.
+//!
+//! ```
+//! use llm_sse_tokio::mock::TokenEndpoint;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let tokens = TokenEndpoint::new()
+//!     .authorized_user("client-1", "secret-1", "1//refresh-1")
+//!     .expires_in(3600)
+//!     .start()
+//!     .await?;
+//! assert_eq!(tokens.url(), format!("http://{}/token", tokens.addr()));
+//! // An `authorized_user` file whose `token_uri` is `tokens.url()` gets tokens here.
+//! assert_eq!((tokens.requests(), tokens.issued()), (0, 0));
+//! # Ok(())
+//! # }
+//! ```
+
+use std::convert::Infallible;
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use llm_sse_core::google::endpoint::{self, EndpointError, Grant};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::MockError;
+use crate::listen;
+
+/// The largest token request the endpoint reads.
+const MAX_BODY: usize = 64 * 1024;
+
+/// The configuration of a mock token endpoint; [`TokenEndpoint::start`] starts a
+/// [`TokenServer`].
+///
+/// By default it listens on `127.0.0.1` on a port the system picks, knows no credentials
+/// (every request is refused until some are added) and issues tokens that live an hour.
+#[derive(Clone)]
+pub struct TokenEndpoint {
+    addr: SocketAddr,
+    expires_in: u64,
+    service_accounts: Vec<(String, String)>,
+    users: Vec<User>,
+}
+
+/// An authorized user the endpoint knows.
+#[derive(Clone)]
+struct User {
+    client_id: String,
+    client_secret: String,
+    refresh_token: String,
+}
+
+impl fmt::Debug for TokenEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let emails: Vec<&str> = self
+            .service_accounts
+            .iter()
+            .map(|(e, _)| e.as_str())
+            .collect();
+        let clients: Vec<&str> = self.users.iter().map(|u| u.client_id.as_str()).collect();
+        f.debug_struct("TokenEndpoint")
+            .field("addr", &self.addr)
+            .field("expires_in", &self.expires_in)
+            .field("service_accounts", &emails)
+            .field("authorized_users", &clients)
+            .finish()
+    }
+}
+
+impl Default for TokenEndpoint {
+    fn default() -> Self {
+        TokenEndpoint::new()
+    }
+}
+
+impl TokenEndpoint {
+    /// An endpoint that knows no credentials yet, issuing tokens that live an hour.
+    pub fn new() -> Self {
+        TokenEndpoint {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            expires_in: 3600,
+            service_accounts: Vec::new(),
+            users: Vec::new(),
+        }
+    }
+
+    /// Listen on `addr` instead of `127.0.0.1:0`.
+    #[must_use]
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Issue tokens that live `secs` seconds (their `expires_in`; at least 1). A mock Vertex AI
+    /// refuses a token once it has expired.
+    #[must_use]
+    pub fn expires_in(mut self, secs: u64) -> Self {
+        self.expires_in = secs.max(1);
+        self
+    }
+
+    /// Accept the assertions of the service account `client_email`, verified with its public
+    /// key (`public_key_pem`: a PKCS#1 `RSA PUBLIC KEY` PEM block, as `openssl rsa
+    /// -RSAPublicKey_out` writes it).
+    #[must_use]
+    pub fn service_account(
+        mut self,
+        client_email: impl Into<String>,
+        public_key_pem: impl Into<String>,
+    ) -> Self {
+        self.service_accounts
+            .push((client_email.into(), public_key_pem.into()));
+        self
+    }
+
+    /// Accept this authorized user's refresh token.
+    #[must_use]
+    pub fn authorized_user(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        refresh_token: impl Into<String>,
+    ) -> Self {
+        self.users.push(User {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            refresh_token: refresh_token.into(),
+        });
+        self
+    }
+
+    /// Binds the address and starts serving on the current Tokio runtime, until the returned
+    /// [`TokenServer`] is dropped.
+    pub async fn start(self) -> Result<TokenServer, MockError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| MockError::NoRuntime)?;
+        let bind_error = |source| MockError::Bind {
+            addr: self.addr,
+            source,
+        };
+        let listening = listen::bind(self.addr, 128).map_err(bind_error)?;
+        let addr = listening.listener.local_addr().map_err(bind_error)?;
+        let state = Arc::new(State {
+            url: format!("http://{addr}/token"),
+            config: self,
+            book: Arc::new(TokenBook::default()),
+            requests: AtomicUsize::new(0),
+            refusing: AtomicBool::new(false),
+        });
+        let (shutdown, shutdown_rx) = watch::channel(());
+        runtime.spawn(serve(listening.listener, Arc::clone(&state), shutdown_rx));
+        Ok(TokenServer {
+            addr,
+            state,
+            _shutdown: shutdown,
+        })
+    }
+}
+
+/// The access tokens a mock token endpoint issued: which are still good. `Debug` shows how
+/// many, not the tokens.
+#[derive(Default)]
+pub(crate) struct TokenBook {
+    tokens: Mutex<Vec<Issued>>,
+}
+
+impl fmt::Debug for TokenBook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenBook")
+            .field("issued", &self.lock().len())
+            .finish()
+    }
+}
+
+struct Issued {
+    token: String,
+    expires_at: Instant,
+    revoked: bool,
+}
+
+impl TokenBook {
+    fn issue(&self, lifetime: Duration) -> String {
+        let mut tokens = self.lock();
+        let token = format!("ya29.mock-token-{}", tokens.len() + 1);
+        tokens.push(Issued {
+            token: token.clone(),
+            expires_at: Instant::now() + lifetime,
+            revoked: false,
+        });
+        token
+    }
+
+    /// True for a token this endpoint issued that has not expired and was not revoked.
+    pub(crate) fn is_valid(&self, token: &str) -> bool {
+        let now = Instant::now();
+        self.lock()
+            .iter()
+            .any(|t| t.token == token && !t.revoked && now < t.expires_at)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Issued>> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+struct State {
+    config: TokenEndpoint,
+    url: String,
+    book: Arc<TokenBook>,
+    requests: AtomicUsize,
+    refusing: AtomicBool,
+}
+
+/// A running mock token endpoint. Dropping it stops the server.
+pub struct TokenServer {
+    addr: SocketAddr,
+    state: Arc<State>,
+    _shutdown: watch::Sender<()>,
+}
+
+impl fmt::Debug for TokenServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenServer")
+            .field("addr", &self.addr)
+            .field("requests", &self.requests())
+            .field("issued", &self.issued())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenServer {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The token endpoint's URL, `http://ADDR/token`: the `token_uri` of the credentials files
+    /// that should get their tokens here (a service account's assertion must name it as its
+    /// audience).
+    pub fn url(&self) -> String {
+        self.state.url.clone()
+    }
+
+    /// How many token requests arrived (answered or refused).
+    pub fn requests(&self) -> usize {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+
+    /// How many tokens it issued.
+    pub fn issued(&self) -> usize {
+        self.state.book.lock().len()
+    }
+
+    /// Revokes every token issued so far: a mock Vertex AI answers them `401` from now on
+    /// (what a client sees when a token is revoked, or its clock is off).
+    pub fn revoke_all(&self) {
+        for token in self.state.book.lock().iter_mut() {
+            token.revoked = true;
+        }
+    }
+
+    /// While `on`, refuse every token request with `400 invalid_grant` ("Token has been
+    /// expired or revoked.", what Google answers a revoked refresh token).
+    pub fn refuse(&self, on: bool) {
+        self.state.refusing.store(on, Ordering::SeqCst);
+    }
+
+    /// The book of issued tokens, for a mock provider that accepts them.
+    pub(crate) fn book(&self) -> Arc<TokenBook> {
+        Arc::clone(&self.state.book)
+    }
+}
+
+async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<State>,
+    mut shutdown: watch::Receiver<()>,
+) {
+    let builder = auto::Builder::new(TokioExecutor::new());
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => return,
+        };
+        let state = Arc::clone(&state);
+        let builder = builder.clone();
+        let mut shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| answer(Arc::clone(&state), request));
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                _ = shutdown.changed() => {}
+            }
+        });
+    }
+}
+
+async fn answer(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    if parts.uri.path() != "/token" || parts.method != Method::POST {
+        let error = EndpointError {
+            status: 404,
+            error: "invalid_request",
+            description: format!(
+                "this mock serves POST /token, not {} {}",
+                parts.method,
+                parts.uri.path()
+            ),
+        };
+        return Ok(json(StatusCode::NOT_FOUND, error.to_body()));
+    }
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    let outcome = if state.refusing.load(Ordering::SeqCst) {
+        Err(EndpointError::invalid_grant(
+            "Token has been expired or revoked.",
+        ))
+    } else {
+        check(&state, &body)
+    };
+    Ok(match outcome {
+        Ok(()) => {
+            let lifetime = Duration::from_secs(state.config.expires_in);
+            let token = state.book.issue(lifetime);
+            json(
+                StatusCode::OK,
+                endpoint::token_response(&token, state.config.expires_in),
+            )
+        }
+        Err(error) => json(
+            StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST),
+            error.to_body(),
+        ),
+    })
+}
+
+/// Whether the request's grant is one of the known credentials'.
+fn check(state: &State, body: &[u8]) -> Result<(), EndpointError> {
+    let form = std::str::from_utf8(body)
+        .map_err(|_| EndpointError::invalid_grant("The request body is not UTF-8."))?;
+    match endpoint::read_grant(form)? {
+        Grant::JwtBearer { assertion } => {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let mut first_error = None;
+            for (email, key) in &state.config.service_accounts {
+                match endpoint::verify_assertion(&assertion, key, now) {
+                    Ok(claims) if claims.iss == *email && claims.aud == state.url => return Ok(()),
+                    Ok(claims) if claims.iss == *email => {
+                        return Err(EndpointError::invalid_grant(format!(
+                            "Invalid JWT: the audience is not this token endpoint ({})",
+                            state.url
+                        )));
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            Err(first_error.unwrap_or_else(EndpointError::invalid_signature))
+        }
+        Grant::RefreshToken {
+            client_id,
+            client_secret,
+            refresh_token,
+        } => {
+            let user = state
+                .config
+                .users
+                .iter()
+                .find(|u| u.client_id == client_id && u.client_secret == client_secret)
+                .ok_or_else(EndpointError::unknown_client)?;
+            if user.refresh_token == refresh_token {
+                Ok(())
+            } else {
+                Err(EndpointError::bad_refresh_token())
+            }
+        }
+        _ => Err(EndpointError::invalid_grant("Unsupported grant.")),
+    }
+}
+
+fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
