@@ -22,6 +22,10 @@ use super::upstream::UpstreamStream;
 /// out.
 pub(super) type Abort = Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// The most bytes of frames a stream's body gathers into one piece before handing it to the
+/// connection (more chunks may be ready: they go in the next piece).
+const COALESCE_BYTES: usize = 16 * 1024;
+
 /// A response body of the gateway.
 pub struct GatewayBody {
     kind: Kind,
@@ -236,34 +240,34 @@ struct FrameStream {
 }
 
 impl FrameStream {
-    /// The bytes for `chunk` (empty for chunks that are not written).
-    fn encode(&mut self, chunk: &StreamChunk) -> Vec<u8> {
+    /// Appends the bytes for `chunk` to `out` (nothing for chunks that are not written).
+    fn encode(&mut self, chunk: &StreamChunk, out: &mut Vec<u8>) {
         self.access.chunk(chunk);
-        let mut out = Vec::new();
-        self.encoding.push(chunk, &mut out);
+        self.encoding.push(chunk, out);
         if chunk.is_done() {
             self.done = true;
             self.upstream = None;
         }
-        out
     }
 
+    /// The frames of every chunk the upstream has ready, as one piece of the body (so that
+    /// the connection writes them at once, as one chunk of its chunked encoding), up to
+    /// [`COALESCE_BYTES`]; the terminal frame ends a piece.
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
         if self.done {
             return Poll::Ready(None);
         }
+        let mut out = Vec::new();
         loop {
             let Some(upstream) = self.upstream.as_mut() else {
-                return Poll::Ready(None);
+                break;
             };
             match upstream.as_mut().poll_next(cx) {
                 Poll::Ready(Some(chunk)) => {
-                    let bytes = self.encode(&chunk);
-                    if bytes.is_empty() {
-                        continue;
+                    self.encode(&chunk, &mut out);
+                    if out.len() >= COALESCE_BYTES {
+                        break;
                     }
-                    self.last_frame = Instant::now();
-                    return Poll::Ready(Some(Bytes::from(bytes)));
                 }
                 Poll::Ready(None) => {
                     // The upstream broke its contract (or ignored the abort): the gateway writes
@@ -273,14 +277,17 @@ impl FrameStream {
                     } else {
                         Ending::UpstreamEnded
                     };
-                    let chunk = ending.terminal(self.provider);
-                    return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
+                    self.encode(&ending.terminal(self.provider), &mut out);
+                    break;
                 }
                 Poll::Pending if self.aborted => {
                     // An upstream that does not end when aborted is not waited for.
-                    let chunk = Ending::ShutDown.terminal(self.provider);
-                    return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
+                    self.encode(&Ending::ShutDown.terminal(self.provider), &mut out);
+                    break;
                 }
+                // Frames are ready: they go now, and the shutdown deadline and keep-alive timer
+                // are looked at when the upstream is next found waiting.
+                Poll::Pending if !out.is_empty() => break,
                 // Waiting for the upstream: the moment to look at the shutdown deadline and the
                 // keep-alive timer (an upstream that streams keeps returning here between its
                 // pieces, so neither costs anything per frame).
@@ -296,6 +303,12 @@ impl FrameStream {
                 }
             }
         }
+        if out.is_empty() {
+            // Only after the terminal chunk (which always has a frame), or without an upstream.
+            return Poll::Ready(None);
+        }
+        self.last_frame = Instant::now();
+        Poll::Ready(Some(Bytes::from(out)))
     }
 
     /// A keep-alive comment when `keep_alive` has passed since the last frame; otherwise
