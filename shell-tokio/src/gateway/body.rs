@@ -22,10 +22,6 @@ use super::upstream::UpstreamStream;
 /// out.
 pub(super) type Abort = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// The most bytes of frames a stream's body gathers into one piece before handing it to the
-/// connection (more chunks may be ready: they go in the next piece).
-const COALESCE_BYTES: usize = 16 * 1024;
-
 /// A response body of the gateway.
 pub struct GatewayBody {
     kind: Kind,
@@ -240,34 +236,34 @@ struct FrameStream {
 }
 
 impl FrameStream {
-    /// Appends the bytes for `chunk` to `out` (nothing for chunks that are not written).
-    fn encode(&mut self, chunk: &StreamChunk, out: &mut Vec<u8>) {
+    /// The bytes for `chunk` (empty for chunks that are not written).
+    fn encode(&mut self, chunk: &StreamChunk) -> Vec<u8> {
         self.access.chunk(chunk);
-        self.encoding.push(chunk, out);
+        let mut out = Vec::new();
+        self.encoding.push(chunk, &mut out);
         if chunk.is_done() {
             self.done = true;
             self.upstream = None;
         }
+        out
     }
 
-    /// The frames of every chunk the upstream has ready, as one piece of the body (so that
-    /// the connection writes them at once, as one chunk of its chunked encoding), up to
-    /// [`COALESCE_BYTES`]; the terminal frame ends a piece.
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
         if self.done {
             return Poll::Ready(None);
         }
-        let mut out = Vec::new();
         loop {
             let Some(upstream) = self.upstream.as_mut() else {
-                break;
+                return Poll::Ready(None);
             };
             match upstream.as_mut().poll_next(cx) {
                 Poll::Ready(Some(chunk)) => {
-                    self.encode(&chunk, &mut out);
-                    if out.len() >= COALESCE_BYTES {
-                        break;
+                    let bytes = self.encode(&chunk);
+                    if bytes.is_empty() {
+                        continue;
                     }
+                    self.last_frame = Instant::now();
+                    return Poll::Ready(Some(Bytes::from(bytes)));
                 }
                 Poll::Ready(None) => {
                     // The upstream broke its contract (or ignored the abort): the gateway writes
@@ -277,17 +273,14 @@ impl FrameStream {
                     } else {
                         Ending::UpstreamEnded
                     };
-                    self.encode(&ending.terminal(self.provider), &mut out);
-                    break;
+                    let chunk = ending.terminal(self.provider);
+                    return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
                 }
                 Poll::Pending if self.aborted => {
                     // An upstream that does not end when aborted is not waited for.
-                    self.encode(&Ending::ShutDown.terminal(self.provider), &mut out);
-                    break;
+                    let chunk = Ending::ShutDown.terminal(self.provider);
+                    return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
                 }
-                // Frames are ready: they go now, and the shutdown deadline and keep-alive timer
-                // are looked at when the upstream is next found waiting.
-                Poll::Pending if !out.is_empty() => break,
                 // Waiting for the upstream: the moment to look at the shutdown deadline and the
                 // keep-alive timer (an upstream that streams keeps returning here between its
                 // pieces, so neither costs anything per frame).
@@ -303,12 +296,6 @@ impl FrameStream {
                 }
             }
         }
-        if out.is_empty() {
-            // Only after the terminal chunk (which always has a frame), or without an upstream.
-            return Poll::Ready(None);
-        }
-        self.last_frame = Instant::now();
-        Poll::Ready(Some(Bytes::from(out)))
     }
 
     /// A keep-alive comment when `keep_alive` has passed since the last frame; otherwise
