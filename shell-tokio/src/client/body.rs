@@ -22,8 +22,9 @@ const MAX_ROUNDS: usize = 4;
 /// body together with that connection, which reading the body drives.
 pub(crate) struct ResponseBody {
     body: Incoming,
-    /// The connection the body arrives on, when it is this body's to drive.
-    conn: Option<Driven>,
+    /// The connection the body arrives on, when it is this body's to drive (boxed: hyper's
+    /// connection state is large, and a body is moved around).
+    conn: Option<Box<Driven>>,
     /// The body has been read to its end.
     ended: bool,
 }
@@ -91,11 +92,11 @@ impl ResponseBody {
         });
         ResponseBody {
             body,
-            conn: Some(Driven {
+            conn: Some(Box::new(Driven {
                 leased: conn,
                 waker: Waker::from(Arc::clone(&inline)),
                 inline,
-            }),
+            })),
             ended: false,
         }
     }
