@@ -5,7 +5,9 @@
 //! and how long to wait, what an error answer says; [`Normalizer`](llm_sse_core::Normalizer):
 //! what the body's bytes say). This module moves bytes: it opens connections (through a proxy
 //! when one is configured, TLS for `https`), sends the request, sleeps between attempts, and
-//! reads the body into the normalizer, with the timeouts of [`Settings`].
+//! reads the body into the normalizer, with the timeouts of [`Settings`]. Plain `http://` calls
+//! without a proxy skip hyper-util's pool for connections of their own (`direct`), driven by
+//! whoever reads the body (`body`).
 
 mod body;
 mod connect;
@@ -42,8 +44,11 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A streaming client for every provider, chosen per call.
 ///
-/// Cheap to clone: clones share one connection pool (HTTP/1.1 and HTTP/2, TLS by rustls) and
-/// the [`Settings`].
+/// Cheap to clone: clones share the connection pools and the [`Settings`]. An `https` URL, or
+/// one reached through a proxy, goes through hyper-util's pool (HTTP/1.1 and HTTP/2, TLS by
+/// rustls); a plain `http://` URL without a proxy (a model server nearby, a sidecar) goes on an
+/// HTTP/1.1 connection that the task reading the stream drives itself, with no task of its own,
+/// kept for the next call once its response was read to its end.
 ///
 /// ```no_run
 /// use llm_sse_tokio::{ChatMessage, Client, Provider, StreamChunk};
