@@ -67,7 +67,10 @@ fn prose_lines(text: &str) -> Vec<String> {
             }
             for marker in ["```", "~~~"] {
                 if trimmed.starts_with(marker) {
-                    let len = trimmed.chars().take_while(|&c| c == marker.as_bytes()[0] as char).count();
+                    let len = trimmed
+                        .chars()
+                        .take_while(|&c| c == marker.as_bytes()[0] as char)
+                        .count();
                     fence = Some(trimmed[..len].to_string());
                     return String::new();
                 }
@@ -229,7 +232,11 @@ fn every_relative_link_and_anchor_resolves() {
         .count();
     assert!(relative >= 80, "only {relative} relative links found");
     let problems: Vec<String> = files.iter().flat_map(|file| problems(file)).collect();
-    assert!(problems.is_empty(), "broken links:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -239,9 +246,15 @@ fn the_checker_finds_broken_links() {
                 [ref]: https://example.com\n";
     assert_eq!(anchors(text), ["title", "the-llm-sse-command-cli"]);
     let targets: Vec<String> = links(text).into_iter().map(|(_, t)| t).collect();
-    assert_eq!(targets, ["#title", "#no-such", "a.md#b", "https://example.com"]);
+    assert_eq!(
+        targets,
+        ["#title", "#no-such", "a.md#b", "https://example.com"]
+    );
     assert_eq!(anchors("# A\n# A\n"), ["a", "a-1"]);
-    assert_eq!(slug(" The SDK suite (tests/sdk/) "), "the-sdk-suite-testssdk");
+    assert_eq!(
+        slug(" The SDK suite (tests/sdk/) "),
+        "the-sdk-suite-testssdk"
+    );
     // A real file with a broken link and a broken anchor.
     let dir = root().join("target/tmp/doc_links");
     fs::create_dir_all(&dir).unwrap();
@@ -253,25 +266,42 @@ fn the_checker_finds_broken_links() {
     let found = problems(Path::new("target/tmp/doc_links/broken.md"));
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(found[0].contains("missing.md does not exist"), "{found:?}");
-    assert!(found[1].contains("has no heading #no-such-heading"), "{found:?}");
+    assert!(
+        found[1].contains("has no heading #no-such-heading"),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn the_readme_is_a_tutorial() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     let lines: Vec<&str> = readme.lines().collect();
-    assert!(lines.len() <= 400, "README.md has {} lines, at most 400", lines.len());
+    assert!(
+        lines.len() <= 400,
+        "README.md has {} lines, at most 400",
+        lines.len()
+    );
     // The library example, compiled as a doctest (a plain `rust` block), starts within the
     // first 200 lines and is about 20 lines long.
     let start = lines
         .iter()
         .position(|line| *line == "```rust")
         .expect("a compiled Rust example");
-    assert!(start < 200, "the library example starts on line {}", start + 1);
-    let len = lines[start + 1..].iter().position(|line| *line == "```").unwrap();
+    assert!(
+        start < 200,
+        "the library example starts on line {}",
+        start + 1
+    );
+    let len = lines[start + 1..]
+        .iter()
+        .position(|line| *line == "```")
+        .unwrap();
     assert!(len <= 30, "the library example has {len} lines");
     // The test command, as the quick start shows it and as `.ci/run` runs it.
-    assert!(lines.contains(&"cargo test --workspace"), "no test command line");
+    assert!(
+        lines.contains(&"cargo test --workspace"),
+        "no test command line"
+    );
     let ci = fs::read_to_string(root().join(".ci/run")).unwrap();
     assert!(
         ci.lines()
@@ -287,7 +317,9 @@ fn the_readme_links_every_manual() {
     for manual in manuals() {
         let manual = manual.to_str().unwrap().to_string();
         assert!(
-            targets.iter().any(|t| t.split('#').next() == Some(manual.as_str())),
+            targets
+                .iter()
+                .any(|t| t.split('#').next() == Some(manual.as_str())),
             "README.md does not link {manual}"
         );
     }
