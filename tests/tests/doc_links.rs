@@ -154,13 +154,15 @@ fn links(text: &str) -> Vec<(usize, String)> {
     let mut found = Vec::new();
     for (index, line) in prose_lines(text).iter().enumerate() {
         let number = index + 1;
-        if let Some(definition) = line.trim_start().strip_prefix('[') {
-            if let Some((_, target)) = definition.split_once("]:") {
-                if let Some(target) = target.split_whitespace().next() {
-                    found.push((number, target.to_string()));
-                }
-                continue;
+        let definition = line
+            .trim_start()
+            .strip_prefix('[')
+            .and_then(|definition| definition.split_once("]:"));
+        if let Some((_, target)) = definition {
+            if let Some(target) = target.split_whitespace().next() {
+                found.push((number, target.to_string()));
             }
+            continue;
         }
         let mut rest = line.as_str();
         while let Some(at) = rest.find("](") {
