@@ -82,7 +82,12 @@ async fn a_signed_request_streams_and_every_change_is_refused_as_aws_refuses_it(
     let wrong_secret = AwsCredentials::new(KEY_ID, "another-secret", None);
     let other_key = AwsCredentials::new("AKIDSOMEONEELSE00001", SECRET, None);
     /// What is sent, its signature headers and body, and the refusal's type and message.
-    type Case<'a> = (&'a str, Vec<(&'static str, String)>, &'a str, (&'a str, &'a str));
+    type Case<'a> = (
+        &'a str,
+        Vec<(&'static str, String)>,
+        &'a str,
+        (&'a str, &'a str),
+    );
     let cases: Vec<Case> = vec![
         (
             "no signature",
