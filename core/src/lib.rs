@@ -133,6 +133,11 @@ pub mod sse;
 #[doc(hidden)]
 pub mod fuzzing;
 
+/// This crate's README (its crates.io page): its examples are doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use accumulate::{
     AccumulateError, Accumulator, ContentBlock, Message, PartialBlock, PartialMessage,
     PartialToolCall, ToolCall, ToolCallProblem,

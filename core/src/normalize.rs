@@ -178,7 +178,8 @@ impl Normalizer {
         out.len() - start
     }
 
-    /// Decodes one framed event; false when the framer needs more data.
+    /// Decodes one framed event; false when the framer needs more data (an error of the framer
+    /// ends the stream with [`malformed`]).
     fn step_parser(&mut self) -> bool {
         match &mut self.framer {
             Framer::Sse(parser) => match parser.next_event() {
@@ -189,10 +190,7 @@ impl Normalizer {
                 Ok(Some(Parsed::Retry(_))) => true,
                 Ok(None) => false,
                 Err(err) => {
-                    self.decoder.fail(StreamError::new(
-                        StreamErrorKind::InvalidEvent,
-                        format!("malformed event stream: {err}"),
-                    ));
+                    self.decoder.fail(malformed(&err));
                     true
                 }
             },
@@ -204,10 +202,7 @@ impl Normalizer {
                 }
                 Ok(None) => false,
                 Err(err) => {
-                    self.decoder.fail(StreamError::new(
-                        StreamErrorKind::InvalidEvent,
-                        format!("malformed event stream: {err}"),
-                    ));
+                    self.decoder.fail(malformed(&err));
                     true
                 }
             },
@@ -225,6 +220,14 @@ enum Framer {
     Sse(Parser),
     /// AWS event-stream messages carrying Bedrock's chunks.
     Bedrock(eventstream::Decoder),
+}
+
+/// The error that ends a stream whose framing (SSE or event stream) is broken.
+fn malformed(err: &dyn core::fmt::Display) -> StreamError {
+    StreamError::new(
+        StreamErrorKind::InvalidEvent,
+        format!("malformed event stream: {err}"),
+    )
 }
 
 /// Decodes one message of a Bedrock stream: a chunk is an event of the API (with Bedrock's usage

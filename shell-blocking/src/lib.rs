@@ -56,7 +56,8 @@ pub use llm_sse_core::sse::{EndOfInput, OwnedEvent};
 #[doc(no_inline)]
 pub use llm_sse_core::{Normalizer, Provider, StreamChunk};
 
-/// The README's Rust examples, compiled and run as doctests.
+/// The repository README's Rust examples (the tutorial), compiled and run as doctests here,
+/// the one crate that depends on both the core and a client.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
@@ -65,12 +66,6 @@ struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct CrateReadmeDoctests;
-
-/// `llm-sse-core`'s README (its crates.io page), tested here because the core's `lib.rs`
-/// documents the crate itself.
-#[cfg(doctest)]
-#[doc = include_str!("../../core/README.md")]
-struct CoreReadmeDoctests;
 
 /// How many bytes one read asks for.
 const READ_SIZE: usize = 16 * 1024;

@@ -111,5 +111,16 @@ pub mod mock;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+/// The manuals in `docs/` (part of this crate): any Rust example in them is a doctest too.
+#[cfg(all(doctest, feature = "cli"))]
+#[doc = include_str!("../docs/cli.md")]
+#[doc = include_str!("../docs/gateway.md")]
+#[doc = include_str!("../docs/frames.md")]
+#[doc = include_str!("../docs/sdk-endpoints.md")]
+#[doc = include_str!("../docs/frontend.md")]
+#[doc = include_str!("../docs/resumable-streams.md")]
+#[doc = include_str!("../docs/providers.md")]
+struct ManualDoctests;
+
 pub use adapters::{AnthropicStreamAdapter, GeminiStreamAdapter, OpenAiStreamAdapter};
 pub use client::{ChunkStream, Client, ClientBuilder, settings_from_env};

@@ -235,7 +235,7 @@ test('a stream that is not resumable and loses its connection is a connection_er
   await waitCancelled(gateway.base, 1);
 });
 
-test('the README example runs against the gateway', async (t) => {
+test('the frontend.md example runs against the gateway', async (t) => {
   const gateway = await serve(t, { args: ['--mock-delay-ms', '0'] });
   const example = await runReadmeExample(gateway.base);
   const text = textOf(golden('anthropic', 'text'));

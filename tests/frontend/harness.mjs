@@ -209,17 +209,17 @@ export async function cuttingProxy(t, target, cut) {
 }
 
 /**
- * Runs the README's frontend example (the `js` block of its "Frontend" section) against the
+ * Runs the frontend manual's example (the first `js` block of shell-tokio/docs/frontend.md) against the
  * gateway at `base`: its import pointed at a copy of the module and `baseUrl` added to its
  * stream() call (in a browser the module's own URL gives it). Resolves with the example's
  * `request`, `message`, `answer` element and what it logged.
  */
 export async function runReadmeExample(base) {
-  const readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
-  const block = readme.match(/### Frontend[^\n]*\n[\s\S]*?```js\n([\s\S]*?)```/)[1];
+  const manual = readFileSync(path.join(repo, 'shell-tokio', 'docs', 'frontend.md'), 'utf8');
+  const block = manual.match(/^# Frontend[^\n]*\n[\s\S]*?```js\n([\s\S]*?)```/)[1];
   const imported = block.replace(/from "http:\/\/127\.0\.0\.1:8080\/llm-sse\.js"/, `from ${JSON.stringify(moduleCopy())}`);
   const code = imported.replace('stream({ ', `stream({ baseUrl: ${JSON.stringify(base)}, `);
-  if (imported === block || code === imported) throw new Error('the README example changed shape');
+  if (imported === block || code === imported) throw new Error('the frontend.md example changed shape');
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'llm-sse-readme-')), 'example.mjs');
   writeFileSync(
     file,

@@ -1,5 +1,5 @@
 // llm-sse.js: reads the llm-sse gateway's streams in a browser (or Node 20+). No dependencies.
-// The gateway serves this file at GET /llm-sse.js; see the README's "Frontend" section.
+// The gateway serves this file at GET /llm-sse.js; see shell-tokio/docs/frontend.md.
 //
 //   import { stream, Message } from "/llm-sse.js";
 //   const message = new Message();
@@ -143,7 +143,7 @@ export class EventParser {
  * @typedef {object} StreamOptions
  * @property {string} [provider] `anthropic`, `openai` or `gemini`: POSTs `request` to
  *   /v1/chat/stream/{provider}
- * @property {object} [request] the chat request: `{model, messages, ...}` (see the README)
+ * @property {object} [request] the chat request: `{model, messages, ...}` (see shell-tokio/docs/gateway.md, "The request")
  * @property {string} [streamId] instead of provider and request: read the resumable stream with
  *   this id (GET /v1/streams/{id}), the frames after `after`
  * @property {number} [after] with streamId: the last frame already seen (default 0: all of them)
