@@ -184,7 +184,7 @@ pub(super) fn describe(error: &(dyn StdError + 'static)) -> String {
 }
 
 /// A duration in seconds as a person writes it: `10 s`, `0.5 s`.
-fn seconds(d: Duration) -> String {
+pub(super) fn seconds(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
 }
 

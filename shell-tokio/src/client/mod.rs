@@ -5,9 +5,13 @@
 //! and how long to wait, what an error answer says; [`Normalizer`](llm_sse_core::Normalizer):
 //! what the body's bytes say). This module moves bytes: it opens connections (through a proxy
 //! when one is configured, TLS for `https`), sends the request, sleeps between attempts, and
-//! reads the body into the normalizer, with the timeouts of [`Settings`].
+//! reads the body into the normalizer, with the timeouts of [`Settings`]. Plain `http://` calls
+//! without a proxy skip hyper-util's pool for connections of their own (`direct`), driven by
+//! whoever reads the body (`body`).
 
+mod body;
 mod connect;
+mod direct;
 mod stream;
 
 use std::error::Error as StdError;
@@ -19,7 +23,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
 use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use llm_sse_core::Provider;
@@ -32,6 +35,7 @@ use llm_sse_core::request::{ChatMessage, ChatRequest, ValidRequest};
 
 pub use stream::ChunkStream;
 
+use body::ResponseBody;
 use connect::{Connector, describe};
 use stream::First;
 
@@ -40,8 +44,11 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A streaming client for every provider, chosen per call.
 ///
-/// Cheap to clone: clones share one connection pool (HTTP/1.1 and HTTP/2, TLS by rustls) and
-/// the [`Settings`].
+/// Cheap to clone: clones share the connection pools and the [`Settings`]. An `https` URL, or
+/// one reached through a proxy, goes through hyper-util's pool (HTTP/1.1 and HTTP/2, TLS by
+/// rustls); a plain `http://` URL without a proxy (a model server nearby, a sidecar) goes on an
+/// HTTP/1.1 connection that the task reading the stream drives itself, with no task of its own,
+/// kept for the next call once its response was read to its end.
 ///
 /// ```no_run
 /// use llm_sse_tokio::{ChatMessage, Client, Provider, StreamChunk};
@@ -69,6 +76,8 @@ pub struct Client {
 struct Inner {
     settings: Settings,
     http: PooledClient<Connector, Full<Bytes>>,
+    /// Plain-HTTP/1.1 connections without a proxy, each driven by its response's reader.
+    direct: Arc<direct::Pool>,
     /// The cached access tokens of the providers that take one (Vertex AI).
     tokens: Mutex<AccessTokens>,
 }
@@ -129,11 +138,13 @@ impl ClientBuilder {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build(connector);
+        let direct = Arc::new(direct::Pool::new(self.settings.connect_timeout));
         Client {
             inner: Arc::new(Inner {
                 tokens: Mutex::new(AccessTokens::new(&self.settings)),
                 settings: self.settings,
                 http,
+                direct,
             }),
         }
     }
@@ -213,13 +224,10 @@ impl Client {
             None => Call::new(settings, request)?,
         };
         loop {
-            let sending = self
-                .inner
-                .http
-                .request(call.http_request(now_unix_secs()).map(Full::new));
+            let sending = self.inner.send(call.http_request(now_unix_secs()));
             let attempt = match tokio::time::timeout(settings.response_timeout, sending).await {
                 Err(_) => call.response_timed_out(settings.response_timeout, random()),
-                Ok(Err(e)) => call.no_response(cause(&e), random()),
+                Ok(Err(message)) => call.no_response(message, random()),
                 Ok(Ok(response)) => {
                     let (head, body) = response.into_parts();
                     let headers = head.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes()));
@@ -277,10 +285,7 @@ impl Client {
                 TokenStep::Ready(token) => return Ok(Some(token)),
                 TokenStep::Fetch(fetch) => fetch,
             };
-            let sending = self
-                .inner
-                .http
-                .request(fetch.http_request(provider)?.map(Full::new));
+            let sending = self.inner.send(fetch.http_request(provider)?);
             let response = match tokio::time::timeout(settings.response_timeout, sending).await {
                 Err(_) => {
                     let message = format!(
@@ -289,7 +294,7 @@ impl Client {
                     );
                     return Err(self.tokens().fetch_failed(provider, message));
                 }
-                Ok(Err(e)) => return Err(self.tokens().fetch_failed(provider, cause(&e))),
+                Ok(Err(message)) => return Err(self.tokens().fetch_failed(provider, message)),
                 Ok(Ok(response)) => response,
             };
             let status = response.status().as_u16();
@@ -331,6 +336,31 @@ impl Client {
     }
 }
 
+impl Inner {
+    /// Sends `request`: on a connection of its own, driven by the response's reader, for a
+    /// plain `http://` URL without a proxy; on the pooled client's for anything else (TLS,
+    /// HTTP/2, proxies). The error says what failed.
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<ResponseBody>, String> {
+        let uri = request.uri();
+        let direct = uri.scheme_str() == Some("http")
+            && uri
+                .host()
+                .is_some_and(|host| self.settings.proxies.proxy_for("http", host).is_none());
+        if direct {
+            let response = self.direct.send(request).await?;
+            Ok(response.map(|(body, conn)| ResponseBody::direct(body, conn)))
+        } else {
+            match self.http.request(request.map(Full::new)).await {
+                Ok(response) => Ok(response.map(ResponseBody::pooled)),
+                Err(e) => Err(cause(&e)),
+            }
+        }
+    }
+}
+
 /// [`Settings`] from this process's environment variables ([`Settings`] lists them) and the
 /// credential files they name (AWS's shared `credentials` and `config` files, Google's
 /// application-default credentials): what [`Client::from_env`] uses.
@@ -358,7 +388,7 @@ fn cause(e: &hyper_util::client::legacy::Error) -> String {
 
 /// The first [`MAX_ERROR_BODY`] bytes of an error answer's body, read within `limit`; what
 /// arrived is kept when the body fails or takes too long.
-async fn read_error_body(mut body: Incoming, limit: Duration) -> Vec<u8> {
+async fn read_error_body(mut body: ResponseBody, limit: Duration) -> Vec<u8> {
     let mut out = Vec::new();
     let reading = async {
         while out.len() < MAX_ERROR_BODY {

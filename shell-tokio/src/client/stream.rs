@@ -10,11 +10,11 @@ use bytes::Bytes;
 use futures_core::Stream;
 use http_body::Body;
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use llm_sse_core::client::Streaming;
 use llm_sse_core::{Provider, StreamChunk, StreamError};
 use tokio::time::{Instant, Sleep};
 
+use super::body::ResponseBody;
 use super::connect::describe;
 
 /// After the terminal chunk, the rest of a body (normally just its end) is read in the
@@ -49,7 +49,7 @@ pub struct ChunkStream {
     /// The core's stream: what the bytes mean, and every ending's message.
     stream: Streaming,
     /// The response body until it ends, fails or times out.
-    body: Option<Incoming>,
+    body: Option<ResponseBody>,
     /// When body bytes last arrived.
     last_bytes: Instant,
     /// Fires at the earliest moment the idle timeout can have passed; moved on lazily, only
@@ -71,7 +71,7 @@ impl fmt::Debug for ChunkStream {
 /// How waiting for the first body bytes ended.
 pub(super) enum First {
     /// Bytes arrived; the body goes on.
-    Bytes(Bytes, Incoming),
+    Bytes(Bytes, ResponseBody),
     /// The body ended before any byte.
     End,
     /// No byte within the idle timeout.
@@ -81,7 +81,7 @@ pub(super) enum First {
 }
 
 /// Waits for the first bytes of `body`, within `idle_timeout`.
-pub(super) async fn first_bytes(mut body: Incoming, idle_timeout: Duration) -> First {
+pub(super) async fn first_bytes(mut body: ResponseBody, idle_timeout: Duration) -> First {
     let waiting = async {
         loop {
             match body.frame().await {
@@ -105,7 +105,7 @@ pub(super) async fn first_bytes(mut body: Incoming, idle_timeout: Duration) -> F
 
 impl ChunkStream {
     /// A started stream over the rest of `body` (`None`: the stream has already ended).
-    pub(super) fn new(stream: Streaming, body: Option<Incoming>) -> ChunkStream {
+    pub(super) fn new(stream: Streaming, body: Option<ResponseBody>) -> ChunkStream {
         let now = Instant::now();
         let idle_timeout = stream.idle_timeout_limit();
         ChunkStream {
@@ -189,7 +189,7 @@ fn deadline(from: Instant, timeout: Duration) -> Instant {
 /// Reads what is left of a body after its stream ended, at most [`DRAIN_BYTES`] within
 /// [`DRAIN_TIME`]; the body is dropped after, which returns a finished connection to the pool
 /// and closes any other.
-async fn drain(mut body: Incoming) {
+async fn drain(mut body: ResponseBody) {
     let reading = async {
         let mut read = 0usize;
         while read <= DRAIN_BYTES {
