@@ -235,14 +235,16 @@ test('a stream that is not resumable and loses its connection is a connection_er
   await waitCancelled(gateway.base, 1);
 });
 
-test('the frontend.md example runs against the gateway', async (t) => {
-  const gateway = await serve(t, { args: ['--mock-delay-ms', '0'] });
-  const example = await runReadmeExample(gateway.base);
-  const text = textOf(golden('anthropic', 'text'));
-  assert.equal(example.answer.textContent, text);
-  assert.deepEqual(example.logs, [['log', 'stop', { input_tokens: 25, output_tokens: 58 }, []]]);
-  assert.deepEqual(example.request.messages.at(-1), { role: 'assistant', content: [{ type: 'text', text }] });
-});
+for (const which of ['manual', 'readme']) {
+  test(`the ${which === 'readme' ? 'README.md' : 'frontend.md'} example runs against the gateway`, async (t) => {
+    const gateway = await serve(t, { args: ['--mock-delay-ms', '0'] });
+    const example = await runReadmeExample(gateway.base, which);
+    const text = textOf(golden('anthropic', 'text'));
+    assert.equal(example.answer.textContent, text);
+    assert.deepEqual(example.logs, [['log', 'stop', { input_tokens: 25, output_tokens: 58 }, []]]);
+    assert.deepEqual(example.request.messages.at(-1), { role: 'assistant', content: [{ type: 'text', text }] });
+  });
+}
 
 test('a Message ignores frames after the terminal one and frames it does not know', () => {
   const message = new Message();

@@ -209,24 +209,29 @@ export async function cuttingProxy(t, target, cut) {
 }
 
 /**
- * Runs the frontend manual's example (the first `js` block of shell-tokio/docs/frontend.md) against the
+ * Runs a documented example (the first `js` block of shell-tokio/docs/frontend.md, or with
+ * `which` = 'readme' the first one of README.md's "In the browser" section) against the
  * gateway at `base`: its import pointed at a copy of the module and `baseUrl` added to its
  * stream() call (in a browser the module's own URL gives it). Resolves with the example's
  * `request`, `message`, `answer` element and what it logged.
  */
-export async function runReadmeExample(base) {
-  const manual = readFileSync(path.join(repo, 'shell-tokio', 'docs', 'frontend.md'), 'utf8');
-  const block = manual.match(/^# Frontend[^\n]*\n[\s\S]*?```js\n([\s\S]*?)```/)[1];
+export async function runReadmeExample(base, which = 'manual') {
+  const [file, section] = which === 'readme'
+    ? [path.join(repo, 'README.md'), /^### In the browser[^\n]*\n[\s\S]*?```js\n([\s\S]*?)```/m]
+    : [path.join(repo, 'shell-tokio', 'docs', 'frontend.md'), /^# Frontend[^\n]*\n[\s\S]*?```js\n([\s\S]*?)```/];
+  const found = readFileSync(file, 'utf8').match(section);
+  if (!found) throw new Error(`no js example in ${file}`);
+  const block = found[1];
   const imported = block.replace(/from "http:\/\/127\.0\.0\.1:8080\/llm-sse\.js"/, `from ${JSON.stringify(moduleCopy())}`);
   const code = imported.replace('stream({ ', `stream({ baseUrl: ${JSON.stringify(base)}, `);
-  if (imported === block || code === imported) throw new Error('the frontend.md example changed shape');
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'llm-sse-readme-')), 'example.mjs');
+  if (imported === block || code === imported) throw new Error(`the example in ${file} changed shape`);
+  const module = path.join(mkdtempSync(path.join(os.tmpdir(), 'llm-sse-readme-')), 'example.mjs');
   writeFileSync(
-    file,
+    module,
     'export const logs = [];\n'
       + 'const console = { log: (...a) => logs.push(["log", ...a]), warn: (...a) => logs.push(["warn", ...a]), error: (...a) => logs.push(["error", ...a]) };\n'
       + 'export const answer = { textContent: "" };\n'
       + `${code}\nexport { request, message };\n`,
   );
-  return import(pathToFileURL(file).href);
+  return import(pathToFileURL(module).href);
 }
