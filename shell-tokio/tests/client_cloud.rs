@@ -29,6 +29,18 @@ fn bedrock(name: &str) -> MockProvider {
         .require_aws_signature(aws_credentials(SECRET), AWS_REGION)
 }
 
+/// The provider's answer in an error that says it refused the credentials (panics on any
+/// other error).
+fn rejected_credentials(error: &ProviderError) -> &llm_sse_tokio::core::ApiError {
+    let ProviderError::Auth(auth) = error else {
+        panic!("{error:?}")
+    };
+    let AuthFailure::Rejected(api) = &auth.reason else {
+        panic!("{auth:?}")
+    };
+    api
+}
+
 /// A client of the mock Bedrock with the tests' AWS credentials and `retries` quick retries.
 fn bedrock_client(server: &MockServer, retries: u32) -> llm_sse_tokio::Client {
     client_with(
@@ -125,12 +137,7 @@ async fn bedrock_access_denied_is_an_auth_error_after_one_request() {
         within(bedrock_client(&server, 3).stream(Provider::Bedrock, hello(Provider::Bedrock)))
             .await
             .unwrap_err();
-    let ProviderError::Auth(auth) = &error else {
-        panic!("{error:?}")
-    };
-    let AuthFailure::Rejected(api) = &auth.reason else {
-        panic!("{auth:?}")
-    };
+    let api = rejected_credentials(&error);
     assert_eq!(
         (api.status, api.error_type.as_str()),
         (403, "AccessDeniedException")
@@ -155,12 +162,7 @@ async fn bedrock_access_denied_is_an_auth_error_after_one_request() {
     let error = within(client.stream(Provider::Bedrock, hello(Provider::Bedrock)))
         .await
         .unwrap_err();
-    let ProviderError::Auth(auth) = &error else {
-        panic!("{error:?}")
-    };
-    let AuthFailure::Rejected(api) = &auth.reason else {
-        panic!("{auth:?}")
-    };
+    let api = rejected_credentials(&error);
     assert_eq!(api.error_type, "InvalidSignatureException");
     assert!(
         api.message
@@ -592,12 +594,7 @@ async fn a_revoked_token_is_renewed_once_on_a_401() {
     let error = within(client.stream(Provider::Vertex, hello(Provider::Vertex)))
         .await
         .unwrap_err();
-    let ProviderError::Auth(auth) = &error else {
-        panic!("{error:?}")
-    };
-    let AuthFailure::Rejected(api) = &auth.reason else {
-        panic!("{auth:?}")
-    };
+    let api = rejected_credentials(&error);
     assert_eq!(
         (api.status, api.error_type.as_str()),
         (401, "UNAUTHENTICATED")
