@@ -123,6 +123,7 @@ pub mod frame;
 pub mod gateway;
 #[cfg(feature = "google-auth")]
 pub mod google;
+pub mod http1;
 mod normalize;
 pub mod provider;
 pub mod request;
