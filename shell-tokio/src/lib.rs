@@ -101,6 +101,7 @@ pub use llm_sse_core::{Provider, StreamChunk};
 
 mod adapters;
 mod client;
+mod deadline;
 #[cfg(feature = "mock")]
 mod listen;
 #[cfg(feature = "mock")]

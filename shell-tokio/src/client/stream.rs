@@ -1,21 +1,18 @@
 //! [`ChunkStream`]: a provider's response body, read as it arrives and normalized.
 
 use std::fmt;
-use std::future::{Future, poll_fn};
+use std::future::poll_fn;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures_core::Stream;
-use http_body::Body;
-use http_body_util::BodyExt;
 use llm_sse_core::client::Streaming;
 use llm_sse_core::{Provider, StreamChunk, StreamError};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 use super::body::ResponseBody;
-use super::connect::describe;
+use crate::deadline::Deadline;
 
 /// After the terminal chunk, the rest of a body (normally just its end) is read in the
 /// background for at most this long, so that its connection can go back to the pool.
@@ -52,9 +49,9 @@ pub struct ChunkStream {
     body: Option<ResponseBody>,
     /// When body bytes last arrived.
     last_bytes: Instant,
-    /// Fires at the earliest moment the idle timeout can have passed; moved on lazily, only
-    /// when it fires, so receiving bytes costs no timer update.
-    idle: Pin<Box<Sleep>>,
+    /// The earliest moment the idle timeout can have passed; moved on lazily, only when it
+    /// comes, so receiving bytes costs no timer update.
+    idle: Deadline,
 }
 
 impl fmt::Debug for ChunkStream {
@@ -71,7 +68,7 @@ impl fmt::Debug for ChunkStream {
 /// How waiting for the first body bytes ended.
 pub(super) enum First {
     /// Bytes arrived; the body goes on.
-    Bytes(Bytes, ResponseBody),
+    Bytes(Vec<u8>, ResponseBody),
     /// The body ended before any byte.
     End,
     /// No byte within the idle timeout.
@@ -82,23 +79,22 @@ pub(super) enum First {
 
 /// Waits for the first bytes of `body`, within `idle_timeout`.
 pub(super) async fn first_bytes(mut body: ResponseBody, idle_timeout: Duration) -> First {
+    let mut first = Vec::new();
     let waiting = async {
-        loop {
-            match body.frame().await {
-                Some(Ok(frame)) => match frame.into_data() {
-                    Ok(data) if !data.is_empty() => return Ok(Some(data)),
-                    // An empty data frame, or trailers: keep waiting.
-                    _ => {}
-                },
-                Some(Err(e)) => return Err(describe(&e)),
-                None => return Ok(None),
+        while first.is_empty() {
+            let mut keep = |data: &[u8]| first.extend_from_slice(data);
+            match poll_fn(|cx| body.poll_feed(cx, &mut keep)).await {
+                Some(Ok(())) => {}
+                Some(Err(message)) => return Err(message),
+                None => return Ok(false),
             }
         }
+        Ok(true)
     };
     match tokio::time::timeout(idle_timeout, waiting).await {
         Err(_) => First::Idle,
-        Ok(Ok(Some(data))) => First::Bytes(data, body),
-        Ok(Ok(None)) => First::End,
+        Ok(Ok(true)) => First::Bytes(first, body),
+        Ok(Ok(false)) => First::End,
         Ok(Err(message)) => First::Failed(message),
     }
 }
@@ -112,7 +108,7 @@ impl ChunkStream {
             stream,
             body,
             last_bytes: now,
-            idle: Box::pin(tokio::time::sleep_until(deadline(now, idle_timeout))),
+            idle: Deadline::new(deadline(now, idle_timeout)),
         }
     }
 
@@ -150,7 +146,7 @@ impl ChunkStream {
     /// stream when the idle timeout has passed since the last bytes.
     fn poll_idle(&mut self, cx: &mut Context<'_>) {
         loop {
-            if self.idle.as_mut().poll(cx).is_pending() {
+            if self.idle.poll_due(cx).is_pending() {
                 return;
             }
             let due = deadline(self.last_bytes, self.stream.idle_timeout_limit());
@@ -160,7 +156,7 @@ impl ChunkStream {
                 return;
             }
             // Bytes arrived since the timer was set: wait for the new deadline.
-            self.idle.as_mut().reset(due);
+            self.idle.reset(due);
         }
     }
 
@@ -193,10 +189,9 @@ async fn drain(mut body: ResponseBody) {
     let reading = async {
         let mut read = 0usize;
         while read <= DRAIN_BYTES {
-            match poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-                Some(Ok(frame)) => {
-                    read += frame.data_ref().map_or(0, |d| d.len());
-                }
+            let mut count = |data: &[u8]| read += data.len();
+            match poll_fn(|cx| body.poll_feed(cx, &mut count)).await {
+                Some(Ok(())) => {}
                 _ => return,
             }
         }
@@ -226,16 +221,12 @@ impl Stream for ChunkStream {
                 this.stream.end();
                 continue;
             };
-            match Pin::new(body).poll_frame(cx) {
-                Poll::Ready(Some(Ok(frame))) => {
-                    if let Ok(data) = frame.into_data() {
-                        this.stream.feed(&data);
-                        this.last_bytes = Instant::now();
-                    }
-                }
-                Poll::Ready(Some(Err(e))) => {
+            let stream = &mut this.stream;
+            match body.poll_feed(cx, &mut |data| stream.feed(data)) {
+                Poll::Ready(Some(Ok(()))) => this.last_bytes = Instant::now(),
+                Poll::Ready(Some(Err(message))) => {
                     this.body = None;
-                    this.stream.connection_lost(&describe(&e));
+                    this.stream.connection_lost(&message);
                 }
                 Poll::Ready(None) => this.end(),
                 Poll::Pending => {

@@ -12,15 +12,13 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use llm_sse_core::gateway::Ending;
 use llm_sse_core::{Encoding, Provider, StreamChunk};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 use super::access::Access;
 use super::resume::{Read, Remote, Source};
+use super::shared::Abort;
 use super::upstream::UpstreamStream;
-
-/// What ends an open stream from outside: resolves when the gateway's shutdown grace has run
-/// out.
-pub(super) type Abort = Pin<Box<dyn Future<Output = ()> + Send>>;
+use crate::deadline::Deadline;
 
 /// A response body of the gateway.
 pub struct GatewayBody {
@@ -66,7 +64,7 @@ impl GatewayBody {
                 upstream: Some(upstream),
                 keep_alive,
                 last_frame: Instant::now(),
-                quiet: Box::pin(tokio::time::sleep(keep_alive)),
+                quiet: Deadline::after(keep_alive),
                 abort,
                 aborted: false,
                 done: false,
@@ -98,7 +96,7 @@ impl GatewayBody {
                 source,
                 keep_alive,
                 last_frame: Instant::now(),
-                quiet: Box::pin(tokio::time::sleep(keep_alive)),
+                quiet: Deadline::after(keep_alive),
                 abort: Some(abort),
                 done: false,
                 _access: access,
@@ -123,7 +121,7 @@ struct ResumeReader {
     source: ReaderSource,
     keep_alive: Duration,
     last_frame: Instant,
-    quiet: Pin<Box<Sleep>>,
+    quiet: Deadline,
     /// `None` once it has fired.
     abort: Option<Abort>,
     done: bool,
@@ -197,7 +195,7 @@ impl ResumeReader {
                 // read from a shared store is ended here.
                 if matches!(self.source, ReaderSource::Remote(_)) {
                     if let Some(abort) = self.abort.as_mut() {
-                        if abort.as_mut().poll(cx).is_ready() {
+                        if Pin::new(abort).poll(cx).is_ready() {
                             self.abort = None;
                             return self.lost(Ending::ShutDown);
                         }
@@ -225,7 +223,7 @@ struct FrameStream {
     last_frame: Instant,
     /// Fires at the earliest moment `keep_alive` can have passed without a frame; moved on
     /// lazily, only when it fires, so a frame costs no timer update.
-    quiet: Pin<Box<Sleep>>,
+    quiet: Deadline,
     abort: Abort,
     /// The shutdown ended the upstream (through [`UpstreamStream::abort`]): its terminal chunk
     /// is next, and `abort` has completed (it must not be polled again).
@@ -285,7 +283,7 @@ impl FrameStream {
                 // keep-alive timer (an upstream that streams keeps returning here between its
                 // pieces, so neither costs anything per frame).
                 Poll::Pending => {
-                    if self.abort.as_mut().poll(cx).is_ready() {
+                    if Pin::new(&mut self.abort).poll(cx).is_ready() {
                         // Ended through the upstream, so that its terminal chunk keeps the id,
                         // model, usage and finish reason that arrived.
                         self.aborted = true;
@@ -315,27 +313,27 @@ impl FrameStream {
 /// A keep-alive comment (written by `write`) when `keep_alive` has passed since `last_frame`;
 /// otherwise `Pending`, with the timer `quiet` set for the earliest moment it can pass.
 fn poll_keep_alive(
-    quiet: &mut Pin<Box<Sleep>>,
+    quiet: &mut Deadline,
     last_frame: &mut Instant,
     keep_alive: Duration,
     cx: &mut Context<'_>,
     write: impl Fn(&mut Vec<u8>),
 ) -> Poll<Option<Bytes>> {
     loop {
-        if quiet.as_mut().poll(cx).is_pending() {
+        if quiet.poll_due(cx).is_pending() {
             return Poll::Pending;
         }
         let now = Instant::now();
         let due = *last_frame + keep_alive;
         if now >= due {
             *last_frame = now;
-            quiet.as_mut().reset(now + keep_alive);
+            quiet.reset(now + keep_alive);
             let mut out = Vec::new();
             write(&mut out);
             return Poll::Ready(Some(Bytes::from(out)));
         }
         // Frames went out since the timer was set: wait for the new deadline.
-        quiet.as_mut().reset(due);
+        quiet.reset(due);
     }
 }
 

@@ -1,8 +1,10 @@
 //! The accept loop and one task per connection, which follows the shutdown phases.
 
+use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use hyper::service::service_fn;
@@ -12,7 +14,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
 use super::routes;
-use super::shared::{Phase, Shared};
+use super::shared::{Phase, PhaseWatch, Shared};
+use crate::deadline::Deadline;
 use crate::listen;
 
 /// Accepts connections until the server leaves [`Phase::Running`]. Each connection task holds
@@ -111,33 +114,38 @@ async fn serve_connection(
     // hyper's header read timeout starts once it knows the protocol; this one covers the
     // bytes before (a client that connects and sends nothing) and an HTTP/2 client that never
     // completes a request.
-    let first_request = tokio::time::sleep(shared.config.header_read_timeout);
-    let mut first_request = pin!(first_request);
-    let mut first_request_due = true;
-    let mut phase = shared.phase.clone();
+    let mut first_request = Some(Deadline::after(shared.config.header_read_timeout));
+    let mut phase = PhaseWatch::new(&shared.phase);
     let mut draining = false;
-    loop {
-        tokio::select! {
-            _ = connection.as_mut() => return,
-            () = &mut first_request, if first_request_due => {
+    // Polled on every wakeup of the connection (each piece of a stream): the timer and the
+    // phase are looked at without touching either while nothing changed.
+    poll_fn(|cx| {
+        if connection.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(());
+        }
+        if let Some(due) = first_request.as_mut() {
+            if due.poll_due(cx).is_ready() {
                 if !got_request.load(Ordering::Relaxed) {
-                    return;
+                    return Poll::Ready(());
                 }
-                first_request_due = false;
-            }
-            changed = phase.changed() => {
-                let now = if changed.is_ok() { *phase.borrow_and_update() } else { Phase::Stopped };
-                match now {
-                    Phase::Running => {}
-                    Phase::Draining | Phase::Aborting => {
-                        if !draining {
-                            draining = true;
-                            connection.as_mut().graceful_shutdown();
-                        }
-                    }
-                    Phase::Stopped => return,
-                }
+                first_request = None;
             }
         }
-    }
+        while let Poll::Ready(now) = phase.poll_change(cx) {
+            match now {
+                Phase::Running => {}
+                Phase::Draining | Phase::Aborting => {
+                    if !draining {
+                        draining = true;
+                        connection.as_mut().graceful_shutdown();
+                        // The connection acts on it when polled next.
+                        cx.waker().wake_by_ref();
+                    }
+                }
+                Phase::Stopped => return Poll::Ready(()),
+            }
+        }
+        Poll::Pending
+    })
+    .await;
 }

@@ -1,7 +1,10 @@
 //! What every connection and request of one server shares: the settings, the upstream, the
 //! metrics, and where the server is in its life (the shutdown phases).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use llm_sse_core::gateway::Models;
@@ -9,7 +12,6 @@ use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 
 use super::auth::Token;
-use super::body::Abort;
 use super::cors::Cors;
 use super::metrics::Metrics;
 use super::resume::{Detached, ResumeStore};
@@ -61,10 +63,98 @@ pub(super) struct Shared {
 impl Shared {
     /// A future that resolves when the server starts aborting open streams (or stops).
     pub(super) fn abort(&self) -> Abort {
-        let mut phase = self.phase.clone();
+        Abort {
+            aborting: *self.phase.borrow() >= Phase::Aborting,
+            watch: PhaseWatch::new(&self.phase),
+        }
+    }
+}
+
+/// The server's phase as seen from a task that is woken often for other reasons (a connection,
+/// a stream): looking again costs an atomic load while the phase has not moved and the task
+/// is the one that last looked; the task is woken when it moves.
+pub(super) struct PhaseWatch {
+    /// Marked as having seen the phase this watch last reported (or the one at its start).
+    seen: watch::Receiver<Phase>,
+    /// Resolves when the phase moves on from what `seen` has seen.
+    next: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// The waker `next` was last polled with.
+    polled_with: Option<Waker>,
+}
+
+impl PhaseWatch {
+    /// Watches for moves from [`Phase::Running`]: a server past it already is reported at the
+    /// first look.
+    pub(super) fn new(phase: &watch::Receiver<Phase>) -> PhaseWatch {
+        let mut seen = phase.clone();
+        if *seen.borrow() == Phase::Running {
+            seen.mark_unchanged();
+        } else {
+            seen.mark_changed();
+        }
+        PhaseWatch {
+            next: Self::waiter(&seen),
+            seen,
+            polled_with: None,
+        }
+    }
+
+    fn waiter(seen: &watch::Receiver<Phase>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let mut phase = seen.clone();
         Box::pin(async move {
-            // An error means the server is gone: abort too.
-            let _ = phase.wait_for(|p| *p >= Phase::Aborting).await;
+            // An error means the server is gone: the next look sees that.
+            let _ = phase.changed().await;
         })
+    }
+
+    /// `Ready` with the phase when it has moved since the last `Ready` ([`Phase::Stopped`]
+    /// when the server is gone); otherwise `Pending`, and the task is woken when it moves.
+    pub(super) fn poll_change(&mut self, cx: &mut Context<'_>) -> Poll<Phase> {
+        loop {
+            match self.seen.has_changed() {
+                Ok(true) => {
+                    let now = *self.seen.borrow_and_update();
+                    self.next = Self::waiter(&self.seen);
+                    self.polled_with = None;
+                    return Poll::Ready(now);
+                }
+                Err(_) => return Poll::Ready(Phase::Stopped),
+                Ok(false) => {}
+            }
+            if self
+                .polled_with
+                .as_ref()
+                .is_some_and(|waker| waker.will_wake(cx.waker()))
+            {
+                return Poll::Pending;
+            }
+            if self.next.as_mut().poll(cx).is_pending() {
+                self.polled_with = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            // Moved while this looked: report it.
+        }
+    }
+}
+
+/// What ends an open stream from outside: resolves when the gateway's shutdown grace has run
+/// out (or the server is gone). A stream looks at it every time it waits for its upstream,
+/// which [`PhaseWatch`] makes cheap.
+pub(super) struct Abort {
+    aborting: bool,
+    watch: PhaseWatch,
+}
+
+impl Future for Abort {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        while !self.aborting {
+            match self.watch.poll_change(cx) {
+                Poll::Ready(phase) => self.aborting = phase >= Phase::Aborting,
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(())
     }
 }

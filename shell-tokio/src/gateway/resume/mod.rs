@@ -28,7 +28,7 @@ pub(crate) use log::{Log, Read};
 use memory::MemoryStore;
 
 use super::access::Access;
-use super::body::Abort;
+use super::shared::Abort;
 use super::upstream::UpstreamStream;
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

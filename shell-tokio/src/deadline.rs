@@ -1,0 +1,116 @@
+//! [`Deadline`]: a timer that a stream looks at every time it waits, cheaply.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use tokio::time::{Instant, Sleep};
+
+/// A deadline checked on every wait of a stream (an idle timeout, a keep-alive interval).
+///
+/// The first check arms tokio's timer, which wakes the task when the deadline comes. Checked
+/// again by the same task before the timer has fired, it answers from the timer's state alone
+/// (one atomic load): the timer is armed already, so polling it again would only register the
+/// same waker once more, which costs more.
+pub(crate) struct Deadline {
+    sleep: Pin<Box<Sleep>>,
+    /// The waker the timer was last armed with, until it fires or moves.
+    armed: Option<Waker>,
+}
+
+impl Deadline {
+    pub(crate) fn new(at: Instant) -> Deadline {
+        Deadline {
+            sleep: Box::pin(tokio::time::sleep_until(at)),
+            armed: None,
+        }
+    }
+
+    /// A deadline `duration` from now (far in the future when that overflows).
+    #[cfg(feature = "gateway")]
+    pub(crate) fn after(duration: std::time::Duration) -> Deadline {
+        Deadline {
+            sleep: Box::pin(tokio::time::sleep(duration)),
+            armed: None,
+        }
+    }
+
+    /// `Ready` once the deadline has passed; otherwise `Pending`, and the task is woken when
+    /// it passes.
+    pub(crate) fn poll_due(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self
+            .armed
+            .as_ref()
+            .is_some_and(|waker| waker.will_wake(cx.waker()))
+            && !self.sleep.is_elapsed()
+        {
+            return Poll::Pending;
+        }
+        let polled = self.sleep.as_mut().poll(cx);
+        self.armed = match polled {
+            Poll::Pending => Some(cx.waker().clone()),
+            Poll::Ready(()) => None,
+        };
+        polled
+    }
+
+    /// Moves the deadline to `at`.
+    pub(crate) fn reset(&mut self, at: Instant) {
+        self.sleep.as_mut().reset(at);
+        self.armed = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::poll_fn;
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn fires_at_its_deadline_and_again_after_a_reset() {
+        let start = Instant::now();
+        let mut deadline = Deadline::new(start + Duration::from_secs(5));
+        poll_fn(|cx| deadline.poll_due(cx)).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(5));
+
+        deadline.reset(Instant::now() + Duration::from_secs(2));
+        poll_fn(|cx| deadline.poll_due(cx)).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(7));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_check_before_the_deadline_keeps_the_wakeup() {
+        let start = Instant::now();
+        let mut deadline = Deadline::new(start + Duration::from_secs(3));
+        // Checked many times by the same task before the deadline (as a stream does between
+        // its pieces): it still wakes the task when the deadline comes.
+        let mut checks = 0;
+        poll_fn(|cx| {
+            checks += 1;
+            if checks < 100 {
+                assert!(deadline.poll_due(cx).is_pending());
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            deadline.poll_due(cx)
+        })
+        .await;
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn another_task_arms_the_timer_for_itself() {
+        let start = Instant::now();
+        let mut deadline = Deadline::new(start + Duration::from_secs(4));
+        // Armed by one task, which then goes away ...
+        let armed = poll_fn(|cx| Poll::Ready(deadline.poll_due(cx))).await;
+        assert!(armed.is_pending());
+        // ... and awaited in another: that task is the one woken.
+        let task = tokio::spawn(async move {
+            poll_fn(|cx| deadline.poll_due(cx)).await;
+            Instant::now()
+        });
+        assert_eq!(task.await.unwrap() - start, Duration::from_secs(4));
+    }
+}
