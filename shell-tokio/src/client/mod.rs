@@ -16,13 +16,13 @@ mod stream;
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use llm_sse_core::Provider;
@@ -351,7 +351,7 @@ impl Inner {
                 .is_some_and(|host| self.settings.proxies.proxy_for("http", host).is_none());
         if direct {
             let response = self.direct.send(request).await?;
-            Ok(response.map(|(body, conn)| ResponseBody::direct(body, conn)))
+            Ok(response.map(|body| ResponseBody::Direct(Box::new(body))))
         } else {
             match self.http.request(request.map(Full::new)).await {
                 Ok(response) => Ok(response.map(ResponseBody::pooled)),
@@ -392,13 +392,12 @@ async fn read_error_body(mut body: ResponseBody, limit: Duration) -> Vec<u8> {
     let mut out = Vec::new();
     let reading = async {
         while out.len() < MAX_ERROR_BODY {
-            match body.frame().await {
-                Some(Ok(frame)) => {
-                    if let Ok(data) = frame.into_data() {
-                        let room = MAX_ERROR_BODY - out.len();
-                        out.extend_from_slice(data.get(..room).unwrap_or(&data));
-                    }
-                }
+            let mut keep = |data: &[u8]| {
+                let room = MAX_ERROR_BODY - out.len();
+                out.extend_from_slice(data.get(..room).unwrap_or(data));
+            };
+            match poll_fn(|cx| body.poll_feed(cx, &mut keep)).await {
+                Some(Ok(())) => {}
                 _ => break,
             }
         }
