@@ -262,11 +262,16 @@ pub enum Piece {
 }
 
 /// Decodes a response body from the bytes after its head, as they are read.
+///
+/// Errors are sticky: after one, every call of [`decode`](BodyDecoder::decode) and
+/// [`eof`](BodyDecoder::eof) returns it again.
 #[derive(Debug, Clone)]
 pub struct BodyDecoder {
     state: State,
     /// Body data bytes handed out so far.
     received: u64,
+    /// The error that stopped the decoder (sticky).
+    error: Option<Http1Error>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,7 +313,11 @@ impl BodyDecoder {
             BodyKind::Chunked => State::Size { size: 0, digits: 0 },
             BodyKind::UntilClose => State::UntilClose,
         };
-        BodyDecoder { state, received: 0 }
+        BodyDecoder {
+            state,
+            received: 0,
+            error: None,
+        }
     }
 
     /// Decodes from `input`, the body bytes read and not yet used: returns how many bytes of
@@ -318,8 +327,11 @@ impl BodyDecoder {
     /// # Errors
     ///
     /// Malformed chunked framing, or a chunk-size line or trailers over their limits. After
-    /// an error the body cannot be read further.
+    /// an error the body cannot be read further: every later call returns the same error.
     pub fn decode(&mut self, input: &[u8]) -> Result<(usize, Piece), Http1Error> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
         let mut at = 0;
         loop {
             match self.state {
@@ -352,7 +364,13 @@ impl BodyDecoder {
                         return Ok((at, Piece::NeedMore));
                     };
                     at += 1;
-                    self.state = self.framing(byte)?;
+                    match self.framing(byte) {
+                        Ok(state) => self.state = state,
+                        Err(error) => {
+                            self.error = Some(error.clone());
+                            return Err(error);
+                        }
+                    }
                 }
             }
         }
@@ -445,8 +463,12 @@ impl BodyDecoder {
     ///
     /// # Errors
     ///
-    /// [`Http1Error::Incomplete`] when the body's framing says more was to come.
+    /// [`Http1Error::Incomplete`] when the body's framing says more was to come, and the
+    /// error that stopped [`decode`](BodyDecoder::decode), if one did.
     pub fn eof(&self) -> Result<(), Http1Error> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
         match self.state {
             State::Done | State::UntilClose => Ok(()),
             _ => Err(Http1Error::Incomplete {
@@ -598,6 +620,32 @@ mod tests {
             decoder.decode(b"ffffffffffffffff\r\nab"),
             Ok((20, Piece::Data(18..20)))
         );
+    }
+
+    /// Found by `core/tests/http1_proptest.rs`: after an error, a later call decoded on from
+    /// the state before the bad byte (`0` then `NeedMore` on no input).
+    #[test]
+    fn errors_are_sticky() {
+        for (kind, bytes, error) in [
+            (BodyKind::Chunked, &b"\0"[..], Http1Error::InvalidChunkSize),
+            (BodyKind::Chunked, b"2\r\nhix", Http1Error::InvalidChunkEnd),
+            (BodyKind::Chunked, b"0\r\n\rx", Http1Error::InvalidChunkEnd),
+        ] {
+            let mut decoder = BodyDecoder::new(kind);
+            let mut rest = bytes;
+            let err = loop {
+                match decoder.decode(rest) {
+                    Ok((used, _)) => rest = &rest[used..],
+                    Err(err) => break err,
+                }
+            };
+            assert_eq!(err, error);
+            for again in [rest, b"", b"0\r\n\r\n", b"abc"] {
+                assert_eq!(decoder.decode(again), Err(error.clone()));
+            }
+            assert_eq!(decoder.eof(), Err(error.clone()));
+            assert!(!decoder.is_done());
+        }
     }
 
     #[test]
