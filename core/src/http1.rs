@@ -181,7 +181,11 @@ pub fn parse_response_head(bytes: &[u8]) -> Result<Option<(ResponseHead, usize)>
                 chunked = Some(coding.eq_ignore_ascii_case(b"chunked"));
             }
         } else if name.eq_ignore_ascii_case("content-length") {
-            // `42`, or a list of one value repeated (`42, 42`), possibly over several lines.
+            // `42`, or a list of one value repeated (`42, 42`), possibly over several lines;
+            // a field without a number is as invalid as one with a wrong one.
+            if tokens(value).next().is_none() {
+                return Err(Http1Error::InvalidContentLength);
+            }
             for item in tokens(value) {
                 let n = decimal(item).ok_or(Http1Error::InvalidContentLength)?;
                 if length.is_some_and(|seen| seen != n) {
@@ -795,6 +799,12 @@ mod tests {
             "HTTP/1.1 200 OK\r\ncontent-length: 1, 2\r\n\r\n",
             "HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n",
             "HTTP/1.1 200 OK\r\ncontent-length: 99999999999999999999\r\n\r\n",
+            // Found by `core/tests/http1_proptest.rs`: a field with no number in it was
+            // skipped, so the body was read until the close (RFC 9112, section 6.3, item 5:
+            // an invalid Content-Length is an unrecoverable error).
+            "HTTP/1.1 200 OK\r\ncontent-length: \r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: , \r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length:\r\n\r\n",
         ] {
             assert_eq!(head(bad), Err(Http1Error::InvalidContentLength), "{bad}");
         }
