@@ -181,7 +181,11 @@ pub fn parse_response_head(bytes: &[u8]) -> Result<Option<(ResponseHead, usize)>
                 chunked = Some(coding.eq_ignore_ascii_case(b"chunked"));
             }
         } else if name.eq_ignore_ascii_case("content-length") {
-            // `42`, or a list of one value repeated (`42, 42`), possibly over several lines.
+            // `42`, or a list of one value repeated (`42, 42`), possibly over several lines;
+            // a field without a number is as invalid as one with a wrong one.
+            if tokens(value).next().is_none() {
+                return Err(Http1Error::InvalidContentLength);
+            }
             for item in tokens(value) {
                 let n = decimal(item).ok_or(Http1Error::InvalidContentLength)?;
                 if length.is_some_and(|seen| seen != n) {
@@ -262,11 +266,16 @@ pub enum Piece {
 }
 
 /// Decodes a response body from the bytes after its head, as they are read.
+///
+/// Errors are sticky: after one, every call of [`decode`](BodyDecoder::decode) and
+/// [`eof`](BodyDecoder::eof) returns it again.
 #[derive(Debug, Clone)]
 pub struct BodyDecoder {
     state: State,
     /// Body data bytes handed out so far.
     received: u64,
+    /// The error that stopped the decoder (sticky).
+    error: Option<Http1Error>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,7 +317,11 @@ impl BodyDecoder {
             BodyKind::Chunked => State::Size { size: 0, digits: 0 },
             BodyKind::UntilClose => State::UntilClose,
         };
-        BodyDecoder { state, received: 0 }
+        BodyDecoder {
+            state,
+            received: 0,
+            error: None,
+        }
     }
 
     /// Decodes from `input`, the body bytes read and not yet used: returns how many bytes of
@@ -318,8 +331,11 @@ impl BodyDecoder {
     /// # Errors
     ///
     /// Malformed chunked framing, or a chunk-size line or trailers over their limits. After
-    /// an error the body cannot be read further.
+    /// an error the body cannot be read further: every later call returns the same error.
     pub fn decode(&mut self, input: &[u8]) -> Result<(usize, Piece), Http1Error> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
         let mut at = 0;
         loop {
             match self.state {
@@ -352,7 +368,13 @@ impl BodyDecoder {
                         return Ok((at, Piece::NeedMore));
                     };
                     at += 1;
-                    self.state = self.framing(byte)?;
+                    match self.framing(byte) {
+                        Ok(state) => self.state = state,
+                        Err(error) => {
+                            self.error = Some(error.clone());
+                            return Err(error);
+                        }
+                    }
                 }
             }
         }
@@ -445,8 +467,12 @@ impl BodyDecoder {
     ///
     /// # Errors
     ///
-    /// [`Http1Error::Incomplete`] when the body's framing says more was to come.
+    /// [`Http1Error::Incomplete`] when the body's framing says more was to come, and the
+    /// error that stopped [`decode`](BodyDecoder::decode), if one did.
     pub fn eof(&self) -> Result<(), Http1Error> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
         match self.state {
             State::Done | State::UntilClose => Ok(()),
             _ => Err(Http1Error::Incomplete {
@@ -600,6 +626,32 @@ mod tests {
         );
     }
 
+    /// Found by `core/tests/http1_proptest.rs`: after an error, a later call decoded on from
+    /// the state before the bad byte (`0` then `NeedMore` on no input).
+    #[test]
+    fn errors_are_sticky() {
+        for (kind, bytes, error) in [
+            (BodyKind::Chunked, &b"\0"[..], Http1Error::InvalidChunkSize),
+            (BodyKind::Chunked, b"2\r\nhix", Http1Error::InvalidChunkEnd),
+            (BodyKind::Chunked, b"0\r\n\rx", Http1Error::InvalidChunkEnd),
+        ] {
+            let mut decoder = BodyDecoder::new(kind);
+            let mut rest = bytes;
+            let err = loop {
+                match decoder.decode(rest) {
+                    Ok((used, _)) => rest = &rest[used..],
+                    Err(err) => break err,
+                }
+            };
+            assert_eq!(err, error);
+            for again in [rest, b"", b"0\r\n\r\n", b"abc"] {
+                assert_eq!(decoder.decode(again), Err(error.clone()));
+            }
+            assert_eq!(decoder.eof(), Err(error.clone()));
+            assert!(!decoder.is_done());
+        }
+    }
+
     #[test]
     fn limits_on_extensions_and_trailers() {
         let mut line = vec![b'1', b';'];
@@ -747,6 +799,12 @@ mod tests {
             "HTTP/1.1 200 OK\r\ncontent-length: 1, 2\r\n\r\n",
             "HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n",
             "HTTP/1.1 200 OK\r\ncontent-length: 99999999999999999999\r\n\r\n",
+            // Found by `core/tests/http1_proptest.rs`: a field with no number in it was
+            // skipped, so the body was read until the close (RFC 9112, section 6.3, item 5:
+            // an invalid Content-Length is an unrecoverable error).
+            "HTTP/1.1 200 OK\r\ncontent-length: \r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: , \r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length:\r\n\r\n",
         ] {
             assert_eq!(head(bad), Err(Http1Error::InvalidContentLength), "{bad}");
         }

@@ -17,6 +17,7 @@
 //! | `frames.rs` | target `frames_roundtrip` |
 //! | `dialects.rs` | targets `openai_request`, `anthropic_request` ([`dialect_request`]) and `dialect_roundtrip` ([`check_dialect_roundtrip`], which `tests/` calls too) |
 //! | `eventstream.rs` | target `eventstream_decoder` |
+//! | `http1.rs` | target `http1_response` |
 //! | `split.rs` | the control prefix: chunk sizes and flags (`Split`) |
 //! | `bytes.rs` | fuzz bytes read as chunks, for the targets whose input is a chunk stream (`Bytes`) |
 //! | `wire_reader.rs` | oracle: a reader of the normalized frames written from the wire contract, not from the encoder (`frames_roundtrip`) |
@@ -31,6 +32,7 @@ mod dialect_oracle;
 mod dialects;
 mod eventstream;
 mod frames;
+mod http1;
 mod split;
 mod sse_parser;
 mod wire_reader;
@@ -41,6 +43,7 @@ pub use dialects::{
 };
 pub use eventstream::eventstream_decoder;
 pub use frames::frames_roundtrip;
+pub use http1::http1_response;
 pub use sse_parser::sse_parser;
 
 #[cfg(test)]
@@ -57,7 +60,7 @@ mod tests {
             return;
         }
         type Target = fn(&[u8]);
-        let targets: [(&str, Target); 9] = [
+        let targets: [(&str, Target); 10] = [
             ("sse_parser", sse_parser),
             ("anthropic_decoder", anthropic_decoder),
             ("openai_decoder", openai_decoder),
@@ -67,6 +70,7 @@ mod tests {
             ("anthropic_request", anthropic_request),
             ("dialect_roundtrip", dialect_roundtrip),
             ("eventstream_decoder", eventstream_decoder),
+            ("http1_response", http1_response),
         ];
         for (name, target) in targets {
             let dir = std::fs::read_dir(root.join(name))
