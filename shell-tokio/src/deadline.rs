@@ -9,11 +9,13 @@ use tokio::time::{Instant, Sleep};
 /// A deadline checked on every wait of a stream (an idle timeout, a keep-alive interval).
 ///
 /// The first check arms tokio's timer, which wakes the task when the deadline comes. Checked
-/// again by the same task before the timer has fired, it answers from the timer's state alone
-/// (one atomic load): the timer is armed already, so polling it again would only register the
-/// same waker once more, which costs more.
+/// again by the same task before the deadline, it answers from the clock alone: the timer is
+/// armed already, so polling it again would only register the same waker once more, and even
+/// asking the timer whether it fired reads memory of its own, colder than the clock.
 pub(crate) struct Deadline {
     sleep: Pin<Box<Sleep>>,
+    /// The deadline (the timer's, kept here too).
+    at: Instant,
     /// The waker the timer was last armed with, until it fires or moves.
     armed: Option<Waker>,
 }
@@ -22,6 +24,7 @@ impl Deadline {
     pub(crate) fn new(at: Instant) -> Deadline {
         Deadline {
             sleep: Box::pin(tokio::time::sleep_until(at)),
+            at,
             armed: None,
         }
     }
@@ -29,8 +32,10 @@ impl Deadline {
     /// A deadline `duration` from now (far in the future when that overflows).
     #[cfg(feature = "gateway")]
     pub(crate) fn after(duration: std::time::Duration) -> Deadline {
+        let sleep = Box::pin(tokio::time::sleep(duration));
         Deadline {
-            sleep: Box::pin(tokio::time::sleep(duration)),
+            at: sleep.deadline(),
+            sleep,
             armed: None,
         }
     }
@@ -42,7 +47,7 @@ impl Deadline {
             .armed
             .as_ref()
             .is_some_and(|waker| waker.will_wake(cx.waker()))
-            && !self.sleep.is_elapsed()
+            && Instant::now() < self.at
         {
             return Poll::Pending;
         }
@@ -57,6 +62,7 @@ impl Deadline {
     /// Moves the deadline to `at`.
     pub(crate) fn reset(&mut self, at: Instant) {
         self.sleep.as_mut().reset(at);
+        self.at = at;
         self.armed = None;
     }
 }

@@ -37,8 +37,9 @@ use tokio::time::Instant;
 use super::POOL_IDLE_TIMEOUT;
 use super::connect::{describe, seconds};
 
-/// The read buffer's first size: a response head and a few pieces of a body.
-const BUFFER: usize = 8 * 1024;
+/// The read buffer's first size (one page): a provider's response head and a few pieces of a
+/// body. It grows for a longer head; body bytes never wait in it.
+const BUFFER: usize = 4 * 1024;
 
 /// One HTTP/1.1 connection and the bytes read from it that are not used yet.
 pub(super) struct Conn {
