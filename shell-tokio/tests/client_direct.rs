@@ -7,6 +7,11 @@
 //! - A connection the server closed while it was idle is not used: the next call opens another
 //!   at once, and its request is sent once (no failed attempt, no retry).
 //! - The request goes in origin form with one `Host` header naming the URL's host and port.
+//! - A chunked body in pieces of a few bytes, with chunk extensions and trailers, after an
+//!   interim `100 Continue`, is read whole, and its connection kept.
+//! - A body whose chunked framing breaks ends the stream with `connection_error` after the
+//!   chunks before it, and its connection is not used again; a malformed head fails the call
+//!   with a message that says so.
 
 mod client_support;
 mod mock_support;
@@ -18,6 +23,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use client_support::*;
 use llm_sse_tokio::Provider;
+use llm_sse_tokio::core::StreamErrorKind;
 use mock_support::{fixture, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -33,6 +39,13 @@ enum Answer {
     /// The recording's first event in one chunk of a chunked body, then nothing: the server
     /// waits for the client to close the connection.
     FirstEventThenWait,
+    /// `100 Continue`, then the whole recording chunked in pieces of 7 bytes (some with
+    /// extensions), each piece a write of its own, then trailer fields.
+    InterimThenSmallChunks,
+    /// The first event in a chunk, then a chunk-size line that is not hex.
+    FirstEventThenBadChunk,
+    /// Not HTTP at all.
+    NotHttp,
 }
 
 /// What the server saw.
@@ -174,6 +187,51 @@ async fn serve(
                     return;
                 }
             }
+            Answer::InterimThenSmallChunks => {
+                socket
+                    .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    .await
+                    .unwrap();
+                socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+                    .await
+                    .unwrap();
+                for (i, piece) in recording.chunks(7).enumerate() {
+                    let size = if i % 3 == 0 {
+                        format!("{:X};piece={i}\r\n", piece.len())
+                    } else {
+                        format!("{:x}\r\n", piece.len())
+                    };
+                    socket.write_all(size.as_bytes()).await.unwrap();
+                    socket.write_all(piece).await.unwrap();
+                    socket.write_all(b"\r\n").await.unwrap();
+                }
+                socket
+                    .write_all(b"0\r\nx-checksum: none\r\n\r\n")
+                    .await
+                    .unwrap();
+            }
+            Answer::FirstEventThenBadChunk => {
+                let first = first_event(&recording);
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n",
+                    first.len()
+                );
+                socket.write_all(head.as_bytes()).await.unwrap();
+                socket.write_all(&first).await.unwrap();
+                socket.write_all(b"\r\nzz\r\n").await.unwrap();
+                let mut piece = [0u8; 1024];
+                while matches!(socket.read(&mut piece).await, Ok(n) if n > 0) {}
+                seen.lock().unwrap().closed_by_client.push(connection);
+                return;
+            }
+            Answer::NotHttp => {
+                socket
+                    .write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+                    .await
+                    .unwrap();
+                return;
+            }
             Answer::FirstEventThenWait => {
                 let first = first_event(&recording);
                 let head = format!(
@@ -281,4 +339,66 @@ async fn the_request_goes_in_origin_form_with_one_host_header() {
             .collect();
         assert_eq!(hosts, [server.addr.to_string()], "{head}");
     }
+}
+
+#[tokio::test]
+async fn a_chunked_body_in_small_pieces_after_an_interim_answer_is_read_whole() {
+    let server = Server::start(vec![Answer::InterimThenSmallChunks]).await;
+    let client = direct_client(&server);
+    let recording = fixture(Provider::Anthropic, "text");
+    let mut normalizer = llm_sse_tokio::core::Normalizer::new(Provider::Anthropic);
+    normalizer.feed(&recording);
+    normalizer.finish();
+    let expected: Vec<_> = std::iter::from_fn(|| normalizer.next_chunk()).collect();
+    assert!(terminal_error(&expected).is_none());
+    for _ in 0..2 {
+        let mut stream = within(client.stream(Provider::Anthropic, hello(Provider::Anthropic)))
+            .await
+            .unwrap();
+        assert_eq!(stream.retries(), 0);
+        assert_eq!(collect(&mut stream).await, expected);
+    }
+    // The body's end was known (the last chunk and the trailers): the connection was kept.
+    assert_eq!(server.accepted(), 1);
+}
+
+#[tokio::test]
+async fn broken_chunked_framing_ends_the_stream_after_the_chunks_before_it() {
+    let server = Server::start(vec![Answer::FirstEventThenBadChunk, Answer::Whole]).await;
+    let client = direct_client(&server);
+    let mut stream = within(client.stream(Provider::Anthropic, hello(Provider::Anthropic)))
+        .await
+        .unwrap();
+    let chunks = collect(&mut stream).await;
+    let recording = fixture(Provider::Anthropic, "text");
+    let expected = core_chunks_then_failure(
+        Provider::Anthropic,
+        &first_event(&recording),
+        StreamErrorKind::ConnectionError,
+    );
+    assert_eq!(
+        without_error_message(chunks.clone()),
+        without_error_message(expected)
+    );
+    let error = terminal_error(&chunks).unwrap();
+    assert!(error.message.contains("invalid chunk size"), "{error:?}");
+    // That connection is closed, not kept: the next call opens another.
+    server.wait_for_close(0).await;
+    call_to_the_end(&client).await;
+    assert_eq!(server.accepted(), 2);
+}
+
+#[tokio::test]
+async fn a_malformed_head_fails_the_call_and_says_so() {
+    let server = Server::start(vec![Answer::NotHttp]).await;
+    let mut settings = settings_for(Provider::Anthropic, &server.base_url());
+    settings.retry = fast_retries(1);
+    let client = client_with(settings);
+    let error = within(client.stream(Provider::Anthropic, hello(Provider::Anthropic)))
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("malformed response head"),
+        "{error}"
+    );
 }

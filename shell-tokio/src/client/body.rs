@@ -29,7 +29,8 @@ impl ResponseBody {
 
     /// Hands the body bytes that can be had now to `sink`. `Ready(Some(Ok(())))`: `sink` may
     /// have had bytes (an empty piece is possible); `Ready(None)`: the body has ended;
-    /// `Ready(Some(Err(message)))`: the connection failed, after every byte that came before.
+    /// `Ready(Some(Err(message)))`: the connection failed; the bytes that came before it were
+    /// handed over by earlier calls, so a reader knows the body started before it fails.
     pub(super) fn poll_feed(
         &mut self,
         cx: &mut Context<'_>,

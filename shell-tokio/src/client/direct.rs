@@ -121,9 +121,10 @@ pub(crate) struct DirectBody {
 
 impl DirectBody {
     /// Hands every body byte that can be had now to `sink`, reading the connection when none is
-    /// pending. `Ready(Some(Ok(())))`: bytes went to `sink` (the body may have ended with
-    /// them: the next call says); `Ready(None)`: the body has ended; `Ready(Some(Err(_)))`:
-    /// the connection failed or broke HTTP/1.1, after the bytes that came before it.
+    /// pending. `Ready(Some(Ok(())))`: bytes went to `sink` (the body may have ended or failed
+    /// right after them: the next call says); `Ready(None)`: the body has ended;
+    /// `Ready(Some(Err(_)))`: the connection failed or broke HTTP/1.1 (with no bytes handed
+    /// over in this call).
     pub(super) fn poll_feed(
         &mut self,
         cx: &mut Context<'_>,
@@ -148,6 +149,10 @@ impl DirectBody {
                     return Poll::Ready(fed.then_some(Ok(())));
                 }
                 Ok((used, Piece::NeedMore)) => conn.consume(used),
+                // The bytes before the error go first, on their own (the decoder's errors are
+                // sticky: the next call reports it), so that a reader sees that the body
+                // started before it sees it fail.
+                Err(_) if fed => return Poll::Ready(Some(Ok(()))),
                 Err(e) => {
                     self.conn = None;
                     return Poll::Ready(Some(Err(e.to_string())));
