@@ -197,7 +197,7 @@ impl Call {
     }
 
     /// A call of `request` that authenticates with `token`, a Google OAuth2 access token (for
-    /// Vertex AI: see [`AccessTokens`](super::AccessTokens) for where it comes from). For a
+    /// Vertex AI: see `AccessTokens`, feature `google-auth`, for where it comes from). For a
     /// provider that does not take one, the same as [`new`](Call::new).
     ///
     /// # Errors
@@ -594,10 +594,10 @@ pub enum Attempt {
         after: Duration,
     },
     /// The provider refused the call's access token (`401`) the first time: renew the token
-    /// ([`AccessTokens::invalidate`](super::AccessTokens::invalidate), then a new one) and send
+    /// (`AccessTokens::invalidate`, then a new one) and send
     /// [`call.reauthorize(token)`](Call::reauthorize) at once. A second refusal is
     /// [`Failed`](Attempt::Failed). When the token cannot be renewed (one given directly:
-    /// [`AccessTokens::is_renewable`](super::AccessTokens::is_renewable)), the call fails with
+    /// `AccessTokens::is_renewable`), the call fails with
     /// `refused`.
     Reauthorize {
         /// The call, at its next attempt.
