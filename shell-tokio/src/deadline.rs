@@ -70,18 +70,26 @@ impl Deadline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::future::poll_fn;
+    use std::future::{Future, poll_fn};
     use std::time::Duration;
+
+    /// `wait`, bounded: a deadline that never wakes its task fails the test (the bound's own
+    /// timer wakes it a minute later, which the elapsed-time checks see) instead of hanging it.
+    async fn bounded<T>(wait: impl Future<Output = T>) -> T {
+        tokio::time::timeout(Duration::from_secs(60), wait)
+            .await
+            .expect("the deadline never woke its task")
+    }
 
     #[tokio::test(start_paused = true)]
     async fn fires_at_its_deadline_and_again_after_a_reset() {
         let start = Instant::now();
         let mut deadline = Deadline::new(start + Duration::from_secs(5));
-        poll_fn(|cx| deadline.poll_due(cx)).await;
+        bounded(poll_fn(|cx| deadline.poll_due(cx))).await;
         assert_eq!(start.elapsed(), Duration::from_secs(5));
 
         deadline.reset(Instant::now() + Duration::from_secs(2));
-        poll_fn(|cx| deadline.poll_due(cx)).await;
+        bounded(poll_fn(|cx| deadline.poll_due(cx))).await;
         assert_eq!(start.elapsed(), Duration::from_secs(7));
     }
 
@@ -92,7 +100,7 @@ mod tests {
         // Checked many times by the same task before the deadline (as a stream does between
         // its pieces): it still wakes the task when the deadline comes.
         let mut checks = 0;
-        poll_fn(|cx| {
+        bounded(poll_fn(|cx| {
             checks += 1;
             if checks < 100 {
                 assert!(deadline.poll_due(cx).is_pending());
@@ -100,7 +108,7 @@ mod tests {
                 return Poll::Pending;
             }
             deadline.poll_due(cx)
-        })
+        }))
         .await;
         assert_eq!(start.elapsed(), Duration::from_secs(3));
     }
@@ -117,6 +125,6 @@ mod tests {
             poll_fn(|cx| deadline.poll_due(cx)).await;
             Instant::now()
         });
-        assert_eq!(task.await.unwrap() - start, Duration::from_secs(4));
+        assert_eq!(bounded(task).await.unwrap() - start, Duration::from_secs(4));
     }
 }
