@@ -60,7 +60,7 @@
 //! - `https`: hyper 1 with hyper-util's pooled client; TLS by rustls with the `ring` provider
 //!   and the Mozilla roots compiled in (webpki-roots); HTTP/2 or HTTP/1.1 by ALPN.
 //! - `http://` base URLs without a proxy (a local Ollama or vLLM server, a sidecar): HTTP/1.1
-//!   read with the core's sans-IO reader ([`core::http1`](llm_sse_core::http1)) on connections
+//!   read with the core's sans-IO reader ([`core::http1`]) on connections
 //!   the stream's own task reads, kept for the next call once a response was read to its end.
 //!   Proxied `http://` calls go through hyper-util's pool.
 //! - Proxies from `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY` (or their lower-case
