@@ -1,10 +1,12 @@
-//! HTTP/1.1 responses as a client reads them ([RFC 9112]), sans-IO: the head, then the body
-//! as its framing says (a length, chunked, or until the connection closes), decoded in the
-//! caller's own buffer.
+//! HTTP/1.1 messages ([RFC 9112]), sans-IO: responses as a client reads them (the head, then
+//! the body as its framing says: a length, chunked, or until the connection closes), decoded
+//! in the caller's own buffer; and request heads as a server reads them
+//! ([`parse_request_head`]), whose bodies the same [`BodyDecoder`] reads.
 //!
 //! The tokio shell reads plain-HTTP provider connections with it: each piece of a body is a
 //! range of the bytes just read, handed to the [`Streaming`](crate::client::Streaming) parser
-//! where it lies, with no copy and no channel between a connection and its reader.
+//! where it lies, with no copy and no channel between a connection and its reader. Its
+//! gateway reads HTTP/1.x requests with it.
 //!
 //! ```
 //! use llm_sse_core::http1::{BodyDecoder, Piece, parse_response_head};
@@ -41,7 +43,7 @@ use core::ops::Range;
 /// [`Http1Error::HeadTooLarge`].
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
-/// The most header fields in a response head.
+/// The most header fields in a head.
 pub const MAX_HEADERS: usize = 128;
 
 /// The longest chunk-size line (the size and its extensions, which are ignored).
@@ -67,6 +69,29 @@ pub struct ResponseHead {
     pub keep_alive: bool,
 }
 
+/// A request head: the request line and the header fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    /// The method, as sent (a token: case matters).
+    pub method: String,
+    /// The request target, as sent (usually a path and query).
+    pub target: String,
+    /// The HTTP version's minor number: 1 for HTTP/1.1, 0 for HTTP/1.0.
+    pub minor_version: u8,
+    /// The header fields in order, names as sent.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// How the body is framed: [`BodyKind::Empty`], [`BodyKind::Length`] or
+    /// [`BodyKind::Chunked`] (a request is never framed by the connection closing).
+    pub body: BodyKind,
+    /// Whether the client lets the connection carry another request after this one's
+    /// response: HTTP/1.1 without `Connection: close`, or HTTP/1.0 with
+    /// `Connection: keep-alive`.
+    pub keep_alive: bool,
+    /// The client sent `Expect: 100-continue`: it may wait for an interim `100 Continue`
+    /// before it sends the body.
+    pub expect_continue: bool,
+}
+
 /// How a response body is framed (RFC 9112, section 6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
@@ -84,9 +109,11 @@ pub enum BodyKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Http1Error {
-    /// The status line or a header field is malformed (the parser's reason).
+    /// The start line or a header field is malformed, or a request's framing is not one a
+    /// server can accept (the reason).
     InvalidHead(&'static str),
-    /// The head is longer than [`MAX_HEAD_BYTES`], or has more than [`MAX_HEADERS`] fields.
+    /// The head is longer than its limit ([`MAX_HEAD_BYTES`] for a response, the caller's for
+    /// a request), or has more than [`MAX_HEADERS`] fields.
     HeadTooLarge,
     /// `Content-Length` is not a number, or its values disagree.
     InvalidContentLength,
@@ -111,11 +138,8 @@ pub enum Http1Error {
 impl fmt::Display for Http1Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Http1Error::InvalidHead(why) => write!(f, "malformed response head: {why}"),
-            Http1Error::HeadTooLarge => write!(
-                f,
-                "response head larger than {MAX_HEAD_BYTES} bytes or {MAX_HEADERS} fields"
-            ),
+            Http1Error::InvalidHead(why) => write!(f, "malformed head: {why}"),
+            Http1Error::HeadTooLarge => write!(f, "head too large (bytes or fields)"),
             Http1Error::InvalidContentLength => write!(f, "invalid content-length"),
             Http1Error::InvalidChunkSize => write!(f, "invalid chunk size line"),
             Http1Error::ChunkTooLarge => write!(f, "chunk size does not fit in 64 bits"),
@@ -226,6 +250,123 @@ pub fn parse_response_head(bytes: &[u8]) -> Result<Option<(ResponseHead, usize)>
     )))
 }
 
+/// Parses the request head at the start of `bytes`, as a server reads it: `Ok(None)` while it
+/// is incomplete (read more and call again with everything read so far), else the head and its
+/// length in bytes (the body, read with a [`BodyDecoder`] for [`RequestHead::body`], starts
+/// after it). Empty lines before the request line are skipped, as RFC 9112 (section 2.2)
+/// asks of a server.
+///
+/// ```
+/// use llm_sse_core::http1::{BodyKind, parse_request_head};
+///
+/// let bytes = b"POST /v1/messages HTTP/1.1\r\nHost: gw\r\nContent-Length: 2\r\n\r\n{}";
+/// let (head, used) = parse_request_head(bytes, 8192)?.expect("a whole head");
+/// assert_eq!((head.method.as_str(), head.target.as_str()), ("POST", "/v1/messages"));
+/// assert_eq!(head.body, BodyKind::Length(2));
+/// assert!(head.keep_alive);
+/// assert_eq!(&bytes[used..], b"{}");
+/// # Ok::<(), llm_sse_core::http1::Http1Error>(())
+/// ```
+///
+/// # Errors
+///
+/// A malformed head; one longer than `limit` bytes (also while incomplete) or with more than
+/// [`MAX_HEADERS`] fields ([`Http1Error::HeadTooLarge`]); a `Content-Length` that is not one
+/// number; and framing a server must refuse (RFC 9112, section 6): a transfer coding other
+/// than a final `chunked`, `Transfer-Encoding` in an HTTP/1.0 request, or both
+/// `Transfer-Encoding` and `Content-Length` (a request that could be read two ways is
+/// refused rather than guessed at).
+pub fn parse_request_head(
+    bytes: &[u8],
+    limit: usize,
+) -> Result<Option<(RequestHead, usize)>, Http1Error> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut fields);
+    let used = match request.parse(bytes) {
+        Ok(httparse::Status::Complete(used)) if used <= limit => used,
+        Ok(httparse::Status::Complete(_)) | Err(httparse::Error::TooManyHeaders) => {
+            return Err(Http1Error::HeadTooLarge);
+        }
+        Ok(httparse::Status::Partial) if bytes.len() >= limit => {
+            return Err(Http1Error::HeadTooLarge);
+        }
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(Http1Error::InvalidHead(head_error(e))),
+    };
+    let minor_version = request.version.unwrap_or_default();
+    let headers: Vec<(String, Vec<u8>)> = request
+        .headers
+        .iter()
+        .map(|field| (String::from(field.name), field.value.to_vec()))
+        .collect();
+    let mut chunked = None;
+    let mut length: Option<u64> = None;
+    let mut close = false;
+    let mut keep_alive_asked = false;
+    let mut expect_continue = false;
+    for (name, value) in &headers {
+        if name.eq_ignore_ascii_case("transfer-encoding") {
+            for coding in tokens(value) {
+                chunked = Some(coding.eq_ignore_ascii_case(b"chunked"));
+            }
+            if tokens(value).next().is_none() {
+                return Err(Http1Error::InvalidHead("empty transfer-encoding"));
+            }
+        } else if name.eq_ignore_ascii_case("content-length") {
+            if tokens(value).next().is_none() {
+                return Err(Http1Error::InvalidContentLength);
+            }
+            for item in tokens(value) {
+                let n = decimal(item).ok_or(Http1Error::InvalidContentLength)?;
+                if length.is_some_and(|seen| seen != n) {
+                    return Err(Http1Error::InvalidContentLength);
+                }
+                length = Some(n);
+            }
+        } else if name.eq_ignore_ascii_case("connection") {
+            for option in tokens(value) {
+                close |= option.eq_ignore_ascii_case(b"close");
+                keep_alive_asked |= option.eq_ignore_ascii_case(b"keep-alive");
+            }
+        } else if name.eq_ignore_ascii_case("expect") {
+            expect_continue |= value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
+        }
+    }
+    let body = match (chunked, length) {
+        (Some(_), _) if minor_version == 0 => {
+            return Err(Http1Error::InvalidHead(
+                "transfer-encoding in an HTTP/1.0 request",
+            ));
+        }
+        (Some(_), Some(_)) => {
+            return Err(Http1Error::InvalidHead(
+                "both transfer-encoding and content-length",
+            ));
+        }
+        (Some(true), None) => BodyKind::Chunked,
+        (Some(false), None) => {
+            return Err(Http1Error::InvalidHead(
+                "transfer coding other than chunked",
+            ));
+        }
+        (None, Some(0) | None) => BodyKind::Empty,
+        (None, Some(n)) => BodyKind::Length(n),
+    };
+    let keep_alive = !close && (minor_version == 1 || keep_alive_asked);
+    Ok(Some((
+        RequestHead {
+            method: String::from(request.method.unwrap_or_default()),
+            target: String::from(request.path.unwrap_or_default()),
+            minor_version,
+            headers,
+            body,
+            keep_alive,
+            expect_continue: expect_continue && minor_version == 1,
+        },
+        used,
+    )))
+}
+
 fn head_error(e: httparse::Error) -> &'static str {
     match e {
         httparse::Error::HeaderName => "invalid header name",
@@ -234,7 +375,7 @@ fn head_error(e: httparse::Error) -> &'static str {
         httparse::Error::Status => "invalid status code",
         httparse::Error::Token => "invalid token",
         httparse::Error::Version => "not HTTP/1.x",
-        _ => "invalid response head",
+        _ => "invalid head",
     }
 }
 
@@ -512,6 +653,99 @@ fn hex(byte: u8) -> Option<u8> {
 mod tests {
     use super::*;
     use alloc::vec;
+
+    fn request(bytes: &[u8]) -> Result<Option<(RequestHead, usize)>, Http1Error> {
+        parse_request_head(bytes, 1024)
+    }
+
+    #[test]
+    fn request_heads_and_their_framing() {
+        let bytes = b"\r\nGET /healthz?x=1 HTTP/1.1\r\nHost: a\r\n\r\nrest";
+        let (head, used) = request(bytes).unwrap().unwrap();
+        assert_eq!(head.method, "GET");
+        assert_eq!(head.target, "/healthz?x=1");
+        assert_eq!(head.minor_version, 1);
+        assert_eq!(head.headers, vec![(String::from("Host"), b"a".to_vec())]);
+        assert_eq!(
+            (head.body, head.keep_alive, head.expect_continue),
+            (BodyKind::Empty, true, false)
+        );
+        assert_eq!(
+            &bytes[used..],
+            b"rest",
+            "through the empty line, not into the next bytes"
+        );
+
+        let chunked = b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\nExpect: 100-Continue\r\n\r\n";
+        let (head, _) = request(chunked).unwrap().unwrap();
+        assert_eq!(
+            (head.body, head.keep_alive, head.expect_continue),
+            (BodyKind::Chunked, false, true)
+        );
+
+        let length = b"POST / HTTP/1.0\r\nContent-Length: 12, 12\r\nConnection: Keep-Alive\r\n\r\n";
+        let (head, _) = request(length).unwrap().unwrap();
+        assert_eq!((head.body, head.keep_alive), (BodyKind::Length(12), true));
+        let (head, _) = request(b"GET / HTTP/1.0\r\n\r\n").unwrap().unwrap();
+        assert!(
+            !head.keep_alive,
+            "HTTP/1.0 closes unless asked to keep the connection"
+        );
+        let zero = b"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+        assert_eq!(request(zero).unwrap().unwrap().0.body, BodyKind::Empty);
+    }
+
+    #[test]
+    fn request_heads_refused() {
+        assert_eq!(request(b"GET / HTTP/1.1\r\nHost: a\r\n"), Ok(None));
+        assert_eq!(
+            request(&[b'a'; 1024]),
+            Err(Http1Error::HeadTooLarge),
+            "too long while incomplete"
+        );
+        let mut long = b"GET / HTTP/1.1\r\nx: ".to_vec();
+        long.resize(1030, b'y');
+        long.extend_from_slice(b"\r\n\r\n");
+        assert_eq!(request(&long), Err(Http1Error::HeadTooLarge));
+        let refused: [(&[u8], Http1Error); 7] = [
+            (
+                b"GET / HTTP/2.0\r\n\r\n",
+                Http1Error::InvalidHead("not HTTP/1.x"),
+            ),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
+                Http1Error::InvalidContentLength,
+            ),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                Http1Error::InvalidContentLength,
+            ),
+            (
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n",
+                Http1Error::InvalidHead("both transfer-encoding and content-length"),
+            ),
+            (
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+                Http1Error::InvalidHead("transfer coding other than chunked"),
+            ),
+            (
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: \r\n\r\n",
+                Http1Error::InvalidHead("empty transfer-encoding"),
+            ),
+            (
+                b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+                Http1Error::InvalidHead("transfer-encoding in an HTTP/1.0 request"),
+            ),
+        ];
+        for (bytes, error) in refused {
+            assert_eq!(
+                request(bytes),
+                Err(error),
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
 
     /// The body of `bytes` (after a head of kind `kind`) fed in pieces of `split` bytes, as
     /// a reader with a buffer would: unused bytes stay and more are appended.

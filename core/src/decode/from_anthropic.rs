@@ -55,11 +55,11 @@
 use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::fmt;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use smallvec::SmallVec;
 
 use crate::chunk::{FinishReason, StreamError, StreamErrorKind, Usage};
 use crate::sse::Event;
@@ -74,8 +74,9 @@ pub(super) struct Anthropic {
     started: bool,
     /// Some content event has been seen since `message_start`.
     content_seen: bool,
-    /// The content blocks started so far, in order.
-    blocks: Vec<Block>,
+    /// The content blocks started so far, in order; the first two (a text block, or thinking
+    /// and then text) inside the decoder, not in a heap buffer looked at on every delta.
+    blocks: SmallVec<[Block; 2]>,
 }
 
 /// One content block of the message, by the provider's block index.

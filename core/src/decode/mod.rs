@@ -250,12 +250,38 @@ impl Decoder {
     }
 }
 
+/// The chunks decoded and not yet pulled, oldest first.
+///
+/// An event usually makes one chunk, pulled before the next event is decoded: that chunk is
+/// kept in the first slot, inside the decoder, so a stream's steady state touches no buffer
+/// elsewhere on the heap (with many streams open, each such buffer is a cache miss per token).
+#[derive(Debug, Clone, Default)]
+struct Queue {
+    /// The oldest chunk, when `rest` was empty as it was queued.
+    first: Option<StreamChunk>,
+    rest: VecDeque<StreamChunk>,
+}
+
+impl Queue {
+    fn push_back(&mut self, chunk: StreamChunk) {
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(chunk);
+        } else {
+            self.rest.push_back(chunk);
+        }
+    }
+
+    fn pop_front(&mut self) -> Option<StreamChunk> {
+        self.first.take().or_else(|| self.rest.pop_front())
+    }
+}
+
 /// The state every provider's rules write to: the output queue, what the terminal chunk will
 /// carry, the tool-call numbering, and the "nothing after the terminal chunk" rule.
 #[derive(Debug, Clone)]
 pub(crate) struct Emitter {
     provider: Provider,
-    queue: VecDeque<StreamChunk>,
+    queue: Queue,
     /// The terminal chunk has been queued.
     closed: bool,
     /// The terminal chunk has been pulled.
@@ -280,7 +306,7 @@ impl Emitter {
     fn new(provider: Provider) -> Self {
         Emitter {
             provider,
-            queue: VecDeque::new(),
+            queue: Queue::default(),
             closed: false,
             drained: false,
             tool_calls: 0,
