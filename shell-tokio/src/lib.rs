@@ -82,8 +82,8 @@
 //! - `cli` (default): the `llm-sse` command; turns on `gateway`, `redis` and `mock`.
 //! - `redis`: the gateway's Redis store of resumable streams
 //!   ([`ResumeStore::redis`](gateway::ResumeStore::redis)); turns on `gateway`.
-//! - `gateway`: [`gateway`], the streaming gateway (hyper's server, `tracing`, Prometheus
-//!   metrics); turns on `mock`, whose [`Pacing`](mock::Pacing) its `--mock` upstream uses.
+//! - `gateway`: [`gateway`], the streaming gateway (its own HTTP/1.1 connections, hyper's
+//!   HTTP/2 server, `tracing`, Prometheus metrics); turns on `mock`, whose [`Pacing`](mock::Pacing) its `--mock` upstream uses.
 //! - `mock`: [`mock`], the fault-injecting mock provider.
 //!
 //! With `default-features = false` the crate is the client alone: hyper's client, rustls and

@@ -398,7 +398,7 @@ async fn a_malformed_head_fails_the_call_and_says_so() {
         .await
         .unwrap_err();
     assert!(
-        error.to_string().contains("malformed response head"),
+        error.to_string().contains("response: malformed head"),
         "{error}"
     );
 }

@@ -4,7 +4,8 @@
 use alloc::vec::Vec;
 
 use crate::http1::{
-    BodyDecoder, BodyKind, Http1Error, MAX_HEAD_BYTES, Piece, ResponseHead, parse_response_head,
+    BodyDecoder, BodyKind, Http1Error, MAX_HEAD_BYTES, Piece, ResponseHead, parse_request_head,
+    parse_response_head,
 };
 
 use super::split::Split;
@@ -63,6 +64,30 @@ pub fn http1_response(data: &[u8]) {
     let chunks = split.chunks(stream);
     let pieces = read_responses(&chunks, chunked_first);
     assert_eq!(whole, pieces, "a split changed what the reader saw");
+    request_head(stream);
+}
+
+/// The same bytes as a request head, read as a server reads it: no panic; a head found uses
+/// no more bytes than it was given or its limit allows, is found the same in its own bytes and
+/// with a longer limit, and is never framed by the connection closing; a head too large for
+/// the limit is too large for a shorter one.
+fn request_head(stream: &[u8]) {
+    const LIMIT: usize = 256;
+    let found = parse_request_head(stream, LIMIT);
+    if let Ok(Some((head, used))) = &found {
+        assert!(*used <= stream.len() && *used <= LIMIT);
+        assert_ne!(
+            head.body,
+            BodyKind::UntilClose,
+            "a request body is never close-delimited"
+        );
+        assert!(!head.expect_continue || head.minor_version == 1);
+        assert_eq!(parse_request_head(&stream[..*used], LIMIT), found);
+        assert_eq!(parse_request_head(stream, LIMIT * 4), found);
+    }
+    if found == Err(Http1Error::HeadTooLarge) {
+        assert_eq!(parse_request_head(stream, LIMIT / 2), found);
+    }
 }
 
 /// A client's buffer: bytes read and not yet used, and the pieces still to read.

@@ -399,7 +399,7 @@ async fn exchange(conn: &mut Conn, request: &[u8]) -> Result<ResponseHead, Failu
                 return Ok(head);
             }
             Ok(None) => {}
-            Err(e) => return Err(Failure::Other(e.to_string())),
+            Err(e) => return Err(Failure::Other(format!("response: {e}"))),
         }
         match poll_fn(|cx| conn.poll_fill(cx)).await {
             Ok(0) if !received => {

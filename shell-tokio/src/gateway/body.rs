@@ -105,6 +105,30 @@ impl GatewayBody {
     }
 }
 
+impl GatewayBody {
+    /// Appends the next piece of the body to `out`: `Ready(true)` when it did, `Ready(false)`
+    /// at the end of the body. The gateway's own HTTP/1.1 connections write a stream's frames
+    /// straight into their write buffer with it.
+    pub(super) fn poll_into(&mut self, cx: &mut Context<'_>, out: &mut Vec<u8>) -> Poll<bool> {
+        match &mut self.kind {
+            Kind::Whole(bytes) => Poll::Ready(bytes.take().is_some_and(|bytes| {
+                out.extend_from_slice(&bytes);
+                !bytes.is_empty()
+            })),
+            Kind::Stream(stream) => stream.poll_into(cx, out),
+            Kind::Resume(reader) => reader.poll_into(cx, out),
+        }
+    }
+
+    /// The body's length when it is known before it is read (a whole body).
+    pub(super) fn known_length(&self) -> Option<usize> {
+        match &self.kind {
+            Kind::Whole(bytes) => Some(bytes.as_ref().map_or(0, Bytes::len)),
+            Kind::Stream(_) | Kind::Resume(_) => None,
+        }
+    }
+}
+
 impl std::fmt::Debug for GatewayBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.kind {
@@ -150,16 +174,16 @@ impl Drop for ReaderSource {
 impl ResumeReader {
     /// The error terminal frame (and `[DONE]`) of a stream that cannot be read to its end.
     /// Not numbered: the stream's own events are the only ones with ids.
-    fn lost(&mut self, ending: Ending) -> Poll<Option<Bytes>> {
+    fn lost(&mut self, ending: Ending, out: &mut Vec<u8>) -> Poll<bool> {
         self.done = true;
-        let mut out = Vec::new();
-        Encoding::frames().push(&ending.terminal(self.provider), &mut out);
-        Poll::Ready(Some(Bytes::from(out)))
+        Encoding::frames().push(&ending.terminal(self.provider), out);
+        Poll::Ready(true)
     }
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+    /// Appends the next events to `out`: `Ready(true)` when it did, `Ready(false)` at the end.
+    fn poll_into(&mut self, cx: &mut Context<'_>, out: &mut Vec<u8>) -> Poll<bool> {
         if self.done {
-            return Poll::Ready(None);
+            return Poll::Ready(false);
         }
         let read = match &mut self.source {
             ReaderSource::Local { log, after, reader } => {
@@ -183,13 +207,14 @@ impl ResumeReader {
         match read {
             Poll::Ready(Remote::Events(bytes)) => {
                 self.last_frame = Instant::now();
-                Poll::Ready(Some(bytes))
+                out.extend_from_slice(&bytes);
+                Poll::Ready(true)
             }
             Poll::Ready(Remote::End) => {
                 self.done = true;
-                Poll::Ready(None)
+                Poll::Ready(false)
             }
-            Poll::Ready(Remote::Lost(ending)) => self.lost(ending),
+            Poll::Ready(Remote::Lost(ending)) => self.lost(ending, out),
             Poll::Pending => {
                 // A stream of this process is ended by its own task at shutdown; a stream
                 // read from a shared store is ended here.
@@ -197,7 +222,7 @@ impl ResumeReader {
                     if let Some(abort) = self.abort.as_mut() {
                         if Pin::new(abort).poll(cx).is_ready() {
                             self.abort = None;
-                            return self.lost(Ending::ShutDown);
+                            return self.lost(Ending::ShutDown, out);
                         }
                     }
                 }
@@ -206,7 +231,7 @@ impl ResumeReader {
                     &mut self.last_frame,
                     self.keep_alive,
                     cx,
-                    |out| out.extend_from_slice(llm_sse_core::gateway::KEEP_ALIVE),
+                    || out.extend_from_slice(llm_sse_core::gateway::KEEP_ALIVE),
                 )
             }
         }
@@ -234,34 +259,35 @@ struct FrameStream {
 }
 
 impl FrameStream {
-    /// The bytes for `chunk` (empty for chunks that are not written).
-    fn encode(&mut self, chunk: &StreamChunk) -> Vec<u8> {
+    /// Appends the bytes for `chunk` to `out` (none for chunks that are not written); true
+    /// when it appended some.
+    fn encode(&mut self, chunk: &StreamChunk, out: &mut Vec<u8>) -> bool {
         self.access.chunk(chunk);
-        let mut out = Vec::new();
-        self.encoding.push(chunk, &mut out);
+        let before = out.len();
+        self.encoding.push(chunk, out);
         if chunk.is_done() {
             self.done = true;
             self.upstream = None;
         }
-        out
+        out.len() > before
     }
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+    /// Appends the next frame to `out`: `Ready(true)` when it did, `Ready(false)` at the end.
+    fn poll_into(&mut self, cx: &mut Context<'_>, out: &mut Vec<u8>) -> Poll<bool> {
         if self.done {
-            return Poll::Ready(None);
+            return Poll::Ready(false);
         }
         loop {
             let Some(upstream) = self.upstream.as_mut() else {
-                return Poll::Ready(None);
+                return Poll::Ready(false);
             };
             match upstream.as_mut().poll_next(cx) {
                 Poll::Ready(Some(chunk)) => {
-                    let bytes = self.encode(&chunk);
-                    if bytes.is_empty() {
+                    if !self.encode(&chunk, out) {
                         continue;
                     }
                     self.last_frame = Instant::now();
-                    return Poll::Ready(Some(Bytes::from(bytes)));
+                    return Poll::Ready(true);
                 }
                 Poll::Ready(None) => {
                     // The upstream broke its contract (or ignored the abort): the gateway writes
@@ -272,12 +298,12 @@ impl FrameStream {
                         Ending::UpstreamEnded
                     };
                     let chunk = ending.terminal(self.provider);
-                    return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
+                    return Poll::Ready(self.encode(&chunk, out));
                 }
                 Poll::Pending if self.aborted => {
                     // An upstream that does not end when aborted is not waited for.
                     let chunk = Ending::ShutDown.terminal(self.provider);
-                    return Poll::Ready(Some(Bytes::from(self.encode(&chunk))));
+                    return Poll::Ready(self.encode(&chunk, out));
                 }
                 // Waiting for the upstream: the moment to look at the shutdown deadline and the
                 // keep-alive timer (an upstream that streams keeps returning here between its
@@ -290,35 +316,29 @@ impl FrameStream {
                         upstream.as_mut().abort(Ending::ShutDown.error());
                         continue;
                     }
-                    return self.poll_keep_alive(cx);
+                    let encoding = &self.encoding;
+                    return poll_keep_alive(
+                        &mut self.quiet,
+                        &mut self.last_frame,
+                        self.keep_alive,
+                        cx,
+                        || encoding.keepalive(out),
+                    );
                 }
             }
         }
     }
-
-    /// A keep-alive comment when `keep_alive` has passed since the last frame; otherwise
-    /// `Pending`, with the timer set for the earliest moment it can pass.
-    fn poll_keep_alive(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
-        let encoding = &self.encoding;
-        poll_keep_alive(
-            &mut self.quiet,
-            &mut self.last_frame,
-            self.keep_alive,
-            cx,
-            |out| encoding.keepalive(out),
-        )
-    }
 }
 
-/// A keep-alive comment (written by `write`) when `keep_alive` has passed since `last_frame`;
+/// A keep-alive comment (appended by `write`) when `keep_alive` has passed since `last_frame`;
 /// otherwise `Pending`, with the timer `quiet` set for the earliest moment it can pass.
 fn poll_keep_alive(
     quiet: &mut Deadline,
     last_frame: &mut Instant,
     keep_alive: Duration,
     cx: &mut Context<'_>,
-    write: impl Fn(&mut Vec<u8>),
-) -> Poll<Option<Bytes>> {
+    write: impl FnOnce(),
+) -> Poll<bool> {
     loop {
         if quiet.poll_due(cx).is_pending() {
             return Poll::Pending;
@@ -328,9 +348,8 @@ fn poll_keep_alive(
         if now >= due {
             *last_frame = now;
             quiet.reset(now + keep_alive);
-            let mut out = Vec::new();
-            write(&mut out);
-            return Poll::Ready(Some(Bytes::from(out)));
+            write();
+            return Poll::Ready(true);
         }
         // Frames went out since the timer was set: wait for the new deadline.
         quiet.reset(due);
@@ -345,11 +364,12 @@ impl Body for GatewayBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        match &mut self.kind {
-            Kind::Whole(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            Kind::Stream(stream) => stream.poll(cx).map(|b| b.map(|b| Ok(Frame::data(b)))),
-            Kind::Resume(reader) => reader.poll(cx).map(|b| b.map(|b| Ok(Frame::data(b)))),
+        if let Kind::Whole(bytes) = &mut self.kind {
+            return Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b))));
         }
+        let mut out = Vec::new();
+        self.poll_into(cx, &mut out)
+            .map(|more| more.then(|| Ok(Frame::data(Bytes::from(out)))))
     }
 
     fn is_end_stream(&self) -> bool {

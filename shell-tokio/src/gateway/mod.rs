@@ -1,4 +1,5 @@
-//! The streaming gateway: an HTTP/1.1 and HTTP/2 server (hyper 1) that answers
+//! The streaming gateway: an HTTP/1.1 and HTTP/2 server (HTTP/1.x on its own connections
+//! read with the core's [`http1`](crate::core::http1), HTTP/2 through hyper 1) that answers
 //! `POST /v1/chat/stream/{anthropic|openai|gemini}` with the normalized frames of the design's
 //! wire contract, written as each chunk exists. `llm-sse serve` runs it.
 //!
@@ -74,12 +75,15 @@
 //!   text/event-stream`, `Cache-Control: no-cache` and `X-Accel-Buffering: no`; after
 //!   [`keep_alive`](Gateway::keep_alive) (15 s) without a frame, a `: keep-alive` comment.
 //! - The response body owns the upstream stream, which reads the upstream only when polled:
-//!   hyper polls the body only when the client's connection can take more, so a slow client
-//!   slows the upstream down, and memory per stream stays bounded (one upstream read, one
-//!   frame, hyper's write buffer).
-//! - When the client goes away, hyper drops the body at once (HTTP/1.1: it keeps reading the
-//!   socket once the request body is finished, which the gateway always reads whole; HTTP/2: a
-//!   `RST_STREAM`), and with it the upstream request.
+//!   the connection polls it only while the client's connection takes what was written (at
+//!   most 16 KiB waiting), so a slow client slows the upstream down, and memory per stream
+//!   stays bounded (one upstream read, the frames not yet written). Over HTTP/1.1 each frame
+//!   is encoded straight into the connection's write buffer as a chunk of its own, and the
+//!   frames that are ready together leave in one write.
+//! - When the client goes away, the body is dropped at once (HTTP/1.1: the connection watches
+//!   the socket once the request body is finished, which the gateway always reads whole, also
+//!   while a non-streaming answer is being folded; HTTP/2: a `RST_STREAM`), and with it the
+//!   upstream request.
 //!
 //! # Resumable streams
 //!
@@ -187,8 +191,11 @@
 //! Request heads must arrive within [`header_read_timeout`](Gateway::header_read_timeout)
 //! (10 s; also the limit for the first bytes of a connection) and be at most
 //! [`max_header_size`](Gateway::max_header_size) (16 KiB; larger: `431`); bodies within
-//! [`body_read_timeout`](Gateway::body_read_timeout) (30 s; else `408`). Malformed HTTP is
-//! refused by hyper. None of these reach the upstream. With a [`token`](Gateway::token),
+//! [`body_read_timeout`](Gateway::body_read_timeout) (30 s; else `408`); a kept-alive
+//! connection's next head within the header read timeout too. Malformed HTTP is answered `400`
+//! and the connection closed, as is a request whose body could be read two ways (both
+//! `Transfer-Encoding` and `Content-Length`, a transfer coding other than a final `chunked`).
+//! None of these reach the upstream. With a [`token`](Gateway::token),
 //! `/v1/...` and `/metrics` need `Authorization: Bearer <token>` or `x-api-key: <token>`
 //! (compared in constant time) or get `401`.
 //!
@@ -242,6 +249,7 @@ mod auth;
 mod body;
 mod client;
 mod cors;
+mod h1;
 mod metrics;
 mod replay;
 mod resume;

@@ -13,8 +13,8 @@ use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use super::routes;
 use super::shared::{Phase, PhaseWatch, Shared};
+use super::{h1, routes};
 use crate::deadline::Deadline;
 use crate::listen;
 
@@ -37,23 +37,16 @@ pub(super) async fn accept_loop(
 const ACCEPT_BATCH: usize = 1024;
 
 async fn accept_connections(listener: TcpListener, shared: Arc<Shared>, alive: mpsc::Sender<()>) {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1.x is served by the gateway's own connections (`h1`); hyper serves the
+    // connections that start with the HTTP/2 preface.
+    let mut builder = auto::Builder::new(TokioExecutor::new()).http2_only();
     let config = &shared.config;
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        // A frame is small: copying it behind its chunk header into one buffer and writing
-        // that costs less than a vectored write of the pieces.
-        .writev(false)
-        .header_read_timeout(config.header_read_timeout)
-        // The read buffer's limit is also the limit on a request head: a larger one is
-        // answered 431 and the connection closed.
-        .max_buf_size(config.max_header_size);
     builder
         .http2()
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(config.max_header_size).unwrap_or(u32::MAX))
         .keep_alive_interval(Some(Duration::from_secs(30)));
+    let builder = Arc::new(builder);
     let mut phase = shared.phase.clone();
     loop {
         let first = tokio::select! {
@@ -67,10 +60,10 @@ async fn accept_connections(listener: TcpListener, shared: Arc<Shared>, alive: m
                 Ok((stream, _peer)) => {
                     // Each frame should leave at once, not wait for Nagle.
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(serve_connection(
-                        builder.clone(),
+                    tokio::spawn(serve(
                         stream,
                         Arc::clone(&shared),
+                        Arc::clone(&builder),
                         alive.clone(),
                     ));
                 }
@@ -94,12 +87,26 @@ async fn accept_connections(listener: TcpListener, shared: Arc<Shared>, alive: m
     }
 }
 
-/// Serves one connection until it ends, the server stops, or no request head arrived in time.
-async fn serve_connection(
-    builder: auto::Builder<TokioExecutor>,
+/// Serves one connection until it ends, the server stops, or no request head arrived in time:
+/// HTTP/1.x on the gateway's own connection ([`h1`]), HTTP/2 through hyper.
+async fn serve(
     stream: TcpStream,
     shared: Arc<Shared>,
+    builder: Arc<auto::Builder<TokioExecutor>>,
     _alive: mpsc::Sender<()>,
+) {
+    if let h1::Start::Http2(io) = h1::serve(stream, Arc::clone(&shared)).await {
+        // Boxed: the connection task stays small for the HTTP/1.1 streams.
+        Box::pin(serve_connection((*builder).clone(), io, shared)).await;
+    }
+}
+
+/// Serves one HTTP/2 connection through hyper until it ends, the server stops, or no request
+/// arrived in time.
+async fn serve_connection(
+    builder: auto::Builder<TokioExecutor>,
+    stream: h1::Rewind,
+    shared: Arc<Shared>,
 ) {
     let got_request = Arc::new(AtomicBool::new(false));
     let service = {
@@ -111,7 +118,7 @@ async fn serve_connection(
         })
     };
     let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
-    // hyper's header read timeout starts once it knows the protocol; this one covers the
+    // hyper's header read timeout does not cover HTTP/2; this one covers the
     // bytes before (a client that connects and sends nothing) and an HTTP/2 client that never
     // completes a request.
     let mut first_request = Some(Deadline::after(shared.config.header_read_timeout));
