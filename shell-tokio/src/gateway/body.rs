@@ -68,6 +68,7 @@ impl GatewayBody {
                 abort,
                 aborted: false,
                 done: false,
+                first_frame_noted: false,
                 access,
             })),
         }
@@ -255,6 +256,8 @@ struct FrameStream {
     aborted: bool,
     /// The terminal frame was sent.
     done: bool,
+    /// A chunk with a frame has been shown to `access`.
+    first_frame_noted: bool,
     access: Access,
 }
 
@@ -262,7 +265,13 @@ impl FrameStream {
     /// Appends the bytes for `chunk` to `out` (none for chunks that are not written); true
     /// when it appended some.
     fn encode(&mut self, chunk: &StreamChunk, out: &mut Vec<u8>) -> bool {
-        self.access.chunk(chunk);
+        // The access log records the first frame and the terminal chunk: once it has the
+        // first, the chunks between are not shown to it (its state is one more piece of the
+        // stream's memory to miss in the cache per token).
+        if !self.first_frame_noted || chunk.is_done() {
+            self.access.chunk(chunk);
+            self.first_frame_noted |= chunk.has_frame();
+        }
         let before = out.len();
         self.encoding.push(chunk, out);
         if chunk.is_done() {
