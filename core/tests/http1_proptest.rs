@@ -10,12 +10,15 @@
 //! - arbitrary bytes, as a chunked body or as a response head, never panic, keep the
 //!   decoder's promises about ranges and bytes used, and give the one-shot result in any split;
 //! - a generated head parses whole, with the framing RFC 9112 section 6.3 gives it, and every
-//!   proper prefix of it is `Ok(None)`.
+//!   proper prefix of it is `Ok(None)`;
+//! - the same head as a request (`parse_request_head`) parses with the framing section 6.3
+//!   gives a request, or is refused where a server must not guess (section 6.1).
 
 use std::ops::Range;
 
 use llm_sse_core::http1::{
-    BodyDecoder, BodyKind, Http1Error, MAX_HEAD_BYTES, Piece, parse_response_head,
+    BodyDecoder, BodyKind, Http1Error, MAX_HEAD_BYTES, Piece, parse_request_head,
+    parse_response_head,
 };
 use proptest::prelude::*;
 
@@ -466,6 +469,55 @@ impl HeadSpec {
     }
 }
 
+impl HeadSpec {
+    /// The same fields under a request line.
+    fn request_text(&self, method: &str, target: &str) -> Vec<u8> {
+        let mut text = format!("{method} {target} HTTP/1.{}{}", self.minor, self.eol);
+        for (name, value) in self.lines() {
+            text.push_str(&format!("{name}:{value}{}", self.eol));
+        }
+        text.push_str(self.eol);
+        text.into_bytes()
+    }
+
+    /// The framing RFC 9112 gives this head as a request, and whether the client lets the
+    /// connection carry another request: no body unless one is declared (section 6.3, item
+    /// 7), and a refusal where the body could be read two ways or not at all (section 6.1:
+    /// a server may refuse Transfer-Encoding with Content-Length, must refuse a final coding
+    /// other than chunked, and an HTTP/1.0 request with Transfer-Encoding is suspect).
+    fn expected_request(&self) -> Result<(BodyKind, bool), Http1Error> {
+        let options = self.connection.unwrap_or("").to_ascii_lowercase();
+        let has = |option: &str| options.split(',').any(|o| o.trim() == option);
+        let keep_alive = !has("close") && (self.minor == 1 || has("keep-alive"));
+        let body = match &self.framing {
+            Framing::BadLength(_) => return Err(Http1Error::InvalidContentLength),
+            Framing::Codings { .. } if self.minor == 0 => {
+                return Err(Http1Error::InvalidHead(
+                    "transfer-encoding in an HTTP/1.0 request",
+                ));
+            }
+            Framing::Codings {
+                length: Some(_), ..
+            } => {
+                return Err(Http1Error::InvalidHead(
+                    "both transfer-encoding and content-length",
+                ));
+            }
+            Framing::Codings { codings, .. } if codings.last() == Some(&"chunked") => {
+                BodyKind::Chunked
+            }
+            Framing::Codings { .. } => {
+                return Err(Http1Error::InvalidHead(
+                    "transfer coding other than chunked",
+                ));
+            }
+            Framing::Length { n: 0, .. } | Framing::Neither => BodyKind::Empty,
+            Framing::Length { n, .. } => BodyKind::Length(*n),
+        };
+        Ok((body, keep_alive))
+    }
+}
+
 fn head_spec() -> impl Strategy<Value = HeadSpec> {
     let field = (
         prop_oneof![
@@ -708,5 +760,43 @@ proptest! {
         prop_assert_eq!((head.body, head.keep_alive), expected);
         let with_body = [&text[..], &tail[..]].concat();
         prop_assert_eq!(parse_response_head(&with_body), Ok(Some((head, used))));
+    }
+
+    /// The same heads as requests: parsed whole with their method, target, fields in order
+    /// and a request's framing, or refused as a server must; every proper prefix is
+    /// `Ok(None)`; the body after the head is not part of it.
+    #[test]
+    fn generated_request_heads_parse_with_a_requests_framing(
+        spec in head_spec(),
+        method in prop::sample::select(vec!["GET", "POST", "PUT", "OPTIONS"]),
+        target in "/[a-z0-9/._~-]{0,16}(\\?[a-z0-9=&]{0,12})?",
+        tail in body(),
+    ) {
+        let text = spec.request_text(method, &target);
+        for end in 0..text.len() {
+            prop_assert_eq!(parse_request_head(&text[..end], MAX_HEAD_BYTES), Ok(None), "prefix of {} bytes", end);
+        }
+        let expected = match spec.expected_request() {
+            Ok(framing) => framing,
+            Err(error) => {
+                prop_assert_eq!(parse_request_head(&text, MAX_HEAD_BYTES), Err(error));
+                return Ok(());
+            }
+        };
+        let (head, used) = parse_request_head(&text, MAX_HEAD_BYTES).unwrap().expect("a whole head");
+        prop_assert_eq!(used, text.len());
+        prop_assert_eq!(head.method.as_str(), method);
+        prop_assert_eq!(&head.target, &target);
+        prop_assert_eq!(head.minor_version, spec.minor);
+        let fields: Vec<(String, Vec<u8>)> = spec
+            .lines()
+            .into_iter()
+            .map(|(name, value)| (name, value.trim_matches([' ', '\t']).as_bytes().to_vec()))
+            .collect();
+        prop_assert_eq!(&head.headers, &fields);
+        prop_assert_eq!((head.body, head.keep_alive), expected);
+        prop_assert!(!head.expect_continue);
+        let with_body = [&text[..], &tail[..]].concat();
+        prop_assert_eq!(parse_request_head(&with_body, MAX_HEAD_BYTES), Ok(Some((head, used))));
     }
 }
