@@ -175,52 +175,20 @@ impl std::error::Error for Http1Error {}
 pub fn parse_response_head(bytes: &[u8]) -> Result<Option<(ResponseHead, usize)>, Http1Error> {
     let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut fields);
-    let used = match response.parse(bytes) {
-        Ok(httparse::Status::Complete(used)) if used <= MAX_HEAD_BYTES => used,
-        Ok(httparse::Status::Complete(_)) | Err(httparse::Error::TooManyHeaders) => {
-            return Err(Http1Error::HeadTooLarge);
-        }
-        Ok(httparse::Status::Partial) if bytes.len() >= MAX_HEAD_BYTES => {
-            return Err(Http1Error::HeadTooLarge);
-        }
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(e) => return Err(Http1Error::InvalidHead(head_error(e))),
+    let parsed = response.parse(bytes);
+    let Some(used) = head_length(parsed, bytes.len(), MAX_HEAD_BYTES)? else {
+        return Ok(None);
     };
     let status = response.code.unwrap_or_default();
     let minor_version = response.version.unwrap_or_default();
-    let headers: Vec<(String, Vec<u8>)> = response
-        .headers
-        .iter()
-        .map(|field| (String::from(field.name), field.value.to_vec()))
-        .collect();
-
-    let mut chunked = None;
-    let mut length: Option<u64> = None;
-    let mut close = minor_version == 0;
-    for (name, value) in &headers {
-        if name.eq_ignore_ascii_case("transfer-encoding") {
-            // The codings of every field line, in order: the body is chunked when the last
-            // one is `chunked`.
-            for coding in tokens(value) {
-                chunked = Some(coding.eq_ignore_ascii_case(b"chunked"));
-            }
-        } else if name.eq_ignore_ascii_case("content-length") {
-            // `42`, or a list of one value repeated (`42, 42`), possibly over several lines;
-            // a field without a number is as invalid as one with a wrong one.
-            if tokens(value).next().is_none() {
-                return Err(Http1Error::InvalidContentLength);
-            }
-            for item in tokens(value) {
-                let n = decimal(item).ok_or(Http1Error::InvalidContentLength)?;
-                if length.is_some_and(|seen| seen != n) {
-                    return Err(Http1Error::InvalidContentLength);
-                }
-                length = Some(n);
-            }
-        } else if name.eq_ignore_ascii_case("connection") {
-            close |= tokens(value).any(|option| option.eq_ignore_ascii_case(b"close"));
-        }
-    }
+    let headers = owned_fields(response.headers);
+    let Fields {
+        chunked,
+        length,
+        close,
+        ..
+    } = Fields::of(&headers)?;
+    let mut close = close || minor_version == 0;
     let body = if (100..200).contains(&status) || status == 204 || status == 304 {
         BodyKind::Empty
     } else if let Some(chunked) = chunked {
@@ -282,56 +250,24 @@ pub fn parse_request_head(
 ) -> Result<Option<(RequestHead, usize)>, Http1Error> {
     let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut fields);
-    let used = match request.parse(bytes) {
-        Ok(httparse::Status::Complete(used)) if used <= limit => used,
-        Ok(httparse::Status::Complete(_)) | Err(httparse::Error::TooManyHeaders) => {
-            return Err(Http1Error::HeadTooLarge);
-        }
-        Ok(httparse::Status::Partial) if bytes.len() >= limit => {
-            return Err(Http1Error::HeadTooLarge);
-        }
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(e) => return Err(Http1Error::InvalidHead(head_error(e))),
+    let parsed = request.parse(bytes);
+    let Some(used) = head_length(parsed, bytes.len(), limit)? else {
+        return Ok(None);
     };
     let minor_version = request.version.unwrap_or_default();
-    let headers: Vec<(String, Vec<u8>)> = request
-        .headers
-        .iter()
-        .map(|field| (String::from(field.name), field.value.to_vec()))
-        .collect();
-    let mut chunked = None;
-    let mut length: Option<u64> = None;
-    let mut close = false;
-    let mut keep_alive_asked = false;
-    let mut expect_continue = false;
-    for (name, value) in &headers {
-        if name.eq_ignore_ascii_case("transfer-encoding") {
-            for coding in tokens(value) {
-                chunked = Some(coding.eq_ignore_ascii_case(b"chunked"));
-            }
-            if tokens(value).next().is_none() {
-                return Err(Http1Error::InvalidHead("empty transfer-encoding"));
-            }
-        } else if name.eq_ignore_ascii_case("content-length") {
-            if tokens(value).next().is_none() {
-                return Err(Http1Error::InvalidContentLength);
-            }
-            for item in tokens(value) {
-                let n = decimal(item).ok_or(Http1Error::InvalidContentLength)?;
-                if length.is_some_and(|seen| seen != n) {
-                    return Err(Http1Error::InvalidContentLength);
-                }
-                length = Some(n);
-            }
-        } else if name.eq_ignore_ascii_case("connection") {
-            for option in tokens(value) {
-                close |= option.eq_ignore_ascii_case(b"close");
-                keep_alive_asked |= option.eq_ignore_ascii_case(b"keep-alive");
-            }
-        } else if name.eq_ignore_ascii_case("expect") {
-            expect_continue |= value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
-        }
+    let headers = owned_fields(request.headers);
+    let fields = Fields::of(&headers)?;
+    if fields.empty_coding {
+        return Err(Http1Error::InvalidHead("empty transfer-encoding"));
     }
+    let Fields {
+        chunked,
+        length,
+        close,
+        keep_alive_asked,
+        expect_continue,
+        ..
+    } = fields;
     let body = match (chunked, length) {
         (Some(_), _) if minor_version == 0 => {
             return Err(Http1Error::InvalidHead(
@@ -365,6 +301,86 @@ pub fn parse_request_head(
         },
         used,
     )))
+}
+
+/// The length of a whole head from httparse's answer, `None` while it is incomplete; a head
+/// (whole or not) over `limit` bytes or [`MAX_HEADERS`] fields is too large.
+fn head_length(
+    parsed: Result<httparse::Status<usize>, httparse::Error>,
+    read: usize,
+    limit: usize,
+) -> Result<Option<usize>, Http1Error> {
+    match parsed {
+        Ok(httparse::Status::Complete(used)) if used <= limit => Ok(Some(used)),
+        Ok(httparse::Status::Complete(_)) | Err(httparse::Error::TooManyHeaders) => {
+            Err(Http1Error::HeadTooLarge)
+        }
+        Ok(httparse::Status::Partial) if read >= limit => Err(Http1Error::HeadTooLarge),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(Http1Error::InvalidHead(head_error(e))),
+    }
+}
+
+fn owned_fields(fields: &[httparse::Header<'_>]) -> Vec<(String, Vec<u8>)> {
+    fields
+        .iter()
+        .map(|field| (String::from(field.name), field.value.to_vec()))
+        .collect()
+}
+
+/// What a head's fields say about its body's framing and its connection.
+#[derive(Debug, Default)]
+struct Fields {
+    /// `Transfer-Encoding` was sent: whether its last coding is `chunked`.
+    chunked: Option<bool>,
+    /// A `Transfer-Encoding` field line had no coding in it.
+    empty_coding: bool,
+    /// The one `Content-Length`.
+    length: Option<u64>,
+    /// `Connection: close`.
+    close: bool,
+    /// `Connection: keep-alive`.
+    keep_alive_asked: bool,
+    /// `Expect: 100-continue`.
+    expect_continue: bool,
+}
+
+impl Fields {
+    /// Reads the fields; a `Content-Length` that is not one number is an error.
+    fn of(headers: &[(String, Vec<u8>)]) -> Result<Fields, Http1Error> {
+        let mut fields = Fields::default();
+        for (name, value) in headers {
+            if name.eq_ignore_ascii_case("transfer-encoding") {
+                // The codings of every field line, in order: the body is chunked when the
+                // last one is `chunked`.
+                for coding in tokens(value) {
+                    fields.chunked = Some(coding.eq_ignore_ascii_case(b"chunked"));
+                }
+                fields.empty_coding |= tokens(value).next().is_none();
+            } else if name.eq_ignore_ascii_case("content-length") {
+                // `42`, or a list of one value repeated (`42, 42`), possibly over several
+                // lines; a field without a number is as invalid as one with a wrong one.
+                if tokens(value).next().is_none() {
+                    return Err(Http1Error::InvalidContentLength);
+                }
+                for item in tokens(value) {
+                    let n = decimal(item).ok_or(Http1Error::InvalidContentLength)?;
+                    if fields.length.is_some_and(|seen| seen != n) {
+                        return Err(Http1Error::InvalidContentLength);
+                    }
+                    fields.length = Some(n);
+                }
+            } else if name.eq_ignore_ascii_case("connection") {
+                for option in tokens(value) {
+                    fields.close |= option.eq_ignore_ascii_case(b"close");
+                    fields.keep_alive_asked |= option.eq_ignore_ascii_case(b"keep-alive");
+                }
+            } else if name.eq_ignore_ascii_case("expect") {
+                fields.expect_continue |= value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
+            }
+        }
+        Ok(fields)
+    }
 }
 
 fn head_error(e: httparse::Error) -> &'static str {

@@ -470,6 +470,15 @@ impl HeadSpec {
 }
 
 impl HeadSpec {
+    /// The field lines as a parser should give them: names as written, values without the
+    /// whitespace around them.
+    fn parsed_fields(&self) -> Vec<(String, Vec<u8>)> {
+        self.lines()
+            .into_iter()
+            .map(|(name, value)| (name, value.trim_matches([' ', '\t']).as_bytes().to_vec()))
+            .collect()
+    }
+
     /// The same fields under a request line.
     fn request_text(&self, method: &str, target: &str) -> Vec<u8> {
         let mut text = format!("{method} {target} HTTP/1.{}{}", self.minor, self.eol);
@@ -751,12 +760,7 @@ proptest! {
         prop_assert_eq!(used, text.len());
         prop_assert_eq!(head.status, spec.status);
         prop_assert_eq!(head.minor_version, spec.minor);
-        let fields: Vec<(String, Vec<u8>)> = spec
-            .lines()
-            .into_iter()
-            .map(|(name, value)| (name, value.trim_matches([' ', '\t']).as_bytes().to_vec()))
-            .collect();
-        prop_assert_eq!(&head.headers, &fields);
+        prop_assert_eq!(&head.headers, &spec.parsed_fields());
         prop_assert_eq!((head.body, head.keep_alive), expected);
         let with_body = [&text[..], &tail[..]].concat();
         prop_assert_eq!(parse_response_head(&with_body), Ok(Some((head, used))));
@@ -788,12 +792,7 @@ proptest! {
         prop_assert_eq!(head.method.as_str(), method);
         prop_assert_eq!(&head.target, &target);
         prop_assert_eq!(head.minor_version, spec.minor);
-        let fields: Vec<(String, Vec<u8>)> = spec
-            .lines()
-            .into_iter()
-            .map(|(name, value)| (name, value.trim_matches([' ', '\t']).as_bytes().to_vec()))
-            .collect();
-        prop_assert_eq!(&head.headers, &fields);
+        prop_assert_eq!(&head.headers, &spec.parsed_fields());
         prop_assert_eq!((head.body, head.keep_alive), expected);
         prop_assert!(!head.expect_continue);
         let with_body = [&text[..], &tail[..]].concat();

@@ -212,16 +212,7 @@ async fn serve(
                     .unwrap();
             }
             Answer::FirstEventThenBadChunk => {
-                let first = first_event(&recording);
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n",
-                    first.len()
-                );
-                socket.write_all(head.as_bytes()).await.unwrap();
-                socket.write_all(&first).await.unwrap();
-                socket.write_all(b"\r\nzz\r\n").await.unwrap();
-                let mut piece = [0u8; 1024];
-                while matches!(socket.read(&mut piece).await, Ok(n) if n > 0) {}
+                first_chunk_then(&mut socket, &recording, b"zz\r\n").await;
                 seen.lock().unwrap().closed_by_client.push(connection);
                 return;
             }
@@ -233,16 +224,7 @@ async fn serve(
                 return;
             }
             Answer::FirstEventThenWait => {
-                let first = first_event(&recording);
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n",
-                    first.len()
-                );
-                socket.write_all(head.as_bytes()).await.unwrap();
-                socket.write_all(&first).await.unwrap();
-                socket.write_all(b"\r\n").await.unwrap();
-                let mut piece = [0u8; 1024];
-                while matches!(socket.read(&mut piece).await, Ok(n) if n > 0) {}
+                first_chunk_then(&mut socket, &recording, b"").await;
                 seen.lock().unwrap().closed_by_client.push(connection);
                 return;
             }
@@ -251,6 +233,22 @@ async fn serve(
 }
 
 /// The first SSE event of `recording`, with its blank line.
+/// A chunked `200` whose first chunk is the recording's first event, then `after`; waits for
+/// the client to close the connection.
+async fn first_chunk_then(socket: &mut TcpStream, recording: &Bytes, after: &[u8]) {
+    let first = first_event(recording);
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n",
+        first.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(&first).await.unwrap();
+    socket.write_all(b"\r\n").await.unwrap();
+    socket.write_all(after).await.unwrap();
+    let mut piece = [0u8; 1024];
+    while matches!(socket.read(&mut piece).await, Ok(n) if n > 0) {}
+}
+
 fn first_event(recording: &Bytes) -> Bytes {
     let end = recording
         .windows(2)
