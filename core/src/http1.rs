@@ -876,8 +876,8 @@ mod tests {
         );
     }
 
-    /// Found by `core/tests/http1_proptest.rs`: after an error, a later call decoded on from
-    /// the state before the bad byte (`0` then `NeedMore` on no input).
+    /// Found by `core/tests/integration/http1_proptest.rs`: after an error, a later call decoded
+    /// on from the state before the bad byte (`0` then `NeedMore` on no input).
     #[test]
     fn errors_are_sticky() {
         for (kind, bytes, error) in [
@@ -1049,8 +1049,8 @@ mod tests {
             "HTTP/1.1 200 OK\r\ncontent-length: 1, 2\r\n\r\n",
             "HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n",
             "HTTP/1.1 200 OK\r\ncontent-length: 99999999999999999999\r\n\r\n",
-            // Found by `core/tests/http1_proptest.rs`: a field with no number in it was
-            // skipped, so the body was read until the close (RFC 9112, section 6.3, item 5:
+            // Found by `core/tests/integration/http1_proptest.rs`: a field with no number in it
+            // was skipped, so the body was read until the close (RFC 9112, section 6.3, item 5:
             // an invalid Content-Length is an unrecoverable error).
             "HTTP/1.1 200 OK\r\ncontent-length: \r\n\r\n",
             "HTTP/1.1 200 OK\r\ncontent-length: , \r\n\r\n",

@@ -96,8 +96,9 @@
 //!
 //! # What each dialect cannot carry
 //!
-//! The round-trip property (`core/tests/dialect_roundtrip.rs`) checks that decoding our own
-//! output with the existing decoders gives back the encoded chunks, except for exactly these:
+//! The round-trip property (`core/tests/integration/dialect_roundtrip.rs`) checks that decoding
+//! our own output with the existing decoders gives back the encoded chunks, except for exactly
+//! these:
 //!
 //! - both: the terminal chunk's `provider`, `id` and `model` become the dialect's and the
 //!   [`ResponseMeta`]'s; a tool call without an id gets [`tool_call_id`]; a failed stream's
