@@ -331,7 +331,8 @@ fn owned_fields(fields: &[httparse::Header<'_>]) -> Vec<(String, Vec<u8>)> {
 /// What a head's fields say about its body's framing and its connection.
 #[derive(Debug, Default)]
 struct Fields {
-    /// `Transfer-Encoding` was sent: whether its last coding is `chunked`.
+    /// `Transfer-Encoding` was sent: whether its last coding is `chunked` (`false` for a field
+    /// with no coding in it).
     chunked: Option<bool>,
     /// A `Transfer-Encoding` field line had no coding in it.
     empty_coding: bool,
@@ -356,7 +357,12 @@ impl Fields {
                 for coding in tokens(value) {
                     fields.chunked = Some(coding.eq_ignore_ascii_case(b"chunked"));
                 }
-                fields.empty_coding |= tokens(value).next().is_none();
+                if tokens(value).next().is_none() {
+                    // A field with no coding still says the body is not framed by its
+                    // `Content-Length`, and names no `chunked` as the last coding.
+                    fields.empty_coding = true;
+                    fields.chunked.get_or_insert(false);
+                }
             } else if name.eq_ignore_ascii_case("content-length") {
                 // `42`, or a list of one value repeated (`42, 42`), possibly over several
                 // lines; a field without a number is as invalid as one with a wrong one.
@@ -1015,6 +1021,16 @@ mod tests {
                 "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntransfer-encoding: gzip\r\n\r\n"
             ),
             (BodyKind::UntilClose, false)
+        );
+        // A Transfer-Encoding with no coding in it: the body is still not framed by its
+        // Content-Length, and chunked is not its last coding (RFC 9112, section 6.3, item 4).
+        assert_eq!(
+            framing("HTTP/1.1 200 OK\r\ntransfer-encoding:\r\ncontent-length: 5\r\n\r\n"),
+            (BodyKind::UntilClose, false)
+        );
+        assert_eq!(
+            framing("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntransfer-encoding: ,\r\n\r\n"),
+            (BodyKind::Chunked, true)
         );
         for no_body in [
             "HTTP/1.1 204 No Content\r\n\r\n",

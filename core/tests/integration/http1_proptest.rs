@@ -320,8 +320,8 @@ fn framing_noise() -> impl Strategy<Value = Vec<u8>> {
 enum Framing {
     /// `Content-Length: n`: written as `n` (with leading zeros), `n, n`, or on two lines.
     Length { n: u64, zeros: usize, form: u8 },
-    /// `Transfer-Encoding` with these codings (over one or two lines), and perhaps a
-    /// `Content-Length` too.
+    /// `Transfer-Encoding` with these codings (over one or two lines; none: an empty field),
+    /// and perhaps a `Content-Length` too.
     Codings {
         codings: Vec<&'static str>,
         two_lines: bool,
@@ -444,7 +444,7 @@ impl HeadSpec {
         }
         let (body, smuggling) = match &self.framing {
             // 3. Transfer-Encoding overrides Content-Length; chunked only as the final coding,
-            //    else the body lasts until the connection closes.
+            //    else (an empty field included) the body lasts until the connection closes.
             Framing::Codings {
                 codings, length, ..
             } => {
@@ -500,6 +500,9 @@ impl HeadSpec {
         let keep_alive = !has("close") && (self.minor == 1 || has("keep-alive"));
         let body = match &self.framing {
             Framing::BadLength(_) => return Err(Http1Error::InvalidContentLength),
+            Framing::Codings { codings, .. } if codings.is_empty() => {
+                return Err(Http1Error::InvalidHead("empty transfer-encoding"));
+            }
             Framing::Codings { .. } if self.minor == 0 => {
                 return Err(Http1Error::InvalidHead(
                     "transfer-encoding in an HTTP/1.0 request",
@@ -555,9 +558,13 @@ fn head_spec() -> impl Strategy<Value = HeadSpec> {
             prop::bool::weighted(0.8),
             any::<bool>(),
             prop::option::weighted(0.2, 0u64..1000),
+            prop::bool::weighted(0.05),
         )
-            .prop_map(|(mut codings, chunked, two_lines, length)| {
-                if chunked || codings.is_empty() {
+            .prop_map(|(mut codings, chunked, two_lines, length, empty)| {
+                if empty {
+                    // A field with no coding in it.
+                    codings.clear();
+                } else if chunked || codings.is_empty() {
                     codings.push("chunked");
                 }
                 Framing::Codings {
