@@ -1029,7 +1029,9 @@ mod tests {
             (BodyKind::UntilClose, false)
         );
         assert_eq!(
-            framing("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntransfer-encoding: ,\r\n\r\n"),
+            framing(
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntransfer-encoding: ,\r\n\r\n"
+            ),
             (BodyKind::Chunked, true)
         );
         for no_body in [
