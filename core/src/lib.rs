@@ -41,7 +41,7 @@
 //! | [`dialect::Dialect`], [`dialect::openai`], [`dialect::anthropic`] | the clients' dialects: their request bodies decoded into a [`request::ChatRequest`] ([`dialect::Dialect::decode_request`]), any provider's chunks re-encoded as their streams ([`dialect::Dialect::encoder`]) and bodies ([`dialect::Dialect::non_streaming_body`]), errors in their shape ([`dialect::DialectError`]) |
 #![cfg_attr(
     feature = "google-auth",
-    doc = "| [`google::Credentials`], [`google::TokenSource`] | Google application default credentials (`CLOUDSDK_AUTH_ACCESS_TOKEN`, `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's file), and OAuth2 access tokens for Vertex AI fetched and cached (feature `google-auth`) |"
+    doc = "| [`google::Credentials`], [`google::TokenSource`] | Google application default credentials (`CLOUDSDK_AUTH_ACCESS_TOKEN`, `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's file, the metadata server), and OAuth2 access tokens for Vertex AI fetched and cached (feature `google-auth`) |"
 )]
 #![cfg_attr(
     not(feature = "google-auth"),

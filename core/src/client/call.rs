@@ -882,11 +882,8 @@ impl HttpParts {
             value.set_sensitive(Headers::is_sensitive(name.as_str()));
             map.append(name, value);
         }
-        let method = match method {
-            Method::Post => http::Method::POST,
-        };
         Ok(HttpParts {
-            method,
+            method: method.to_http(),
             uri,
             headers: map,
             body: body.clone(),

@@ -329,7 +329,8 @@ impl Settings {
             Some(Err(e)) => Err(failure(alloc::format!("{e}"))),
             None => Err(failure(
                 "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to a service account \
-                 key file, or run `gcloud auth application-default login`"
+                 key file, or run `gcloud auth application-default login`; on Google Cloud, \
+                 GCE_METADATA_HOST=169.254.169.254 uses the machine's metadata server"
                     .into(),
             )),
         }

@@ -7,7 +7,7 @@ use alloc::string::String;
 
 use crate::api_error::ApiError;
 use crate::chunk::Provider;
-use crate::google::{SecureRandom, TokenError, TokenRequest, TokenSource};
+use crate::google::{CredentialSource, SecureRandom, TokenError, TokenRequest, TokenSource};
 use crate::provider::Auth;
 
 use super::error::{AuthFailure, ProviderAuthError, ProviderError};
@@ -88,12 +88,18 @@ impl TokenFetch {
         &self.request.url
     }
 
-    /// The form body. It holds credentials: never log it.
+    /// The form body (empty for a metadata server). It holds credentials: never log it.
     pub fn body(&self) -> &str {
         self.request.body()
     }
 
-    /// The request as an [`http::Request`] (`POST`, form content type).
+    /// The method: `POST` to a token endpoint, `GET` from a metadata server.
+    pub fn method(&self) -> crate::request::Method {
+        self.request.method
+    }
+
+    /// The request as an [`http::Request`] (`POST` with a form body, or the metadata server's
+    /// `GET`).
     ///
     /// # Errors
     ///
@@ -113,7 +119,7 @@ impl TokenFetch {
             })
         };
         let mut builder = http::Request::builder()
-            .method(http::Method::POST)
+            .method(self.request.method.to_http())
             .uri(self.request.url.as_str())
             .header("user-agent", super::USER_AGENT);
         for (name, value) in &self.request.headers {
@@ -196,10 +202,19 @@ impl AccessTokens {
     /// The token request got no answer (`message` says why): the call fails with
     /// [`ProviderError::Connection`].
     pub fn fetch_failed(&self, provider: Provider, message: impl Into<String>) -> ProviderError {
-        let _ = provider;
-        ProviderError::Connection {
-            message: format!("the token endpoint: {}", message.into()),
-        }
+        let message = message.into();
+        let message = match (provider.spec().auth, &self.vertex) {
+            (Auth::GoogleOAuth, Ok(source)) => match source.credentials().source() {
+                // Set by the environment, or read off the machine: the name says which server.
+                origin @ CredentialSource::MetadataServer { .. } => format!("{origin}: {message}"),
+                _ => match source.credentials().token_uri() {
+                    Some(uri) => format!("the token endpoint {uri:.200}: {message}"),
+                    None => format!("the token endpoint: {message}"),
+                },
+            },
+            _ => format!("the token endpoint: {message}"),
+        };
+        ProviderError::Connection { message }
     }
 
     /// Whether `provider`'s token can be renewed after the provider refused it: true for

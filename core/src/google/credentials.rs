@@ -34,6 +34,23 @@ pub const WELL_KNOWN_FILE_NAME: &str = "application_default_credentials.json";
 /// Google's OAuth 2.0 token endpoint, for files that do not name one.
 pub const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
 
+/// The environment variable naming the metadata server (`host` or `host:port`), as in Google's
+/// client libraries; also how an emulator of the metadata server is used. When it is set, the
+/// metadata server is the last source of credentials ([`Credentials::from_lookup`]).
+pub const METADATA_HOST_ENV: &str = "GCE_METADATA_HOST";
+
+/// The metadata server of Compute Engine, GKE, Cloud Run and the other Google Cloud runtimes:
+/// a link-local address (what Google's libraries use to reach it without DNS).
+pub const DEFAULT_METADATA_HOST: &str = "169.254.169.254";
+
+/// The file that tells a Linux machine on Google Cloud (Compute Engine, GKE nodes): its
+/// product name starts with `Google` (`Google Compute Engine`).
+pub const PRODUCT_NAME_FILE: &str = "/sys/class/dmi/id/product_name";
+
+/// The environment variable that turns the metadata server off as a source of credentials
+/// (`true`, `1`, any case): Google's client libraries read it too.
+pub const NO_GCE_CHECK_ENV: &str = "NO_GCE_CHECK";
+
 /// The longest `type` value an error repeats (a file's `type` is not a secret, but it is
 /// input).
 const MAX_TYPE_IN_ERROR: usize = 64;
@@ -95,6 +112,27 @@ fn variable(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<Stri
     } else {
         Some(trimmed.to_owned())
     }
+}
+
+/// The metadata server's host when it is a source of credentials: [`METADATA_HOST_ENV`] when
+/// set, else [`DEFAULT_METADATA_HOST`] on a Linux machine whose [`PRODUCT_NAME_FILE`] starts
+/// with `Google`; never when [`NO_GCE_CHECK_ENV`] is `true` or `1`.
+fn metadata_host(
+    platform: Platform,
+    lookup: &impl Fn(&str) -> Option<String>,
+    read_file: &impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    if variable(lookup, NO_GCE_CHECK_ENV)
+        .is_some_and(|off| off.eq_ignore_ascii_case("true") || off == "1")
+    {
+        return None;
+    }
+    if let Some(host) = variable(lookup, METADATA_HOST_ENV) {
+        return Some(host);
+    }
+    let on_google_cloud = platform == Platform::Unix
+        && read_file(PRODUCT_NAME_FILE).is_some_and(|name| name.trim_start().starts_with("Google"));
+    on_google_cloud.then(|| DEFAULT_METADATA_HOST.to_owned())
 }
 
 /// Where the Google Cloud CLI's well-known credentials file is, from the environment:
@@ -163,6 +201,12 @@ pub enum CredentialSource {
         /// The file's path.
         path: String,
     },
+    /// The metadata server of the Google Cloud machine this runs on: [`METADATA_HOST_ENV`]
+    /// names it, or [`PRODUCT_NAME_FILE`] says the machine is on Google Cloud.
+    MetadataServer {
+        /// Its host (and port): [`METADATA_HOST_ENV`], else [`DEFAULT_METADATA_HOST`].
+        host: String,
+    },
 }
 
 impl fmt::Display for CredentialSource {
@@ -178,6 +222,9 @@ impl fmt::Display for CredentialSource {
             }
             CredentialSource::WellKnownFile { path } => {
                 write!(f, "the gcloud application default credentials file {path}")
+            }
+            CredentialSource::MetadataServer { host } => {
+                write!(f, "the metadata server at {host}")
             }
         }
     }
@@ -195,16 +242,20 @@ pub enum CredentialKind {
     /// A user's refresh token (`"type": "authorized_user"`, what `gcloud auth
     /// application-default login` writes): exchanged for tokens.
     AuthorizedUser,
+    /// The attached service account of the Google Cloud machine this runs on: its tokens come
+    /// from the metadata server.
+    MetadataServer,
 }
 
 impl CredentialKind {
-    /// The kind's name: `access_token`, or the file's `type` (`service_account`,
-    /// `authorized_user`).
+    /// The kind's name: `access_token`, the file's `type` (`service_account`,
+    /// `authorized_user`), or `metadata_server`.
     pub const fn as_str(self) -> &'static str {
         match self {
             CredentialKind::AccessToken => "access_token",
             CredentialKind::ServiceAccount => "service_account",
             CredentialKind::AuthorizedUser => "authorized_user",
+            CredentialKind::MetadataServer => "metadata_server",
         }
     }
 }
@@ -242,6 +293,8 @@ pub(crate) enum Kind {
     AccessToken(AccessToken),
     ServiceAccount(ServiceAccount),
     AuthorizedUser(AuthorizedUser),
+    /// The metadata server at this host.
+    MetadataServer(String),
 }
 
 /// Google credentials: an access token, a service account key, or authorized user
@@ -326,7 +379,12 @@ impl Credentials {
     ///
     /// 1. [`ACCESS_TOKEN_ENV`] (`CLOUDSDK_AUTH_ACCESS_TOKEN`): an access token, used as it is;
     /// 2. [`CREDENTIALS_FILE_ENV`] (`GOOGLE_APPLICATION_CREDENTIALS`): the path of a JSON file;
-    /// 3. the Google Cloud CLI's well-known file ([`well_known_file`]), when it exists.
+    /// 3. the Google Cloud CLI's well-known file ([`well_known_file`]), when it exists;
+    /// 4. the metadata server: at [`METADATA_HOST_ENV`] (`GCE_METADATA_HOST`) when it is set,
+    ///    else at [`DEFAULT_METADATA_HOST`] when [`PRODUCT_NAME_FILE`] says the machine is on
+    ///    Google Cloud (Linux: Compute Engine, GKE). [`NO_GCE_CHECK_ENV`] (`NO_GCE_CHECK=true`)
+    ///    turns this source off. The server is not asked here: whether it answers shows when
+    ///    the first token is fetched.
     ///
     /// A source that is set but broken is an error, never skipped: a file that
     /// `GOOGLE_APPLICATION_CREDENTIALS` names but that cannot be read, a file that is not
@@ -377,9 +435,26 @@ impl Credentials {
                 );
             }
         }
+        if let Some(host) = metadata_host(platform, &lookup, &read_file) {
+            return Ok(Credentials::metadata_server(host));
+        }
         Err(CredentialsError::NotFound {
             well_known_file: well_known,
         })
+    }
+
+    /// The attached service account of the Google Cloud machine whose metadata server is at
+    /// `host` (`host` or `host:port`, e.g. [`DEFAULT_METADATA_HOST`]), given in code: its
+    /// tokens are fetched from `http://{host}/computeMetadata/v1/...`.
+    pub fn from_metadata_server(host: impl Into<String>) -> Credentials {
+        Credentials::metadata_server(host.into())
+    }
+
+    fn metadata_server(host: String) -> Credentials {
+        Credentials {
+            kind: Kind::MetadataServer(host.clone()),
+            source: CredentialSource::MetadataServer { host },
+        }
     }
 
     fn parse_file(text: &str, source: CredentialSource) -> Result<Credentials, CredentialsError> {
@@ -398,6 +473,7 @@ impl Credentials {
             Kind::AccessToken(_) => CredentialKind::AccessToken,
             Kind::ServiceAccount(_) => CredentialKind::ServiceAccount,
             Kind::AuthorizedUser(_) => CredentialKind::AuthorizedUser,
+            Kind::MetadataServer(_) => CredentialKind::MetadataServer,
         }
     }
 
@@ -423,7 +499,7 @@ impl Credentials {
         match &self.kind {
             Kind::ServiceAccount(account) => account.quota_project_id.as_deref(),
             Kind::AuthorizedUser(user) => user.quota_project_id.as_deref(),
-            Kind::AccessToken(_) => None,
+            Kind::AccessToken(_) | Kind::MetadataServer(_) => None,
         }
     }
 
@@ -436,12 +512,13 @@ impl Credentials {
     }
 
     /// The token endpoint the credentials are exchanged at (the file's `token_uri`, else
-    /// [`DEFAULT_TOKEN_URI`]); `None` for an access token, which is never exchanged.
+    /// [`DEFAULT_TOKEN_URI`]); `None` for an access token, which is never exchanged, and for
+    /// the metadata server, which hands out tokens without an exchange.
     pub fn token_uri(&self) -> Option<&str> {
         match &self.kind {
             Kind::ServiceAccount(account) => Some(&account.token_uri),
             Kind::AuthorizedUser(user) => Some(&user.token_uri),
-            Kind::AccessToken(_) => None,
+            Kind::AccessToken(_) | Kind::MetadataServer(_) => None,
         }
     }
 
@@ -456,7 +533,7 @@ impl fmt::Debug for Credentials {
         let mut s = f.debug_struct("Credentials");
         s.field("kind", &self.kind()).field("source", &self.source);
         match &self.kind {
-            Kind::AccessToken(_) => {}
+            Kind::AccessToken(_) | Kind::MetadataServer(_) => {}
             Kind::ServiceAccount(account) => {
                 s.field("client_email", &account.client_email)
                     .field("private_key_id", &account.private_key_id)
@@ -623,7 +700,12 @@ impl fmt::Display for CredentialsError {
                         f,
                         " (the gcloud credentials file was not looked for: HOME is not set)"
                     ),
-                }
+                }?;
+                write!(
+                    f,
+                    "; on Google Cloud, {METADATA_HOST_ENV}={DEFAULT_METADATA_HOST} uses the \
+                     machine's metadata server"
+                )
             }
             CredentialsError::Unreadable { path } => write!(
                 f,

@@ -18,9 +18,14 @@
 //! | 1 | `CLOUDSDK_AUTH_ACCESS_TOKEN` ([`ACCESS_TOKEN_ENV`]) | an access token (the variable the Google Cloud CLI reads one from) | used as it is, never refreshed |
 //! | 2 | `GOOGLE_APPLICATION_CREDENTIALS` ([`CREDENTIALS_FILE_ENV`]) | the path of a JSON file: a service account key or authorized user credentials | fetched and refreshed |
 //! | 3 | the Google Cloud CLI's well-known file ([`well_known_file`]): `$CLOUDSDK_CONFIG/application_default_credentials.json`, else `$HOME/.config/gcloud/...` (`%APPDATA%\gcloud\...` on Windows) | what `gcloud auth application-default login` writes (an `authorized_user` file) | fetched and refreshed |
+//! | 4 | the metadata server: at `GCE_METADATA_HOST` ([`METADATA_HOST_ENV`]) when set, else at [`DEFAULT_METADATA_HOST`] when [`PRODUCT_NAME_FILE`] starts with `Google` (Linux on Compute Engine, GKE); off with `NO_GCE_CHECK=true` ([`NO_GCE_CHECK_ENV`]) | the machine's attached service account | fetched and refreshed: `GET http://{host}`[`METADATA_TOKEN_PATH`] with `metadata-flavor: Google` |
 //!
-//! Sources 2 and 3 are Google's own order; source 1 comes first because whoever sets it
-//! means it. A token given in code ([`Credentials::from_access_token`], what
+//! Sources 2 to 4 are Google's own order; source 1 comes first because whoever sets it
+//! means it. Google's libraries also probe the metadata server over the network when the
+//! machine does not say it is on Google Cloud (Cloud Run, App Engine); the search here does no
+//! I/O of its own, so there `GCE_METADATA_HOST=169.254.169.254` says where the server is (the
+//! message of [`CredentialsError::NotFound`] says so). Whether the server answers shows at the
+//! first token fetch. A token given in code ([`Credentials::from_access_token`], what
 //! `AnthropicVertex(access_token=...)` does in the Anthropic SDKs) or a file's JSON given in
 //! code ([`Credentials::from_json`]) skips the search.
 //!
@@ -107,9 +112,8 @@
 //!   `gdch_service_account`. They fail with [`CredentialsProblem::UnsupportedType`] naming the
 //!   type: `credentials of type "external_account" are not supported (supported:
 //!   "service_account", "authorized_user")`.
-//! - The metadata server of Compute Engine, Cloud Run, GKE and App Engine (the last step of
-//!   Google's search): on Google Cloud, set `GOOGLE_APPLICATION_CREDENTIALS` or
-//!   `CLOUDSDK_AUTH_ACCESS_TOKEN`, or the search ends with [`CredentialsError::NotFound`].
+//! - A probe of the metadata server over the network (see source 4 above), and the
+//!   metadata server's project id (Vertex AI's project is set, as for every other source).
 //! - Running `gcloud` (for its configured project or `print-access-token`), domain-wide
 //!   delegation (`sub`), scopes other than [`CLOUD_PLATFORM_SCOPE`], PKCS#1
 //!   (`RSA PRIVATE KEY`) and encrypted keys ([`KeyProblem::UnsupportedPemLabel`]).
@@ -129,14 +133,16 @@ mod token;
 
 pub use credentials::{
     ACCESS_TOKEN_ENV, CLOUDSDK_CONFIG_ENV, CREDENTIALS_FILE_ENV, CredentialKind, CredentialSource,
-    Credentials, CredentialsError, CredentialsProblem, DEFAULT_TOKEN_URI, KeyProblem, Platform,
+    Credentials, CredentialsError, CredentialsProblem, DEFAULT_METADATA_HOST, DEFAULT_TOKEN_URI,
+    KeyProblem, METADATA_HOST_ENV, NO_GCE_CHECK_ENV, PRODUCT_NAME_FILE, Platform,
     WELL_KNOWN_FILE_NAME, well_known_file,
 };
 pub use jwt::ASSERTION_LIFETIME_SECS;
 pub use token::{
     AccessToken, CLOUD_PLATFORM_SCOPE, DEFAULT_EXPIRES_IN_SECS, JWT_BEARER_GRANT_TYPE,
-    MAX_TOKEN_RESPONSE_BYTES, REFRESH_MARGIN_SECS, REFRESH_TOKEN_GRANT_TYPE, ResponseProblem,
-    TokenError, TokenRequest, TokenSource, parse_token_response,
+    MAX_TOKEN_RESPONSE_BYTES, METADATA_SERVER_REQUEST, METADATA_TOKEN_PATH, REFRESH_MARGIN_SECS,
+    REFRESH_TOKEN_GRANT_TYPE, ResponseProblem, TokenError, TokenRequest, TokenSource,
+    parse_token_response,
 };
 
 /// ring's randomness trait, which [`TokenSource::refresh_request`] takes.

@@ -42,6 +42,13 @@ pub const JWT_BEARER_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-be
 /// The grant type an authorized user's request uses (RFC 6749, section 6).
 pub const REFRESH_TOKEN_GRANT_TYPE: &str = "refresh_token";
 
+/// What [`TokenRequest::grant_type`] says of a request to the metadata server: it has no grant
+/// and no body.
+pub const METADATA_SERVER_REQUEST: &str = "metadata_server";
+
+/// The metadata server's path for the attached service account's access token.
+pub const METADATA_TOKEN_PATH: &str = "/computeMetadata/v1/instance/service-accounts/default/token";
+
 /// The longest OAuth error code and description kept from an error answer.
 const MAX_ERROR_CODE: usize = 100;
 const MAX_ERROR_DESCRIPTION: usize = 1000;
@@ -127,7 +134,7 @@ impl fmt::Debug for AccessToken {
 }
 
 /// The HTTP request that obtains an access token: a form `POST` to the credentials' token
-/// endpoint.
+/// endpoint, or a `GET` from the metadata server (`metadata-flavor: Google`, no body).
 ///
 /// The body carries the credentials (a signed assertion, or a client secret and refresh
 /// token): it is read with [`body`](TokenRequest::body), and `Debug` shows only its grant
@@ -135,15 +142,17 @@ impl fmt::Debug for AccessToken {
 #[derive(Clone, PartialEq, Eq)]
 #[must_use]
 pub struct TokenRequest {
-    /// The method: `POST`.
+    /// The method: `POST` (`GET` from the metadata server).
     pub method: Method,
     /// The token endpoint: the file's `token_uri`, else
-    /// [`DEFAULT_TOKEN_URI`](super::DEFAULT_TOKEN_URI).
+    /// [`DEFAULT_TOKEN_URI`](super::DEFAULT_TOKEN_URI); or the metadata server's
+    /// `http://{host}`[`METADATA_TOKEN_PATH`].
     pub url: String,
-    /// `content-type: application/x-www-form-urlencoded`.
+    /// `content-type: application/x-www-form-urlencoded` (`metadata-flavor: Google` for the
+    /// metadata server).
     pub headers: Headers,
     /// The `grant_type` in the body ([`JWT_BEARER_GRANT_TYPE`] or
-    /// [`REFRESH_TOKEN_GRANT_TYPE`]).
+    /// [`REFRESH_TOKEN_GRANT_TYPE`]), or [`METADATA_SERVER_REQUEST`].
     pub grant_type: &'static str,
     body: Secret,
 }
@@ -161,8 +170,23 @@ impl TokenRequest {
         }
     }
 
-    /// The form body (`application/x-www-form-urlencoded`). It holds credentials: never log
-    /// it.
+    /// The metadata server's token request: `GET http://{host}/computeMetadata/v1/instance/
+    /// service-accounts/default/token` with `metadata-flavor: Google` (which the server
+    /// requires), no body.
+    fn metadata(host: &str) -> TokenRequest {
+        let mut headers = Headers::new();
+        headers.insert("metadata-flavor", "Google");
+        TokenRequest {
+            method: Method::Get,
+            url: format!("http://{host}{METADATA_TOKEN_PATH}"),
+            headers,
+            grant_type: METADATA_SERVER_REQUEST,
+            body: Secret::new(String::new()),
+        }
+    }
+
+    /// The form body (`application/x-www-form-urlencoded`; empty for the metadata server). It
+    /// holds credentials: never log it.
     pub fn body(&self) -> &str {
         self.body.expose()
     }
@@ -582,6 +606,7 @@ impl TokenSource {
                 source: self.credentials.source().clone(),
             }),
             Kind::AuthorizedUser(user) => Ok(authorized_user_request(user)),
+            Kind::MetadataServer(host) => Ok(TokenRequest::metadata(host)),
             Kind::ServiceAccount(account) => {
                 let assertion = jwt::assertion(account, now, rng)?;
                 let mut body = String::new();
@@ -622,6 +647,7 @@ impl TokenSource {
                 [user.client_secret.expose(), user.refresh_token.expose(), ""]
             }
             Kind::ServiceAccount(_) => ["", "", assertion.as_ref().map_or("", Secret::expose)],
+            Kind::MetadataServer(_) => ["", "", ""],
         };
         match parse_token_response(status, body, now) {
             Ok(token) => Ok(self.token.insert(token)),

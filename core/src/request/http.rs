@@ -62,13 +62,25 @@ impl HttpRequest {
 pub enum Method {
     /// `POST`.
     Post,
+    /// `GET` (a metadata server's token request).
+    Get,
 }
 
 impl Method {
-    /// The method's name: `POST`.
+    /// The method's name: `POST`, `GET`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Method::Post => "POST",
+            Method::Get => "GET",
+        }
+    }
+
+    /// The same method in the `http` crate's type.
+    #[cfg(feature = "http")]
+    pub(crate) fn to_http(self) -> http::Method {
+        match self {
+            Method::Post => http::Method::POST,
+            Method::Get => http::Method::GET,
         }
     }
 }

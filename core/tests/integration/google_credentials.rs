@@ -7,7 +7,8 @@ use std::cell::RefCell;
 
 use llm_sse_core::google::{
     CredentialKind, CredentialSource, Credentials, CredentialsError, CredentialsProblem,
-    DEFAULT_TOKEN_URI, KeyProblem, Platform, well_known_file,
+    DEFAULT_METADATA_HOST, DEFAULT_TOKEN_URI, KeyProblem, PRODUCT_NAME_FILE, Platform,
+    well_known_file,
 };
 
 /// The test service account key (a key generated for these tests; it grants nothing).
@@ -380,9 +381,10 @@ fn nothing_found_says_what_to_set() {
         "no Google credentials: set CLOUDSDK_AUTH_ACCESS_TOKEN to an access token or \
          GOOGLE_APPLICATION_CREDENTIALS to a credentials file, or run `gcloud auth \
          application-default login` (which writes \
-         /home/ada/.config/gcloud/application_default_credentials.json)"
+         /home/ada/.config/gcloud/application_default_credentials.json); on Google Cloud, \
+         GCE_METADATA_HOST=169.254.169.254 uses the machine's metadata server"
     );
-    assert_eq!(files.reads(), [HOME_FILE]);
+    assert_eq!(files.reads(), [HOME_FILE, PRODUCT_NAME_FILE]);
 
     let error = resolve(&[], &files).unwrap_err();
     assert_eq!(
@@ -394,8 +396,83 @@ fn nothing_found_says_what_to_set() {
     assert!(
         error
             .to_string()
-            .ends_with("(the gcloud credentials file was not looked for: HOME is not set)")
+            .contains("(the gcloud credentials file was not looked for: HOME is not set); ")
     );
+}
+
+#[test]
+fn the_metadata_server_comes_last_when_named_or_on_google_cloud() {
+    let metadata = |host: &str| CredentialSource::MetadataServer {
+        host: host.to_owned(),
+    };
+    // GCE_METADATA_HOST names it (an emulator, or a machine that does not say where it runs).
+    let files = Files::new(&[]);
+    let credentials = resolve(
+        &[
+            ("HOME", "/home/ada"),
+            ("GCE_METADATA_HOST", " 127.0.0.1:8080 "),
+        ],
+        &files,
+    )
+    .unwrap();
+    assert_eq!(credentials.kind(), CredentialKind::MetadataServer);
+    assert_eq!(credentials.source(), &metadata("127.0.0.1:8080"));
+    assert_eq!(
+        credentials.source().to_string(),
+        "the metadata server at 127.0.0.1:8080"
+    );
+    assert!(credentials.is_refreshable());
+    assert_eq!(
+        (credentials.token_uri(), credentials.project_id()),
+        (None, None)
+    );
+    // The variable is not a reason to read the product name.
+    assert_eq!(files.reads(), [HOME_FILE]);
+
+    // A Linux machine on Google Cloud says so in its product name.
+    for name in ["Google Compute Engine\n", "Google\n"] {
+        let files = Files::new(&[(PRODUCT_NAME_FILE, name)]);
+        let credentials = resolve(&[("HOME", "/home/ada")], &files).unwrap();
+        assert_eq!(
+            credentials.source(),
+            &metadata(DEFAULT_METADATA_HOST),
+            "{name}"
+        );
+    }
+    // Other machines, Windows, and NO_GCE_CHECK: not found.
+    let elsewhere = Files::new(&[(PRODUCT_NAME_FILE, "Standard PC (Q35 + ICH9, 2009)\n")]);
+    assert!(matches!(
+        resolve(&[("HOME", "/home/ada")], &elsewhere),
+        Err(CredentialsError::NotFound { .. })
+    ));
+    let google = Files::new(&[(PRODUCT_NAME_FILE, "Google Compute Engine\n")]);
+    let on_windows = Credentials::from_lookup_on(
+        Platform::Windows,
+        env(&[("APPDATA", r"C:\Users\ada")]),
+        google.reader(),
+    );
+    assert!(matches!(on_windows, Err(CredentialsError::NotFound { .. })));
+    for off in ["true", "TRUE", "1"] {
+        let off = resolve(
+            &[("NO_GCE_CHECK", off), ("GCE_METADATA_HOST", "127.0.0.1:1")],
+            &google,
+        );
+        assert!(matches!(off, Err(CredentialsError::NotFound { .. })));
+    }
+    // Any earlier source wins.
+    let files = Files::new(&[
+        (PRODUCT_NAME_FILE, "Google Compute Engine\n"),
+        (HOME_FILE, AUTHORIZED_USER),
+    ]);
+    let credentials = resolve(
+        &[("HOME", "/home/ada"), ("GCE_METADATA_HOST", "127.0.0.1:1")],
+        &files,
+    )
+    .unwrap();
+    assert_eq!(credentials.kind(), CredentialKind::AuthorizedUser);
+    // In code.
+    let credentials = Credentials::from_metadata_server("metadata.google.internal");
+    assert_eq!(credentials.source(), &metadata("metadata.google.internal"));
 }
 
 #[test]

@@ -305,6 +305,34 @@ fn authorized_user_token_request() {
     assert!(!debug.contains("refresh-token-XYZ"), "{debug}");
 }
 
+#[test]
+fn metadata_server_token_request() {
+    let mut source = TokenSource::new(Credentials::from_metadata_server("169.254.169.254"));
+    assert!(source.needs_refresh(NOW));
+    let request = source.refresh_request(NOW, &rng()).unwrap();
+    assert_eq!(request.method, Method::Get);
+    assert_eq!(
+        request.url,
+        "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token"
+    );
+    assert_eq!(request.grant_type, "metadata_server");
+    assert_eq!(request.headers.get("metadata-flavor"), Some("Google"));
+    assert_eq!(request.headers.get("content-type"), None);
+    assert_eq!(request.body(), "");
+    // What the metadata server answers (the same fields as the token endpoint's).
+    let body =
+        br#"{"access_token":"ya29.c.metadata-token","expires_in":3599,"token_type":"Bearer"}"#;
+    let token = source.refresh_response(200, body, NOW).unwrap();
+    assert_eq!(token.bearer(), "Bearer ya29.c.metadata-token");
+    assert_eq!(token.expires_at(), Some(NOW + 3599));
+    assert!(source.token(NOW + 60).is_some());
+    // Its refusal without the header is a failing status, not a token.
+    let error = source
+        .refresh_response(403, b"Missing required header: Metadata-Flavor", NOW)
+        .unwrap_err();
+    assert_eq!(error, TokenError::Status { status: 403 });
+}
+
 // ---- The token endpoint's answers -----------------------------------------------------------
 
 fn ok(body: &str) -> Result<AccessToken, TokenError> {

@@ -238,6 +238,60 @@ fn vertex_tokens_are_fetched_once_renewed_once_and_refusals_are_auth_errors() {
 }
 
 #[test]
+fn the_metadata_servers_token_is_used_where_gce_metadata_host_points() {
+    let tokens = Tokens::start(TokenEndpoint::new().metadata_server());
+    let mock = Mock::start(
+        MockProvider::new(Provider::Vertex, recording(Provider::Vertex, "text"))
+            .accept_tokens_from(tokens.server()),
+    );
+    let host = tokens.server().addr().to_string();
+    let base_url = mock.server().base_url();
+    let vars = [
+        ("ANTHROPIC_VERTEX_PROJECT_ID", VERTEX_PROJECT),
+        ("CLOUD_ML_REGION", VERTEX_REGION),
+        ("ANTHROPIC_VERTEX_BASE_URL", base_url.as_str()),
+        ("GCE_METADATA_HOST", host.as_str()),
+    ];
+    let lookup = |name: &str| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| (*v).to_owned())
+    };
+    let settings = Settings::from_lookup_and_files(lookup, |_| None)
+        .unwrap()
+        .with_retry(quick_retries(2));
+    let client = mock.client(settings);
+    for _ in 0..2 {
+        let chunks: Vec<_> = client
+            .stream(Provider::Vertex, hello(Provider::Vertex))
+            .unwrap()
+            .collect();
+        assert_eq!(frames(&chunks), golden_frames(Provider::Vertex, "text"));
+    }
+    // Fetched once with the header the server requires (it answers 403 without), then cached.
+    assert_eq!(
+        (tokens.server().requests(), tokens.server().issued()),
+        (1, 1)
+    );
+
+    // The server fails: an unavailable provider (Google's libraries retry it too), Vertex AI not
+    // called.
+    tokens.server().refuse(true);
+    let settings = Settings::from_lookup_and_files(lookup, |_| None)
+        .unwrap()
+        .with_retry(quick_retries(0));
+    let error = mock
+        .client(settings)
+        .stream(Provider::Vertex, hello(Provider::Vertex))
+        .unwrap_err();
+    assert!(
+        matches!(error, ProviderError::Unavailable { .. }),
+        "{error:?}"
+    );
+    assert_eq!(mock.server().requests().len(), 2);
+}
+
+#[test]
 fn missing_cloud_credentials_name_the_variable() {
     let client = Client::builder(Settings::new()).no_proxy().build();
     let error = client

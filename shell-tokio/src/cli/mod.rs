@@ -85,7 +85,9 @@ enum Command {
     /// ANTHROPIC_VERTEX_PROJECT_ID in region CLOUD_ML_REGION (at ANTHROPIC_VERTEX_BASE_URL, up to
     /// its /v1, or the region's endpoint) with a token from CLOUDSDK_AUTH_ACCESS_TOKEN, the
     /// credentials file GOOGLE_APPLICATION_CREDENTIALS names (a service account key or an
-    /// authorized_user file), or gcloud's application-default credentials. Timeouts (seconds) from LLM_SSE_CONNECT_TIMEOUT,
+    /// authorized_user file), gcloud's application-default credentials, or the metadata server
+    /// (at GCE_METADATA_HOST, or on a Linux machine on Google Cloud; NO_GCE_CHECK=true: never).
+    /// Timeouts (seconds) from LLM_SSE_CONNECT_TIMEOUT,
     /// LLM_SSE_RESPONSE_TIMEOUT, LLM_SSE_IDLE_TIMEOUT, retries from LLM_SSE_MAX_RETRIES;
     /// proxies from HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY. Exits 0 when the answer
     /// ended normally, 1 when the provider refused the call or the stream ended in error, 2 on

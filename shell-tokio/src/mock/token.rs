@@ -9,6 +9,11 @@
 //! can refuse them or revoke the tokens it issued, so that a client's fetching, caching,
 //! expiry and renewal after a `401` can be tested end to end.
 //!
+//! With [`TokenEndpoint::metadata_server`] it is also a Google Cloud machine's metadata server:
+//! `GET /computeMetadata/v1/instance/service-accounts/default/token` with `Metadata-Flavor:
+//! Google` gets a token (without the header: `403`, as from the real one). Point
+//! `GCE_METADATA_HOST` at [`TokenServer::addr`].
+//!
 //! ```
 //! use llm_sse_tokio::mock::TokenEndpoint;
 //!
@@ -40,6 +45,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use llm_sse_core::google::METADATA_TOKEN_PATH;
 use llm_sse_core::google::endpoint::{self, EndpointError, Grant};
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -61,6 +67,7 @@ pub struct TokenEndpoint {
     expires_in: u64,
     service_accounts: Vec<(String, String)>,
     users: Vec<User>,
+    metadata_server: bool,
 }
 
 /// An authorized user the endpoint knows.
@@ -84,6 +91,7 @@ impl fmt::Debug for TokenEndpoint {
             .field("expires_in", &self.expires_in)
             .field("service_accounts", &emails)
             .field("authorized_users", &clients)
+            .field("metadata_server", &self.metadata_server)
             .finish()
     }
 }
@@ -102,6 +110,7 @@ impl TokenEndpoint {
             expires_in: 3600,
             service_accounts: Vec::new(),
             users: Vec::new(),
+            metadata_server: false,
         }
     }
 
@@ -147,6 +156,15 @@ impl TokenEndpoint {
             client_secret: client_secret.into(),
             refresh_token: refresh_token.into(),
         });
+        self
+    }
+
+    /// Also serve as a metadata server: `GET` [`METADATA_TOKEN_PATH`] with `Metadata-Flavor:
+    /// Google` is answered a token (the machine's attached service account), without the
+    /// header `403`.
+    #[must_use]
+    pub fn metadata_server(mut self) -> Self {
+        self.metadata_server = true;
         self
     }
 
@@ -282,7 +300,8 @@ impl TokenServer {
     }
 
     /// While `on`, refuse every token request with `400 invalid_grant` ("Token has been
-    /// expired or revoked.", what Google answers a revoked refresh token).
+    /// expired or revoked.", what Google answers a revoked refresh token); as a metadata
+    /// server, with `503`.
     pub fn refuse(&self, on: bool) {
         self.state.refusing.store(on, Ordering::SeqCst);
     }
@@ -333,6 +352,12 @@ async fn answer(
         Ok(collected) => collected.to_bytes(),
         Err(_) => Bytes::new(),
     };
+    if state.config.metadata_server
+        && parts.uri.path() == METADATA_TOKEN_PATH
+        && parts.method == Method::GET
+    {
+        return Ok(metadata_token(&state, &parts.headers));
+    }
     if parts.uri.path() != "/token" || parts.method != Method::POST {
         let error = EndpointError {
             status: 404,
@@ -367,6 +392,38 @@ async fn answer(
             error.to_body(),
         ),
     })
+}
+
+/// The metadata server's answer: a token for a request with `Metadata-Flavor: Google`, `403`
+/// for one without (the real server's text).
+fn metadata_token(state: &State, headers: &http::HeaderMap) -> Response<Full<Bytes>> {
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    let flavored = headers
+        .get("metadata-flavor")
+        .is_some_and(|v| v.as_bytes() == b"Google");
+    if !flavored {
+        let mut response = Response::new(Full::new(Bytes::from_static(
+            b"Missing required header \"Metadata-Flavor\": \"Google\"\n",
+        )));
+        *response.status_mut() = StatusCode::FORBIDDEN;
+        return response;
+    }
+    if state.refusing.load(Ordering::SeqCst) {
+        return Response::builder()
+            .status(StatusCode::SERVICE_UNAVAILABLE)
+            .body(Full::new(Bytes::new()))
+            .unwrap_or_default();
+    }
+    let lifetime = Duration::from_secs(state.config.expires_in);
+    let token = state.book.issue(lifetime);
+    let mut response = json(
+        StatusCode::OK,
+        endpoint::token_response(&token, state.config.expires_in),
+    );
+    response
+        .headers_mut()
+        .insert("metadata-flavor", HeaderValue::from_static("Google"));
+    response
 }
 
 /// Whether the request's grant is one of the known credentials'.

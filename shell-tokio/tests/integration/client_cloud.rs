@@ -3,8 +3,9 @@
 //! retried or not as AWS's tools do; Bedrock's exceptions mid-stream; cuts, stalls and drops
 //! between and inside event-stream messages) and Vertex AI (the access token fetched from a mock
 //! token endpoint with a service account's signed assertion or an authorized user's refresh
-//! token, cached, renewed once on a `401`; Google's errors). Missing credentials name what to
-//! set; no secret ever shows.
+//! token, cached, renewed once on a `401`, or from a mock metadata server found through
+//! `GCE_METADATA_HOST`; Google's errors). Missing credentials name what to set; no secret ever
+//! shows.
 
 use crate::client_support;
 use crate::mock_support;
@@ -620,6 +621,87 @@ async fn a_revoked_token_is_renewed_once_on_a_401() {
     );
     assert_eq!(server.requests().len(), 1);
     assert!(!format!("{error:?}").contains("ya29.wrong"));
+}
+
+/// Settings from this environment (no files).
+fn settings_from(vars: &[(&str, &str)]) -> Settings {
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect();
+    Settings::from_lookup_and_files(
+        move |name| vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()),
+        |_| None,
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_metadata_servers_token_is_used_where_gce_metadata_host_points() {
+    let tokens = TokenEndpoint::new()
+        .metadata_server()
+        .start()
+        .await
+        .unwrap();
+    let server = vertex("text", &tokens).await;
+    let host = tokens.addr().to_string();
+    let base_url = server.base_url();
+    let vertex_vars = [
+        ("ANTHROPIC_VERTEX_PROJECT_ID", VERTEX_PROJECT),
+        ("CLOUD_ML_REGION", VERTEX_REGION),
+        ("ANTHROPIC_VERTEX_BASE_URL", base_url.as_str()),
+    ];
+    let mut vars = vertex_vars.to_vec();
+    vars.push(("GCE_METADATA_HOST", host.as_str()));
+    let client = client_with(settings_from(&vars).with_retry(fast_retries(2)));
+    for _ in 0..2 {
+        let mut stream = within(client.stream(Provider::Vertex, hello(Provider::Vertex)))
+            .await
+            .unwrap();
+        let chunks = collect(&mut stream).await;
+        assert!(terminal_error(&chunks).is_none(), "{chunks:?}");
+    }
+    // One token, fetched with the header the server requires (it answers 403 without), then
+    // cached.
+    assert_eq!((tokens.requests(), tokens.issued()), (1, 1));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.header("authorization") == Some("Bearer ya29.mock-token-1"))
+    );
+
+    // A metadata server that does not answer: a connection error naming it, Vertex not called.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_host = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let mut vars = vertex_vars.to_vec();
+    vars.push(("GCE_METADATA_HOST", closed_host.as_str()));
+    let error = within(
+        client_with(settings_from(&vars).with_retry(fast_retries(0)))
+            .stream(Provider::Vertex, hello(Provider::Vertex)),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, ProviderError::Connection { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains(&closed_host), "{error}");
+    assert_eq!(server.requests().len(), 2);
+
+    // NO_GCE_CHECK turns the source off: no credentials, saying what to set.
+    vars.push(("NO_GCE_CHECK", "true"));
+    let error =
+        within(client_with(settings_from(&vars)).stream(Provider::Vertex, hello(Provider::Vertex)))
+            .await
+            .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("GCE_METADATA_HOST=169.254.169.254"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The provider settings the gateway reads from its environment (and the mock, for
 /// `--require-aws-signature`): keys, base URLs, and the cloud platforms' credentials.
-const PROVIDER_VARS: [&str; 24] = [
+const PROVIDER_VARS: [&str; 25] = [
     "ANTHROPIC_API_KEY",
     "OPENAI_API_KEY",
     "GEMINI_API_KEY",
@@ -40,15 +40,19 @@ const PROVIDER_VARS: [&str; 24] = [
     "ANTHROPIC_VERTEX_PROJECT_ID",
     "CLOUD_ML_REGION",
     "ANTHROPIC_VERTEX_BASE_URL",
+    "GCE_METADATA_HOST",
 ];
 
-/// Removes the developer's provider settings from `command`'s environment, and points its home
-/// at a directory without `.aws` or `gcloud` files.
+/// Removes the developer's provider settings from `command`'s environment, points its home
+/// at a directory without `.aws` or `gcloud` files, and keeps the metadata server of a machine
+/// on Google Cloud out of it (not the tests' to ask).
 fn clean_env(command: &mut Command) {
     for name in PROVIDER_VARS {
         command.env_remove(name);
     }
-    command.env("HOME", env!("CARGO_TARGET_TMPDIR"));
+    command
+        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("NO_GCE_CHECK", "true");
 }
 
 fn fixtures() -> PathBuf {
