@@ -190,6 +190,17 @@ fn vertex_client(mock: &Mock, tokens: &Tokens) -> Client {
     mock.client(settings)
 }
 
+/// Streams from Vertex AI `times` times; each gives the `text` recording's frames.
+fn streams_the_text_recording(client: &Client, times: usize) {
+    for _ in 0..times {
+        let chunks: Vec<_> = client
+            .stream(Provider::Vertex, hello(Provider::Vertex))
+            .unwrap()
+            .collect();
+        assert_eq!(frames(&chunks), golden_frames(Provider::Vertex, "text"));
+    }
+}
+
 #[test]
 fn vertex_tokens_are_fetched_once_renewed_once_and_refusals_are_auth_errors() {
     let tokens = token_endpoint();
@@ -198,13 +209,7 @@ fn vertex_tokens_are_fetched_once_renewed_once_and_refusals_are_auth_errors() {
             .accept_tokens_from(tokens.server()),
     );
     let client = vertex_client(&mock, &tokens);
-    for _ in 0..2 {
-        let chunks: Vec<_> = client
-            .stream(Provider::Vertex, hello(Provider::Vertex))
-            .unwrap()
-            .collect();
-        assert_eq!(frames(&chunks), golden_frames(Provider::Vertex, "text"));
-    }
+    streams_the_text_recording(&client, 2);
     assert_eq!(tokens.server().requests(), 1, "fetched once, then cached");
 
     tokens.server().revoke_all();
@@ -261,13 +266,7 @@ fn the_metadata_servers_token_is_used_where_gce_metadata_host_points() {
         .unwrap()
         .with_retry(quick_retries(2));
     let client = mock.client(settings);
-    for _ in 0..2 {
-        let chunks: Vec<_> = client
-            .stream(Provider::Vertex, hello(Provider::Vertex))
-            .unwrap()
-            .collect();
-        assert_eq!(frames(&chunks), golden_frames(Provider::Vertex, "text"));
-    }
+    streams_the_text_recording(&client, 2);
     // Fetched once with the header the server requires (it answers 403 without), then cached.
     assert_eq!(
         (tokens.server().requests(), tokens.server().issued()),

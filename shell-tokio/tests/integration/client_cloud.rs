@@ -497,18 +497,23 @@ fn vertex_client(server: &MockServer, credentials: Credentials) -> llm_sse_tokio
     )
 }
 
-#[tokio::test]
-async fn a_service_accounts_token_is_fetched_once_and_cached() {
-    let tokens = token_endpoint(3600).await;
-    let server = vertex("text", &tokens).await;
-    let client = vertex_client(&server, service_account(&tokens));
-    for _ in 0..3 {
+/// Streams from Vertex AI `times` times; each stream ends without an error.
+async fn vertex_streams(client: &llm_sse_tokio::Client, times: usize) {
+    for _ in 0..times {
         let mut stream = within(client.stream(Provider::Vertex, hello(Provider::Vertex)))
             .await
             .unwrap();
         let chunks = collect(&mut stream).await;
         assert!(terminal_error(&chunks).is_none(), "{chunks:?}");
     }
+}
+
+#[tokio::test]
+async fn a_service_accounts_token_is_fetched_once_and_cached() {
+    let tokens = token_endpoint(3600).await;
+    let server = vertex("text", &tokens).await;
+    let client = vertex_client(&server, service_account(&tokens));
+    vertex_streams(&client, 3).await;
     assert_eq!((tokens.requests(), tokens.issued()), (1, 1));
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
@@ -654,13 +659,7 @@ async fn the_metadata_servers_token_is_used_where_gce_metadata_host_points() {
     let mut vars = vertex_vars.to_vec();
     vars.push(("GCE_METADATA_HOST", host.as_str()));
     let client = client_with(settings_from(&vars).with_retry(fast_retries(2)));
-    for _ in 0..2 {
-        let mut stream = within(client.stream(Provider::Vertex, hello(Provider::Vertex)))
-            .await
-            .unwrap();
-        let chunks = collect(&mut stream).await;
-        assert!(terminal_error(&chunks).is_none(), "{chunks:?}");
-    }
+    vertex_streams(&client, 2).await;
     // One token, fetched with the header the server requires (it answers 403 without), then
     // cached.
     assert_eq!((tokens.requests(), tokens.issued()), (1, 1));
