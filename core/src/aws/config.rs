@@ -249,14 +249,15 @@ pub enum AwsConfigError {
     },
     /// The region is not a region name (letters, digits and inner `-`, at most 63).
     InvalidRegion {
-        /// The value.
+        /// The value as shown: its first line, at most 64 characters, `…` when cut (a value
+        /// continued on further lines of a file may hold anything, a secret included).
         region: String,
         /// Where it came from.
         from: ConfigSource,
     },
     /// The endpoint URL is not `http://` or `https://` with a host.
     InvalidEndpoint {
-        /// The value.
+        /// The value as shown, cut as [`InvalidRegion`](AwsConfigError::InvalidRegion)'s.
         url: String,
         /// Where it came from.
         from: ConfigSource,
@@ -265,7 +266,8 @@ pub enum AwsConfigError {
     MissingServicesSection {
         /// The profile.
         profile: String,
-        /// The section it names.
+        /// The section it names, as shown (cut as
+        /// [`InvalidRegion`](AwsConfigError::InvalidRegion)'s value).
         section: String,
         /// The files looked at.
         files: FilesChecked,
@@ -478,7 +480,7 @@ impl AwsConfig {
         };
         if !is_region_name(&region) {
             return Err(AwsConfigError::InvalidRegion {
-                region,
+                region: shown_value(&region),
                 from: region_source,
             });
         }
@@ -505,7 +507,12 @@ impl AwsConfig {
         let (endpoint_url, endpoint_source) = match configured {
             Some((url, from)) => match checked_endpoint(&url) {
                 Some(trimmed) => (trimmed.to_owned(), from),
-                None => return Err(AwsConfigError::InvalidEndpoint { url, from }),
+                None => {
+                    return Err(AwsConfigError::InvalidEndpoint {
+                        url: shown_value(&url),
+                        from,
+                    });
+                }
             },
             None => (
                 format!(
@@ -749,7 +756,7 @@ impl<'r, R: Fn(&str) -> Option<String>> SharedFiles<'r, R> {
         else {
             return Err(AwsConfigError::MissingServicesSection {
                 profile: self.profile.clone(),
-                section,
+                section: shown_value(&section),
                 files: self.checked(),
             });
         };
@@ -795,6 +802,19 @@ fn home_file(home: &str, name: &str) -> String {
     out.push(sep);
     out.push_str(name);
     out
+}
+
+/// A setting's value as an error shows it: up to its first control character (a line break
+/// starts a continuation line, which may hold anything, a secret included), at most 64
+/// characters, with `…` when cut.
+fn shown_value(value: &str) -> String {
+    const MAX: usize = 64;
+    let line = value.split(char::is_control).next().unwrap_or_default();
+    let mut shown: String = line.chars().take(MAX).collect();
+    if shown.len() < value.len() {
+        shown.push('…');
+    }
+    shown
 }
 
 /// A region name as botocore accepts one: letters, digits and `-`, at most 63, starting and

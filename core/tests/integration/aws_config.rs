@@ -696,6 +696,26 @@ fn invalid_regions() {
         e.to_string(),
         "AWS region `us_east_1` (from profile `default` in /home/me/.aws/config) is not a region name"
     );
+    // A value continued on the next line (found by the property test below): only its first
+    // line is shown, whatever the rest holds (`err` checks no secret shows).
+    let e = World::new()
+        .with_env_keys()
+        .file(
+            HOME_CONFIG,
+            &format!("[default]\nregion = us-east-1\n  TOKENSECRET {SECRET}\n"),
+        )
+        .err();
+    assert_eq!(
+        e.to_string(),
+        "AWS region `us-east-1…` (from profile `default` in /home/me/.aws/config) is not a region \
+         name"
+    );
+    let long = "a".repeat(100);
+    let e = World::new().with_env_keys().var("AWS_REGION", &long).err();
+    assert!(
+        e.to_string().contains(&format!("`{}…`", &long[..64])),
+        "{e}"
+    );
     // The longest and shortest names are fine.
     World::new()
         .with_env_keys()
@@ -857,6 +877,20 @@ fn endpoint_errors() {
     assert!(e.to_string().starts_with(
         "AWS profile `default` sets services = nowhere, but the config file has no [services nowhere] section"
     ));
+    // A value continued on the next line: only its first line is shown (`err` checks that no
+    // secret does).
+    let e = World::new()
+        .with_env_keys()
+        .file(
+            HOME_CONFIG,
+            &format!("[default]\nregion = us-east-1\nservices = s\n  TOKENSECRET {SECRET}\n"),
+        )
+        .err();
+    assert!(
+        e.to_string()
+            .starts_with("AWS profile `default` sets services = s…, but"),
+        "{e}"
+    );
 }
 
 #[test]
