@@ -74,6 +74,8 @@ fn start_nginx(binary: &Path, prefix: &Path, upstream: SocketAddr) -> (Killed, u
     let port = free_port();
     let conf = format!(
         "daemon off;
+# One process, the child this test kills: with a master, killing it left its worker running.
+master_process off;
 worker_processes 1;
 error_log {prefix}/logs/error.log;
 pid {prefix}/nginx.pid;
