@@ -51,10 +51,13 @@ impl Deadline {
         {
             return Poll::Pending;
         }
+        // With the task's cooperative budget spent, the sleep answers `Pending` without arming
+        // its timer (it only has the task polled again): not armed, then.
+        let had_budget = tokio::task::coop::has_budget_remaining();
         let polled = self.sleep.as_mut().poll(cx);
         self.armed = match polled {
-            Poll::Pending => Some(cx.waker().clone()),
-            Poll::Ready(()) => None,
+            Poll::Pending if had_budget => Some(cx.waker().clone()),
+            Poll::Pending | Poll::Ready(()) => None,
         };
         polled
     }
@@ -111,6 +114,27 @@ mod tests {
         }))
         .await;
         assert_eq!(start.elapsed(), Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_first_check_with_the_budget_spent_arms_the_timer_at_the_next() {
+        let start = Instant::now();
+        let mut deadline = Deadline::new(start + Duration::from_secs(2));
+        let mut first = true;
+        bounded(poll_fn(|cx| {
+            if first {
+                // The task has done its share of work for this turn: tokio's cooperative
+                // budget is spent, so the timer answers `Pending` without arming itself.
+                first = false;
+                while tokio::task::coop::has_budget_remaining() {
+                    let spend = std::pin::pin!(tokio::task::coop::consume_budget());
+                    let _ = spend.poll(cx);
+                }
+            }
+            deadline.poll_due(cx)
+        }))
+        .await;
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
 
     #[tokio::test(start_paused = true)]
