@@ -242,6 +242,13 @@ impl Page {
         result["result"]["value"].clone()
     }
 
+    /// The value of an expression while the page may still be loading: `null` until it has a
+    /// document to evaluate it in (Chromium may answer with an error while a navigation
+    /// commits, even for the page it was started with).
+    fn poll(&mut self, expression: &str) -> Value {
+        self.try_eval(expression).unwrap_or(Value::Null)
+    }
+
     /// The value of an expression, or `None` while the page has no document to evaluate it in
     /// (during a reload) or the expression threw.
     fn try_eval(&mut self, expression: &str) -> Option<Value> {
@@ -336,8 +343,8 @@ fn the_demo_page_streams_a_recording_to_its_end_in_chromium() {
     let deadline = Instant::now() + PAGE_TIMEOUT;
     let mut partial_seen = false;
     loop {
-        let state = page.eval("document.body.dataset.state || ''");
-        let answer = page.eval("document.getElementById('answer').textContent");
+        let state = page.poll("document.body.dataset.state || ''");
+        let answer = page.poll("document.getElementById('answer').textContent");
         let answer = answer.as_str().unwrap_or_default();
         if !answer.is_empty() && answer.len() < text.len() {
             partial_seen = true;
@@ -395,14 +402,14 @@ fn the_demo_page_resumes_its_stream_after_a_reload_mid_stream_in_chromium() {
     // Mid-stream: part of the answer shown, and the stream id kept for a reload.
     let deadline = Instant::now() + PAGE_TIMEOUT;
     loop {
-        let answer = page.eval(ANSWER);
+        let answer = page.poll(ANSWER);
         let answer = answer.as_str().unwrap_or_default();
-        let saved = page.eval(SAVED);
+        let saved = page.poll(SAVED);
         if !answer.is_empty() && answer.len() < text.len() && saved.is_string() {
             break;
         }
         assert!(
-            page.eval("document.body.dataset.state || ''") != "done",
+            page.poll("document.body.dataset.state || ''") != "done",
             "the stream ended before the page kept a stream id to resume (saved: {saved}): \
              are the gateway's streams resumable (llm-sse-resumable: true)?"
         );
@@ -425,10 +432,13 @@ fn the_demo_page_resumes_its_stream_after_a_reload_mid_stream_in_chromium() {
                 break;
             }
         }
-        assert!(
-            Instant::now() < deadline,
-            "the reloaded page did not finish resuming"
-        );
+        if Instant::now() >= deadline {
+            let page_state = page.try_eval(
+                "JSON.stringify([document.body.dataset, \
+                 ...['answer', 'status', 'error'].map((id) => document.getElementById(id).textContent)])",
+            );
+            panic!("the reloaded page did not finish resuming: {page_state:?}");
+        }
         std::thread::sleep(Duration::from_millis(10));
     }
     assert_eq!(page.eval(ANSWER).as_str(), Some(text.as_str()));
@@ -442,9 +452,14 @@ fn the_demo_page_resumes_its_stream_after_a_reload_mid_stream_in_chromium() {
         Value::Null,
         "the finished stream is forgotten"
     );
-    // One generation: the reloaded page did not send the prompt again.
+    // One generation: the reloaded page did not send the prompt again. The gateway logs a
+    // request when its response has ended, which can be a moment after the page saw the last
+    // frame: wait for both lines.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while logged(&log, "POST", "/v1/chat/stream/") == 0 && Instant::now() < deadline {
+    while (logged(&log, "POST", "/v1/chat/stream/") == 0
+        || logged(&log, "GET", "/v1/streams/") == 0)
+        && Instant::now() < deadline
+    {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(logged(&log, "POST", "/v1/chat/stream/"), 1);
