@@ -139,7 +139,7 @@ use tokio::time::Instant;
 pub use crate::listen::DEFAULT_BACKLOG;
 pub use log::{ConnectionId, ConnectionInfo, RecordedRequest};
 pub use pacing::{PacedBody, Pacing, Pieces, Split};
-pub use token::{TokenEndpoint, TokenServer};
+pub use token::{METADATA_ACCOUNT_EMAIL, METADATA_PROJECT_ID, TokenEndpoint, TokenServer};
 
 use crate::listen;
 use body::Fault;

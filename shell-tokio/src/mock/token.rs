@@ -11,8 +11,12 @@
 //!
 //! With [`TokenEndpoint::metadata_server`] it is also a Google Cloud machine's metadata server:
 //! `GET /computeMetadata/v1/instance/service-accounts/default/token` with `Metadata-Flavor:
-//! Google` gets a token (without the header: `403`, as from the real one). Point
-//! `GCE_METADATA_HOST` at [`TokenServer::addr`].
+//! Google` gets a token (without the header: `403`, as from the real one); the account's
+//! description (`.../service-accounts/default/?recursive=true`: [`METADATA_ACCOUNT_EMAIL`] and
+//! its scopes), the project id ([`METADATA_PROJECT_ID`]) and the root that Google's libraries
+//! ping are served too, so that google-auth's
+//! `compute_engine.Credentials` work against it (`tests/sdk/google_metadata_check.py` checks
+//! that). Point `GCE_METADATA_HOST` at [`TokenServer::addr`].
 //!
 //! ```
 //! use llm_sse_tokio::mock::TokenEndpoint;
@@ -45,7 +49,6 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use llm_sse_core::google::METADATA_TOKEN_PATH;
 use llm_sse_core::google::endpoint::{self, EndpointError, Grant};
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -55,6 +58,19 @@ use crate::listen;
 
 /// The largest token request the endpoint reads.
 const MAX_BODY: usize = 64 * 1024;
+
+/// Where a metadata server describes the machine's service accounts.
+const METADATA_ACCOUNTS_PATH: &str = "/computeMetadata/v1/instance/service-accounts/";
+
+/// Where a metadata server says the machine's project id.
+const METADATA_PROJECT_PATH: &str = "/computeMetadata/v1/project/project-id";
+
+/// The project id a mock metadata server says the machine is in.
+pub const METADATA_PROJECT_ID: &str = "mock-project";
+
+/// The email of the service account a mock metadata server says is attached to the machine
+/// (its `default`).
+pub const METADATA_ACCOUNT_EMAIL: &str = "mock-vm@mock-project.iam.gserviceaccount.com";
 
 /// The configuration of a mock token endpoint; [`TokenEndpoint::start`] starts a
 /// [`TokenServer`].
@@ -159,9 +175,11 @@ impl TokenEndpoint {
         self
     }
 
-    /// Also serve as a metadata server: `GET` [`METADATA_TOKEN_PATH`] with `Metadata-Flavor:
-    /// Google` is answered a token (the machine's attached service account), without the
-    /// header `403`.
+    /// Also serve as a metadata server: `GET` [`METADATA_TOKEN_PATH`](llm_sse_core::google::METADATA_TOKEN_PATH) with `Metadata-Flavor:
+    /// Google` is answered a token (the machine's attached service account,
+    /// [`METADATA_ACCOUNT_EMAIL`], also by its email), without the header `403`; the
+    /// account's description and the root are served as by the real server (see the
+    /// [module documentation](self)).
     #[must_use]
     pub fn metadata_server(mut self) -> Self {
         self.metadata_server = true;
@@ -352,11 +370,10 @@ async fn answer(
         Ok(collected) => collected.to_bytes(),
         Err(_) => Bytes::new(),
     };
-    if state.config.metadata_server
-        && parts.uri.path() == METADATA_TOKEN_PATH
-        && parts.method == Method::GET
-    {
-        return Ok(metadata_token(&state, &parts.headers));
+    if state.config.metadata_server && parts.method == Method::GET {
+        if let Some(response) = metadata(&state, parts.uri.path(), &parts.headers) {
+            return Ok(response);
+        }
     }
     if parts.uri.path() != "/token" || parts.method != Method::POST {
         let error = EndpointError {
@@ -394,36 +411,82 @@ async fn answer(
     })
 }
 
-/// The metadata server's answer: a token for a request with `Metadata-Flavor: Google`, `403`
-/// for one without (the real server's text).
-fn metadata_token(state: &State, headers: &http::HeaderMap) -> Response<Full<Bytes>> {
-    state.requests.fetch_add(1, Ordering::SeqCst);
+/// The metadata server's answer to `GET path`, or `None` for a path it does not serve: the
+/// root (what Google's libraries ping to detect the server), the attached service account's
+/// description (`.../service-accounts/default/`, or by its email; its `email` and `scopes`,
+/// which google-auth reads before asking for a token) and its token (`.../token`). Every
+/// answer carries `Metadata-Flavor: Google`; under `/computeMetadata/v1/` a request without
+/// that header is refused `403` with the real server's text.
+fn metadata(state: &State, path: &str, headers: &http::HeaderMap) -> Option<Response<Full<Bytes>>> {
+    enum Served {
+        Root,
+        Project,
+        Account,
+        Token,
+    }
+    let served = if path == "/" {
+        Served::Root
+    } else if path == METADATA_PROJECT_PATH {
+        Served::Project
+    } else {
+        let rest = path.strip_prefix(METADATA_ACCOUNTS_PATH)?;
+        let (account, served) = match rest.strip_suffix("/token") {
+            Some(account) => (account, Served::Token),
+            None => (rest.strip_suffix('/')?, Served::Account),
+        };
+        if account != "default" && account != METADATA_ACCOUNT_EMAIL {
+            return None;
+        }
+        served
+    };
+    if matches!(served, Served::Token) {
+        // Counted whether answered or refused.
+        state.requests.fetch_add(1, Ordering::SeqCst);
+    }
     let flavored = headers
         .get("metadata-flavor")
         .is_some_and(|v| v.as_bytes() == b"Google");
-    if !flavored {
-        let mut response = Response::new(Full::new(Bytes::from_static(
-            b"Missing required header \"Metadata-Flavor\": \"Google\"\n",
-        )));
-        *response.status_mut() = StatusCode::FORBIDDEN;
-        return response;
-    }
-    if state.refusing.load(Ordering::SeqCst) {
-        return Response::builder()
-            .status(StatusCode::SERVICE_UNAVAILABLE)
-            .body(Full::new(Bytes::new()))
-            .unwrap_or_default();
-    }
-    let lifetime = Duration::from_secs(state.config.expires_in);
-    let token = state.book.issue(lifetime);
-    let mut response = json(
-        StatusCode::OK,
-        endpoint::token_response(&token, state.config.expires_in),
-    );
+    let text = |status: StatusCode, body: &'static str| {
+        let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/text"),
+        );
+        response
+    };
+    let mut response = match served {
+        Served::Root => text(StatusCode::OK, "computeMetadata/\n"),
+        _ if !flavored => text(
+            StatusCode::FORBIDDEN,
+            "Missing required header \"Metadata-Flavor\": \"Google\"\n",
+        ),
+        Served::Project => text(StatusCode::OK, METADATA_PROJECT_ID),
+        Served::Account => {
+            let info = serde_json::json!({
+                "aliases": ["default"],
+                "email": METADATA_ACCOUNT_EMAIL,
+                "scopes": [llm_sse_core::google::CLOUD_PLATFORM_SCOPE],
+            });
+            json(StatusCode::OK, info.to_string())
+        }
+        Served::Token => {
+            if state.refusing.load(Ordering::SeqCst) {
+                text(StatusCode::SERVICE_UNAVAILABLE, "")
+            } else {
+                let lifetime = Duration::from_secs(state.config.expires_in);
+                let token = state.book.issue(lifetime);
+                json(
+                    StatusCode::OK,
+                    endpoint::token_response(&token, state.config.expires_in),
+                )
+            }
+        }
+    };
     response
         .headers_mut()
         .insert("metadata-flavor", HeaderValue::from_static("Google"));
-    response
+    Some(response)
 }
 
 /// Whether the request's grant is one of the known credentials'.
@@ -482,4 +545,17 @@ fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_path_is_under_the_accounts_path() {
+        assert_eq!(
+            format!("{METADATA_ACCOUNTS_PATH}default/token"),
+            llm_sse_core::google::METADATA_TOKEN_PATH
+        );
+    }
 }

@@ -145,3 +145,105 @@ async fn tokens_for_known_credentials_and_oauth_errors_for_the_rest() {
     assert_eq!(call("ya29.mock-token-1").await, StatusCode::UNAUTHORIZED);
     assert!(!format!("{tokens:?}").contains("ya29"));
 }
+
+/// `GET http://{addr}{path}` with `headers`: status, `Metadata-Flavor` and content type, body.
+async fn metadata_get(
+    addr: std::net::SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Option<String>, Option<String>, String) {
+    let mut request =
+        http::Request::get(format!("http://{addr}{path}")).header("host", addr.to_string());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = send(addr, request.body(http_body_util::Full::default()).unwrap()).await;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let (status, flavor, content_type) = (
+        response.status().as_u16(),
+        header("metadata-flavor"),
+        header("content-type"),
+    );
+    let body = String::from_utf8(body(response).await.unwrap().to_vec()).unwrap();
+    (status, flavor, content_type, body)
+}
+
+#[tokio::test]
+async fn as_a_metadata_server_it_serves_what_google_auth_reads() {
+    use llm_sse_tokio::mock::{METADATA_ACCOUNT_EMAIL, METADATA_PROJECT_ID};
+    let tokens = TokenEndpoint::new()
+        .metadata_server()
+        .expires_in(600)
+        .start()
+        .await
+        .unwrap();
+    let addr = tokens.addr();
+    let flavor = [("metadata-flavor", "Google")];
+    let google = Some("Google".to_owned());
+
+    // The detection ping, with or without the header.
+    for headers in [&flavor[..], &[]] {
+        let (status, got_flavor, _, body) = metadata_get(addr, "/", headers).await;
+        assert_eq!(
+            (status, got_flavor, body.as_str()),
+            (200, google.clone(), "computeMetadata/\n")
+        );
+    }
+    // The project id and the account's description.
+    let (status, _, _, body) =
+        metadata_get(addr, "/computeMetadata/v1/project/project-id", &flavor).await;
+    assert_eq!((status, body.as_str()), (200, METADATA_PROJECT_ID));
+    for account in ["default", METADATA_ACCOUNT_EMAIL] {
+        let path =
+            format!("/computeMetadata/v1/instance/service-accounts/{account}/?recursive=true");
+        let (status, got_flavor, content_type, body) = metadata_get(addr, &path, &flavor).await;
+        assert_eq!((status, got_flavor), (200, google.clone()), "{body}");
+        assert!(content_type.unwrap().starts_with("application/json"));
+        let info: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(info["email"], METADATA_ACCOUNT_EMAIL);
+        assert_eq!(
+            info["scopes"],
+            serde_json::json!(["https://www.googleapis.com/auth/cloud-platform"])
+        );
+    }
+    // Tokens, by the alias or the email, with google-auth's query; without the header, 403.
+    for (n, account) in [(1, "default"), (2, METADATA_ACCOUNT_EMAIL)] {
+        let path = format!(
+            "/computeMetadata/v1/instance/service-accounts/{account}/token?scopes=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcloud-platform"
+        );
+        let (status, got_flavor, _, body) = metadata_get(addr, &path, &flavor).await;
+        assert_eq!((status, got_flavor), (200, google.clone()), "{body}");
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            answer,
+            serde_json::json!({"access_token": format!("ya29.mock-token-{n}"), "expires_in": 600, "token_type": "Bearer"})
+        );
+    }
+    for path in [
+        "/computeMetadata/v1/instance/service-accounts/default/token",
+        "/computeMetadata/v1/instance/service-accounts/default/",
+        "/computeMetadata/v1/project/project-id",
+    ] {
+        let (status, got_flavor, _, body) = metadata_get(addr, path, &[]).await;
+        assert_eq!((status, got_flavor), (403, google.clone()), "{path}");
+        assert_eq!(
+            body,
+            "Missing required header \"Metadata-Flavor\": \"Google\"\n"
+        );
+    }
+    // Another account, or another path: not served.
+    for path in [
+        "/computeMetadata/v1/instance/service-accounts/other@x.iam.gserviceaccount.com/token",
+        "/computeMetadata/v1/instance/hostname",
+    ] {
+        let (status, ..) = metadata_get(addr, path, &flavor).await;
+        assert_eq!(status, 404, "{path}");
+    }
+    // Token requests are counted answered or refused: two answered, one refused.
+    assert_eq!((tokens.requests(), tokens.issued()), (3, 2));
+}
