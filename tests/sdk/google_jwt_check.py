@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from checks import Checks
+
 import google.auth
 import google.auth.crypt
 import google.auth.jwt
@@ -51,10 +53,7 @@ def main() -> int:
     now = int(time.time())
     jwt = our_jwt(now)
     header_b64, claims_b64, signature_b64 = jwt.split(".")
-    results: list[tuple[str, bool, str]] = []
-
-    def check(name: str, ok: bool, detail: str = "") -> None:
-        results.append((name, ok, detail))
+    check = Checks()
 
     # 1. google-auth verifies the signature (with the public key), the audience and the times.
     try:
@@ -111,12 +110,7 @@ def main() -> int:
         f"{google.auth.jwt.decode_header(reference)}",
     )
 
-    print(f"google-auth {google.auth.__version__}, JWT issued at {now}")
-    for name, ok, detail in results:
-        print(f"{'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else f": {detail}"))
-    failed = sum(1 for _, ok, _ in results if not ok)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.report(f"google-auth {google.auth.__version__}, JWT issued at {now}")
 
 
 if __name__ == "__main__":

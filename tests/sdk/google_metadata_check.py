@@ -32,6 +32,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from checks import Checks
+
 ROOT = Path(__file__).resolve().parents[2]
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 EMAIL = "mock-vm@mock-project.iam.gserviceaccount.com"
@@ -70,10 +72,7 @@ def get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
 
 def main() -> int:
     server, addr = start_server()
-    results: list[tuple[str, bool, str]] = []
-
-    def check(name: str, ok: bool, detail: str = "") -> None:
-        results.append((name, ok, detail))
+    check = Checks()
 
     home = tempfile.mkdtemp(prefix="llm-sse-metadata-check-")
     try:
@@ -166,12 +165,7 @@ def main() -> int:
     check("the server counted four token requests and issued three tokens",
           tail == "requests 4 issued 3", tail)
 
-    print(f"google-auth {google.auth.__version__}, metadata server at {addr}")
-    for name, ok, detail in results:
-        print(f"{'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else f": {detail}"))
-    failed = sum(1 for _, ok, _ in results if not ok)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.report(f"google-auth {google.auth.__version__}, metadata server at {addr}")
 
 
 if __name__ == "__main__":
