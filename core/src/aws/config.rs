@@ -8,6 +8,7 @@ use alloc::string::String;
 use core::cell::OnceCell;
 use core::fmt;
 
+use super::container::{ContainerCredentials, ContainerError};
 use super::profile_file::{self, FileKind, ProfileFile};
 use super::{AwsCredentials, AwsSecret};
 
@@ -79,21 +80,12 @@ const UNSUPPORTED: [(&str, &str); 8] = [
 ];
 
 /// Environment variables that point the AWS SDKs at credential providers this crate does not
-/// have (after the environment keys and the profile), and what they are.
-const UNSUPPORTED_ENV: [(&str, &str); 3] = [
-    (
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "web identity federation (EKS service accounts)",
-    ),
-    (
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "container credentials (ECS tasks)",
-    ),
-    (
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "container credentials (EKS Pod Identity, Greengrass)",
-    ),
-];
+/// have (after the environment keys and the profile, before container credentials), and what
+/// they are.
+const UNSUPPORTED_ENV: [(&str, &str); 1] = [(
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "web identity federation (EKS service accounts)",
+)];
 
 /// Where a setting came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,12 +217,14 @@ pub enum AwsConfigError {
         file: String,
     },
     /// No keys in the environment or the profile, and the environment points at a credential
-    /// provider this crate does not support (`AWS_WEB_IDENTITY_TOKEN_FILE`,
-    /// `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`, `AWS_CONTAINER_CREDENTIALS_FULL_URI`).
+    /// provider this crate does not support (`AWS_WEB_IDENTITY_TOKEN_FILE`).
     UnsupportedEnvCredentials {
         /// The variable that is set.
         variable: &'static str,
     },
+    /// The container credentials endpoint the environment names cannot be used
+    /// ([`ContainerError::InvalidUri`](super::container::ContainerError::InvalidUri)).
+    Container(ContainerError),
     /// A shared file has a line the AWS tools would refuse.
     ProfileFileSyntax {
         /// The file's path.
@@ -342,6 +336,7 @@ impl fmt::Display for AwsConfigError {
                      {SECRET_ACCESS_KEY_ENV} and {SESSION_TOKEN_ENV}"
                 )
             }
+            AwsConfigError::Container(error) => write!(f, "AWS container credentials: {error}"),
             AwsConfigError::ProfileFileSyntax {
                 file,
                 line,
@@ -381,6 +376,29 @@ impl fmt::Display for AwsConfigError {
 #[cfg(feature = "std")]
 impl std::error::Error for AwsConfigError {}
 
+/// Where the credentials of an [`AwsConfig`] are: keys at hand, or an endpoint to fetch them
+/// from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AwsCredentialsFrom {
+    /// Keys from the environment or a profile.
+    Keys(AwsCredentials),
+    /// A container credentials endpoint (an ECS task's, an EKS pod's with Pod Identity):
+    /// temporary credentials fetched before the first call and again before they expire
+    /// ([`container`](super::container)).
+    Container(ContainerCredentials),
+}
+
+impl AwsCredentialsFrom {
+    /// The keys, when they are at hand (not for a container endpoint).
+    pub fn keys(&self) -> Option<&AwsCredentials> {
+        match self {
+            AwsCredentialsFrom::Keys(keys) => Some(keys),
+            AwsCredentialsFrom::Container(_) => None,
+        }
+    }
+}
+
 /// Credentials, region and endpoint for one AWS service, with where each came from.
 ///
 /// `Debug` never shows the secret access key or the session token.
@@ -390,8 +408,8 @@ pub struct AwsConfig {
     /// The profile of the shared files that was (or would have been) read: `AWS_PROFILE`,
     /// else `default`.
     pub profile: String,
-    /// The credentials.
-    pub credentials: AwsCredentials,
+    /// The credentials: keys, or the container endpoint that gives them.
+    pub credentials: AwsCredentialsFrom,
     /// Where they came from.
     pub credentials_source: ConfigSource,
     /// The region.
@@ -432,7 +450,10 @@ impl AwsConfig {
                 (Some(id), Some(secret)) => {
                     let mut credentials = AwsCredentials::new(id, secret, None);
                     credentials.session_token = env(SESSION_TOKEN_ENV).map(AwsSecret::new);
-                    (credentials, ConfigSource::Environment(ACCESS_KEY_ID_ENV))
+                    (
+                        AwsCredentialsFrom::Keys(credentials),
+                        ConfigSource::Environment(ACCESS_KEY_ID_ENV),
+                    )
                 }
                 (Some(_), None) => {
                     return Err(AwsConfigError::PartialEnvCredentials {
@@ -446,19 +467,28 @@ impl AwsConfig {
                         missing: ACCESS_KEY_ID_ENV,
                     });
                 }
-                // Where the SDKs would go on to web identity or container credentials, say so.
+                // Then, as the SDKs: web identity (not supported: say so), then container
+                // credentials.
                 (None, None) => match shared.credentials() {
                     Err(e @ AwsConfigError::NoCredentials { .. }) => {
-                        return Err(
-                            match UNSUPPORTED_ENV.iter().find(|(var, _)| env(var).is_some()) {
-                                Some(&(variable, _)) => {
-                                    AwsConfigError::UnsupportedEnvCredentials { variable }
-                                }
-                                None => e,
-                            },
-                        );
+                        if let Some(&(variable, _)) =
+                            UNSUPPORTED_ENV.iter().find(|(var, _)| env(var).is_some())
+                        {
+                            return Err(AwsConfigError::UnsupportedEnvCredentials { variable });
+                        }
+                        match ContainerCredentials::from_lookup(env) {
+                            Some(Ok(container)) => {
+                                let from = ConfigSource::Environment(container.from());
+                                (AwsCredentialsFrom::Container(container), from)
+                            }
+                            Some(Err(error)) => return Err(AwsConfigError::Container(error)),
+                            None => return Err(e),
+                        }
                     }
-                    result => result?,
+                    result => {
+                        let (keys, from) = result?;
+                        (AwsCredentialsFrom::Keys(keys), from)
+                    }
                 },
             };
 

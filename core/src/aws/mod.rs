@@ -50,7 +50,8 @@
 //! let request = SignableRequest::from_url("POST", &url)?
 //!     .header("content-type", "application/json")
 //!     .payload(body);
-//! let signer = Signer::new(&config.credentials, &config.region, BEDROCK_RUNTIME.signing_name);
+//! let keys = config.credentials.keys().expect("keys, not a container endpoint");
+//! let signer = Signer::new(keys, &config.region, BEDROCK_RUNTIME.signing_name);
 //! let signed = signer.sign(&request, 1_767_225_600)?; // 2026-01-01T00:00:00Z, from the caller's clock
 //! for (name, value) in signed.headers() {
 //!     println!("{name}: {value}");
@@ -74,7 +75,7 @@
 //!
 //! | setting | looked up in order |
 //! |---|---|
-//! | credentials | `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`); then the profile's `aws_access_key_id` and `aws_secret_access_key` (and `aws_session_token`) |
+//! | credentials | `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`); then the profile's `aws_access_key_id` and `aws_secret_access_key` (and `aws_session_token`); then the container credentials endpoint of `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or `AWS_CONTAINER_CREDENTIALS_FULL_URI` ([`container`], fetched by the client: [`AwsCredentialsFrom::Container`]) |
 //! | profile | `AWS_PROFILE` (which must name a profile of one of the files); `default` |
 //! | shared credentials file | `AWS_SHARED_CREDENTIALS_FILE` (a leading `~` is the home directory); `~/.aws/credentials` |
 //! | shared config file | `AWS_CONFIG_FILE`; `~/.aws/config` |
@@ -97,18 +98,18 @@
 //!
 //! # What is not supported
 //!
-//! Only static keys, from the environment or a profile. There is no AWS IAM Identity
-//! Center (SSO) login, no assume-role (`role_arn`, `source_profile`, `credential_source`),
-//! no web identity federation (`web_identity_token_file`, `AWS_WEB_IDENTITY_TOKEN_FILE`),
-//! no `credential_process`, no EC2 instance metadata (IMDS) and no ECS/EKS container
-//! credentials, no credential refresh, and no FIPS or dual-stack endpoints
+//! Static keys, from the environment or a profile, and container credentials (ECS tasks, EKS
+//! Pod Identity). There is no AWS IAM Identity Center (SSO) login, no assume-role (`role_arn`,
+//! `source_profile`, `credential_source`), no web identity federation
+//! (`web_identity_token_file`, `AWS_WEB_IDENTITY_TOKEN_FILE`), no `credential_process`, no EC2
+//! instance metadata (IMDS), and no FIPS or dual-stack endpoints
 //! (`AWS_USE_FIPS_ENDPOINT` and `AWS_USE_DUALSTACK_ENDPOINT` are not read; set the endpoint URL
 //! instead). A setting that asks for one of these credential sources is not skipped silently.
 //! A profile that uses one gets
 //! [`AwsConfigError::UnsupportedCredentials`], which says how to provide the keys instead; an
-//! environment without keys that points at web identity or container credentials
-//! (`AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`,
-//! `AWS_CONTAINER_CREDENTIALS_FULL_URI`) gets [`AwsConfigError::UnsupportedEnvCredentials`]:
+//! environment without keys that points at web identity (`AWS_WEB_IDENTITY_TOKEN_FILE`, which
+//! the SDKs read before container credentials) gets
+//! [`AwsConfigError::UnsupportedEnvCredentials`]:
 //!
 //! ```text
 //! AWS profile `sso-dev` gets its credentials through IAM Identity Center (SSO) (sso_session in
@@ -117,19 +118,21 @@
 //! `aws configure export-credentials --profile sso-dev --format env`
 //! ```
 //!
-//! On EC2, ECS, EKS or Lambda, where the AWS SDKs would find credentials by themselves, pass
-//! them in the environment (Lambda already sets the three variables).
+//! On EC2, or on EKS with IAM roles for service accounts (web identity), where the AWS SDKs
+//! would find credentials by themselves, pass them in the environment (Lambda already sets the
+//! three variables; ECS tasks and EKS Pod Identity work as they are).
 
 use alloc::string::String;
 use core::fmt;
 
 mod config;
+pub mod container;
 mod profile_file;
 pub mod sigv4;
 
 pub use config::{
-    ACCESS_KEY_ID_ENV, AwsConfig, AwsConfigError, AwsService, BEDROCK_RUNTIME, CONFIG_FILE_ENV,
-    ConfigSource, DEFAULT_REGION_ENV, ENDPOINT_URL_ENV, FileStatus, FilesChecked,
+    ACCESS_KEY_ID_ENV, AwsConfig, AwsConfigError, AwsCredentialsFrom, AwsService, BEDROCK_RUNTIME,
+    CONFIG_FILE_ENV, ConfigSource, DEFAULT_REGION_ENV, ENDPOINT_URL_ENV, FileStatus, FilesChecked,
     IGNORE_CONFIGURED_ENDPOINT_URLS_ENV, PROFILE_ENV, REGION_ENV, SECRET_ACCESS_KEY_ENV,
     SESSION_TOKEN_ENV, SHARED_CREDENTIALS_FILE_ENV,
 };

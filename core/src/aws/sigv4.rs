@@ -706,6 +706,17 @@ impl std::error::Error for SignError {}
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct AmzDate([u8; 16]);
 
+/// `YYYYMMDD'T'HHMMSS'Z'` as Unix seconds; `None` for anything else (a day that does not exist
+/// included).
+pub(crate) fn parse_amz_date(value: &str) -> Option<u64> {
+    AmzDate::parse(value).map(|(_, seconds)| seconds)
+}
+
+/// Unix seconds as `YYYYMMDD'T'HHMMSS'Z'`; `None` after 9999.
+pub(crate) fn format_amz_date(seconds: u64) -> Option<String> {
+    AmzDate::from_unix_seconds(seconds).map(|date| date.date_time().into())
+}
+
 impl AmzDate {
     /// The last second `x-amz-date` can write: 9999-12-31T23:59:59Z.
     const MAX_UNIX_SECONDS: u64 = 253_402_300_799;

@@ -100,6 +100,26 @@ pub struct Call {
     credential: Credential,
 }
 
+/// What a call authenticates with when it was fetched rather than set: see
+/// [`Call::with_authorization`]. `Debug` never shows the secrets.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Authorization {
+    /// A Google OAuth2 access token (Vertex AI). Never log it.
+    AccessToken(String),
+    /// AWS credentials from a container endpoint (Amazon Bedrock in an ECS task or EKS pod).
+    Aws(crate::aws::AwsCredentials),
+}
+
+impl fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Authorization::AccessToken(_) => f.write_str("AccessToken(<redacted>)"),
+            Authorization::Aws(credentials) => f.debug_tuple("Aws").field(credentials).finish(),
+        }
+    }
+}
+
 /// What a call authenticates with.
 #[derive(Debug, Clone)]
 enum Credential {
@@ -178,8 +198,18 @@ impl Call {
             Auth::Header(_) | Auth::Bearer => Credential::Key(settings.api_key(provider)?.clone()),
             Auth::AwsSigV4 { service } => {
                 let aws = settings.aws()?;
+                let Some(keys) = aws.credentials.keys() else {
+                    return Err(ProviderError::Auth(ProviderAuthError {
+                        provider,
+                        reason: AuthFailure::MissingCredentials(
+                            "a call with container credentials needs them fetched first \
+                             (Call::with_authorization)"
+                                .into(),
+                        ),
+                    }));
+                };
                 Credential::Aws {
-                    credentials: aws.credentials.clone(),
+                    credentials: keys.clone(),
                     region: aws.region.clone(),
                     service,
                 }
@@ -221,6 +251,35 @@ impl Call {
             renewed: false,
         };
         Call::prepare(settings, request, credential)
+    }
+
+    /// A call of `request` that authenticates with `authorization`, fetched for its provider
+    /// (see `AccessTokens`, feature `google-auth`): a Google access token (Vertex AI) or AWS
+    /// credentials from a container endpoint (Amazon Bedrock). For a provider that takes
+    /// neither, or an authorization of the other kind, the same as [`new`](Call::new).
+    ///
+    /// # Errors
+    ///
+    /// As [`with_access_token`](Call::with_access_token).
+    pub fn with_authorization(
+        settings: &Settings,
+        request: ValidRequest,
+        authorization: &Authorization,
+    ) -> Result<Call, ProviderError> {
+        match (request.provider().spec().auth, authorization) {
+            (Auth::GoogleOAuth, Authorization::AccessToken(token)) => {
+                Call::with_access_token(settings, request, token)
+            }
+            (Auth::AwsSigV4 { service }, Authorization::Aws(credentials)) => {
+                let credential = Credential::Aws {
+                    credentials: credentials.clone(),
+                    region: settings.aws()?.region.clone(),
+                    service,
+                };
+                Call::prepare(settings, request, credential)
+            }
+            _ => Call::new(settings, request),
+        }
     }
 
     /// The call of `request` with `credential`.

@@ -49,7 +49,9 @@ mod settings;
 #[cfg(feature = "google-auth")]
 mod tokens;
 
-pub use call::{Attempt, Call, ErrorBody, Head, MAX_ERROR_BODY, Starting, Streaming, USER_AGENT};
+pub use call::{
+    Attempt, Authorization, Call, ErrorBody, Head, MAX_ERROR_BODY, Starting, Streaming, USER_AGENT,
+};
 pub use error::{AuthFailure, ProviderAuthError, ProviderError};
 pub use proxy::{EnvProxies, InvalidProxy, Proxies, ProxyUrl, is_loopback};
 pub use settings::{

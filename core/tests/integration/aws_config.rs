@@ -4,8 +4,12 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use llm_sse_core::aws::container::{
+    AUTHORIZATION_TOKEN_ENV, ContainerError, FULL_URI_ENV, RELATIVE_URI_ENV,
+};
 use llm_sse_core::aws::{
-    AwsConfig, AwsConfigError, BEDROCK_RUNTIME, ConfigSource, FileStatus, FilesChecked,
+    AwsConfig, AwsConfigError, AwsCredentialsFrom, BEDROCK_RUNTIME, ConfigSource, FileStatus,
+    FilesChecked,
 };
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -98,6 +102,14 @@ fn home_files(credentials: bool, config: bool) -> FilesChecked {
     }
 }
 
+/// The keys a config holds (not a container endpoint).
+fn keys_of(config: &AwsConfig) -> &llm_sse_core::aws::AwsCredentials {
+    config
+        .credentials
+        .keys()
+        .expect("keys, not a container endpoint")
+}
+
 #[test]
 fn keys_region_and_endpoint_from_the_environment() {
     let config = World::new()
@@ -106,14 +118,10 @@ fn keys_region_and_endpoint_from_the_environment() {
         .var("AWS_SESSION_TOKEN", "TOKENSECRET")
         .var("AWS_REGION", "eu-central-1")
         .ok();
-    assert_eq!(config.credentials.access_key_id, "AKIDENV");
-    assert_eq!(config.credentials.secret_access_key.expose(), SECRET);
+    assert_eq!(keys_of(&config).access_key_id, "AKIDENV");
+    assert_eq!(keys_of(&config).secret_access_key.expose(), SECRET);
     assert_eq!(
-        config
-            .credentials
-            .session_token
-            .as_ref()
-            .map(|t| t.expose()),
+        keys_of(&config).session_token.as_ref().map(|t| t.expose()),
         Some("TOKENSECRET")
     );
     assert_eq!(
@@ -149,7 +157,7 @@ fn empty_variables_count_as_unset() {
         .var("AWS_PROFILE", "")
         .var("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", " ")
         .ok();
-    assert_eq!(config.credentials.session_token, None);
+    assert_eq!(keys_of(&config).session_token, None);
     assert_eq!(
         config.region_source,
         ConfigSource::Environment("AWS_DEFAULT_REGION")
@@ -206,7 +214,7 @@ fn environment_keys_win_over_a_named_profile() {
         )
         .file(HOME_CONFIG, "[profile work]\nregion = ap-south-1\n")
         .ok();
-    assert_eq!(config.credentials.access_key_id, "AKIDENV");
+    assert_eq!(keys_of(&config).access_key_id, "AKIDENV");
     assert_eq!(config.profile, "work");
     // The profile still gives the region.
     assert_eq!(config.region, "ap-south-1");
@@ -221,14 +229,10 @@ fn default_profile_from_the_credentials_file() {
             "# my keys\n[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = ab#c;d\naws_session_token = TOKENSECRET\nregion = us-east-2\n",
         )
         .ok();
-    assert_eq!(config.credentials.access_key_id, "AKIDFILE");
-    assert_eq!(config.credentials.secret_access_key.expose(), "ab#c;d");
+    assert_eq!(keys_of(&config).access_key_id, "AKIDFILE");
+    assert_eq!(keys_of(&config).secret_access_key.expose(), "ab#c;d");
     assert_eq!(
-        config
-            .credentials
-            .session_token
-            .as_ref()
-            .map(|t| t.expose()),
+        keys_of(&config).session_token.as_ref().map(|t| t.expose()),
         Some("TOKENSECRET")
     );
     assert_eq!(
@@ -249,7 +253,7 @@ fn named_profile_from_the_config_file() {
             "[default]\nregion = us-east-1\n\n[profile dev]\nregion = eu-west-1\naws_access_key_id = AKIDDEV\naws_secret_access_key = x\n[dev]\nregion = ignored-without-prefix\n",
         )
         .ok();
-    assert_eq!(config.credentials.access_key_id, "AKIDDEV");
+    assert_eq!(keys_of(&config).access_key_id, "AKIDDEV");
     assert_eq!(config.credentials_source, profile("dev", HOME_CONFIG));
     assert_eq!(config.region, "eu-west-1");
     // `[default]` of the config file.
@@ -259,7 +263,7 @@ fn named_profile_from_the_config_file() {
             "[default]\naws_access_key_id = AKIDCFG\naws_secret_access_key = x\nregion = sa-east-1\n",
         )
         .ok();
-    assert_eq!(config.credentials.access_key_id, "AKIDCFG");
+    assert_eq!(keys_of(&config).access_key_id, "AKIDCFG");
     assert_eq!(config.region, "sa-east-1");
 }
 
@@ -274,11 +278,8 @@ fn the_credentials_file_wins_property_by_property() {
         .file(HOME_CREDENTIALS, "[work]\naws_access_key_id = AKIDCREDS\n")
         .ok();
     // The access key id from the credentials file, the secret and region from the config file.
-    assert_eq!(config.credentials.access_key_id, "AKIDCREDS");
-    assert_eq!(
-        config.credentials.secret_access_key.expose(),
-        "config-secret"
-    );
+    assert_eq!(keys_of(&config).access_key_id, "AKIDCREDS");
+    assert_eq!(keys_of(&config).secret_access_key.expose(), "config-secret");
     assert_eq!(config.credentials_source, profile("work", HOME_CREDENTIALS));
     assert_eq!(config.region_source, profile("work", HOME_CONFIG));
 }
@@ -299,7 +300,7 @@ fn file_locations() {
             "[default]\naws_access_key_id = NOT-THIS\naws_secret_access_key = x\n",
         );
     let config = world.ok();
-    assert_eq!(config.credentials.access_key_id, "AKIDX");
+    assert_eq!(keys_of(&config).access_key_id, "AKIDX");
     assert_eq!(config.region_source, profile("default", "/etc/aws/config"));
     // Each file is read once, and the home files are not read.
     let mut reads = world.reads.borrow().clone();
@@ -324,7 +325,7 @@ fn file_locations() {
         .var("HOMEPATH", r"\home\me")
         .file(r"D:\home\me\.aws\credentials", keys)
         .ok();
-    assert_eq!(config.credentials.access_key_id, "AKIDWIN");
+    assert_eq!(keys_of(&config).access_key_id, "AKIDWIN");
     // A trailing slash on HOME is not doubled.
     let config = World::new()
         .var("HOME", "/home/me/")
@@ -565,7 +566,7 @@ fn unsupported_credential_sources_are_named() {
             "[profile corp]\ncredential_process = x\nregion = us-east-1\n",
         )
         .ok();
-    assert_eq!(config.credentials.access_key_id, "AKIDENV");
+    assert_eq!(keys_of(&config).access_key_id, "AKIDENV");
 }
 
 #[test]
@@ -894,45 +895,98 @@ fn endpoint_errors() {
 }
 
 #[test]
-fn container_and_web_identity_variables_are_named_when_nothing_else_is_found() {
-    for variable in [
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    ] {
-        let e = World::new().var(variable, "/var/run/x").err();
-        assert_eq!(e, AwsConfigError::UnsupportedEnvCredentials { variable });
-        assert!(
-            e.to_string().contains(&format!("{variable} asks for ")),
-            "{e}"
-        );
-        // Keys in the environment or the profile come first, as in the SDKs.
-        World::new()
-            .var(variable, "/var/run/x")
-            .with_env_keys()
-            .var("AWS_REGION", "us-east-1")
-            .ok();
-        World::new()
-            .var(variable, "/var/run/x")
-            .file(
-                HOME_CREDENTIALS,
-                "[default]\naws_access_key_id = A\naws_secret_access_key = S\nregion = us-east-1\n",
-            )
-            .ok();
-    }
+fn web_identity_is_named_when_nothing_else_is_found() {
+    let variable = "AWS_WEB_IDENTITY_TOKEN_FILE";
+    let e = World::new().var(variable, "/var/run/x").err();
+    assert_eq!(e, AwsConfigError::UnsupportedEnvCredentials { variable });
     assert_eq!(
-        World::new()
-            .var(
-                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                "/v2/credentials/x"
-            )
-            .err()
-            .to_string(),
-        "no AWS keys in the environment or the shared files, and \
-         AWS_CONTAINER_CREDENTIALS_RELATIVE_URI asks for container credentials (ECS tasks), which \
-         llm-sse does not support: set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and \
-         AWS_SESSION_TOKEN"
+        e.to_string(),
+        "no AWS keys in the environment or the shared files, and AWS_WEB_IDENTITY_TOKEN_FILE \
+         asks for web identity federation (EKS service accounts), which llm-sse does not support: \
+         set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN"
     );
+    // Keys in the environment or the profile come first, as in the SDKs.
+    World::new()
+        .var(variable, "/var/run/x")
+        .with_env_keys()
+        .var("AWS_REGION", "us-east-1")
+        .ok();
+    World::new()
+        .var(variable, "/var/run/x")
+        .file(
+            HOME_CREDENTIALS,
+            "[default]\naws_access_key_id = A\naws_secret_access_key = S\nregion = us-east-1\n",
+        )
+        .ok();
+    // And web identity before container credentials, as in the SDKs.
+    let e = World::new()
+        .var(variable, "/var/run/x")
+        .var(RELATIVE_URI_ENV, "/v2/credentials/x")
+        .err();
+    assert_eq!(e, AwsConfigError::UnsupportedEnvCredentials { variable });
+}
+
+#[test]
+fn container_credentials_come_after_the_keys_and_the_profile() {
+    let ecs = World::new()
+        .var(RELATIVE_URI_ENV, "/v2/credentials/4e1b")
+        .var("AWS_REGION", "us-east-1");
+    let config = ecs.ok();
+    let AwsCredentialsFrom::Container(container) = &config.credentials else {
+        panic!("{config:?}");
+    };
+    assert_eq!(container.url(), "http://169.254.170.2/v2/credentials/4e1b");
+    assert_eq!(
+        config.credentials_source,
+        ConfigSource::Environment(RELATIVE_URI_ENV)
+    );
+    assert_eq!(config.credentials.keys(), None);
+
+    let eks = World::new()
+        .var(FULL_URI_ENV, "http://169.254.170.23/v1/credentials")
+        .var(AUTHORIZATION_TOKEN_ENV, "TOKENSECRET-pod")
+        .var("AWS_REGION", "us-east-1");
+    let config = eks.ok();
+    assert_eq!(
+        config.credentials_source,
+        ConfigSource::Environment(FULL_URI_ENV)
+    );
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("TOKENSECRET"), "{shown}");
+    assert!(shown.contains("169.254.170.23"), "{shown}");
+
+    // Keys in the environment or the profile win.
+    let keys = eks.with_env_keys().ok();
+    assert_eq!(keys.credentials.keys().unwrap().access_key_id, "AKIDENV");
+    let profile = World::new()
+        .var(RELATIVE_URI_ENV, "/v2/credentials/4e1b")
+        .file(
+            HOME_CREDENTIALS,
+            "[default]\naws_access_key_id = A\naws_secret_access_key = S\nregion = us-east-1\n",
+        )
+        .ok();
+    assert_eq!(profile.credentials.keys().unwrap().access_key_id, "A");
+
+    // A URI the SDKs would not call is an error naming the variable.
+    let e = World::new()
+        .var(FULL_URI_ENV, "http://credentials.example.com/x")
+        .err();
+    assert!(
+        matches!(e, AwsConfigError::Container(ContainerError::InvalidUri { variable, .. }) if variable == FULL_URI_ENV),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().starts_with(
+            "AWS container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI uses http:// to a host \
+             that is not loopback"
+        ),
+        "{e}"
+    );
+    // Still a region is needed.
+    assert!(matches!(
+        World::new().var(RELATIVE_URI_ENV, "/v2/x").err(),
+        AwsConfigError::NoRegion { .. }
+    ));
 }
 
 proptest::proptest! {

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use llm_sse_core::aws::sigv4::{SignableRequest, Signer};
 use llm_sse_core::aws::{AwsConfig, AwsCredentials, BEDROCK_RUNTIME};
 use llm_sse_core::client::{
-    AccessTokens, Attempt, AuthFailure, Call, Head, ProviderAuthError, ProviderError, Settings,
-    TokenStep,
+    AccessTokens, Attempt, AuthFailure, Authorization, Call, Head, ProviderAuthError,
+    ProviderError, Settings, TokenStep,
 };
 use llm_sse_core::google::{Credentials, SystemRandom};
 use llm_sse_core::request::{ChatMessage, ChatRequest, ValidRequest};
@@ -110,7 +110,10 @@ fn a_profile_from_the_shared_files_is_read_through_the_files_closure() {
     };
     let lookup = env(&[("HOME", "/home/u"), ("AWS_PROFILE", "work")]);
     let s = Settings::from_lookup_and_files(&lookup, files).unwrap();
-    assert_eq!(s.aws().unwrap().credentials.access_key_id, "AKIDWORK");
+    assert_eq!(
+        s.aws().unwrap().credentials.keys().unwrap().access_key_id,
+        "AKIDWORK"
+    );
     assert_eq!(
         s.base_url(Provider::Bedrock),
         "https://bedrock-runtime.eu-west-1.amazonaws.com"
@@ -311,11 +314,12 @@ fn access_tokens_are_fetched_cached_and_renewed_once_on_a_401() {
     #[allow(clippy::disallowed_methods)] // the test's randomness, for ring's RSA blinding
     let rng = SystemRandom::new();
     assert!(matches!(
-        tokens.step(Provider::OpenAi, NOW, &rng).unwrap(),
+        tokens.step(Provider::OpenAi, NOW, &rng, &no_files).unwrap(),
         TokenStep::NotNeeded
     ));
     // No token yet: a request to the key file's token URI.
-    let TokenStep::Fetch(fetch) = tokens.step(Provider::Vertex, NOW, &rng).unwrap() else {
+    let TokenStep::Fetch(fetch) = tokens.step(Provider::Vertex, NOW, &rng, &no_files).unwrap()
+    else {
         panic!("a fetch");
     };
     let request = fetch.http_request(Provider::Vertex).unwrap();
@@ -338,7 +342,10 @@ fn access_tokens_are_fetched_cached_and_renewed_once_on_a_401() {
         )
         .unwrap();
     // Cached.
-    let TokenStep::Ready(token) = tokens.step(Provider::Vertex, NOW + 60, &rng).unwrap() else {
+    let TokenStep::Ready(Authorization::AccessToken(token)) = tokens
+        .step(Provider::Vertex, NOW + 60, &rng, &no_files)
+        .unwrap()
+    else {
         panic!("cached");
     };
     assert_eq!(token, "ya29.first");
@@ -358,7 +365,9 @@ fn access_tokens_are_fetched_cached_and_renewed_once_on_a_401() {
     assert!(tokens.is_renewable(Provider::Vertex));
     tokens.invalidate(Provider::Vertex);
     assert!(matches!(
-        tokens.step(Provider::Vertex, NOW + 61, &rng).unwrap(),
+        tokens
+            .step(Provider::Vertex, NOW + 61, &rng, &no_files)
+            .unwrap(),
         TokenStep::Fetch(_)
     ));
     tokens
@@ -385,7 +394,10 @@ fn access_tokens_are_fetched_cached_and_renewed_once_on_a_401() {
     assert!(matches!(err, ProviderError::Auth(_)), "{err:?}");
     // A refused token request is an auth error with the endpoint's words.
     tokens.invalidate(Provider::Vertex);
-    let TokenStep::Fetch(_) = tokens.step(Provider::Vertex, NOW + 62, &rng).unwrap() else {
+    let TokenStep::Fetch(_) = tokens
+        .step(Provider::Vertex, NOW + 62, &rng, &no_files)
+        .unwrap()
+    else {
         panic!()
     };
     let err = tokens
@@ -439,7 +451,9 @@ fn a_vertex_call_needs_its_project_and_region_before_anything_is_fetched() {
     #[allow(clippy::disallowed_methods)] // the test's randomness, for ring's RSA blinding
     let rng = SystemRandom::new();
     let mut tokens = AccessTokens::new(&s);
-    let err = tokens.step(Provider::Vertex, NOW, &rng).unwrap_err();
+    let err = tokens
+        .step(Provider::Vertex, NOW, &rng, &no_files)
+        .unwrap_err();
     assert!(
         err.to_string().contains("ANTHROPIC_VERTEX_PROJECT_ID"),
         "{err}"
@@ -447,8 +461,162 @@ fn a_vertex_call_needs_its_project_and_region_before_anything_is_fetched() {
     let s = s.with_vertex("p", "us-east5");
     assert!(matches!(
         AccessTokens::new(&s)
-            .step(Provider::Vertex, NOW, &rng)
+            .step(Provider::Vertex, NOW, &rng, &no_files)
             .unwrap(),
         TokenStep::Ready(_)
+    ));
+}
+
+#[test]
+fn bedrock_container_credentials_are_fetched_cached_and_signed_with() {
+    use llm_sse_core::aws::container::format_expiration;
+    let config = AwsConfig::from_lookup(
+        &BEDROCK_RUNTIME,
+        env(&[
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "http://127.0.0.1:9/v1/credentials",
+            ),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/run/token"),
+            ("AWS_REGION", "us-west-2"),
+        ]),
+        no_files,
+    )
+    .unwrap();
+    let s = Settings::new().with_aws(config);
+    // Not without the credentials.
+    let err = Call::new(&s, valid(Provider::Bedrock, "m")).unwrap_err();
+    assert!(
+        err.to_string().contains("Call::with_authorization"),
+        "{err}"
+    );
+
+    let mut tokens = AccessTokens::new(&s);
+    #[allow(clippy::disallowed_methods)] // the test's randomness, for ring's RSA blinding
+    let rng = SystemRandom::new();
+    let token_file = |path: &str| (path == "/run/token").then(|| "pod-token-1\n".to_owned());
+    // The token file is read at the fetch, and must be there.
+    let err = tokens
+        .step(Provider::Bedrock, NOW, &rng, &no_files)
+        .unwrap_err();
+    assert!(matches!(err, ProviderError::Auth(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("cannot read the authorization token file /run/token"),
+        "{err}"
+    );
+    let TokenStep::Fetch(fetch) = tokens
+        .step(Provider::Bedrock, NOW, &rng, &token_file)
+        .unwrap()
+    else {
+        panic!("a fetch");
+    };
+    let request = fetch.http_request(Provider::Bedrock).unwrap();
+    assert_eq!(request.method(), "GET");
+    assert_eq!(request.uri(), "http://127.0.0.1:9/v1/credentials");
+    assert_eq!(request.headers()["authorization"], "pod-token-1");
+    assert!(request.headers()["authorization"].is_sensitive());
+    assert_eq!(request.headers()["accept"], "application/json");
+    assert!(request.body().is_empty());
+    assert!(!format!("{fetch:?}{tokens:?}").contains("pod-token"));
+
+    // The answer is cached until 5 minutes before it expires.
+    let answer = |expires_at: u64| {
+        format!(
+            r#"{{"AccessKeyId":"ASIACONTAINER","SecretAccessKey":"{SECRET}","Token":"{SESSION}","Expiration":"{}","RoleArn":"arn:aws:iam::1:role/r"}}"#,
+            format_expiration(expires_at).unwrap()
+        )
+    };
+    tokens
+        .fetched(Provider::Bedrock, 200, answer(NOW + 3600).as_bytes(), NOW)
+        .unwrap();
+    let TokenStep::Ready(authorization) = tokens
+        .step(Provider::Bedrock, NOW + 3600 - 301, &rng, &no_files)
+        .unwrap()
+    else {
+        panic!("cached");
+    };
+    assert!(!format!("{authorization:?}").contains(SECRET));
+    let Authorization::Aws(credentials) = &authorization else {
+        panic!("{authorization:?}");
+    };
+    assert_eq!(credentials.access_key_id, "ASIACONTAINER");
+    assert!(matches!(
+        tokens
+            .step(Provider::Bedrock, NOW + 3600 - 300, &rng, &token_file)
+            .unwrap(),
+        TokenStep::Fetch(_)
+    ));
+
+    // Calls sign with them, the session token included; other providers need nothing.
+    let call = Call::with_authorization(&s, valid(Provider::Bedrock, "m"), &authorization).unwrap();
+    let request = call.http_request(NOW);
+    assert_eq!(request.headers()["x-amz-security-token"], SESSION);
+    assert!(
+        request.headers()["authorization"]
+            .to_str()
+            .unwrap()
+            .starts_with(
+                "AWS4-HMAC-SHA256 Credential=ASIACONTAINER/20251125/us-west-2/bedrock/aws4_request,"
+            )
+    );
+    assert!(matches!(
+        tokens
+            .step(Provider::Anthropic, NOW, &rng, &no_files)
+            .unwrap(),
+        TokenStep::NotNeeded
+    ));
+
+    // The endpoint failing is Unavailable, refusing is Auth with its message, silence a
+    // connection error naming it; an answer without credentials is Auth.
+    let unavailable = tokens
+        .fetched(Provider::Bedrock, 503, b"", NOW)
+        .unwrap_err();
+    assert!(
+        matches!(unavailable, ProviderError::Unavailable(_)),
+        "{unavailable:?}"
+    );
+    let refused = tokens
+        .fetched(
+            Provider::Bedrock,
+            401,
+            br#"{"code":"AccessDeniedException","message":"The authorization token is missing or not valid"}"#,
+            NOW,
+        )
+        .unwrap_err();
+    assert!(matches!(refused, ProviderError::Auth(_)), "{refused:?}");
+    assert!(
+        refused.to_string().contains(
+            "the container credentials endpoint http://127.0.0.1:9/v1/credentials \
+             (AWS_CONTAINER_CREDENTIALS_FULL_URI): the credentials endpoint answered 401: The \
+             authorization token is missing or not valid"
+        ),
+        "{refused}"
+    );
+    let silent = tokens.fetch_failed(Provider::Bedrock, "connection refused");
+    assert!(matches!(silent, ProviderError::Connection { .. }));
+    assert!(
+        silent
+            .to_string()
+            .contains("http://127.0.0.1:9/v1/credentials"),
+        "{silent}"
+    );
+    let invalid = tokens
+        .fetched(Provider::Bedrock, 200, b"{}", NOW)
+        .unwrap_err();
+    assert!(
+        invalid.to_string().contains("has no AccessKeyId"),
+        "{invalid}"
+    );
+    // Invalidated, they are fetched again.
+    tokens
+        .fetched(Provider::Bedrock, 200, answer(NOW + 3600).as_bytes(), NOW)
+        .unwrap();
+    tokens.invalidate(Provider::Bedrock);
+    assert!(matches!(
+        tokens
+            .step(Provider::Bedrock, NOW, &rng, &token_file)
+            .unwrap(),
+        TokenStep::Fetch(_)
     ));
 }

@@ -11,7 +11,9 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use llm_sse_core::client::{AccessTokens, Attempt, Call, Head, Streaming, TokenStep};
+use llm_sse_core::client::{
+    AccessTokens, Attempt, Authorization, Call, Head, Streaming, TokenStep,
+};
 use llm_sse_core::google::SystemRandom;
 use llm_sse_core::request::ValidRequest;
 use llm_sse_core::{Provider, StreamChunk};
@@ -126,8 +128,8 @@ impl Client {
     pub fn stream_valid(&self, request: ValidRequest) -> Result<ChunkStream, ProviderError> {
         let settings = &self.settings;
         let provider = request.provider();
-        let mut call = match self.access_token(provider)? {
-            Some(token) => Call::with_access_token(settings, request, &token)?,
+        let mut call = match self.authorization(provider)? {
+            Some(authorization) => Call::with_authorization(settings, request, &authorization)?,
             None => Call::new(settings, request)?,
         };
         loop {
@@ -172,7 +174,10 @@ impl Client {
                         return Err(refused);
                     }
                     self.tokens().invalidate(provider);
-                    let token = self.access_token(provider)?.unwrap_or_default();
+                    let Some(Authorization::AccessToken(token)) = self.authorization(provider)?
+                    else {
+                        return Err(refused);
+                    };
                     call = next.reauthorize(&token)?;
                 }
                 Attempt::Failed(error) => return Err(error),
@@ -180,14 +185,15 @@ impl Client {
         }
     }
 
-    /// The access token a call of `provider` needs (Vertex AI's), fetched from its token
-    /// endpoint when none is cached; `None` for a provider that takes none.
-    fn access_token(&self, provider: Provider) -> Result<Option<String>, ProviderError> {
+    /// What a call of `provider` needs fetched (Vertex AI's access token, Bedrock's container
+    /// credentials), fetched when none is cached; `None` for a provider that needs nothing.
+    fn authorization(&self, provider: Provider) -> Result<Option<Authorization>, ProviderError> {
         let rng = SystemRandom::new();
+        let read_file = |path: &str| std::fs::read_to_string(path).ok();
         loop {
-            let fetch = match self.tokens().step(provider, unix_now(), &rng)? {
+            let fetch = match self.tokens().step(provider, unix_now(), &rng, &read_file)? {
                 TokenStep::NotNeeded => return Ok(None),
-                TokenStep::Ready(token) => return Ok(Some(token)),
+                TokenStep::Ready(authorization) => return Ok(Some(authorization)),
                 TokenStep::Fetch(fetch) => fetch,
             };
             let request = fetch.http_request(provider)?;

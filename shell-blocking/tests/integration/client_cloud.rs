@@ -291,6 +291,67 @@ fn the_metadata_servers_token_is_used_where_gce_metadata_host_points() {
 }
 
 #[test]
+fn bedrock_signs_with_container_credentials_fetched_once_and_cached() {
+    use llm_sse_blocking::core::aws::AwsCredentials;
+    use llm_sse_tokio::mock::CredentialsEndpoint;
+    let credentials = AwsCredentials::new(
+        "ASIACONTAINER0000000",
+        KEY,
+        Some("container-session-token".into()),
+    );
+    let endpoint = Served::<llm_sse_tokio::mock::CredentialsServer>::start(
+        CredentialsEndpoint::new(credentials.clone()).require_authorization("task-token"),
+    );
+    let mock = Mock::start(
+        MockProvider::new(Provider::Bedrock, recording(Provider::Bedrock, "text"))
+            .require_aws_signature(credentials, AWS_REGION),
+    );
+    let (url, base_url) = (endpoint.server().url(), mock.server().base_url());
+    let settings = |token: &'static str| {
+        let vars = [
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url.as_str()),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token),
+            ("AWS_REGION", AWS_REGION),
+            ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", base_url.as_str()),
+        ];
+        let lookup = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        Settings::from_lookup_and_files(lookup, |_| None)
+            .unwrap()
+            .with_retry(quick_retries(0))
+    };
+    let client = mock.client(settings("task-token"));
+    for _ in 0..2 {
+        let chunks: Vec<_> = client
+            .stream(Provider::Bedrock, hello(Provider::Bedrock))
+            .unwrap()
+            .collect();
+        assert_eq!(frames(&chunks), golden_frames(Provider::Bedrock, "text"));
+    }
+    assert_eq!(endpoint.server().requests(), 1);
+    assert!(
+        mock.server()
+            .requests()
+            .iter()
+            .all(|r| r.status.as_u16() == 200
+                && r.header("x-amz-security-token") == Some("container-session-token"))
+    );
+
+    // Refused by the endpoint: an auth error naming it, Bedrock not called.
+    let error = mock
+        .client(settings("stale"))
+        .stream(Provider::Bedrock, hello(Provider::Bedrock))
+        .unwrap_err();
+    assert!(matches!(error, ProviderError::Auth(_)), "{error:?}");
+    assert!(error.to_string().contains(&url), "{error}");
+    assert!(!format!("{error:?}").contains("task-token"));
+    assert_eq!(mock.server().requests().len(), 2);
+}
+
+#[test]
 fn missing_cloud_credentials_name_the_variable() {
     let client = Client::builder(Settings::new()).no_proxy().build();
     let error = client

@@ -124,7 +124,13 @@ impl MockArgs {
         let aws = settings
             .aws()
             .map_err(|e| format!("--require-aws-signature: {e}"))?;
-        Ok(Some((aws.credentials.clone(), aws.region.clone())))
+        let keys = aws.credentials.keys().ok_or_else(|| {
+            "--require-aws-signature: the AWS credentials of this environment come from a \
+             container endpoint; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to the keys \
+             the clients sign with"
+                .to_owned()
+        })?;
+        Ok(Some((keys.clone(), aws.region.clone())))
     }
 }
 

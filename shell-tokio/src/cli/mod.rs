@@ -80,7 +80,8 @@ enum Command {
     /// GOOGLE_API_KEY); the base URL from --base-url, ANTHROPIC_BASE_URL, OPENAI_BASE_URL or
     /// GEMINI_BASE_URL. Amazon Bedrock (bedrock) signs with AWS_ACCESS_KEY_ID,
     /// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or AWS_PROFILE's static keys in the shared
-    /// files) for AWS_REGION (else AWS_DEFAULT_REGION), at AWS_ENDPOINT_URL_BEDROCK_RUNTIME,
+    /// files, or the container credentials of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or
+    /// AWS_CONTAINER_CREDENTIALS_FULL_URI in an ECS task or EKS pod) for AWS_REGION (else AWS_DEFAULT_REGION), at AWS_ENDPOINT_URL_BEDROCK_RUNTIME,
     /// AWS_ENDPOINT_URL or the region's endpoint. Vertex AI (vertex) calls project
     /// ANTHROPIC_VERTEX_PROJECT_ID in region CLOUD_ML_REGION (at ANTHROPIC_VERTEX_BASE_URL, up to
     /// its /v1, or the region's endpoint) with a token from CLOUDSDK_AUTH_ACCESS_TOKEN, the

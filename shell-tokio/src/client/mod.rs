@@ -27,8 +27,8 @@ use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use llm_sse_core::Provider;
 use llm_sse_core::client::{
-    AccessTokens, Attempt, Call, Head, InvalidProxy, MAX_ERROR_BODY, ProviderError, Proxies,
-    Settings, SettingsError, TokenStep,
+    AccessTokens, Attempt, Authorization, Call, Head, InvalidProxy, MAX_ERROR_BODY, ProviderError,
+    Proxies, Settings, SettingsError, TokenStep,
 };
 use llm_sse_core::google::SystemRandom;
 use llm_sse_core::request::{ChatMessage, ChatRequest, ValidRequest};
@@ -219,8 +219,8 @@ impl Client {
     pub async fn stream_valid(&self, request: ValidRequest) -> Result<ChunkStream, ProviderError> {
         let settings = &self.inner.settings;
         let provider = request.provider();
-        let mut call = match self.access_token(provider).await? {
-            Some(token) => Call::with_access_token(settings, request, &token)?,
+        let mut call = match self.authorization(provider).await? {
+            Some(authorization) => Call::with_authorization(settings, request, &authorization)?,
             None => Call::new(settings, request)?,
         };
         loop {
@@ -266,7 +266,11 @@ impl Client {
                         return Err(refused);
                     }
                     self.tokens().invalidate(provider);
-                    let token = self.access_token(provider).await?.unwrap_or_default();
+                    let Some(Authorization::AccessToken(token)) =
+                        self.authorization(provider).await?
+                    else {
+                        return Err(refused);
+                    };
                     call = next.reauthorize(&token)?;
                 }
                 Attempt::Failed(error) => return Err(error),
@@ -274,15 +278,22 @@ impl Client {
         }
     }
 
-    /// The access token a call of `provider` needs (Vertex AI's), fetched from its token
-    /// endpoint when none is cached; `None` for a provider that takes none.
-    async fn access_token(&self, provider: Provider) -> Result<Option<String>, ProviderError> {
+    /// What a call of `provider` needs fetched (Vertex AI's access token, Bedrock's container
+    /// credentials), fetched when none is cached; `None` for a provider that needs nothing.
+    async fn authorization(
+        &self,
+        provider: Provider,
+    ) -> Result<Option<Authorization>, ProviderError> {
         let settings = &self.inner.settings;
         let rng = SystemRandom::new();
+        let read_file = |path: &str| std::fs::read_to_string(path).ok();
         loop {
-            let fetch = match self.tokens().step(provider, now_unix_secs(), &rng)? {
+            let fetch = match self
+                .tokens()
+                .step(provider, now_unix_secs(), &rng, &read_file)?
+            {
                 TokenStep::NotNeeded => return Ok(None),
-                TokenStep::Ready(token) => return Ok(Some(token)),
+                TokenStep::Ready(authorization) => return Ok(Some(authorization)),
                 TokenStep::Fetch(fetch) => fetch,
             };
             let sending = self.inner.send(fetch.http_request(provider)?);

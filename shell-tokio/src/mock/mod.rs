@@ -116,6 +116,7 @@
 //! paced like a real model with them.
 
 mod body;
+mod container;
 mod log;
 mod pacing;
 mod routes;
@@ -137,6 +138,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 pub use crate::listen::DEFAULT_BACKLOG;
+pub use container::{CredentialsEndpoint, CredentialsServer};
 pub use log::{ConnectionId, ConnectionInfo, RecordedRequest};
 pub use pacing::{PacedBody, Pacing, Pieces, Split};
 pub use token::{METADATA_ACCOUNT_EMAIL, METADATA_PROJECT_ID, TokenEndpoint, TokenServer};

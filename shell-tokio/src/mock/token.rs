@@ -175,11 +175,14 @@ impl TokenEndpoint {
         self
     }
 
-    /// Also serve as a metadata server: `GET` [`METADATA_TOKEN_PATH`](llm_sse_core::google::METADATA_TOKEN_PATH) with `Metadata-Flavor:
-    /// Google` is answered a token (the machine's attached service account,
-    /// [`METADATA_ACCOUNT_EMAIL`], also by its email), without the header `403`; the
-    /// account's description and the root are served as by the real server (see the
-    /// [module documentation](self)).
+    /// Also serve as a Google Cloud machine's metadata server, as google-auth's
+    /// `compute_engine.Credentials` and `google.auth.default()` use one: `GET`
+    /// [`METADATA_TOKEN_PATH`](llm_sse_core::google::METADATA_TOKEN_PATH) (also by the account's
+    /// email, [`METADATA_ACCOUNT_EMAIL`]) with `Metadata-Flavor: Google` is answered a token,
+    /// without the header `403`; the account's description
+    /// (`/computeMetadata/v1/instance/service-accounts/default/`), the project id
+    /// (`/computeMetadata/v1/project/project-id`: [`METADATA_PROJECT_ID`]) and the detection
+    /// ping (`GET /`) are served too, every answer with `Metadata-Flavor: Google`.
     #[must_use]
     pub fn metadata_server(mut self) -> Self {
         self.metadata_server = true;
@@ -333,8 +336,24 @@ impl TokenServer {
 async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<State>,
-    mut shutdown: watch::Receiver<()>,
+    shutdown: watch::Receiver<()>,
 ) {
+    serve_with(listener, shutdown, move |request| {
+        answer(Arc::clone(&state), request)
+    })
+    .await;
+}
+
+/// Serves HTTP/1.1 and HTTP/2 connections on `listener` with `answer` until `shutdown` changes
+/// (or its sender is dropped): the small mock endpoints' loop.
+pub(super) async fn serve_with<F, Fut>(
+    listener: tokio::net::TcpListener,
+    mut shutdown: watch::Receiver<()>,
+    answer: F,
+) where
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static,
+{
     let builder = auto::Builder::new(TokioExecutor::new());
     loop {
         let (stream, _) = tokio::select! {
@@ -347,12 +366,11 @@ async fn serve(
             },
             _ = shutdown.changed() => return,
         };
-        let state = Arc::clone(&state);
+        let answer = answer.clone();
         let builder = builder.clone();
         let mut shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| answer(Arc::clone(&state), request));
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            let connection = builder.serve_connection(TokioIo::new(stream), service_fn(answer));
             tokio::select! {
                 _ = connection => {}
                 _ = shutdown.changed() => {}
@@ -537,7 +555,7 @@ fn check(state: &State, body: &[u8]) -> Result<(), EndpointError> {
     }
 }
 
-fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+pub(super) fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     response.headers_mut().insert(

@@ -575,6 +575,68 @@ async fn chat_with_claude_on_bedrock_signs_with_the_aws_environment() {
 }
 
 #[tokio::test]
+async fn chat_with_bedrock_in_a_container_fetches_its_credentials() {
+    use llm_sse_tokio::core::aws::AwsCredentials;
+    use llm_sse_tokio::mock::CredentialsEndpoint;
+    // As in an EKS pod with Pod Identity: the endpoint's URL and a file with its token.
+    let credentials = AwsCredentials::new(AWS_KEY_ID, AWS_SECRET, Some("cli-session".into()));
+    let endpoint = CredentialsEndpoint::new(credentials.clone())
+        .require_authorization("eks-pod-token")
+        .start()
+        .await
+        .unwrap();
+    let server = MockProvider::new(Provider::Bedrock, fixture(Provider::Bedrock, "text"))
+        .require_aws_signature(credentials, "ap-northeast-1")
+        .start()
+        .await
+        .unwrap();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-chat-container");
+    std::fs::create_dir_all(&dir).unwrap();
+    let token_file = dir.join("eks-pod-identity-token");
+    std::fs::write(&token_file, "eks-pod-token").unwrap();
+    let env = vec![
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.url()),
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            token_file.display().to_string(),
+        ),
+        ("AWS_REGION", "ap-northeast-1".to_owned()),
+        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.base_url()),
+    ];
+    let run = llm_sse(&["chat", "--provider", "bedrock", "What is SSE?"], &env).await;
+    assert_eq!(
+        (run.stdout.as_str(), run.code),
+        (TEXT_ANSWER, Some(0)),
+        "{run:?}"
+    );
+    assert_eq!(run.stderr, TEXT_SUMMARY);
+    assert_eq!(endpoint.requests(), 1);
+    assert_eq!(
+        server.requests()[0].header("x-amz-security-token"),
+        Some("cli-session")
+    );
+
+    // A token the endpoint refuses: one line naming the endpoint, exit 1, Bedrock not called.
+    std::fs::write(&token_file, "expired-token").unwrap();
+    let run = llm_sse(&["chat", "--provider", "bedrock", "Hi"], &env).await;
+    assert_eq!(
+        run.stderr,
+        format!(
+            "llm-sse: error: Amazon Bedrock: {}: the credentials endpoint answered 401: The \
+             authorization token is missing or not valid\n",
+            format_args!(
+                "the container credentials endpoint {} (AWS_CONTAINER_CREDENTIALS_FULL_URI)",
+                endpoint.url()
+            )
+        ),
+        "{run:?}"
+    );
+    assert_eq!((run.stdout.as_str(), run.code), ("", Some(1)));
+    assert_eq!(server.requests().len(), 1);
+    assert!(!run.stderr.contains("expired-token") && !run.stderr.contains(AWS_SECRET));
+}
+
+#[tokio::test]
 async fn chat_with_bedrock_reads_a_profile_from_the_shared_files() {
     let server = bedrock_mock("tool_use").await;
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-chat-aws");

@@ -442,6 +442,104 @@ async fn bedrock_secrets_never_show() {
 // Vertex AI
 // ------------------------------------------------------------------------------------------
 
+/// The temporary credentials a container endpoint hands out in these tests.
+fn container_credentials() -> llm_sse_tokio::core::aws::AwsCredentials {
+    llm_sse_tokio::core::aws::AwsCredentials::new(
+        "ASIACONTAINER0000000",
+        SECRET,
+        Some("container-session-token".into()),
+    )
+}
+
+#[tokio::test]
+async fn bedrock_signs_with_container_credentials_fetched_once_and_cached() {
+    use llm_sse_tokio::mock::CredentialsEndpoint;
+    let endpoint = CredentialsEndpoint::new(container_credentials())
+        .require_authorization("pod-identity-token")
+        .start()
+        .await
+        .unwrap();
+    // The mock Bedrock takes only signatures by those credentials, session token included.
+    let server = MockProvider::new(Provider::Bedrock, fixture(Provider::Bedrock, "text"))
+        .require_aws_signature(container_credentials(), AWS_REGION)
+        .start()
+        .await
+        .unwrap();
+    let base_url = server.base_url();
+    let endpoint_url = endpoint.url();
+    let token_file = std::env::temp_dir().join(format!("llm-sse-pod-token-{}", std::process::id()));
+    std::fs::write(&token_file, "pod-identity-token\n").unwrap();
+    let token_path = token_file.to_str().unwrap().to_owned();
+    let container_vars = |authorization: (&'static str, &str)| {
+        settings_from(&[
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint_url.as_str()),
+            authorization,
+            ("AWS_REGION", AWS_REGION),
+            ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", base_url.as_str()),
+        ])
+        .with_retry(fast_retries(0))
+    };
+
+    // EKS Pod Identity: the token in a file. Two calls, one fetch.
+    let client = client_with(container_vars((
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        &token_path,
+    )));
+    for _ in 0..2 {
+        let mut stream = within(client.stream(Provider::Bedrock, hello(Provider::Bedrock)))
+            .await
+            .unwrap();
+        let chunks = collect(&mut stream).await;
+        assert!(
+            matches!(chunks.last(), Some(StreamChunk::Done(f)) if f.is_success()),
+            "{chunks:?}"
+        );
+    }
+    assert_eq!(endpoint.requests(), 1);
+    assert_eq!(server.requests().len(), 2);
+    assert!(server.requests().iter().all(|r| r.status.as_u16() == 200
+        && r.header("x-amz-security-token") == Some("container-session-token")));
+
+    // A wrong token: the endpoint's refusal, naming it; Bedrock is not called.
+    let client = client_with(container_vars((
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "stale",
+    )));
+    let error = within(client.stream(Provider::Bedrock, hello(Provider::Bedrock)))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ProviderError::Auth(_)), "{error:?}");
+    assert!(error.to_string().contains(&endpoint_url), "{error}");
+    assert!(error.to_string().contains("answered 401"), "{error}");
+    // A failing endpoint is Unavailable; one that is gone a connection error naming it.
+    endpoint.fail(true);
+    let client = client_with(container_vars((
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "pod-identity-token",
+    )));
+    let error = within(client.stream(Provider::Bedrock, hello(Provider::Bedrock)))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ProviderError::Unavailable(_)), "{error:?}");
+    drop(endpoint);
+    let error = within(client.stream(Provider::Bedrock, hello(Provider::Bedrock)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ProviderError::Connection { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains(&endpoint_url), "{error}");
+    assert_eq!(server.requests().len(), 2);
+    for shown in [format!("{error} {error:?}"), format!("{client:?}")] {
+        assert!(
+            !shown.contains(SECRET) && !shown.contains("pod-identity-token"),
+            "{shown}"
+        );
+    }
+    let _ = std::fs::remove_file(&token_file);
+}
+
 fn google_fixture(name: &str) -> String {
     let path = format!(
         "{}/../core/tests/fixtures/google/{name}",

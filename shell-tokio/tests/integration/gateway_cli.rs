@@ -17,7 +17,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The provider settings the gateway reads from its environment (and the mock, for
 /// `--require-aws-signature`): keys, base URLs, and the cloud platforms' credentials.
-const PROVIDER_VARS: [&str; 25] = [
+const PROVIDER_VARS: [&str; 30] = [
     "ANTHROPIC_API_KEY",
     "OPENAI_API_KEY",
     "GEMINI_API_KEY",
@@ -36,6 +36,11 @@ const PROVIDER_VARS: [&str; 25] = [
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
     "GOOGLE_APPLICATION_CREDENTIALS",
     "CLOUDSDK_AUTH_ACCESS_TOKEN",
     "CLOUDSDK_CONFIG",

@@ -382,7 +382,7 @@ impl Signer<'_> {
 impl AmzDate {
     /// Reads `YYYYMMDD'T'HHMMSS'Z'`: the date and its Unix seconds; `None` for anything else
     /// (a day that does not exist included).
-    fn parse(value: &str) -> Option<(AmzDate, u64)> {
+    pub(in crate::aws) fn parse(value: &str) -> Option<(AmzDate, u64)> {
         let bytes: [u8; 16] = value.as_bytes().try_into().ok()?;
         if bytes[8] != b'T' || bytes[15] != b'Z' {
             return None;

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use llm_sse_blocking::core::retry::RetryPolicy;
 use llm_sse_blocking::core::{Normalizer, Provider, StreamChunk, frame};
 use llm_sse_blocking::{Client, Settings};
-use llm_sse_tokio::mock::{MockProvider, MockServer, TokenEndpoint, TokenServer};
+use llm_sse_tokio::mock::{
+    CredentialsEndpoint, CredentialsServer, MockProvider, MockServer, TokenEndpoint, TokenServer,
+};
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
@@ -102,16 +104,24 @@ impl Drop for Mock {
     }
 }
 
-/// A running mock token endpoint (`llm_sse_tokio::mock::TokenEndpoint`), served like [`Mock`]
-/// by a tokio runtime on a thread of its own.
-pub struct Tokens {
-    server: Option<TokenServer>,
+/// A running mock endpoint of the tokio crate (`TokenEndpoint`, `CredentialsEndpoint`), served
+/// like [`Mock`] by a tokio runtime on a thread of its own until dropped.
+pub struct Served<S> {
+    server: Option<S>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Tokens {
-    pub fn start(config: TokenEndpoint) -> Tokens {
+/// A running mock token endpoint.
+pub type Tokens = Served<TokenServer>;
+
+impl<S: Send + 'static> Served<S> {
+    /// Starts what `start` starts, on a runtime of its own.
+    fn spawn<F, Fut>(start: F) -> Served<S>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = S>,
+    {
         let (started_tx, started_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -120,27 +130,45 @@ impl Tokens {
                 .build()
                 .expect("a tokio runtime");
             runtime.block_on(async move {
-                let server = config.start().await.expect("the token endpoint starts");
-                started_tx.send(server).expect("the test waits");
+                started_tx.send(start().await).expect("the test waits");
                 let _ = stopped.await;
             });
         });
         let server = started_rx
             .recv_timeout(TIMEOUT)
-            .expect("the token endpoint started in time");
-        Tokens {
+            .expect("the endpoint started in time");
+        Served {
             server: Some(server),
             stop: Some(stop),
             thread: Some(thread),
         }
     }
 
-    pub fn server(&self) -> &TokenServer {
+    pub fn server(&self) -> &S {
         self.server.as_ref().expect("running")
     }
 }
 
-impl Drop for Tokens {
+impl Served<TokenServer> {
+    pub fn start(config: TokenEndpoint) -> Tokens {
+        Served::spawn(
+            move || async move { config.start().await.expect("the token endpoint starts") },
+        )
+    }
+}
+
+impl Served<CredentialsServer> {
+    pub fn start(config: CredentialsEndpoint) -> Served<CredentialsServer> {
+        Served::spawn(move || async move {
+            config
+                .start()
+                .await
+                .expect("the credentials endpoint starts")
+        })
+    }
+}
+
+impl<S> Drop for Served<S> {
     fn drop(&mut self) {
         drop(self.server.take());
         drop(self.stop.take());
