@@ -133,8 +133,10 @@ impl TokenFetch {
         }
     }
 
-    /// The headers besides `user-agent` (an `authorization` among them is a secret).
-    fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+    /// The headers to send besides `user-agent`: `content-type` of a token endpoint's form,
+    /// `metadata-flavor: Google` to a metadata server, `accept` and `authorization` to a
+    /// container endpoint (an `authorization` is a secret: never log it).
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
         let (google, container) = match &self.request {
             FetchRequest::Google(request) => (Some(request), None),
             FetchRequest::Container(request) => (None, Some(request)),
