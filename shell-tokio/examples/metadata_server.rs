@@ -9,7 +9,9 @@
 //! It prints its address, then serves until its standard input closes, and then prints how
 //! many token requests it answered and how many tokens it issued (`requests 2 issued 2`).
 
-use std::io::{BufRead, Write};
+mod support;
+
+use std::io::Write;
 
 use llm_sse_tokio::mock::TokenEndpoint;
 
@@ -19,15 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", server.addr())?;
     out.flush()?;
-    // Standard input is read on a thread of its own: the server runs on this one meanwhile.
-    tokio::task::spawn_blocking(|| {
-        for line in std::io::stdin().lock().lines() {
-            if line.is_err() {
-                break;
-            }
-        }
-    })
-    .await?;
+    support::until_stdin_closes().await?;
     writeln!(
         out,
         "requests {} issued {}",

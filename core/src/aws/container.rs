@@ -331,10 +331,16 @@ fn check_full_uri(url: &str) -> Result<(), &'static str> {
         _ => authority,
     };
     let host = host.to_ascii_lowercase();
-    let loopback_v4 = host.strip_prefix("127.").is_some_and(|rest| {
-        rest.split('.').count() == 3 && rest.split('.').all(|p| p.parse::<u8>().is_ok())
-    });
-    if loopback_v4 || PLAIN_HTTP_HOSTS.contains(&host.as_str()) {
+    // A loopback address as an address parser reads it (no leading zeros, `::1` however
+    // written), or a listed host as written (case aside): what botocore calls.
+    let address = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(&host);
+    let loopback = address
+        .parse::<core::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback());
+    if loopback || PLAIN_HTTP_HOSTS.contains(&host.as_str()) {
         Ok(())
     } else {
         Err(
@@ -532,6 +538,8 @@ mod tests {
             "http://169.254.170.2/v2/credentials",
             "http://169.254.170.23/v1/credentials",
             "http://[fd00:ec2::23]/v1/credentials",
+            "http://[FD00:EC2::23]/v1/credentials",
+            "http://[0:0:0:0:0:0:0:1]:80/x",
         ] {
             assert_eq!(check_full_uri(good), Ok(()), "{good}");
         }
@@ -540,6 +548,9 @@ mod tests {
             "http://127.0.0.1.example.com/x",
             "http://169.254.169.254/latest",
             "http://[fd00:ec2::24]/x",
+            "http://127.000.000.001/x",
+            "http://127.1/x",
+            "http://[fd00:ec2:0:0:0:0:0:23]/x",
             "ftp://127.0.0.1/x",
             "127.0.0.1/x",
             "http:///x",

@@ -40,8 +40,7 @@ use llm_sse_core::aws::container::format_expiration;
 use tokio::sync::watch;
 
 use super::MockError;
-use super::token::{json, serve_with};
-use crate::listen;
+use super::token::{bind_endpoint, json, serve_with};
 
 /// The configuration of a mock container credentials endpoint; [`CredentialsEndpoint::start`]
 /// starts a [`CredentialsServer`]. By default it listens on `127.0.0.1` on a port the system
@@ -101,13 +100,7 @@ impl CredentialsEndpoint {
     /// Binds the address and starts serving on the current Tokio runtime, until the returned
     /// [`CredentialsServer`] is dropped.
     pub async fn start(self) -> Result<CredentialsServer, MockError> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| MockError::NoRuntime)?;
-        let bind_error = |source| MockError::Bind {
-            addr: self.addr,
-            source,
-        };
-        let listening = listen::bind(self.addr, 128).map_err(bind_error)?;
-        let addr = listening.listener.local_addr().map_err(bind_error)?;
+        let (runtime, listener, addr) = bind_endpoint(self.addr)?;
         let state = Arc::new(State {
             config: self,
             requests: AtomicUsize::new(0),
@@ -115,11 +108,9 @@ impl CredentialsEndpoint {
         });
         let (shutdown, shutdown_rx) = watch::channel(());
         let served = Arc::clone(&state);
-        runtime.spawn(serve_with(
-            listening.listener,
-            shutdown_rx,
-            move |request| answer(Arc::clone(&served), request),
-        ));
+        runtime.spawn(serve_with(listener, shutdown_rx, move |request| {
+            answer(Arc::clone(&served), request)
+        }));
         Ok(CredentialsServer {
             addr,
             state,

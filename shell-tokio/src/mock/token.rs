@@ -192,13 +192,7 @@ impl TokenEndpoint {
     /// Binds the address and starts serving on the current Tokio runtime, until the returned
     /// [`TokenServer`] is dropped.
     pub async fn start(self) -> Result<TokenServer, MockError> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| MockError::NoRuntime)?;
-        let bind_error = |source| MockError::Bind {
-            addr: self.addr,
-            source,
-        };
-        let listening = listen::bind(self.addr, 128).map_err(bind_error)?;
-        let addr = listening.listener.local_addr().map_err(bind_error)?;
+        let (runtime, listener, addr) = bind_endpoint(self.addr)?;
         let state = Arc::new(State {
             url: format!("http://{addr}/token"),
             config: self,
@@ -207,7 +201,7 @@ impl TokenEndpoint {
             refusing: AtomicBool::new(false),
         });
         let (shutdown, shutdown_rx) = watch::channel(());
-        runtime.spawn(serve(listening.listener, Arc::clone(&state), shutdown_rx));
+        runtime.spawn(serve(listener, Arc::clone(&state), shutdown_rx));
         Ok(TokenServer {
             addr,
             state,
@@ -331,6 +325,18 @@ impl TokenServer {
     pub(crate) fn book(&self) -> Arc<TokenBook> {
         Arc::clone(&self.state.book)
     }
+}
+
+/// The runtime a small mock endpoint runs on (the current one), and its listener on `addr`
+/// with the address it got.
+pub(super) fn bind_endpoint(
+    addr: SocketAddr,
+) -> Result<(tokio::runtime::Handle, tokio::net::TcpListener, SocketAddr), MockError> {
+    let runtime = tokio::runtime::Handle::try_current().map_err(|_| MockError::NoRuntime)?;
+    let bind_error = |source| MockError::Bind { addr, source };
+    let listening = listen::bind(addr, 128).map_err(bind_error)?;
+    let bound = listening.listener.local_addr().map_err(bind_error)?;
+    Ok((runtime, listening.listener, bound))
 }
 
 async fn serve(
