@@ -17,7 +17,7 @@ use super::settings::SettingsError;
 /// | variables | for an `https` URL `https_proxy`, then `HTTPS_PROXY`; for an `http` URL `http_proxy`, then `HTTP_PROXY` (not read when `REQUEST_METHOD` is set: under CGI it can come from a request's `Proxy` header); then, for either, `all_proxy`, `ALL_PROXY`. Empty values count as unset. |
 /// | proxy URLs | `http://[user:password@]host[:port]` (the port defaults to 80; `user` and `password` percent-decoded, sent as `Proxy-Authorization: Basic`), or `host:port`; the connection is an HTTP `CONNECT` tunnel, for `https` and `http` URLs alike. `https://` and `socks` proxies are not supported: [`Settings::from_lookup`](super::Settings::from_lookup) refuses them, naming the variable. |
 /// | `no_proxy`, `NO_PROXY` | a comma-separated list: `*` (every host), a host name (itself and its subdomains; a leading `.` or `*.` is ignored), an IP address, or a CIDR block (`10.0.0.0/8`); a `:port` on an entry is ignored. |
-/// | loopback, link-local | `localhost`, `*.localhost`, `127.0.0.0/8` and `::1` never go through a proxy from the environment (that proxy's loopback is not ours), nor do `169.254.0.0/16` and `fe80::/10` (a cloud machine's metadata server, which only the machine itself reaches). |
+/// | loopback, link-local | `localhost`, `*.localhost`, `127.0.0.0/8` and `::1` never go through a proxy from the environment (that proxy's loopback is not ours), nor do `169.254.0.0/16`, `fe80::/10`, `fd00:ec2::23` and `fd00:ec2::254` (a cloud machine's metadata server, an ECS task's or EKS pod's credentials endpoint, which only the machine itself reaches). |
 /// | explicit | [`Proxies::explicit`]: one proxy for every URL, loopback included, whatever the environment says. [`Proxies::None`]: direct connections. |
 ///
 /// ```
@@ -168,11 +168,19 @@ pub fn is_loopback(host: &str) -> bool {
     }
 }
 
-/// True for a link-local address: `169.254.0.0/16`, `fe80::/10`.
+/// True for a link-local address (`169.254.0.0/16`, `fe80::/10`) and for AWS's IPv6 addresses
+/// of the instance's own services (`fd00:ec2::23`, EKS Pod Identity's credentials endpoint;
+/// `fd00:ec2::254`, the instance metadata service), which only the machine itself reaches.
 fn is_link_local(host: &str) -> bool {
+    const AWS_LOCAL: [[u16; 8]; 2] = [
+        [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23],
+        [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254],
+    ];
     match host.parse::<IpAddr>() {
         Ok(IpAddr::V4(ip)) => ip.is_link_local(),
-        Ok(IpAddr::V6(ip)) => ip.segments()[0] & 0xffc0 == 0xfe80,
+        Ok(IpAddr::V6(ip)) => {
+            ip.segments()[0] & 0xffc0 == 0xfe80 || AWS_LOCAL.contains(&ip.segments())
+        }
         Err(_) => false,
     }
 }
@@ -577,6 +585,8 @@ mod tests {
             "169.254.169.254",
             "fe80::1",
             "[febf::1]",
+            "[fd00:ec2::23]",
+            "fd00:ec2::254",
         ];
         for host in direct {
             assert!(p.proxy_for("https", host).is_none(), "{host}");
@@ -588,6 +598,7 @@ mod tests {
             "11.0.0.1",
             "192.168.1.8",
             "localhost.example.com",
+            "[fd00:ec2::24]",
             "169.255.0.1",
             "fec0::1",
         ];
